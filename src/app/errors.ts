@@ -1,0 +1,34 @@
+/**
+ * Application errors carry everything an RFC 9457 problem document needs: HTTP status, a stable
+ * machine code, a title, and for validation failures the offending fields.
+ */
+import type { Issue } from '../domain/issues.js';
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: Issue[];
+  constructor(status: number, code: string, message: string, issues: Issue[] = []) {
+    super(message);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new AppError(404, 'SG_NOT_FOUND', `${what} ${JSON.stringify(id)} does not exist`);
+
+/** Content that breaks a field or code rule of the procedure. */
+export const invalidContent = (issues: Issue[]) =>
+  new AppError(422, 'SG_VALIDATION', describeIssues('the message breaks the procedure\'s field rules', issues), issues);
+
+/** A step the state machine does not allow now; the code is the WBCI code where one exists. */
+export const refusedByStateMachine = (issues: Issue[]) =>
+  new AppError(409, issues[0]?.code ?? 'SG_STATE_NOT_ALLOWED', describeIssues('the procedure does not allow this step now', issues), issues);
+
+function describeIssues(prefix: string, issues: Issue[]): string {
+  const first = issues[0];
+  return first ? `${prefix}: ${first.path || '/'}: ${first.message}` : prefix;
+}

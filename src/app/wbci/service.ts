@@ -1,0 +1,501 @@
+/**
+ * The WBCI case service: the one place where a decided step becomes durable. For every message,
+ * in or out, it asks the field rules and the state machine, then writes the message (parsed and
+ * raw), the case state with its deadlines, the history, the outbox row and the events in ONE
+ * transaction. It decides nothing itself.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../domain/clock.js';
+import type { WorkingDayCalendar } from '../../domain/calendar.js';
+import { errorsOnly, type Issue } from '../../domain/issues.js';
+import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
+import { TERMINAL_STATES } from '../../protocols/wbci/case-state.js';
+import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
+import { validateMessage } from '../../protocols/wbci/fields.js';
+import { apply, linkSuccessor, openCase, tick, type AutoReply, type Decision, type MachineContext } from '../../protocols/wbci/machine.js';
+import { standardText } from '../../protocols/wbci/codes.js';
+import type { WbciRules } from '../../protocols/wbci/rules.js';
+import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
+import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
+import type { Database } from '../../store/schema.js';
+import type { IdSource } from '../../store/ids.js';
+import { insertCase, loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
+import { findByDedupeKey, insertMessage, businessIdUsed } from '../../store/repos/messages.js';
+import { enqueue } from '../../store/repos/outbox.js';
+import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
+import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
+import {
+  buildAbbmTr,
+  buildAkmTr,
+  buildAnswer,
+  buildChangeAnswer,
+  buildStorno,
+  buildTvsVa,
+  buildVa,
+  type AnswerInput,
+  type CancelInput,
+  type ChangeAnswerInput,
+  type RescheduleInput,
+  type ResourceHandoverAnswerInput,
+  type ResourceHandoverInput,
+  type StartWbciSwitch,
+} from './commands.js';
+
+export interface WbciServiceDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  ids: IdSource;
+  calendar: WorkingDayCalendar;
+  rules: WbciRules;
+  self: CarrierCode;
+  /** whether a carrier code is a configured WBCI peer */
+  isPeer: (carrierCode: string) => boolean;
+  log: Logger;
+}
+
+/** A deadline as stored with the case: computed by the domain, plus whether its lapse was announced. */
+export interface StoredDeadline extends Deadline {
+  announced?: boolean;
+}
+
+export interface InboundMeta {
+  /** the authenticated sending carrier */
+  peer: CarrierCode;
+  raw?: string;
+  rawFormat?: 'soap' | 'json' | 'test';
+}
+
+export type ReceiveOutcome =
+  | { status: 'accepted'; messageId: string; caseId: string; duplicate: boolean; warnings: Issue[] }
+  /** business refusal: acknowledged (positive TEQ), answered asynchronously with `reply` */
+  | { status: 'refused'; messageId: string; caseId: string; duplicate: boolean; issues: Issue[]; reply: { type: string; code: string } | null }
+  /** not accepted at all: transport-level problem (negative TEQ), nothing stored */
+  | { status: 'invalid'; issues: Issue[]; code: string };
+
+type Tx = Transaction<Database>;
+
+const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, nextTickAt: Date | null): CaseSnapshot => {
+  const pendingDue = deadlines.filter((d) => !d.announced).map((d) => Date.parse(d.dueAt));
+  const candidates = nextTickAt ? [...pendingDue, nextTickAt.getTime()] : pendingDue;
+  return {
+    id: s.vaId,
+    procedure: 'wbci',
+    type: s.type,
+    role: s.role,
+    peer: s.role === 'recipient' ? s.donating : s.recipient,
+    state: s.state,
+    requestedDate: s.requestedDate,
+    switchDate: s.switchDate,
+    openChange: s.openChange,
+    data: s,
+    deadlines,
+    nextDueAt: candidates.length ? new Date(Math.min(...candidates)) : null,
+    overdue: deadlines.some((d) => Date.parse(d.dueAt) < now.getTime()),
+  };
+};
+
+/** Effects of the machine become feed events one to one, named `case.<kind>`. */
+const eventsOf = (caseId: string, d: Extract<Decision, { ok: true }>): NewDomainEvent[] => [
+  ...d.effects.map((e) => ({ type: `case.${e.kind}`, caseId, data: e as unknown })),
+  ...d.warnings.map((w) => ({ type: 'case.warning', caseId, data: w as unknown })),
+];
+
+function dedupeKey(m: WbciMessage): string {
+  const h = createHash('sha256').update(JSON.stringify(m)).digest('base64url');
+  return `wbci:${m.sender}:${m.type}:${ownIdOf(m) ?? vaIdOf(m)}:${h}`;
+}
+
+export class WbciService {
+  readonly #d: WbciServiceDeps;
+
+  constructor(deps: WbciServiceDeps) {
+    this.#d = deps;
+  }
+
+  #ctx(direction: 'in' | 'out'): MachineContext {
+    return { now: this.#d.clock.now(), calendar: this.#d.calendar, rules: this.#d.rules, direction };
+  }
+
+  /** When the machine's `tick` may next change something by itself (completion, successor expiry). */
+  #nextTickAt(s: WbciCaseState): Date | null {
+    if (TERMINAL_STATES.includes(s.state) && s.state !== 'REPLACED') return null;
+    if (s.state === 'REPLACED') return null; // covered by the successorVa deadline
+    if (!s.switchDate) return null;
+    const day = this.#d.calendar.endOfDay(s.switchDate);
+    return new Date(day.getTime() + this.#d.rules.completeDaysAfterSwitchDate * 86_400_000 + 1);
+  }
+
+  /** Recomputes the open deadlines, keeping the "announced" mark of ones that did not move. */
+  #deadlines(s: WbciCaseState, previous: StoredDeadline[]): StoredDeadline[] {
+    const fresh = computeDeadlines(s, { calendar: this.#d.calendar, rules: this.#d.rules });
+    return fresh.map((d) => {
+      const old = previous.find((p) => p.name === d.name && p.ref === d.ref && p.dueAt === d.dueAt);
+      return old?.announced ? { ...d, announced: true } : d;
+    });
+  }
+
+  async #tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return this.#d.db.transaction().execute(fn);
+  }
+
+  async #loadState(trx: Tx, id: string): Promise<{ state: WbciCaseState; deadlines: StoredDeadline[] } | undefined> {
+    const row = await loadCase(trx, id, { forUpdate: true });
+    if (!row || row.procedure !== 'wbci') return undefined;
+    return { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[] };
+  }
+
+  /** Writes one decided step: case, message, history, outbox, events. */
+  async #persist(
+    trx: Tx,
+    prev: { state: WbciCaseState; deadlines: StoredDeadline[] } | null,
+    d: Extract<Decision, { ok: true }>,
+    msg: WbciMessage,
+    direction: 'in' | 'out',
+    meta: { raw?: string; rawFormat?: string; dedupeKey?: string },
+  ): Promise<string> {
+    const now = this.#d.clock.now();
+    const next = d.state;
+    const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
+    const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
+    if (prev) await updateCase(trx, snap);
+    else await insertCase(trx, snap);
+    const messageId = randomUUID();
+    const seq = await insertMessage(trx, {
+      messageId,
+      caseId: next.vaId,
+      type: msg.type,
+      direction,
+      peer: snap.peer,
+      businessId: ownIdOf(msg) ?? null,
+      status: direction === 'out' ? 'queued' : 'accepted',
+      body: msg,
+      raw: meta.raw ?? null,
+      rawFormat: meta.rawFormat ?? (direction === 'out' ? null : 'test'),
+      dedupeKey: meta.dedupeKey ?? null,
+    });
+    if (!prev || prev.state.state !== next.state) {
+      await appendHistory(trx, next.vaId, prev?.state.state ?? null, next.state, seq, msg.type);
+    }
+    if (direction === 'out') {
+      await enqueue(trx, { messageId, caseId: next.vaId, kind: 'peer', destination: snap.peer });
+    }
+    await appendEvents(trx, [
+      { type: direction === 'in' ? 'message.received' : 'message.queued', caseId: next.vaId, data: { messageId, type: msg.type, businessId: ownIdOf(msg) ?? null } },
+      ...eventsOf(next.vaId, d),
+    ]);
+    return messageId;
+  }
+
+  #checkFields(msg: WbciMessage): Issue[] {
+    const errors = errorsOnly(validateMessage(msg, 'send'));
+    if (errors.length) throw invalidContent(errors);
+    return [];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Northbound commands (this gateway sends)
+
+  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<string> {
+    if (!this.#d.isPeer(input.donating)) {
+      throw new AppError(422, 'SG_UNKNOWN_PEER', `donating carrier ${input.donating} is not a configured peer`, [
+        { path: '/donating', rule: 'knownPeer', code: 'SG_UNKNOWN_PEER', message: `no peer with carrierCode ${input.donating} is configured` },
+      ]);
+    }
+    const vaId = await this.#d.ids.next('V');
+    const va = buildVa(input, vaId, this.#d.self);
+    this.#checkFields(va);
+    return this.#tx(async (trx) => {
+      let predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] } | undefined;
+      if (input.replaces) {
+        predecessor = await this.#loadState(trx, input.replaces);
+        if (!predecessor) throw notFound('switch', input.replaces);
+        if (predecessor.state.role !== 'recipient' || predecessor.state.donating !== input.donating) {
+          throw new AppError(409, 'SG_SUCCESSOR_MISMATCH', 'a successor VA must go to the same donating carrier as the VA it replaces', [
+            { path: '/replaces', rule: 'samePeer', code: 'SG_SUCCESSOR_MISMATCH', message: `${input.replaces} is not a VA this gateway sent to ${input.donating}` },
+          ]);
+        }
+      }
+      const d = openCase(va, 'recipient', this.#ctx('out'), predecessor ? { replaces: predecessor.state } : undefined);
+      if (!d.ok) throw refusedByStateMachine(d.issues);
+      if (predecessor) await this.#linkSuccessor(trx, predecessor, vaId);
+      await this.#persist(trx, null, d, va, 'out', {});
+      await opts.beforeCommit?.(trx, vaId);
+      return vaId;
+    });
+  }
+
+  async #linkSuccessor(trx: Tx, predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] }, successorId: string) {
+    const linked = linkSuccessor(predecessor.state, successorId);
+    const deadlines = this.#deadlines(linked, predecessor.deadlines);
+    await updateCase(trx, snapshotOf(linked, deadlines, this.#d.clock.now(), null));
+    await appendEvents(trx, [{ type: 'case.successor-linked', caseId: linked.vaId, data: { successor: successorId } }]);
+  }
+
+  /** Sends a message built from the current state of case `id`. */
+  async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<string> {
+    return this.#tx(async (trx) => {
+      const prev = await this.#loadState(trx, id);
+      if (!prev) throw notFound('switch', id);
+      const msg = await build(prev.state);
+      if (!msg) throw onMissing ? onMissing() : notFound('switch', id);
+      this.#checkFields(msg);
+      const d = apply(prev.state, msg, this.#ctx('out'));
+      if (!d.ok) throw refusedByStateMachine(d.issues);
+      return this.#persist(trx, prev, d, msg, 'out', {});
+    });
+  }
+
+  answer(id: string, input: AnswerInput): Promise<string> {
+    return this.#send(id, (s) => buildAnswer(s, input, this.#d.self));
+  }
+
+  resourceHandover(id: string, input: ResourceHandoverInput): Promise<string> {
+    return this.#send(id, (s) => buildAkmTr(s, input, this.#d.self));
+  }
+
+  answerResourceHandover(id: string, input: ResourceHandoverAnswerInput): Promise<string> {
+    return this.#send(id, (s) => buildAbbmTr(s, input, this.#d.self));
+  }
+
+  async reschedule(id: string, input: RescheduleInput): Promise<string> {
+    const changeId = await this.#d.ids.next('T');
+    return this.#send(id, (s) => buildTvsVa(s, input, changeId, this.#d.self));
+  }
+
+  async cancel(id: string, input: CancelInput): Promise<string> {
+    const stornoId = await this.#d.ids.next('S');
+    return this.#send(id, (s) => buildStorno(s, input, stornoId, this.#d.self));
+  }
+
+  answerChange(id: string, changeId: string, input: ChangeAnswerInput): Promise<string> {
+    return this.#send(
+      id,
+      (s) => buildChangeAnswer(s, changeId, input, this.#d.self),
+      () => notFound('open change request', changeId),
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // East-west inbound (a peer sends)
+
+  async receive(msg: WbciMessage, meta: InboundMeta): Promise<ReceiveOutcome> {
+    const fieldIssues = validateMessage(msg, 'receive');
+    const errors = errorsOnly(fieldIssues);
+    if (errors.length) return { status: 'invalid', code: '0995', issues: errors };
+    const auth = this.#checkParties(msg, meta.peer);
+    if (auth) return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [auth] };
+    const key = dedupeKey(msg);
+
+    return this.#tx(async (trx) => {
+      const seen = await findByDedupeKey(trx, key);
+      if (seen) {
+        // The same message again: one effect, the same answer.
+        const body = seen.body as { reply?: { type: string; code: string } } | null;
+        return seen.status === 'refused'
+          ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
+          : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
+      }
+      const caseId = vaIdOf(msg);
+      const ctx = this.#ctx('in');
+      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
+
+      if (isVaType(msg.type)) {
+        const va = msg as VaRequest;
+        const existing = await loadCase(trx, caseId, { forUpdate: true });
+        if (existing) {
+          const issue: Issue = { path: '/vaId', rule: 'unusedId', code: '8115', message: `VA-ID ${caseId} is already in use` };
+          return this.#refuse(trx, msg, meta, key, [issue], { type: 'ABBM', code: '8115', businessCase: va.type, vaIdRef: caseId, text: standardText('8115') ?? issue.message });
+        }
+        const predecessor = await this.#findPredecessor(trx, va);
+        const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
+        if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
+        if (predecessor) await this.#linkSuccessor(trx, predecessor, caseId);
+        const messageId = await this.#persist(trx, null, d, msg, 'in', persistMeta);
+        return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
+      }
+
+      const prev = await this.#loadState(trx, caseId);
+      if (!prev) {
+        const issue: Issue = { path: '/vaIdRef', rule: 'knownVaId', code: '8140', message: `VA-ID ${caseId} is not known` };
+        // A Meldung that answers nothing we know cannot be answered by a Meldung: just refuse it.
+        const text = standardText('8140') ?? issue.message;
+        const reply: AutoReply | null =
+          msg.type === 'AKM-TR'
+            ? { type: 'ABBM-TR', code: '8140', businessCase: msg.businessCase as VaType, vaIdRef: caseId, text }
+            : msg.type === 'TVS-VA' || msg.type === 'STR-AUF' || msg.type === 'STR-AEN'
+              ? autoReplyFor(null, msg, '8140')
+              : null;
+        return this.#refuse(trx, msg, meta, key, [issue], reply);
+      }
+      if ((prev.state.role === 'recipient' ? prev.state.donating : prev.state.recipient) !== meta.peer) {
+        return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [{ path: '/vaIdRef', rule: 'counterparty', code: 'SG_PEER_MISMATCH', message: `${meta.peer} is not the counterparty of ${caseId}` }] };
+      }
+      if ((msg.type === 'TVS-VA' || msg.type === 'STR-AUF' || msg.type === 'STR-AEN') && (await businessIdUsed(trx, ownIdOf(msg)!, 'in'))) {
+        const issue: Issue = { path: msg.type === 'TVS-VA' ? '/changeId' : '/stornoId', rule: 'unusedId', code: '8115', message: `${ownIdOf(msg)} is already in use` };
+        return this.#refuse(trx, msg, meta, key, [issue], autoReplyFor(prev.state, msg, '8115'));
+      }
+      const d = apply(prev.state, msg, ctx);
+      if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
+      const messageId = await this.#persist(trx, prev, d, msg, 'in', persistMeta);
+      return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
+    });
+  }
+
+  #checkParties(msg: WbciMessage, peer: CarrierCode): Issue | undefined {
+    const self = this.#d.self;
+    if (msg.sender !== peer) return { path: '/sender', rule: 'authenticatedSender', code: 'SG_PEER_MISMATCH', message: `sender ${msg.sender} is not the authenticated peer ${peer}` };
+    if (msg.recipient !== self && msg.donating !== self) return { path: '/donating', rule: 'addressedToSelf', code: 'SG_PEER_MISMATCH', message: `neither contract partner is this gateway (${self})` };
+    if (isVaType(msg.type) && msg.donating !== self) return { path: '/donating', rule: 'addressedToSelf', code: 'SG_PEER_MISMATCH', message: `a VA must be addressed to this gateway (${self}) as donating carrier` };
+    return undefined;
+  }
+
+  /**
+   * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
+   * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
+   */
+  async #findPredecessor(trx: Tx, va: VaRequest): Promise<{ state: WbciCaseState; deadlines: StoredDeadline[] } | undefined> {
+    const rows = await trx
+      .selectFrom('cases')
+      .select(['id', 'data', 'deadlines'])
+      .where('procedure', '=', 'wbci')
+      .where('role', '=', 'donating')
+      .where('peer', '=', va.recipient)
+      .where('state', '=', 'REPLACED')
+      .orderBy('updated_at', 'desc')
+      .limit(20)
+      .forUpdate()
+      .execute();
+    const same = JSON.stringify(va.customer);
+    const row = rows.find((r) => {
+      const s = r.data as unknown as WbciCaseState;
+      return !s.replacedBy && JSON.stringify(s.va.customer) === same;
+    });
+    return row && { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[] };
+  }
+
+  /** Records a refused inbound message and queues the business answer; the case stays as it was. */
+  async #refuse(
+    trx: Tx,
+    msg: WbciMessage,
+    meta: InboundMeta,
+    key: string,
+    issues: Issue[],
+    reply: AutoReply | null,
+  ): Promise<ReceiveOutcome> {
+    const caseId = vaIdOf(msg);
+    const messageId = randomUUID();
+    const replyInfo = reply ? { type: reply.type, code: reply.code } : null;
+    await insertMessage(trx, {
+      messageId,
+      caseId,
+      type: msg.type,
+      direction: 'in',
+      peer: meta.peer,
+      businessId: ownIdOf(msg) ?? null,
+      status: 'refused',
+      body: { ...msg, reply: replyInfo, issues } as unknown,
+      raw: meta.raw ?? null,
+      rawFormat: meta.rawFormat ?? 'test',
+      dedupeKey: key,
+    });
+    const events: NewDomainEvent[] = [{ type: 'message.refused', caseId, data: { messageId, type: msg.type, issues, reply: replyInfo } }];
+    if (reply) {
+      const answer = replyMessage(msg, reply, this.#d.self);
+      const replyId = randomUUID();
+      await insertMessage(trx, {
+        messageId: replyId,
+        caseId,
+        type: answer.type,
+        direction: 'out',
+        peer: meta.peer,
+        businessId: null,
+        status: 'queued',
+        body: answer,
+      });
+      await enqueue(trx, { messageId: replyId, caseId, kind: 'peer', destination: meta.peer });
+      events.push({ type: 'message.queued', caseId, data: { messageId: replyId, type: answer.type, auto: true } });
+    }
+    await appendEvents(trx, events);
+    this.#d.log.info({ caseId, messageId, type: msg.type, codes: issues.map((i) => i.code) }, 'inbound message refused');
+    return { status: 'refused', messageId, caseId, duplicate: false, issues, reply: replyInfo };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Time
+
+  /** Flags overdue deadlines (announced once) and applies time-driven transitions; returns how many cases were looked at. */
+  async tickDue(limit = 100): Promise<number> {
+    const now = this.#d.clock.now();
+    const due = await this.#d.db
+      .selectFrom('cases')
+      .select('id')
+      .where('procedure', '=', 'wbci')
+      .where('next_due_at', '<=', now)
+      .orderBy('next_due_at')
+      .limit(limit)
+      .execute();
+    for (const { id } of due) {
+      await this.#tx(async (trx) => {
+        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
+        if (!row) return;
+        let state = row.data as unknown as WbciCaseState;
+        const events: NewDomainEvent[] = [];
+        const ctx = this.#ctx('in');
+        const d = tick(state, ctx);
+        if (d && d.ok) {
+          if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
+          events.push(...eventsOf(id, d));
+          state = d.state;
+        }
+        const deadlines = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).map((dl) => {
+          if (!dl.announced && Date.parse(dl.dueAt) < now.getTime()) {
+            events.push({ type: 'deadline.overdue', caseId: id, data: { name: dl.name, dueAt: dl.dueAt, party: dl.party, ref: dl.ref ?? null } });
+            return { ...dl, announced: true };
+          }
+          return dl;
+        });
+        await updateCase(trx, snapshotOf(state, deadlines, now, this.#nextTickAt(state)));
+        await appendEvents(trx, events);
+      });
+    }
+    return due.length;
+  }
+
+  /** The role a configured peer plays in a case. Exposed for the REST layer's explanations. */
+  static roleOf(s: WbciCaseState): Role {
+    return s.role;
+  }
+}
+
+function autoReplyFor(s: WbciCaseState | null, msg: WbciMessage, code: string): AutoReply {
+  const vaIdRef = vaIdOf(msg);
+  const text = standardText(code) ?? code;
+  if (msg.type === 'TVS-VA') {
+    return { type: 'ABBM', code, businessCase: 'TVS-VA', vaIdRef, changeIdRef: msg.changeId, text, ...(s?.switchDate ? { switchDate: s.switchDate } : {}) };
+  }
+  if (msg.type === 'STR-AUF' || msg.type === 'STR-AEN') return { type: 'ABBM', code, businessCase: msg.type, vaIdRef, stornoIdRef: msg.stornoId, text };
+  return { type: 'ABBM', code, businessCase: s?.type ?? (isVaType(msg.type) ? msg.type : 'VA-KUE-MRN'), vaIdRef, text };
+}
+
+/** The ABBM / ABBM-TR the gateway sends on its own when it refuses an inbound message. */
+function replyMessage(msg: WbciMessage, reply: AutoReply, self: CarrierCode): Abbm | AbbmTr {
+  const base = {
+    recipient: msg.recipient,
+    donating: msg.donating,
+    sender: self,
+    vaIdRef: vaIdOf(msg),
+    businessCase: reply.businessCase,
+    positions: [{ code: reply.code, text: reply.text }],
+  };
+  if (reply.type === 'ABBM-TR') return { type: 'ABBM-TR', ...base };
+  return {
+    type: 'ABBM',
+    ...base,
+    ...(reply.changeIdRef ? { changeIdRef: reply.changeIdRef } : {}),
+    ...(reply.stornoIdRef ? { stornoIdRef: reply.stornoIdRef } : {}),
+    ...(reply.switchDate ? { switchDate: reply.switchDate } : {}),
+    ...(reply.reason ? { reason: reply.reason } : {}),
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Delivers outbox rows. Workers in any number of replicas claim rows with
+ * `FOR UPDATE SKIP LOCKED` and a lease (a crashed worker's rows come back when the lease ends);
+ * per case only the oldest undelivered row is ever claimable, so message n+1 never overtakes n.
+ * Woken by NOTIFY, with polling as the fallback.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../store/schema.js';
+import type { Store } from '../store/connect.js';
+import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
+import { appendEvents } from '../store/repos/events.js';
+import type { OutboundItem, SendResult, Transport } from './transport.js';
+import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  transport: Transport;
+  log: Logger;
+  policy?: RetryPolicy;
+  leaseMs?: number;
+  batchSize?: number;
+  pollMs?: number;
+  /** per-send timeout */
+  sendTimeoutMs?: number;
+  workerId?: string;
+  onDelivered?: (item: OutboundItem) => void;
+}
+
+interface ClaimedRow {
+  id: number | string;
+  message_id: string;
+  case_id: string;
+  kind: 'peer' | 'wholesale';
+  destination: string;
+  attempts: number;
+  type: string;
+  body: unknown;
+}
+
+export class OutboxWorker {
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered'>> & Pick<OutboxWorkerOptions, 'onDelivered'>;
+  readonly #db: Kysely<Database>;
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  readonly #abort = new AbortController();
+  #kicked = false;
+
+  constructor(opts: OutboxWorkerOptions) {
+    this.#o = {
+      policy: defaultRetryPolicy,
+      leaseMs: 30_000,
+      batchSize: 32,
+      pollMs: 1_000,
+      sendTimeoutMs: 15_000,
+      workerId: randomUUID(),
+      ...opts,
+    };
+    this.#db = opts.store.db;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    if (this.#o.store.listen) this.#unlisten = await this.#o.store.listen(OUTBOX_CHANNEL, () => this.kick());
+    this.#loop = this.#run();
+  }
+
+  /** Something was enqueued: look now rather than at the next poll. */
+  kick(): void {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    this.#wake?.();
+    await this.#unlisten?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (err) {
+        if (this.#running) this.#o.log.error({ err }, 'outbox worker: cycle failed');
+      }
+      if (handled > 0 || !this.#running) continue;
+      if (this.#kicked) {
+        this.#kicked = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.#o.pollMs);
+        this.#wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      this.#kicked = false;
+    }
+  }
+
+  /** One claim-and-deliver cycle; returns the number of rows handled. Public for tests. */
+  async runOnce(): Promise<number> {
+    const rows = await this.#claim();
+    await Promise.all(rows.map((r) => this.#deliver(r)));
+    return rows.length;
+  }
+
+  async #claim(): Promise<ClaimedRow[]> {
+    const { workerId, leaseMs, batchSize } = this.#o;
+    const { rows } = await sql<ClaimedRow>`
+      WITH next AS (
+        SELECT o.id FROM outbox o
+         WHERE o.status = 'pending'
+           AND o.next_attempt_at <= now()
+           AND (o.lease_until IS NULL OR o.lease_until < now())
+           AND NOT EXISTS (
+             SELECT 1 FROM outbox p
+              WHERE p.case_id = o.case_id AND p.id < o.id AND p.status <> 'delivered')
+         ORDER BY o.id
+         LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbox
+         SET lease_owner = ${workerId},
+             lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
+             attempts = outbox.attempts + 1
+        FROM next, messages m
+       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
+      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(this.#db);
+    return rows;
+  }
+
+  async #deliver(row: ClaimedRow): Promise<void> {
+    const item: OutboundItem = {
+      outboxId: Number(row.id),
+      messageId: row.message_id,
+      caseId: row.case_id,
+      kind: row.kind,
+      destination: row.destination,
+      type: row.type,
+      body: row.body,
+    };
+    const timeout = AbortSignal.timeout(this.#o.sendTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.#abort.signal]);
+    let result: SendResult;
+    try {
+      result = await this.#o.transport.send(item, signal);
+    } catch (err) {
+      result = { ok: false, permanent: false, reason: (err as Error).message || String(err) };
+    }
+    if (this.#abort.signal.aborted && !result.ok) {
+      // shutting down: leave the row to the lease, another worker (or we, after restart) retries
+      return;
+    }
+    const log = this.#o.log.child({ caseId: item.caseId, messageId: item.messageId, type: item.type, destination: item.destination });
+    if (result.ok) {
+      await this.#db.transaction().execute(async (trx) => {
+        const done = await trx
+          .updateTable('outbox')
+          .set({ status: 'delivered', delivered_at: sql<Date>`now()`, lease_owner: null, lease_until: null, last_error: null })
+          .where('id', '=', item.outboxId)
+          .where('lease_owner', '=', this.#o.workerId)
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) === 0) return; // lease lost; the new owner records it
+        await trx.updateTable('messages').set({ status: 'delivered', delivered_at: sql<Date>`now()` }).where('message_id', '=', item.messageId).execute();
+        await appendEvents(trx, [{ type: 'message.delivered', caseId: item.caseId, data: { messageId: item.messageId, type: item.type } }]);
+      });
+      log.info({ attempts: row.attempts }, 'message delivered');
+      this.#o.onDelivered?.(item);
+      return;
+    }
+    const exhausted = row.attempts >= this.#o.policy.maxAttempts;
+    if (result.permanent || exhausted) {
+      const reason = result.permanent ? result.reason : `gave up after ${row.attempts} attempts: ${result.reason}`;
+      await this.#db.transaction().execute(async (trx) => {
+        const dead = await trx
+          .updateTable('outbox')
+          .set({ status: 'dead', lease_owner: null, lease_until: null, last_error: reason })
+          .where('id', '=', item.outboxId)
+          .where('lease_owner', '=', this.#o.workerId)
+          .executeTakeFirst();
+        if (Number(dead.numUpdatedRows) === 0) return;
+        await trx
+          .insertInto('dead_letters')
+          .values({ outbox_id: item.outboxId, message_id: item.messageId, case_id: item.caseId, destination: item.destination, reason, attempts: row.attempts })
+          .execute();
+        await trx.updateTable('messages').set({ status: 'failed' }).where('message_id', '=', item.messageId).execute();
+        await appendEvents(trx, [{ type: 'delivery.dead-lettered', caseId: item.caseId, data: { messageId: item.messageId, type: item.type, reason } }]);
+      });
+      log.warn({ attempts: row.attempts, reason }, 'delivery dead-lettered');
+      return;
+    }
+    const delay = Math.max(result.retryAfterMs ?? 0, backoffMs(this.#o.policy, row.attempts));
+    await this.#db
+      .updateTable('outbox')
+      .set({
+        lease_owner: null,
+        lease_until: null,
+        last_error: result.reason,
+        next_attempt_at: sql<Date>`now() + ${`${delay} milliseconds`}::interval`,
+      })
+      .where('id', '=', item.outboxId)
+      .where('lease_owner', '=', this.#o.workerId)
+      .execute();
+    log.info({ attempts: row.attempts, retryInMs: delay, reason: result.reason }, 'delivery failed, will retry');
+  }
+}
+
+/** Puts a dead letter's message back into delivery; returns false when it was already replayed or is unknown. */
+export async function replayDeadLetter(db: Kysely<Database>, id: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const dl = await trx.selectFrom('dead_letters').selectAll().where('id', '=', id).where('replayed_at', 'is', null).forUpdate().executeTakeFirst();
+    if (!dl) return false;
+    await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();
+    await trx
+      .updateTable('outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()`, last_error: null, lease_owner: null, lease_until: null })
+      .where('id', '=', dl.outbox_id)
+      .execute();
+    await trx.updateTable('messages').set({ status: 'queued' }).where('message_id', '=', dl.message_id).execute();
+    await appendEvents(trx, [{ type: 'delivery.replayed', caseId: dl.case_id, data: { deadLetterId: id, messageId: dl.message_id } }]);
+    await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+    return true;
+  });
+}

@@ -1,0 +1,252 @@
+/**
+ * Working-day calendar: Monday–Friday minus the public holidays of one country (and optionally
+ * one state/region), as WBCI deadlines are counted (wbci.md §10) and AGCOM ones too (italy.md).
+ *
+ * Dates are `YYYY-MM-DD` calendar dates without a time zone; the time zone is only needed to map
+ * an instant onto "today" and to find the last instant of a due day.
+ */
+import Holidays from 'date-holidays';
+
+/** Calendar date `YYYY-MM-DD` (same as the WBCI `IsoDate`, repeated so the domain stays independent). */
+export type IsoDate = string;
+
+export interface WorkingDayCalendar {
+  readonly timeZone: string;
+  isWorkingDay(d: IsoDate): boolean;
+  /** n > 0: the n-th working day after d; n < 0: the |n|-th working day before d; n = 0: d itself. */
+  addWorkingDays(d: IsoDate, n: number): IsoDate;
+  /** Working days after `from` up to and including `to`; negative (mirrored) if `to` < `from`. */
+  workingDaysBetween(from: IsoDate, to: IsoDate): number;
+  /** The calendar date of `now` in the calendar's time zone. */
+  today(now: Date): IsoDate;
+  /** The last instant (millisecond) of `d` in the calendar's time zone. */
+  endOfDay(d: IsoDate): Date;
+}
+
+export interface CalendarOptions {
+  /** ISO 3166-1 alpha-2, e.g. `DE`, `IT` */
+  country: string;
+  /** state as date-holidays names it, e.g. `BY` */
+  region?: string;
+  /** a finer region of the state, e.g. `A` (Augsburg) for `DE-BY` */
+  subRegion?: string;
+  /** IANA zone; defaults per country (Europe/Berlin for DE, Europe/Rome for IT) */
+  timeZone?: string;
+}
+
+export interface HolidayRegion {
+  country: string;
+  region?: string;
+  subRegion?: string;
+}
+
+const DEFAULT_TIME_ZONES: Record<string, string> = { DE: 'Europe/Berlin', IT: 'Europe/Rome' };
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------
+// Date arithmetic on epoch days (days since 1970-01-01, UTC), so no time zone can shift a date.
+
+export function toEpochDay(d: IsoDate): number {
+  const m = ISO_DATE.exec(d);
+  if (!m) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(d)}`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const day = Number(m[3]);
+  const t = Date.UTC(y, mo - 1, day);
+  const back = new Date(t);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== day) {
+    throw new RangeError(`not a calendar date: ${d}`);
+  }
+  return Math.round(t / DAY_MS);
+}
+
+export function fromEpochDay(n: number): IsoDate {
+  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Calendar-day offset (positive, zero or negative). */
+export function addDays(d: IsoDate, n: number): IsoDate {
+  return fromEpochDay(toEpochDay(d) + n);
+}
+
+/** Calendar days from `from` to `to` (negative if `to` is earlier). */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return toEpochDay(to) - toEpochDay(from);
+}
+
+/** 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday. */
+const weekdayOf = (epochDay: number): number => (((epochDay + 4) % 7) + 7) % 7;
+
+// ---------------------------------------------------------------------------------------------
+// Holiday regions
+
+let catalogue: Holidays | undefined;
+const holidayCatalogue = (): Holidays => (catalogue ??= new Holidays());
+
+/**
+ * `DE-BY` → `{ country: 'DE', region: 'BY' }`, `IT` → `{ country: 'IT' }`,
+ * `DE-BY-A` → `{ country: 'DE', region: 'BY', subRegion: 'A' }`. Throws on unknown parts.
+ */
+export function parseHolidayRegion(spec: string): HolidayRegion {
+  const parts = spec.trim().split('-');
+  if (parts.length < 1 || parts.length > 3 || parts.some((p) => p === '')) {
+    throw new Error(`invalid holiday region ${JSON.stringify(spec)}: expected COUNTRY, COUNTRY-STATE or COUNTRY-STATE-REGION, e.g. "DE-BY" or "IT"`);
+  }
+  const [country, region, subRegion] = parts.map((p) => p.toUpperCase());
+  const r: HolidayRegion = { country };
+  if (region !== undefined) r.region = region;
+  if (subRegion !== undefined) r.subRegion = subRegion;
+  assertKnownRegion(r, spec);
+  return r;
+}
+
+function assertKnownRegion(r: HolidayRegion, spec: string): void {
+  const hd = holidayCatalogue();
+  const countries = hd.getCountries() ?? {};
+  if (!(r.country in countries)) {
+    throw new Error(`unknown holiday region ${JSON.stringify(spec)}: country "${r.country}" is not known`);
+  }
+  if (r.region === undefined) return;
+  const states = hd.getStates(r.country) ?? {};
+  if (!(r.region in states)) {
+    const known = Object.keys(states).join(', ') || 'none';
+    throw new Error(`unknown holiday region ${JSON.stringify(spec)}: "${r.region}" is not a state of ${r.country} (known: ${known})`);
+  }
+  if (r.subRegion === undefined) return;
+  const regions = hd.getRegions(r.country, r.region) ?? {};
+  if (!(r.subRegion in regions)) {
+    const known = Object.keys(regions).join(', ') || 'none';
+    throw new Error(
+      `unknown holiday region ${JSON.stringify(spec)}: "${r.subRegion}" is not a region of ${r.country}-${r.region} (known: ${known})`,
+    );
+  }
+}
+
+function assertTimeZone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new Error(`unknown time zone ${JSON.stringify(tz)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time-zone helpers (Intl only; no tz database of our own)
+
+function zonedParts(fmt: Intl.DateTimeFormat, t: number): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const out = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
+  for (const p of fmt.formatToParts(new Date(t))) {
+    if (p.type === 'year') out.y = Number(p.value);
+    else if (p.type === 'month') out.mo = Number(p.value);
+    else if (p.type === 'day') out.d = Number(p.value);
+    else if (p.type === 'hour') out.h = Number(p.value);
+    else if (p.type === 'minute') out.mi = Number(p.value);
+    else if (p.type === 'second') out.s = Number(p.value);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
+  const region: HolidayRegion = { country: opts.country.toUpperCase() };
+  if (opts.region) region.region = opts.region.toUpperCase();
+  if (opts.subRegion) region.subRegion = opts.subRegion.toUpperCase();
+  const spec = [region.country, region.region, region.subRegion].filter(Boolean).join('-');
+  assertKnownRegion(region, spec);
+
+  const hd =
+    region.subRegion !== undefined
+      ? new Holidays(region.country, region.region as string, region.subRegion)
+      : region.region !== undefined
+        ? new Holidays(region.country, region.region)
+        : new Holidays(region.country);
+
+  const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONES[region.country] ?? hd.getTimezones()?.[0];
+  if (!timeZone) throw new Error(`no default time zone for ${region.country}: set timeZone explicitly`);
+  assertTimeZone(timeZone);
+
+  // Deadlines are evaluated for every case on every tick: compute each year's holidays once.
+  const byYear = new Map<number, ReadonlySet<number>>();
+  const holidaysOf = (year: number): ReadonlySet<number> => {
+    let set = byYear.get(year);
+    if (!set) {
+      const days = new Set<number>();
+      for (const h of hd.getHolidays(year)) {
+        // Only statutory holidays close offices; `bank` (24 Dec, 31 Dec) and `observance` do not.
+        if (h.type === 'public') days.add(toEpochDay(h.date.slice(0, 10)));
+      }
+      set = days;
+      byYear.set(year, set);
+    }
+    return set;
+  };
+
+  const isWorkingEpochDay = (n: number): boolean => {
+    const wd = weekdayOf(n);
+    if (wd === 0 || wd === 6) return false;
+    const year = new Date(n * DAY_MS).getUTCFullYear();
+    return !holidaysOf(year).has(n);
+  };
+
+  const partsFmt = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+
+  /** UTC offset of the zone at instant t, in ms (local wall time − UTC). */
+  const offsetAt = (t: number): number => {
+    const p = zonedParts(partsFmt, t);
+    const wall = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
+    return wall - Math.floor(t / 1000) * 1000;
+  };
+
+  /** First instant of local date `epochDay` in the zone. */
+  const startOfEpochDay = (epochDay: number): number => {
+    const wall = epochDay * DAY_MS;
+    let t = wall - offsetAt(wall);
+    // A second pass settles the offset when the first guess lands across a DST change.
+    t = wall - offsetAt(t);
+    return t;
+  };
+
+  return {
+    timeZone,
+    isWorkingDay: (d) => isWorkingEpochDay(toEpochDay(d)),
+    addWorkingDays(d, n) {
+      if (!Number.isInteger(n)) throw new RangeError(`addWorkingDays: n must be an integer, got ${n}`);
+      let day = toEpochDay(d);
+      const step = n < 0 ? -1 : 1;
+      let left = Math.abs(n);
+      while (left > 0) {
+        day += step;
+        if (isWorkingEpochDay(day)) left--;
+      }
+      return fromEpochDay(day);
+    },
+    workingDaysBetween(from, to) {
+      const a = toEpochDay(from);
+      const b = toEpochDay(to);
+      const lo = Math.min(a, b);
+      const hi = Math.max(a, b);
+      let count = 0;
+      for (let n = lo + 1; n <= hi; n++) if (isWorkingEpochDay(n)) count++;
+      return b >= a ? count : -count;
+    },
+    today(now) {
+      const p = zonedParts(partsFmt, now.getTime());
+      return fromEpochDay(Math.round(Date.UTC(p.y, p.mo - 1, p.d) / DAY_MS));
+    },
+    endOfDay(d) {
+      return new Date(startOfEpochDay(toEpochDay(d) + 1) - 1);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The fastify application: northbound REST, health, docs. East-west and southbound endpoints
+ * are registered by their own plugins. Every route is an ordinary fastify route, so hooks,
+ * limits, validation and error shapes apply uniformly.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../domain/clock.js';
+import type { Database } from '../store/schema.js';
+import type { GatewayConfig } from '../config/types.js';
+import type { WbciService } from '../app/wbci/service.js';
+import type { EventBus } from '../app/event-bus.js';
+import { errorHandler, problem, sendProblem } from './problem.js';
+import { apiKeyAuth } from './auth.js';
+import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
+import { switchRoutes } from './routes/switches.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { httpMetrics } from './metrics.js';
+
+export interface AppDeps {
+  config: GatewayConfig;
+  db: Kysely<Database>;
+  clock: Clock;
+  log: Logger;
+  wbci: WbciService;
+  bus: EventBus;
+  registry: Registry;
+  /** extra plugins (east-west, wholesale) registered after the core routes */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export const VERSION = '0.1.0';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+    ajv: undefined,
+  });
+
+  const shared = loadRestSchemas();
+  for (const s of shared) app.addSchema(s);
+  app.setValidatorCompiler(createValidatorCompiler(shared));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { ...problem(404, 'SG_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'switchgate',
+        version: VERSION,
+        description: 'Messaging gateway for fixed-line customer switches between operators (WBCI, AGCOM). Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'switches', description: 'Cases and the CRM\'s actions on them' },
+        { name: 'events', description: 'Event feed' },
+        { name: 'health', description: 'Operations' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  httpMetrics(app, deps.registry);
+  app.addHook('onRequest', apiKeyAuth(deps.config.apiKeys));
+
+  await app.register(healthRoutes, { db: deps.db, registry: deps.registry });
+  await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci });
+  await app.register(eventRoutes, { db: deps.db, bus: deps.bus });
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,50 @@
+/**
+ * API keys: `Authorization: Bearer <key>`; only the SHA-256 of each key is configured. A route
+ * names the scope it needs in its `config.scope`.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiKeyConfig, Scope } from '../config/types.js';
+import { problem, sendProblem } from './problem.js';
+
+export interface Principal {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    scope?: Scope;
+  }
+}
+
+export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+export function apiKeyAuth(keys: ApiKeyConfig[]) {
+  const byHash = new Map(keys.map((k) => [k.keySha256, { name: k.name, scopes: new Set(k.scopes) } satisfies Principal]));
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    const scope = request.routeOptions.config.scope;
+    if (!scope) return;
+    const token = bearerToken(request.headers.authorization);
+    const principal = token ? byHash.get(sha256Hex(token)) : undefined;
+    if (!principal) {
+      request.log.info({ reason: token ? 'unknown key' : 'no bearer token' }, 'request refused: not authenticated');
+      reply.header('www-authenticate', 'Bearer realm="switchgate"');
+      return sendProblem(reply, problem(401, 'SG_UNAUTHENTICATED', token ? 'the API key is not valid' : 'an API key is required (Authorization: Bearer <key>)'));
+    }
+    if (!principal.scopes.has(scope)) {
+      request.log.info({ apiKey: principal.name, scope }, 'request refused: missing scope');
+      return sendProblem(reply, problem(403, 'SG_FORBIDDEN', `the API key "${principal.name}" lacks the scope ${scope}`));
+    }
+    request.principal = principal;
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * RFC 9457 problem documents. Every error the API returns is one of these, with a stable
+ * machine `code` and, for validation failures, the offending fields.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import { AppError } from '../app/errors.js';
+import type { Issue } from '../domain/issues.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code: string;
+  errors?: Issue[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const PROBLEM_TYPE_BASE = 'https://switchgate.dev/problems/';
+
+export function problem(status: number, code: string, detail?: string, errors?: Issue[]): Problem {
+  return {
+    type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-'),
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...(errors && errors.length ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+/** ajv errors → field issues: the path names the exact field, including a missing or unknown one. */
+export function schemaIssues(errors: ErrorObject[], root: string): Issue[] {
+  const seen = new Set<string>();
+  const out: Issue[] = [];
+  for (const e of errors) {
+    // if/then/else wrappers only repeat what the branch said
+    if (e.keyword === 'if') continue;
+    let path = e.instancePath;
+    let message = e.message ?? e.keyword;
+    if (e.keyword === 'required') {
+      path += '/' + (e.params as { missingProperty: string }).missingProperty;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      path += '/' + (e.params as { additionalProperty: string }).additionalProperty;
+      message = 'is not a known field';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (e.keyword === 'const') {
+      message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    }
+    const issue: Issue = { path: (root === 'body' ? '' : `/${root}`) + path, rule: e.keyword, code: 'SG_SCHEMA', message };
+    const key = `${issue.path}|${issue.rule}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
+}
+
+export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    const p = problem(error.status, error.code, error.message, error.issues);
+    p.instance = request.url;
+    return sendProblem(reply, p);
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const issues = schemaIssues(fe.validation as ErrorObject[], fe.validationContext ?? 'body');
+    const first = issues[0];
+    return sendProblem(
+      reply,
+      problem(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues),
+    );
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'SG_UNSUPPORTED_MEDIA_TYPE'
+      : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'SG_BODY_TOO_LARGE'
+      : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? 'SG_MALFORMED_BODY'
+      : 'SG_BAD_REQUEST';
+    return sendProblem(reply, problem(fe.statusCode, code, fe.message));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, problem(500, 'SG_INTERNAL', 'an internal error occurred; it has been logged'));
+}

@@ -1,0 +1,244 @@
+/** Northbound REST: switches (cases), their messages and the CRM's answers. */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.js';
+import type { Database } from '../../store/schema.js';
+import { loadCase, listCases } from '../../store/repos/cases.js';
+import { messagesOfCase } from '../../store/repos/messages.js';
+import { findAnswer, saveAnswer } from '../../store/repos/idempotency.js';
+import type { WbciService } from '../../app/wbci/service.js';
+import type {
+  AnswerInput,
+  CancelInput,
+  ChangeAnswerInput,
+  RescheduleInput,
+  ResourceHandoverAnswerInput,
+  ResourceHandoverInput,
+  StartWbciSwitch,
+} from '../../app/wbci/commands.js';
+import { AppError, notFound } from '../../app/errors.js';
+import { caseView, messageView } from '../views.js';
+
+export interface SwitchRoutesDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  wbci: WbciService;
+}
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+const problemResponses = {
+  400: { $ref: 'common.json#/definitions/problem' },
+  401: { $ref: 'common.json#/definitions/problem' },
+  403: { $ref: 'common.json#/definitions/problem' },
+  404: { $ref: 'common.json#/definitions/problem' },
+  409: { $ref: 'common.json#/definitions/problem' },
+  422: { $ref: 'common.json#/definitions/problem' },
+} as const;
+
+const messageAccepted = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { messageId: { type: 'string' }, case: { type: 'object', additionalProperties: true } },
+} as const;
+
+function encodeListCursor(createdAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+}
+
+function decodeListCursor(s: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad');
+    return { createdAt, id };
+  } catch {
+    throw new AppError(400, 'SG_INVALID_CURSOR', 'the cursor is not one this API returned', [
+      { path: '/querystring/cursor', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
+    ]);
+  }
+}
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+
+export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps): Promise<void> {
+  const { db, clock, wbci } = deps;
+
+  const viewOf = async (id: string) => {
+    const row = await loadCase(db, id);
+    if (!row) throw notFound('switch', id);
+    return caseView(row, clock.now());
+  };
+
+  app.post<{ Body: StartWbciSwitch; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/switches',
+    {
+      config: { scope: 'switches:write' },
+      schema: {
+        tags: ['switches'],
+        summary: 'Start a switch as recipient (WBCI VA-KUE-MRN / VA-KUE-ORN / VA-RRNP)',
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } },
+        body: { $ref: 'start-switch.json' },
+        response: { 201: { type: 'object', additionalProperties: true }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      const principal = request.principal!.name;
+      const hash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
+      const replay = async () => {
+        const stored = await findAnswer(db, principal, key!);
+        if (!stored) return undefined;
+        if (stored.requestHash !== hash) {
+          throw new AppError(422, 'SG_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body', [
+            { path: '/headers/idempotency-key', rule: 'sameRequest', code: 'SG_IDEMPOTENCY_KEY_REUSED', message: 'was already used for a different request' },
+          ]);
+        }
+        const { id } = stored.response as { id: string };
+        reply.header('idempotent-replayed', 'true');
+        return reply.code(stored.statusCode).send(await viewOf(id));
+      };
+      if (key) {
+        const replayed = await replay();
+        if (replayed) return replayed;
+      }
+      let id: string;
+      try {
+        id = await wbci.startSwitch(request.body, {
+          beforeCommit: key
+            ? (trx, caseId) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id: caseId } })
+            : undefined,
+        });
+      } catch (err) {
+        // a concurrent request with the same key won the race: answer as it did
+        if (key && isUniqueViolation(err)) {
+          const replayed = await replay();
+          if (replayed) return replayed;
+        }
+        throw err;
+      }
+      request.log.info({ caseId: id }, 'switch started');
+      reply.header('location', `/v1/switches/${encodeURIComponent(id)}`);
+      return reply.code(201).send(await viewOf(id));
+    },
+  );
+
+  app.get<{ Querystring: { state?: string; peer?: string; role?: string; procedure?: string; overdue?: boolean; cursor?: string; limit: number } }>(
+    '/v1/switches',
+    {
+      config: { scope: 'switches:read' },
+      schema: {
+        tags: ['switches'],
+        summary: 'List switches, cursor-paginated',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', maxLength: 40 },
+            peer: { type: 'string', maxLength: 20 },
+            role: { enum: ['recipient', 'donating'] },
+            procedure: { enum: ['wbci', 'agcom'] },
+            overdue: { type: 'boolean' },
+            cursor: { type: 'string', maxLength: 512 },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } }, nextCursor: { type: ['string', 'null'] } },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const rows = await listCases(db, {
+        state: q.state,
+        peer: q.peer,
+        role: q.role,
+        procedure: q.procedure,
+        overdue: q.overdue,
+        after: q.cursor ? decodeListCursor(q.cursor) : undefined,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      const now = clock.now();
+      return {
+        items: page.map((r) => caseView(r, now)),
+        nextCursor: rows.length > q.limit && last ? encodeListCursor(last.created_at, last.id) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/switches/:id',
+    {
+      config: { scope: 'switches:read' },
+      schema: { tags: ['switches'], summary: 'The case', params: idParams, response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses } },
+    },
+    async (request) => viewOf(request.params.id),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { raw?: boolean } }>(
+    '/v1/switches/:id/messages',
+    {
+      config: { scope: 'switches:read' },
+      schema: {
+        tags: ['switches'],
+        summary: 'The timeline of messages both ways',
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { raw: { type: 'boolean', default: false } } },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const row = await loadCase(db, request.params.id);
+      const rows = await messagesOfCase(db, request.params.id);
+      if (!row && rows.length === 0) throw notFound('switch', request.params.id);
+      return { items: rows.map((m) => messageView(m, request.query.raw === true)) };
+    },
+  );
+
+  // The CRM's writes on an existing case: each becomes exactly one outbound message.
+  const write = <B>(path: string, bodySchema: string, summary: string, run: (id: string, body: B, params: Record<string, string>) => Promise<string>) =>
+    app.post<{ Params: Record<string, string>; Body: B }>(
+      path,
+      {
+        config: { scope: 'switches:write' },
+        schema: {
+          tags: ['switches'],
+          summary,
+          body: { $ref: bodySchema },
+          response: { 202: messageAccepted, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const id = request.params.id!;
+        const messageId = await run(id, request.body as B, request.params);
+        request.log.info({ caseId: id, messageId }, 'message queued');
+        return reply.code(202).send({ messageId, case: await viewOf(id) });
+      },
+    );
+
+  write<AnswerInput>('/v1/switches/:id/answer', 'answer.json', 'As donating: accept (RUEM-VA) or reject (ABBM) the VA', (id, b) => wbci.answer(id, b));
+  write<ResourceHandoverInput>('/v1/switches/:id/resource-handover', 'resource-handover.json', 'As recipient: AKM-TR', (id, b) => wbci.resourceHandover(id, b));
+  write<ResourceHandoverAnswerInput>('/v1/switches/:id/resource-handover/answer', 'resource-handover-answer.json', 'As donating: reject an AKM-TR (ABBM-TR)', (id, b) =>
+    wbci.answerResourceHandover(id, b),
+  );
+  write<RescheduleInput>('/v1/switches/:id/reschedule', 'reschedule.json', 'As recipient: TVS-VA with a new requested date', (id, b) => wbci.reschedule(id, b));
+  write<CancelInput>('/v1/switches/:id/cancel', 'cancel.json', 'Either side: STR-AUF or STR-AEN', (id, b) => wbci.cancel(id, b));
+  write<ChangeAnswerInput>('/v1/switches/:id/changes/:changeId/answer', 'change-answer.json', 'Answer an incoming TVS-VA or Storno: ERLM or ABBM', (id, b, p) =>
+    wbci.answerChange(id, p.changeId!, b),
+  );
+}

@@ -1,0 +1,54 @@
+/** The JSON shapes the API returns (architecture.md "Each case answer … has at least"). */
+import type { CaseRow, MessageRow } from '../store/schema.js';
+
+interface StoredDeadlineView {
+  name: string;
+  dueAt: string;
+  party?: string;
+  ref?: string;
+}
+
+export function caseView(row: CaseRow, now: Date) {
+  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown };
+  const deadlines = ((row.deadlines ?? []) as unknown as StoredDeadlineView[]).map((d) => ({
+    name: d.name,
+    dueAt: d.dueAt,
+    ...(d.party ? { party: d.party } : {}),
+    ...(d.ref ? { ref: d.ref } : {}),
+    overdue: Date.parse(d.dueAt) < now.getTime(),
+  }));
+  return {
+    id: row.id,
+    procedure: row.procedure,
+    type: row.type,
+    role: row.role,
+    peer: row.peer,
+    state: row.state,
+    requestedDate: row.requested_date,
+    switchDate: row.switch_date,
+    openChange: row.open_change ?? null,
+    deadlines,
+    overdue: deadlines.some((d) => d.overdue),
+    wholesaleOrder: row.wholesale_order ?? null,
+    agreement: data.agreement ?? null,
+    replaces: data.replaces ?? null,
+    replacedBy: data.replacedBy ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export function messageView(row: MessageRow, withRaw: boolean) {
+  return {
+    messageId: row.message_id,
+    type: row.type,
+    direction: row.direction,
+    status: row.status,
+    at: row.created_at.toISOString(),
+    deliveredAt: row.delivered_at ? row.delivered_at.toISOString() : null,
+    peer: row.peer,
+    businessId: row.business_id,
+    body: row.body,
+    ...(withRaw ? { raw: row.raw, rawFormat: row.raw_format } : {}),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Open deadlines of a Vorabstimmung (wbci.md §10), derived from the case state alone so they can
+ * be recomputed after every message and stored with the case ("deadlines are data").
+ */
+import type { WorkingDayCalendar } from '../../domain/calendar.js';
+import { TERMINAL_STATES, type WbciCaseState } from './case-state.js';
+import type { IsoDate, WbciParty } from './types.js';
+import { isKue } from './types.js';
+import type { WbciRules } from './rules.js';
+
+export type DeadlineName = 'answer' | 'akmTr' | 'changeAnswer' | 'successorVa' | 'akmTrRejection';
+
+export interface Deadline {
+  name: DeadlineName;
+  /** ISO instant: the last instant of the due working day in the calendar's zone */
+  dueAt: string;
+  /** the party that has to act */
+  party: WbciParty;
+  /** the VA-, T- or S-ID the deadline belongs to */
+  ref?: string;
+}
+
+export interface DeadlineContext {
+  calendar: WorkingDayCalendar;
+  rules: WbciRules;
+}
+
+const other = (p: WbciParty): WbciParty => (p === 'auf' ? 'abg' : 'auf');
+
+/** Due instant `n` working days after the day of `at` (the day of receipt does not count). */
+export function dueAfter(at: string, n: number, calendar: WorkingDayCalendar): Date {
+  const day = calendar.today(new Date(at));
+  return calendar.endOfDay(calendar.addWorkingDays(day, n));
+}
+
+/** Due instant `n` working days before `date`. */
+export function dueBefore(date: IsoDate, n: number, calendar: WorkingDayCalendar): Date {
+  return calendar.endOfDay(calendar.addWorkingDays(date, -n));
+}
+
+/** D11: by when a successor VA must arrive after ERLM to STR-AEN (null without a Wechseltermin). */
+export function successorDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (!state.switchDate) return null;
+  return dueBefore(state.switchDate, ctx.rules.newVaBeforeSwitchDateWorkingDays, ctx.calendar);
+}
+
+/** D5: by when the AKM-TR is due (KUE with a Wechseltermin only). */
+export function akmTrDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (!isKue(state.type) || !state.switchDate) return null;
+  return dueBefore(state.switchDate, ctx.rules.akmTrBeforeSwitchDateWorkingDays, ctx.calendar);
+}
+
+/** Deadline of the ABBM-TR window (tag I): after it an AKM-TR counts as accepted. */
+export function akmTrRejectionDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (state.akmTr.status !== 'sent' || !state.akmTr.at || ctx.rules.akmTrRejectionTimeoutWorkingDays <= 0) return null;
+  return dueAfter(state.akmTr.at, ctx.rules.akmTrRejectionTimeoutWorkingDays, ctx.calendar);
+}
+
+/**
+ * The deadlines open now. A closed case has none, except a REPLACED case still waiting for its
+ * successor VA: that wait is the one thing left to watch on it.
+ */
+export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): Deadline[] {
+  const { calendar, rules } = ctx;
+  const out: Deadline[] = [];
+
+  if (state.state === 'REPLACED') {
+    const due = state.replacedBy ? null : successorDueAt(state, ctx);
+    if (due) out.push({ name: 'successorVa', dueAt: due.toISOString(), party: 'auf', ref: state.vaId });
+    return out;
+  }
+  if (TERMINAL_STATES.includes(state.state)) return out;
+
+  if (state.state === 'AWAITING_ANSWER') {
+    out.push({
+      name: 'answer',
+      dueAt: dueAfter(state.vaAt, rules.answerWorkingDays, calendar).toISOString(),
+      party: 'abg',
+      ref: state.vaId,
+    });
+  }
+
+  // After an ABBM-TR the corrected AKM-TR is due by the same date.
+  if (state.state === 'AGREED' && state.akmTr.status !== 'sent') {
+    const due = akmTrDueAt(state, ctx);
+    if (due) out.push({ name: 'akmTr', dueAt: due.toISOString(), party: 'auf', ref: state.vaId });
+  }
+
+  if (state.state === 'TR_NOTIFIED') {
+    const due = akmTrRejectionDueAt(state, ctx);
+    if (due) out.push({ name: 'akmTrRejection', dueAt: due.toISOString(), party: 'abg', ref: state.vaId });
+  }
+
+  const change = state.openChange;
+  if (change) {
+    const n = change.kind === 'TVS-VA' ? rules.tvAnswerWorkingDays : rules.stornoAnswerWorkingDays;
+    out.push({
+      name: 'changeAnswer',
+      dueAt: dueAfter(change.at, n, calendar).toISOString(),
+      party: other(change.from),
+      ref: change.id,
+    });
+  }
+  return out;
+}
+
+export const isOverdue = (d: Deadline, now: Date): boolean => now.getTime() > Date.parse(d.dueAt);
+
+/** The deadlines already missed at `now`. */
+export function overdue(deadlines: readonly Deadline[], now: Date): Deadline[] {
+  return deadlines.filter((d) => isOverdue(d, now));
+}
+
+/** Every deadline with its overdue flag, as the REST case view shows them. */
+export function withOverdue(deadlines: readonly Deadline[], now: Date): (Deadline & { overdue: boolean })[] {
+  return deadlines.map((d) => ({ ...d, overdue: isOverdue(d, now) }));
+}

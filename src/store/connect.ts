@@ -1,0 +1,369 @@
+/**
+ * Opens the database: PostgreSQL through a `pg` pool when a URL is given, otherwise PGlite
+ * (embedded, persistent under a data directory, or in memory).
+ *
+ * Both backends return the same JS types (see src/store/schema.ts): int8 → number,
+ * timestamptz → Date, date/timestamp/interval → string, jsonb → parsed value, xid8 → string.
+ * Sessions run in UTC on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect, TransactionRolledBackError } from './pglite-dialect.js';
+import type { Database } from './schema.js';
+
+/** The subset of a pino logger the store uses. */
+export interface StoreLogger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type StoreKind = 'postgres' | 'pglite';
+
+export type Unlisten = () => Promise<void>;
+
+export interface Store {
+  db: Kysely<Database>;
+  kind: StoreKind;
+  /** Closes pool / PGlite and any listener. Idempotent. */
+  close(): Promise<void>;
+  /**
+   * Subscribes to a NOTIFY channel (lower-case identifier). Notifications are wake-up hints:
+   * they are delivered at most once and can be missed (e.g. while the PostgreSQL listener
+   * reconnects), so a consumer must still poll the table it watches.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<Unlisten>;
+  /** NOTIFY outside any transaction. Inside one, use `notifyIn(trx, …)` so it fires on commit. */
+  notify(channel: string, payload?: string): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… — selects PostgreSQL. */
+  databaseUrl?: string;
+  /** PGlite data directory (created if missing). */
+  dataDir?: string;
+  /** PGlite in memory; ignored when databaseUrl is set. */
+  inMemory?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  logger?: StoreLogger;
+}
+
+const silentLogger: StoreLogger = { warn: () => {}, error: () => {} };
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Store> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
+  if (opts.inMemory) return openPglite({ logger: opts.logger });
+  if (opts.dataDir) return openPglite({ dataDir: opts.dataDir, logger: opts.logger });
+  throw new Error('openDatabase: set databaseUrl (PostgreSQL), dataDir (embedded PGlite) or inMemory');
+}
+
+/** NOTIFY through a given executor — inside a transaction it is sent on commit. */
+export async function notifyIn(db: Kysely<Database>, channel: string, payload = ''): Promise<void> {
+  await sql`select pg_notify(${checkChannel(channel)}, ${payload})`.execute(db);
+}
+
+// ---------------------------------------------------------------- value parsing (both backends)
+
+const OID = {
+  INT8: 20,
+  DATE: 1082,
+  TIMESTAMP: 1114,
+  TIMESTAMPTZ: 1184,
+  INTERVAL: 1186,
+  TEXT_ARRAY: 1009,
+  INT8_ARRAY: 1016,
+  DATE_ARRAY: 1182,
+  TIMESTAMP_ARRAY: 1115,
+  INTERVAL_ARRAY: 1187,
+} as const;
+
+export function parseInt8(text: string): number {
+  const n = Number(text);
+  // Throwing fails the query (both drivers surface parser errors) rather than rounding an id.
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} does not fit a JS number`);
+  return n;
+}
+
+const identity = (text: string): string => text;
+// pg-types' TypeId enum lacks the array oids.
+const builtinParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => (text: string) => unknown;
+const parseTimestamptz = builtinParser(OID.TIMESTAMPTZ) as (text: string) => Date;
+
+/** Scalar parsers shared by both backends; PGlite derives array parsers from them itself. */
+const SCALAR_PARSERS: Record<number, (text: string) => unknown> = {
+  [OID.INT8]: parseInt8,
+  [OID.DATE]: identity,
+  [OID.TIMESTAMP]: identity,
+  [OID.TIMESTAMPTZ]: parseTimestamptz,
+  [OID.INTERVAL]: identity,
+};
+
+type Nested<T> = T | null | Nested<T>[];
+const parseTextArray = builtinParser(OID.TEXT_ARRAY) as (text: string) => Nested<string>[];
+function mapNested<T>(value: Nested<string>, fn: (s: string) => T): Nested<T> {
+  if (value === null) return null;
+  if (Array.isArray(value)) return value.map((v) => mapNested(v, fn));
+  return fn(value);
+}
+
+const PG_PARSERS: Record<number, (text: string) => unknown> = {
+  ...SCALAR_PARSERS,
+  [OID.INT8_ARRAY]: (text) => mapNested(parseTextArray(text), parseInt8),
+  [OID.DATE_ARRAY]: parseTextArray,
+  [OID.TIMESTAMP_ARRAY]: parseTextArray,
+  [OID.INTERVAL_ARRAY]: parseTextArray,
+};
+
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    (format ?? 'text') === 'text' && PG_PARSERS[oid]
+      ? PG_PARSERS[oid]
+      : builtinParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+// ---------------------------------------------------------------- PostgreSQL
+
+export async function openPostgres(
+  databaseUrl: string,
+  opts: { poolSize?: number; logger?: StoreLogger } = {},
+): Promise<Store> {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const logger = opts.logger ?? silentLogger;
+  const config: pg.PoolConfig = {
+    connectionString: databaseUrl,
+    max: opts.poolSize ?? 10,
+    types: pgTypes,
+    application_name: 'switchgate',
+  };
+  const pool = new pg.Pool(config);
+  // Without a listener, an idle client dropped by the server would crash the process.
+  pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL connection failed'));
+  pool.on('connect', (client) => guardCommit(client));
+
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => {
+        await connection.executeQuery(CompiledQuery.raw(`set time zone 'UTC'`));
+      },
+    }),
+  });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+
+  const listener = new PgListener(config, logger);
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    kind: 'postgres',
+    listen: async (channel, onNotify) => listener.listen(checkChannel(channel), onNotify),
+    notify: (channel, payload) => notifyIn(db, channel, payload),
+    close: () => (closed ??= (async () => {
+      await listener.close();
+      await db.destroy();
+    })()),
+  };
+}
+
+/**
+ * PostgreSQL answers COMMIT of a transaction in which a statement failed with "ROLLBACK" and no
+ * error; kysely would report success. Turn that into an error so nothing is acknowledged that
+ * was not stored.
+ */
+function guardCommit(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (text: unknown, values?: unknown) => Promise<pg.QueryResult>;
+  const guarded = async (text: unknown, values?: unknown): Promise<pg.QueryResult> => {
+    const result = await query(text, values);
+    if (typeof text === 'string' && /^\s*commit\s*;?\s*$/i.test(text) && result.command === 'ROLLBACK') {
+      throw new TransactionRolledBackError();
+    }
+    return result;
+  };
+  (client as unknown as { query: typeof guarded }).query = guarded;
+}
+
+/** One dedicated connection per store for LISTEN; reconnects and re-subscribes on failure. */
+class PgListener {
+  readonly #config: pg.ClientConfig;
+  readonly #logger: StoreLogger;
+  readonly #channels = new Map<string, Set<(payload: string) => void>>();
+  #client: Promise<pg.Client> | undefined;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelayMs = 250;
+  #lock = Promise.resolve();
+
+  constructor(config: pg.PoolConfig, logger: StoreLogger) {
+    this.#config = { connectionString: config.connectionString, application_name: 'switchgate-listen', types: config.types };
+    this.#logger = logger;
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<Unlisten> {
+    if (this.#closed) throw new Error('store is closed');
+    await this.#serial(async () => {
+      let callbacks = this.#channels.get(channel);
+      if (!callbacks) {
+        callbacks = new Set();
+        this.#channels.set(channel, callbacks);
+        try {
+          await (await this.#connect()).query(`listen ${channel}`);
+        } catch (err) {
+          this.#channels.delete(channel);
+          throw err;
+        }
+      }
+      callbacks.add(onNotify);
+    });
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      await this.#serial(async () => {
+        const callbacks = this.#channels.get(channel);
+        callbacks?.delete(onNotify);
+        if (callbacks?.size === 0) {
+          this.#channels.delete(channel);
+          if (this.#client && !this.#closed) {
+            await (await this.#client).query(`unlisten ${channel}`).catch(() => undefined);
+          }
+        }
+      });
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#channels.clear();
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) await (await client.catch(() => undefined))?.end().catch(() => undefined);
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #connect(): Promise<pg.Client> {
+    if (this.#client) return this.#client;
+    const client = new pg.Client(this.#config);
+    client.on('notification', (msg) => dispatch(this.#channels.get(msg.channel), msg.payload ?? '', this.#logger));
+    client.on('error', (err) => this.#lost(client, err));
+    client.on('end', () => this.#lost(client, undefined));
+    this.#client = client.connect().then(
+      () => client,
+      (err: unknown) => {
+        this.#client = undefined;
+        throw err;
+      },
+    );
+    return this.#client;
+  }
+
+  #lost(client: pg.Client, err: Error | undefined): void {
+    if (this.#closed) return;
+    void this.#client?.then((current) => {
+      if (current !== client) return;
+      this.#client = undefined;
+      this.#logger.warn({ err }, 'LISTEN connection lost; reconnecting');
+      this.#scheduleResubscribe();
+    }, () => undefined);
+  }
+
+  #scheduleResubscribe(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      void this.#serial(async () => {
+        if (this.#closed || this.#channels.size === 0) return;
+        const client = await this.#connect();
+        for (const channel of this.#channels.keys()) await client.query(`listen ${channel}`);
+        this.#retryDelayMs = 250;
+      }).catch((err: unknown) => {
+        this.#logger.warn({ err }, 'LISTEN reconnect failed');
+        this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, 30_000);
+        this.#scheduleResubscribe();
+      });
+    }, this.#retryDelayMs);
+    this.#retryTimer.unref();
+  }
+}
+
+// ---------------------------------------------------------------- PGlite
+
+export async function openPglite(
+  opts: { dataDir?: string; loadDataDir?: Blob; logger?: StoreLogger } = {},
+): Promise<Store> {
+  const logger = opts.logger ?? silentLogger;
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    dataDir: opts.dataDir,
+    loadDataDir: opts.loadDataDir,
+    parsers: SCALAR_PARSERS,
+  });
+  const dialect = new PGliteDialect({
+    pglite,
+    onLeakedTransaction: () => logger.warn({}, 'connection released inside a transaction; rolled back'),
+  });
+  return pgliteStore(pglite, dialect, logger);
+}
+
+function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger): Store {
+  const db = new Kysely<Database>({ dialect: dialect as Dialect });
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    kind: 'pglite',
+    listen: async (channel, onNotify) => {
+      const name = checkChannel(channel);
+      const callback = (payload: string): void => dispatch(new Set([onNotify]), payload, logger);
+      // LISTEN must not run inside somebody's open transaction (it would only apply on commit).
+      const unlisten = await dialect.runExclusive(() => pglite.listen(name, callback));
+      let done = false;
+      return async () => {
+        if (done || pglite.closed) return;
+        done = true;
+        await dialect.runExclusive(() => unlisten());
+      };
+    },
+    notify: (channel, payload) => notifyIn(db, channel, payload),
+    close: () => (closed ??= db.destroy()),
+  };
+}
+
+// ---------------------------------------------------------------- shared
+
+/** Channels are plain lower-case identifiers, so quoting never matters on either backend. */
+function checkChannel(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
+    throw new Error(`invalid NOTIFY channel "${channel}": use [a-z_][a-z0-9_]*, at most 63 characters`);
+  }
+  return channel;
+}
+
+/** Callbacks run outside the driver's call stack: a throwing callback must not break a query. */
+function dispatch(
+  callbacks: Set<(payload: string) => void> | undefined,
+  payload: string,
+  logger: StoreLogger,
+): void {
+  if (!callbacks) return;
+  for (const callback of [...callbacks]) {
+    setImmediate(() => {
+      try {
+        callback(payload);
+      } catch (err) {
+        logger.error({ err }, 'notification handler failed');
+      }
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Runs the migrations in `migrations/`. The list is static (no directory scanning), so it works
+ * the same from source, from a bundle and in tests.
+ *
+ * Concurrency: kysely's PostgresAdapter takes a session advisory lock around the run and applies
+ * the pending migrations in one transaction, so replicas starting together apply each migration
+ * exactly once; the others wait and then find nothing to do.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
+import * as m0001 from '../../migrations/0001_init.js';
+import * as m0002 from '../../migrations/0002_id_sequences.js';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_init': m0001,
+  '0002_id_sequences': m0002,
+});
+
+export const MIGRATION_TABLE = 'kysely_migration';
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) };
+
+// Kysely<any>: the migrator works below the typed schema (its own bookkeeping tables).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+export function createMigrator(db: AnyDb): Migrator {
+  return new Migrator({ db, provider, migrationTableName: MIGRATION_TABLE });
+}
+
+export class MigrationError extends Error {
+  readonly results: readonly MigrationResult[];
+  constructor(cause: unknown, results: readonly MigrationResult[] = []) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(failed ? `migration ${failed} failed: ${reason}` : `migration failed: ${reason}`, { cause });
+    this.name = 'MigrationError';
+    this.results = results;
+  }
+}
+
+export async function migrateToLatest(db: AnyDb): Promise<{ applied: string[] }> {
+  const { error, results = [] } = await createMigrator(db).migrateToLatest();
+  if (error) throw new MigrationError(error, results);
+  return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/**
+ * For the readiness probe: cheap (two small queries, no catalog introspection).
+ * `unknown` lists migrations applied by a newer version of switchgate.
+ */
+export async function migrationStatus(db: AnyDb): Promise<{ pending: string[]; applied: string[]; unknown: string[] }> {
+  const known = Object.keys(MIGRATIONS).sort();
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${MIGRATION_TABLE}) is not null as exists`.execute(db);
+  let applied: string[] = [];
+  if (rows[0]?.exists) {
+    const result = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(db);
+    applied = result.rows.map((r) => r.name);
+  }
+  const done = new Set(applied);
+  return {
+    pending: known.filter((name) => !done.has(name)),
+    applied,
+    unknown: applied.filter((name) => !(name in MIGRATIONS)),
+  };
+}

@@ -1,0 +1,132 @@
+/** Case rows: one per Vorabstimmung / migration order, procedure-neutral. */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { toJson, type CaseRow, type Database, type JsonValue } from '../schema.js';
+
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** What a procedure hands to the store for one case; `data` is the procedure's full state. */
+export interface CaseSnapshot {
+  id: string;
+  procedure: string;
+  type: string;
+  role: 'recipient' | 'donating';
+  peer: string;
+  state: string;
+  requestedDate: string | null;
+  switchDate: string | null;
+  openChange: unknown;
+  data: unknown;
+  deadlines: unknown[];
+  nextDueAt: Date | null;
+  overdue: boolean;
+}
+
+const json = (v: unknown) => toJson((v ?? null) as JsonValue);
+
+export async function loadCase(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<CaseRow | undefined> {
+  let q = db.selectFrom('cases').selectAll().where('id', '=', id);
+  if (opts.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function insertCase(db: Db, c: CaseSnapshot): Promise<void> {
+  await db
+    .insertInto('cases')
+    .values({
+      id: c.id,
+      procedure: c.procedure,
+      type: c.type,
+      role: c.role,
+      peer: c.peer,
+      state: c.state,
+      requested_date: c.requestedDate,
+      switch_date: c.switchDate,
+      open_change: c.openChange == null ? null : json(c.openChange),
+      data: json(c.data),
+      deadlines: json(c.deadlines),
+      next_due_at: c.nextDueAt,
+      overdue: c.overdue,
+    })
+    .execute();
+}
+
+export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
+  await db
+    .updateTable('cases')
+    .set({
+      type: c.type,
+      state: c.state,
+      requested_date: c.requestedDate,
+      switch_date: c.switchDate,
+      open_change: c.openChange == null ? null : json(c.openChange),
+      data: json(c.data),
+      deadlines: json(c.deadlines),
+      next_due_at: c.nextDueAt,
+      overdue: c.overdue,
+      version: sql<number>`version + 1`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', c.id)
+    .execute();
+}
+
+export async function setWholesaleOrder(db: Db, id: string, order: unknown): Promise<void> {
+  await db
+    .updateTable('cases')
+    .set({ wholesale_order: json(order), version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface CaseFilter {
+  state?: string;
+  peer?: string;
+  role?: string;
+  procedure?: string;
+  overdue?: boolean;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+export async function listCases(db: Db, f: CaseFilter): Promise<CaseRow[]> {
+  let q = db.selectFrom('cases').selectAll();
+  if (f.state) q = q.where('state', '=', f.state);
+  if (f.peer) q = q.where('peer', '=', f.peer);
+  if (f.role) q = q.where('role', '=', f.role as 'recipient' | 'donating');
+  if (f.procedure) q = q.where('procedure', '=', f.procedure);
+  if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
+  if (f.after) {
+    const { createdAt, id } = f.after;
+    q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+  }
+  return q.orderBy('created_at').orderBy('id').limit(f.limit).execute();
+}
+
+/** Cases whose earliest open deadline has passed but are not yet flagged, or that need a time tick. */
+export async function casesDueBy(db: Db, now: Date, limit: number): Promise<{ id: string }[]> {
+  return db
+    .selectFrom('cases')
+    .select('id')
+    .where('next_due_at', '<=', now)
+    .orderBy('next_due_at')
+    .limit(limit)
+    .execute();
+}
+
+export async function appendHistory(
+  db: Db,
+  caseId: string,
+  fromState: string | null,
+  toState: string,
+  messageSeq: number | null,
+  note: string | null,
+): Promise<void> {
+  await db
+    .insertInto('case_history')
+    .values({ case_id: caseId, from_state: fromState, to_state: toState, message_seq: messageSeq, note })
+    .execute();
+}
+
+export async function caseHistory(db: Db, caseId: string) {
+  return db.selectFrom('case_history').selectAll().where('case_id', '=', caseId).orderBy('id').execute();
+}

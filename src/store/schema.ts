@@ -1,0 +1,205 @@
+/**
+ * The database schema as kysely sees it. `migrations/` is the source of truth for the DDL;
+ * this file must describe the same tables (test/integration/store.test.ts compares them).
+ *
+ * Value types as they come back from BOTH backends (src/store/connect.ts configures the drivers
+ * so that PostgreSQL and PGlite agree):
+ * - bigint / bigserial (int8) → JS `number` (ids and counters stay far below 2^53; a larger
+ *   value makes the query fail loudly instead of losing precision);
+ * - timestamptz → JS `Date`; domain dates are stored as `text` (YYYY-MM-DD), never `date`;
+ * - jsonb → the parsed value; it is WRITTEN as JSON text made by `toJson()` (node-postgres would
+ *   turn a JS array into a PostgreSQL array literal, so objects are never passed raw);
+ * - xid8 (`events.tx`) → decimal string.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** JSON text that remembers what it encodes, so inserts stay type-checked. */
+export type JsonText<T> = string & { readonly __jsonOf?: T };
+
+/** Encodes a value for a jsonb column; identical on PostgreSQL and PGlite. */
+export function toJson<T>(value: T): JsonText<T> {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError('toJson: value is not representable as JSON');
+  return text as JsonText<T>;
+}
+
+/** jsonb NOT NULL: read as T, written as JSON text. */
+export type Jsonb<T = JsonValue> = ColumnType<T, JsonText<T>, JsonText<T>>;
+/** jsonb NULL. */
+export type NullableJsonb<T = JsonValue> = ColumnType<T | null, JsonText<T> | null | undefined, JsonText<T> | null>;
+/** jsonb NOT NULL with a database default. */
+export type DefaultedJsonb<T = JsonValue> = ColumnType<T, JsonText<T> | undefined, JsonText<T>>;
+
+/** timestamptz NOT NULL without default. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** timestamptz NOT NULL DEFAULT now(). */
+export type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** timestamptz NULL. */
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/** bigserial / serial primary keys: assigned by the database, never written. */
+export type Serial = ColumnType<number, never, never>;
+
+export type CaseRole = 'recipient' | 'donating';
+export type MessageDirection = 'in' | 'out';
+export type OutboxKind = 'peer' | 'wholesale';
+export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+
+export interface CasesTable {
+  /** VA-ID (WBCI) or order code (AGCOM). */
+  id: string;
+  procedure: string;
+  type: string;
+  role: CaseRole;
+  peer: string;
+  state: string;
+  /** YYYY-MM-DD */
+  requested_date: string | null;
+  /** YYYY-MM-DD */
+  switch_date: string | null;
+  open_change: NullableJsonb;
+  /** The procedure's full case state. */
+  data: Jsonb;
+  /** Defaults to []. */
+  deadlines: DefaultedJsonb;
+  next_due_at: NullableTimestamp;
+  overdue: Generated<boolean>;
+  wholesale_order: NullableJsonb;
+  /** Optimistic-locking counter, starts at 1. */
+  version: Generated<number>;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface MessagesTable {
+  seq: Serial;
+  message_id: string;
+  case_id: string;
+  type: string;
+  direction: MessageDirection;
+  peer: string;
+  business_id: string | null;
+  status: string;
+  body: Jsonb;
+  raw: string | null;
+  raw_format: string | null;
+  dedupe_key: string | null;
+  created_at: DefaultedTimestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface CaseHistoryTable {
+  id: Serial;
+  case_id: string;
+  from_state: string | null;
+  to_state: string;
+  message_seq: number | null;
+  note: string | null;
+  at: DefaultedTimestamp;
+}
+
+export interface OutboxTable {
+  id: Serial;
+  message_id: string;
+  case_id: string;
+  kind: OutboxKind;
+  destination: string;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  last_error: string | null;
+  created_at: DefaultedTimestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface DeadLettersTable {
+  id: Serial;
+  outbox_id: number;
+  message_id: string;
+  case_id: string;
+  destination: string;
+  reason: string;
+  attempts: number;
+  created_at: DefaultedTimestamp;
+  replayed_at: NullableTimestamp;
+}
+
+export interface EventsTable {
+  seq: Serial;
+  /** xid8 of the writing transaction, always the default pg_current_xact_id(). */
+  tx: ColumnType<string, never, never>;
+  type: string;
+  case_id: string | null;
+  data: DefaultedJsonb;
+  at: DefaultedTimestamp;
+}
+
+export interface IdempotencyKeysTable {
+  principal: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: Jsonb;
+  created_at: DefaultedTimestamp;
+}
+
+export interface IdSequencesTable {
+  name: string;
+  value: number;
+}
+
+export interface WebhookCursorsTable {
+  name: string;
+  /** xid8 as decimal text. */
+  last_tx: string;
+  last_seq: number;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface Database {
+  cases: CasesTable;
+  messages: MessagesTable;
+  case_history: CaseHistoryTable;
+  outbox: OutboxTable;
+  dead_letters: DeadLettersTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  id_sequences: IdSequencesTable;
+  webhook_cursors: WebhookCursorsTable;
+}
+
+export type CaseRow = Selectable<CasesTable>;
+export type NewCase = Insertable<CasesTable>;
+export type CaseUpdate = Updateable<CasesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type CaseHistoryRow = Selectable<CaseHistoryTable>;
+export type NewCaseHistory = Insertable<CaseHistoryTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutbox = Insertable<OutboxTable>;
+export type OutboxUpdate = Updateable<OutboxTable>;
+export type DeadLetterRow = Selectable<DeadLettersTable>;
+export type NewDeadLetter = Insertable<DeadLettersTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
+export type WebhookCursorRow = Selectable<WebhookCursorsTable>;
+
+/** Every table the migrations create, in creation order. */
+export const TABLES = [
+  'cases',
+  'messages',
+  'case_history',
+  'outbox',
+  'dead_letters',
+  'events',
+  'idempotency_keys',
+  'id_sequences',
+  'webhook_cursors',
+] as const satisfies readonly (keyof Database)[];
