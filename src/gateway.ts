@@ -19,6 +19,7 @@ import { buildApp } from './http/app.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import type { Transport } from './delivery/transport.js';
 import type { RetryPolicy } from './delivery/retry-policy.js';
+import { WebhookDispatcher } from './delivery/webhooks.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   /** run the outbox worker and the deadline timer (tests drive them by hand when false) */
   background?: boolean;
   tickIntervalMs?: number;
+  /** where secrets referenced by name are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
   outboxPollMs?: number;
 }
 
@@ -103,6 +106,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     isPeer: (c) => peers.has(c),
     log,
   });
+  for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
+    log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
+  }
   const bus = new EventBus();
   await bus.start(store);
   const registry = new Registry();
@@ -113,9 +119,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ? new OutboxWorker({ store, transport: opts.transport, log, policy: opts.retryPolicy, pollMs: opts.outboxPollMs })
     : undefined;
   const background = opts.background ?? true;
+  const env = opts.env ?? process.env;
+  const webhooks = config.webhooks.map(
+    (webhook) => new WebhookDispatcher({ db: store.db, bus, log, webhook, secret: env[webhook.secretEnv] ?? '' }),
+  );
   let timer: NodeJS.Timeout | undefined;
   if (background) {
     await worker?.start();
+    for (const w of webhooks) w.start();
     timer = setInterval(() => {
       wbci.tickDue().catch((err: unknown) => log.error({ err }, 'deadline tick failed'));
     }, opts.tickIntervalMs ?? 30_000);
@@ -139,6 +150,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       closed = true;
       if (timer) clearInterval(timer);
       await worker?.stop();
+      await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();
       await bus.stop();
       await store.close();

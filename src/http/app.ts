@@ -20,6 +20,9 @@ import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
 import { switchRoutes } from './routes/switches.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { wbciWireRoutes } from './routes/wbci-wire.js';
+import { PeerDirectory } from './peer-auth.js';
 import { httpMetrics } from './metrics.js';
 
 export interface AppDeps {
@@ -66,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'switches', description: 'Cases and the CRM\'s actions on them' },
         { name: 'events', description: 'Event feed' },
+        { name: 'delivery', description: 'Dead letters and their replay' },
         { name: 'health', description: 'Operations' },
       ],
     },
@@ -78,6 +82,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: deps.db, registry: deps.registry });
   await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci });
   await app.register(eventRoutes, { db: deps.db, bus: deps.bus });
+  await app.register(deadLetterRoutes, { db: deps.db });
+  await app.register(wbciWireRoutes, {
+    wbci: deps.wbci,
+    peers: new PeerDirectory(deps.config.peers),
+    clock: deps.clock,
+    log: deps.log,
+    self: deps.config.self.carrierCode,
+  });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -6,7 +6,8 @@
  * timestamptz → Date, date/timestamp/interval → string, jsonb → parsed value, xid8 → string.
  * Sessions run in UTC on both.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
@@ -304,20 +305,72 @@ export async function openPglite(
   opts: { dataDir?: string; loadDataDir?: Blob; logger?: StoreLogger } = {},
 ): Promise<Store> {
   const logger = opts.logger ?? silentLogger;
-  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    dataDir: opts.dataDir,
-    loadDataDir: opts.loadDataDir,
-    parsers: SCALAR_PARSERS,
-  });
+  let unlock = async (): Promise<void> => {};
+  if (opts.dataDir) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    unlock = lockDataDir(opts.dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir: opts.dataDir,
+      loadDataDir: opts.loadDataDir,
+      parsers: SCALAR_PARSERS,
+    });
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   const dialect = new PGliteDialect({
     pglite,
     onLeakedTransaction: () => logger.warn({}, 'connection released inside a transaction; rolled back'),
   });
-  return pgliteStore(pglite, dialect, logger);
+  return pgliteStore(pglite, dialect, logger, unlock);
 }
 
-function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger): Store {
+const LOCK_FILE = 'switchgate.pid';
+const lockedHere = new Set<string>();
+
+/**
+ * PGlite happily opens a data directory that another PGlite (in this or another process) has
+ * open, and the two then corrupt it. A pid file inside the directory prevents that; a file left
+ * by a dead process (kill -9) is taken over.
+ */
+function lockDataDir(dataDir: string): () => Promise<void> {
+  const dir = resolve(dataDir);
+  const file = join(dir, LOCK_FILE);
+  if (lockedHere.has(dir)) throw new Error(`DATA_DIR ${dir} is already open in this process`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      // Our own pid without an entry in lockedHere is a previous incarnation (containers reuse pids).
+      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
+        throw new Error(`DATA_DIR ${dir} is in use by process ${holder} (remove ${file} if that is wrong)`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  lockedHere.add(dir);
+  return async () => {
+    lockedHere.delete(dir);
+    rmSync(file, { force: true });
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger, unlock: () => Promise<void>): Store {
   const db = new Kysely<Database>({ dialect: dialect as Dialect });
   let closed: Promise<void> | undefined;
   return {
@@ -336,7 +389,15 @@ function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger
       };
     },
     notify: (channel, payload) => notifyIn(db, channel, payload),
-    close: () => (closed ??= db.destroy()),
+    close: () => (closed ??= (async () => {
+      try {
+        await db.destroy();
+        // kysely only destroys a driver that ran a query; close PGlite in any case.
+        if (!pglite.closed) await dialect.runExclusive(() => pglite.close());
+      } finally {
+        await unlock();
+      }
+    })()),
   };
 }
 

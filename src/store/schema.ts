@@ -160,6 +160,9 @@ export interface WebhookCursorsTable {
   last_tx: string;
   last_seq: number;
   updated_at: DefaultedTimestamp;
+  /** added by 0003_webhook_leases */
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
 }
 
 export interface Database {

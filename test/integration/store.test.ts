@@ -1,15 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import { NO_MIGRATIONS, sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { notifyIn, openDatabase, type Store } from '../../src/store/connect.js';
-import { createMigrator, MIGRATION_TABLE, migrateToLatest, migrationStatus } from '../../src/store/migrate.js';
+import { createMigrator, MIGRATION_TABLE, MIGRATIONS, migrateToLatest, migrationStatus } from '../../src/store/migrate.js';
 import { TABLES, toJson, type Database } from '../../src/store/schema.js';
 import { createTestDatabase, describeEachBackend, pgAdminUrl } from '../support/backends.js';
 
 // ------------------------------------------------------------------ helpers
+
+/** Every migration, in order; later migrations must not break these tests. */
+const ALL = Object.keys(MIGRATIONS).sort();
+const KYSELY_TABLES = [MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`];
+const LATEST = { pending: [], applied: ALL, unknown: [] };
 
 interface Deferred<T = void> {
   promise: Promise<T>;
@@ -149,17 +155,17 @@ const A_CASE = {
 
 describeEachBackend('store', ({ backend, open }) => {
   it('applies the migrations once, then finds nothing to do', async () => {
+    expect(ALL[0]).toBe('0001_init');
     const store = await open({ migrate: false });
-    expect(await migrationStatus(store.db)).toEqual({ pending: ['0001_init'], applied: [], unknown: [] });
+    expect(await migrationStatus(store.db)).toEqual({ pending: ALL, applied: [], unknown: [] });
     expect(await publicTables(store.db)).toEqual([]);
 
-    expect(await migrateToLatest(store.db)).toEqual({ applied: ['0001_init'] });
+    expect(await migrateToLatest(store.db)).toEqual({ applied: ALL });
     expect(await migrateToLatest(store.db)).toEqual({ applied: [] });
 
-    expect(await migrationStatus(store.db)).toEqual({ pending: [], applied: ['0001_init'], unknown: [] });
-    expect(await publicTables(store.db)).toEqual(
-      [...TABLES, MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`].sort(),
-    );
+    expect(await migrationStatus(store.db)).toEqual(LATEST);
+    const tables = await publicTables(store.db);
+    expect(tables).toEqual(expect.arrayContaining([...TABLES, ...KYSELY_TABLES]));
     await store.close();
   });
 
@@ -168,7 +174,7 @@ describeEachBackend('store', ({ backend, open }) => {
     await sql`insert into ${sql.table(MIGRATION_TABLE)} (name, timestamp) values ('9999_future', 'x')`.execute(store.db);
     expect(await migrationStatus(store.db)).toEqual({
       pending: [],
-      applied: ['0001_init', '9999_future'],
+      applied: [...ALL, '9999_future'],
       unknown: ['9999_future'],
     });
     await expect(migrateToLatest(store.db)).rejects.toThrow(/9999_future is missing/);
@@ -177,16 +183,23 @@ describeEachBackend('store', ({ backend, open }) => {
 
   it('migrates down to an empty schema and up again', async () => {
     const store = await open();
-    const { error, results } = await createMigrator(store.db).migrateDown();
+    const { error, results } = await createMigrator(store.db).migrateTo(NO_MIGRATIONS);
     expect(error).toBeUndefined();
-    expect(results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([['0001_init', 'Down', 'Success']]);
-    expect(await publicTables(store.db)).toEqual([MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`]);
-    expect(await migrateToLatest(store.db)).toEqual({ applied: ['0001_init'] });
+    expect(results?.map((r) => [r.migrationName, r.direction, r.status]))
+      .toEqual([...ALL].reverse().map((name) => [name, 'Down', 'Success']));
+    expect(await publicTables(store.db)).toEqual(KYSELY_TABLES);
+    const { rows: leftovers } = await sql<{ name: string }>`
+      select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and relkind in ('S', 'v', 'm') order by relname`.execute(store.db);
+    expect(leftovers).toEqual([]);
+    expect(await migrateToLatest(store.db)).toEqual({ applied: ALL });
     await store.close();
   });
 
-  it('creates every column with the specified type and nullability, and every index', async () => {
-    const store = await open();
+  it('0001_init creates every column with the specified type and nullability, and every index', async () => {
+    const store = await open({ migrate: false });
+    const { error } = await createMigrator(store.db).migrateTo('0001_init');
+    expect(error).toBeUndefined();
     const { rows: columns } = await sql<{ table: string; column: string; type: string; notnull: boolean }>`
       select c.relname as table, a.attname as column, format_type(a.atttypid, a.atttypmod) as type,
              a.attnotnull as notnull
@@ -558,13 +571,13 @@ describe('PGlite on disk (DATA_DIR)', () => {
     try {
       const first = await openDatabase({ dataDir });
       expect(first.kind).toBe('pglite');
-      expect(await migrateToLatest(first.db)).toEqual({ applied: ['0001_init'] });
+      expect(await migrateToLatest(first.db)).toEqual({ applied: ALL });
       await first.db.insertInto('cases').values(A_CASE).execute();
       await insertEvent(first.db, 'before-restart');
       await first.close();
 
       const second = await openDatabase({ dataDir });
-      expect(await migrationStatus(second.db)).toEqual({ pending: [], applied: ['0001_init'], unknown: [] });
+      expect(await migrationStatus(second.db)).toEqual(LATEST);
       expect(await migrateToLatest(second.db)).toEqual({ applied: [] });
       const row = await second.db.selectFrom('cases').select(['id', 'state', 'data'])
         .where('id', '=', A_CASE.id).executeTakeFirst();
@@ -575,6 +588,31 @@ describe('PGlite on disk (DATA_DIR)', () => {
       await second.close();
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a DATA_DIR that is already open, and takes over the lock of a dead process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchgate-datadir-'));
+    const lockFile = join(dataDir, 'switchgate.pid');
+    try {
+      const first = await openDatabase({ dataDir });
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${process.pid}\n`);
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`DATA_DIR ${dataDir} is already open in this process`);
+      await first.close();
+      expect(existsSync(lockFile)).toBe(false);
+
+      // A live process holds it: refused.
+      writeFileSync(lockFile, `${process.ppid}\n`);
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`DATA_DIR ${dataDir} is in use by process ${process.ppid}`);
+
+      // The holder died (kill -9): its lock is stale and taken over.
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      writeFileSync(lockFile, `${dead.stdout}\n`);
+      const second = await openDatabase({ dataDir });
+      expect(readFileSync(lockFile, 'utf8')).toBe(`${process.pid}\n`);
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -605,11 +643,9 @@ describe.skipIf(!pgAdminUrl())('PostgreSQL with several replicas', () => {
       const { stores, close } = await replicas(4);
       try {
         const results = await Promise.all(stores.map((s) => migrateToLatest(s.db)));
-        expect(results.map((r) => r.applied).sort()).toEqual([[], [], [], ['0001_init']]);
-        for (const s of stores) {
-          expect(await migrationStatus(s.db)).toEqual({ pending: [], applied: ['0001_init'], unknown: [] });
-        }
-        expect(await publicTables(stores[0].db)).toEqual([...TABLES, MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`].sort());
+        expect(results.map((r) => r.applied).sort()).toEqual([[], [], [], ALL]);
+        for (const s of stores) expect(await migrationStatus(s.db)).toEqual(LATEST);
+        expect(await publicTables(stores[0].db)).toEqual(expect.arrayContaining([...TABLES, ...KYSELY_TABLES]));
       } finally {
         await close();
       }
@@ -654,18 +690,21 @@ describe.skipIf(!pgAdminUrl())('PostgreSQL with several replicas', () => {
         await insertEvent(trx, 'a2'); // a seq number higher than B's
         await aMayCommit.promise;
       });
-      await aInserted.promise;
-      await db.transaction().execute((trx) => insertEvent(trx, 'b1'));
-      bCommitted.resolve();
+      try {
+        await aInserted.promise;
+        await db.transaction().execute((trx) => insertEvent(trx, 'b1'));
+        bCommitted.resolve();
 
-      // B is committed and visible to a plain read, so a seq-only cursor would already be past
-      // A's first event. The feed shows nothing until A is done.
-      const plain = await db.selectFrom('events').select(['type', 'seq']).orderBy('seq').execute();
-      expect(plain.map((e) => e.type)).toEqual(['b1']);
-      expect(await readFeed(db, START)).toEqual([]);
-
-      aMayCommit.resolve();
-      await a;
+        // B is committed and visible to a plain read, so a seq-only cursor would already be past
+        // A's first event. The feed shows nothing until A is done.
+        const plain = await db.selectFrom('events').select(['type', 'seq']).orderBy('seq').execute();
+        expect(plain.map((e) => e.type)).toEqual(['b1']);
+        expect(await readFeed(db, START)).toEqual([]);
+      } finally {
+        bCommitted.resolve();
+        aMayCommit.resolve();
+        await a;
+      }
       const feed = await readFeed(db, START);
       expect(feed.map((e) => e.type)).toEqual(['a1', 'a2', 'b1']);
       expect(feed.map((e) => e.seq)).toEqual([1, 3, 2]);

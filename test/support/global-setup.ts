@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
-const PG_ROOT = '/usr/lib/postgresql';
+// Overridable to test the "no PostgreSQL" path.
+const PG_ROOT = process.env.SWITCHGATE_TEST_PG_ROOT ?? '/usr/lib/postgresql';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const preset = process.env.SWITCHGATE_TEST_PG_URL;

@@ -29,6 +29,7 @@ import type {
   VaType,
 } from '../../protocols/wbci/types.js';
 import { technologyValue } from '../../protocols/wbci/fields.js';
+import { codeForShort } from '../../protocols/wbci/codes.js';
 
 export interface StartWbciSwitch {
   procedure: 'wbci';
@@ -102,8 +103,9 @@ const ADA_CODE: Record<CorrectedAddressField, string> = {
 
 const parties = (s: WbciCaseState, sender: CarrierCode) => ({ recipient: s.recipient, donating: s.donating, sender });
 
+/** Codes may be given as numbers (`8117`) or short names (`KNI`). */
 const positions = (codes: CodeInput[]): Position[] =>
-  codes.map((c) => ({ code: c.code, ...(c.text ? { text: c.text } : {}), ...(c.numbers ? { numbers: c.numbers } : {}) }));
+  codes.map((c) => ({ code: codeForShort(c.code) ?? c.code, ...(c.text ? { text: c.text } : {}), ...(c.numbers ? { numbers: c.numbers } : {}) }));
 
 export function buildVa(input: StartWbciSwitch, vaId: string, self: CarrierCode): VaRequest {
   const base = {

@@ -107,7 +107,7 @@ export const ADA_FIELDS: Readonly<Record<string, CorrectedAddressField>> = Objec
 export const ADF_CODES: ReadonlySet<string> = new Set(['8108', '8109', '8110', '8111']);
 export const RNG_CODE = '8103';
 export const SONST_CODE = '8116';
-/** codes besides SONST that may come with a `begruendung` */
+/** codes that permit a `begruendung` (SONST also requires one) */
 export const REASON_CODES: ReadonlySet<string> = new Set(['8116', '8141', '8142', '8115']);
 
 const set = (...codes: string[]): ReadonlySet<string> => new Set(codes);
@@ -306,7 +306,7 @@ export function validatePositions(msg: Meldung, mode: ValidationMode): Issue[] {
 
   if (type === 'ABBM') {
     // M-net's rule is for outgoing ABBMs; older partners still send ABBM 8108 (wbci.md §16.7)
-    if (adfCount > 0 && adfCount === positions.length) {
+    if (mode === 'send' && adfCount > 0 && adfCount === positions.length) {
       out.push(
         issue(
           '/positions',

@@ -87,8 +87,9 @@ export const releasePattern = /^[0-9]{2}$/;
 export const restrictedTextPattern = /^[\t\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]*$/;
 /** Free text (`begruendung`, `stornogrund`): the same set plus CR and LF. */
 export const freeTextPattern = /^[\t\n\r\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]*$/;
-const restrictedBadChar = /[^\t\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]/;
-const freeTextBadChar = /[^\t\n\r\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]/;
+// `u`: report a character outside the BMP whole, not its first surrogate
+const restrictedBadChar = /[^\t\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]/u;
+const freeTextBadChar = /[^\t\n\r\x20-\x5F\x61-\x7B\x7D\xA7\xB0-\xB3\xC0-\xD6\xD8-\xF6\xF8-\xFF]/u;
 const blank = /^[ \t\r\n]*$/;
 
 export const LIMITS = {
@@ -249,7 +250,7 @@ export const withArticle = (type: string): string => `${type[0] === 'A' || type[
 export const present = (v: unknown): boolean => v !== undefined && v !== null;
 export const isBlank = (s: string): boolean => blank.test(s);
 
-function describe(value: string, echo: boolean): string {
+function got(value: string, echo: boolean): string {
   return echo ? `got ${JSON.stringify(value)}` : `got ${value.length} character(s)`;
 }
 
@@ -275,7 +276,7 @@ export function checkPattern(out: Issue[], value: unknown, path: string, spec: F
     return false;
   }
   if (!spec.re.test(value)) {
-    out.push(issue(path, 'pattern', 'SG_FIELD_FORMAT', `${path} must be ${spec.expected}; ${describe(value, spec.echo)}.`));
+    out.push(issue(path, 'pattern', 'SG_FIELD_FORMAT', `${path} must be ${spec.expected}; ${got(value, spec.echo)}.`));
     return false;
   }
   return true;

@@ -34,7 +34,7 @@ import type {
   WbciMessage,
   WbciParty,
 } from './types.js';
-import { isChangeType, isKue, isVaType } from './types.js';
+import { isChangeType, isKue, isVaType, ownIdOf } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -61,9 +61,9 @@ export type AutoReply =
       stornoIdRef?: string;
       /** answer to a TVS-VA: the original (unchanged) Wechseltermin */
       switchDate?: IsoDate;
-      /** `Meldungstext` */
+      /** `Meldungstext`: the standard text of the code */
       text: string;
-      /** `begruendung` (required with 8116 SONST) */
+      /** `begruendung`: why (only with 8115/8116/8141/8142; always with 8116 SONST) */
       reason?: string;
     }
   | { type: 'ABBM-TR'; code: string; businessCase: VaType; vaIdRef: string; text: string };
@@ -199,7 +199,7 @@ interface Refusal {
   message: string;
   /** undefined: the kind's default reply code; null: no business answer; else that code */
   reply?: string | null;
-  /** detail appended to the standard text of the reply, e.g. "Frist unterschritten" */
+  /** why, for the partner: the reply's `begruendung` where WBCI allows one, e.g. "Frist unterschritten" */
   replyDetail?: string;
 }
 
@@ -235,6 +235,9 @@ const otherParty = (p: WbciParty): WbciParty => (p === 'auf' ? 'abg' : 'auf');
 const partyName = (p: WbciParty): string => (p === 'auf' ? 'EKPauf' : 'EKPabg');
 const isClosed = (s: WbciState): boolean => TERMINAL_STATES.includes(s);
 
+/** ABBM codes that may carry a `begruendung` (wbci.md §5 code rules; required with 8116). */
+const REASON_ALLOWED = new Set(['8115', '8116', '8141', '8142']);
+
 /** Default business answer per message kind; Meldungen other than AKM-TR are never answered. */
 const DEFAULT_REPLY_CODE: Partial<Record<MessageKind | 'VA', string>> = {
   VA: '8116',
@@ -248,25 +251,26 @@ function buildReply(kind: MessageKind | 'VA', msg: WbciMessage, state: WbciCaseS
   if (r.reply === null) return null;
   const code = r.reply ?? DEFAULT_REPLY_CODE[kind];
   if (code === undefined) return null;
-  const base = REPLY_TEXT[code] ?? 'Abgelehnt';
-  const text = r.replyDetail ? `${base}: ${r.replyDetail}` : base;
+  const text = REPLY_TEXT[code] ?? code;
   const vaIdRef = 'vaId' in msg ? msg.vaId : msg.vaIdRef;
+  const withReason = (reply: Extract<AutoReply, { type: 'ABBM' }>): AutoReply => {
+    const reason = code === '8116' ? (r.replyDetail ?? r.message) : r.replyDetail;
+    if (reason !== undefined && REASON_ALLOWED.has(code)) reply.reason = reason;
+    return reply;
+  };
   switch (msg.type) {
     case 'VA-KUE-MRN':
     case 'VA-KUE-ORN':
-    case 'VA-RRNP': {
-      const reply: AutoReply = { type: 'ABBM', code, businessCase: msg.type, vaIdRef, text };
-      if (code === '8116') reply.reason = r.replyDetail ?? r.message;
-      return reply;
-    }
+    case 'VA-RRNP':
+      return withReason({ type: 'ABBM', code, businessCase: msg.type, vaIdRef, text });
     case 'TVS-VA': {
-      const reply: AutoReply = { type: 'ABBM', code, businessCase: 'TVS-VA', vaIdRef, changeIdRef: msg.changeId, text };
+      const reply: Extract<AutoReply, { type: 'ABBM' }> = { type: 'ABBM', code, businessCase: 'TVS-VA', vaIdRef, changeIdRef: msg.changeId, text };
       if (state?.switchDate) reply.switchDate = state.switchDate;
-      return reply;
+      return withReason(reply);
     }
     case 'STR-AUF':
     case 'STR-AEN':
-      return { type: 'ABBM', code, businessCase: msg.type, vaIdRef, stornoIdRef: msg.stornoId, text };
+      return withReason({ type: 'ABBM', code, businessCase: msg.type, vaIdRef, stornoIdRef: msg.stornoId, text });
     case 'AKM-TR': {
       const businessCase = state?.type ?? (isVaType(msg.businessCase) ? msg.businessCase : undefined);
       if (businessCase === undefined) return null;
@@ -775,8 +779,7 @@ export function apply(state: WbciCaseState, msg: WbciMessage, ctx: MachineContex
     ], ctx);
   }
 
-  const ownId = msg.type === 'TVS-VA' ? msg.changeId : msg.type === 'STR-AUF' || msg.type === 'STR-AEN' ? msg.stornoId : undefined;
-  const coarse = coarseGuard(state, kind, party, ctx.direction, ownId);
+  const coarse = coarseGuard(state, kind, party, ctx.direction, ownIdOf(msg));
   if (coarse) return refuse(kind, msg, state, [coarse], ctx);
 
   const t: Transition = { state, party, ctx, at: ctx.now.toISOString() };

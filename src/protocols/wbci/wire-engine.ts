@@ -9,7 +9,7 @@
 import type { Issue } from '../../domain/issues.js';
 import type { Field, ListField, ObjField } from './wire-names.js';
 import { NS } from './wire-names.js';
-import { checkSimple, normalizeSimple, type SimpleTypeName } from './wire-simple-types.js';
+import { SIMPLE_TYPES, checkSimple, normalizeSimple, type SimpleType, type SimpleTypeName } from './wire-simple-types.js';
 import { attrNS, resolveQName, type XNode } from './xml-tree.js';
 
 type Obj = Record<string, unknown>;
@@ -274,7 +274,7 @@ function leafValue(node: XNode, type: SimpleTypeName, path: string, ctx: DecodeC
     if (ctx.facetSeverity === 'error') err(ctx, path, violation.rule, violation.message);
     else warn(ctx, path, violation.rule, violation.message);
   }
-  return v;
+  return (SIMPLE_TYPES[type] as SimpleType).keepRaw ? node.text : v;
 }
 
 function decodeField(f: Field, byName: Map<string, XNode[]>, target: Obj, path: string, ctx: DecodeCtx): void {

@@ -5,6 +5,7 @@
  * walks these lists to encode and decode; the JSON variant is meant to walk the same lists, so a name fixed here is
  * fixed for both. Only the Control block, the xsi:type selection and the envelopes are handled in code.
  */
+import { standardText } from './codes.js';
 import type { PhoneNumber, WbciMessage } from './types.js';
 import type { SimpleTypeName } from './wire-simple-types.js';
 
@@ -194,49 +195,10 @@ export const NATIONAL_NUMBER: ValueMap = {
   fromWire: (w): PhoneNumber => ({ areaCode: '', number: w }),
 };
 
-// ---------------------------------------------------------------------------------------------
-// Standard Meldungstexte (wbci.md §5), sent when a domain position has no text
-
-export const MELDUNGSTEXT: Readonly<Record<string, string>> = {
-  '8001': 'Auftragsbestätigung (ZWA)',
-  '8002': 'Auftragsbestätigung (NAT)',
-  '8003': 'Terminverschiebung ok',
-  '8004': 'Storno ok',
-  '8010': 'Antwort des aufnehmenden Anbieters',
-  '8103': 'Rufnummer nicht geschaltet',
-  '8104': 'Adresse abweichend PLZ',
-  '8105': 'Adresse abweichend Ort',
-  '8106': 'Adresse abweichend Straße',
-  '8107': 'Adresse abweichend Hausnummer',
-  '8108': 'Adresse falsch Postleitzahl',
-  '8109': 'Adresse falsch Ort',
-  '8110': 'Adresse falsch Straße',
-  '8111': 'Adresse falsch Hausnummer',
-  '8112': 'Anschlussinhaber falsch',
-  '8113': 'Anschlussinhaber falsch Vorname',
-  '8114': 'Weitere Anschlussinhaber',
-  '8115': 'Vorabstimmungs-, Terminverschiebungs-, Storno-ID wird bereits verwendet',
-  '8116': 'Sonstiges',
-  '8117': 'Kunde nicht identifizierbar',
-  '8118': 'Vorabstimmung mit anderen oder gleichen EKP bereits erfolgt',
-  '8140': 'Vorabstimmungs-ID nicht bekannt',
-  '8141': 'Terminverschiebung abgelehnt',
-  '8142': 'Storno abgelehnt',
-  '8143': 'WITA-Vertragsnummer unbekannt',
-  '8144': 'Line-ID unbekannt',
-  '8145': 'WITA-Vertragsnummer gehört nicht zur Vorabstimmungs-ID',
-  '8146': 'Line-ID gehört nicht zur Vorabstimmungs-ID',
-  '8147': 'Übernahme der technischen Ressource nicht möglich',
-  '8148': 'Übernahme der technischen Ressource wurde bereits bestätigt',
-  '8149': 'Projektkenner unbekannt',
-  '0993': 'Versionsnummer fehlerhaft',
-  '0995': 'Datenstruktur ungültig',
-  OK: 'OK',
-};
-
-const standardText = (position: Record<string, unknown>): string => {
+/** `Meldungstext` is mandatory on the wire, optional in the domain: send the standard text of the code (wbci.md §5). */
+const defaultText = (position: Record<string, unknown>): string => {
   const code = String(position.code ?? '');
-  return MELDUNGSTEXT[code] ?? code;
+  return standardText(code) ?? code;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +385,7 @@ export const REQUESTS: readonly RequestWire[] = [
 
 const POSITION: readonly Field[] = [
   leaf('Meldungscode', 'code', 'Meldungscode'),
-  leaf('Meldungstext', 'text', 'Meldungstext', { dflt: standardText }),
+  leaf('Meldungstext', 'text', 'Meldungstext', { dflt: defaultText }),
 ];
 
 const meldungBase = (positionXsiType: string, positionFields: readonly Field[]): readonly Field[] => [

@@ -21,6 +21,12 @@ export interface SimpleType {
   readonly enumeration?: readonly string[];
   /** built-in base with its own lexical space */
   readonly base?: 'date' | 'dateTime' | 'boolean';
+  /**
+   * Free text keeps its characters exactly as sent (whitespace normalisation only decides validity), so that
+   * what a partner wrote is what gets stored and a value survives encode → decode unchanged. Tokens (ids, codes,
+   * digits, dates) are stored normalised: surrounding whitespace never means anything there.
+   */
+  readonly keepRaw?: boolean;
 }
 
 /** §9.1 restricted character set (TAB, space … `_`, a-z, `{`, `}`, `§`, `°`-`³`, Latin-1 letters without × and ÷). */
@@ -34,6 +40,7 @@ const text = (xsd: string, max: number, ws: WhiteSpace = 'collapse'): SimpleType
   patterns: [CHARSET],
   minLength: 1,
   maxLength: max,
+  keepRaw: true,
 });
 const digits = (xsd: string, pattern: string, minLength: number, maxLength: number): SimpleType => ({
   xsd,
@@ -78,14 +85,14 @@ export const SIMPLE_TYPES = {
   Zeitstempel: { xsd: 'simple:ZeitstempelType', ws: 'collapse', base: 'dateTime' },
   MajorVersion: { xsd: 'simple:MajorVersionType', ws: 'trim', patterns: ['[0-9]{2}'], minLength: 2, maxLength: 2 },
   MinorVersion: { xsd: 'simple:MinorVersionType', ws: 'trim', patterns: ['[0-9]{2}'], minLength: 2, maxLength: 2 },
-  SignatureIssuer: { xsd: 'simple:SignatureIssuerType', ws: 'replace', minLength: 1 },
+  SignatureIssuer: { xsd: 'simple:SignatureIssuerType', ws: 'replace', minLength: 1, keepRaw: true },
   SignatureSerial: { xsd: 'simple:SignatureSerialIdType', ws: 'replace', minLength: 1 },
-  Freitext255: { xsd: 'simple:Freitext255Type', ws: 'preserve', patterns: [CHARSET_MULTILINE], minLength: 1, maxLength: 255 },
+  Freitext255: { xsd: 'simple:Freitext255Type', ws: 'preserve', patterns: [CHARSET_MULTILINE], minLength: 1, maxLength: 255, keepRaw: true },
   Vorname: text('simple:VornameType', 30),
   Nachname: text('simple:NachnameType', 30),
   Firmenname: text('simple:FirmennameType', 30),
   Strassenname: text('simple:StrassennameType', 40),
-  Hausnummer: digits('simple:HausnummerType', '[0-9]{1,4}', 1, 4),
+  Hausnummer: { xsd: 'simple:HausnummerType', ws: 'trim', patterns: ['[0-9]{1,4}'] },
   HausnummernZusatz: text('simple:HausnummernZusatzType', 6),
   Postleitzahl: digits('simple:PostleitzahlType', '[0-9]{5}', 5, 5),
   Ortsname: text('simple:OrtsnameType', 40),
@@ -97,7 +104,7 @@ export const SIMPLE_TYPES = {
   AlleRufnummern: { xsd: 'simple:AlleRufnummernType', ws: 'collapse', patterns: ['true'], base: 'boolean' },
   Projektkenner: text('simple:ProjektkennerType', 30, 'preserve'),
   Kopplungskenner: text('simple:KopplungskennerType', 30, 'preserve'),
-  Technologie: { xsd: 'simple:TechnologieType', ws: 'preserve', patterns: ['[0-9]{3} .*'], minLength: 1, maxLength: 25 },
+  Technologie: { xsd: 'simple:TechnologieType', ws: 'preserve', patterns: ['[0-9]{3} .*'], minLength: 1, maxLength: 25, keepRaw: true },
   Vertragsnummer: { xsd: 'simple:VertragsnummerType', ws: 'trim', minLength: 1, maxLength: 10 },
   Identifizierer: text('simple:IdentifiziererType', 20, 'preserve'),
   Meldungscode: { xsd: 'simple:MeldungscodeType', ws: 'trim', minLength: 1, maxLength: 10 },

@@ -502,6 +502,8 @@ describe('character set in names, address and texts', () => {
     expect(i.message).toBe('/customer/lastName must use only the WBCI character set; "|" (U+007C) at index 3 is not allowed.');
     const [j] = validateMessage(validVaKueMrn({ location: loc({ street: 'Hauptstr. 1 × 2' }) }), 'send');
     expect(j.message).toBe('/location/street must use only the WBCI character set; "×" (U+00D7) at index 12 is not allowed.');
+    const [k] = validateMessage(withName('Mül😀'), 'send');
+    expect(k.message).toBe('/customer/lastName must use only the WBCI character set; "😀" (U+1F600) at index 3 is not allowed.');
   });
 
   it('allows CR/LF in free text only', () => {

@@ -13,7 +13,7 @@ import {
   MESSAGE_KINDS,
   type Decision,
 } from '../../../src/protocols/wbci/machine.js';
-import type { ChangeType, VaType, WbciMessage, WbciParty } from '../../../src/protocols/wbci/types.js';
+import type { ChangeType, Erlm, VaType, WbciMessage, WbciParty } from '../../../src/protocols/wbci/types.js';
 import {
   ABG,
   AUF,
@@ -31,7 +31,6 @@ import {
   abbmTr,
   abbmVa,
   akmTr,
-  calendar,
   ctx,
   deepFreeze,
   erlm,
@@ -458,7 +457,7 @@ describe('§7 canonical sequences, played by both gateways', () => {
     expect(p.state).toBe('AGREED');
     expect(p.recipient.akmTr.status).toBe('rejected');
     expect(p.recipient.agreement?.takeOver).toBeUndefined();
-    const again = p.send(akmTr({ takeOver: false, safeHarbour: true }, ), dec(2));
+    const again = p.send(akmTr({ takeOver: false, safeHarbour: true }), dec(2));
     expect(again.effects).toEqual([{ kind: 'tr-notified', attempt: 2 }]);
     expect(p.state).toBe('TR_NOTIFIED');
     expect(p.recipient.akmTr).toEqual({ status: 'sent', at: dec(2).toISOString(), count: 2 });
@@ -767,6 +766,28 @@ describe('apply: identity and parties', () => {
     expect(expectRefused(apply(p.recipient, tvsVa({ vaIdRef: other }), ctx('out'))).reply).toBeNull();
   });
 
+  it('answers requests to a closed case per kind, with the reason where WBCI allows one', () => {
+    const p = situation('CANCELLED');
+    expect(expectRefused(apply(p.donating, tvsVa(), ctx('in'))).reply).toEqual({
+      type: 'ABBM',
+      code: '8141',
+      businessCase: 'TVS-VA',
+      vaIdRef: VA_ID,
+      changeIdRef: T_ID,
+      switchDate: KWT,
+      text: 'Terminverschiebung abgelehnt',
+      reason: `Vorabstimmung ${VA_ID} ist abgeschlossen`,
+    });
+    expect(expectRefused(apply(p.donating, akmTr(), ctx('in'))).reply).toEqual({
+      type: 'ABBM-TR',
+      code: '8147',
+      businessCase: 'VA-KUE-MRN',
+      vaIdRef: VA_ID,
+      text: 'Übernahme der technischen Ressource nicht möglich',
+    });
+    expect(expectRefused(apply(p.recipient, storno('STR-AEN', 'abg'), ctx('in'))).reply).toMatchObject({ code: '8142', stornoIdRef: S_ID_ABG });
+  });
+
   it('refuses a message between other contract partners (8140)', () => {
     const d = expectRefused(apply(agreed().donating, tvsVa({ donating: 'DEU.EKPC' }), ctx('in')));
     expect(d.issues[0]).toMatchObject({ code: '8140', path: '/donating', rule: 'partnersMatchCase' });
@@ -846,41 +867,36 @@ describe('apply: answers to the VA', () => {
     expect(rec.state.switchDate).toBe('2026-12-15');
   });
 
-  // Case opened on 1 Dec with KWT 10 Dec (7 WD); RUEM-VA on Fri 4 Dec: WD after it are 7,8,9,10,11(5th),14,15(7th),16
+  // Case opened on 1 Dec with KWT 10 Dec; RUEM-VA on Fri 4 Dec: WD after it are 7,8,9,10(4th),11,14(6th),15(7th),16(8th)
   const leadCases: [string, string, string[], string[]][] = [
     ['4 WD ahead', '2026-12-10', ['minLeadWorkingDays'], []],
-    ['5 WD ahead (warning band)', '2026-12-11', [], []],
+    ['6 WD ahead (warning band)', '2026-12-14', [], ['shortLeadWorkingDays']],
     ['7 WD ahead (warning band, inclusive)', '2026-12-15', [], ['shortLeadWorkingDays']],
     ['8 WD ahead', '2026-12-16', [], []],
   ];
   for (const [name, date, errors, warnings] of leadCases) {
-    it(`RUEM-VA Wechseltermin (KUE) ${name}`, () => {
+    it(`RUEM-VA Wechseltermin (KUE) ${name}: ${errors.length ? 'refused when sent, warned when received' : 'accepted'}`, () => {
       const p = Pair.open(va('VA-KUE-MRN', { requestedDate: '2026-12-10' }));
       const m = ruemVa('VA-KUE-MRN', { switchDate: date });
       const sent = apply(p.donating, m, ctx('out', dec(4)));
       const received = expectOk(apply(p.recipient, m, ctx('in', dec(4))));
       if (errors.length) {
         expect(expectRefused(sent).issues.filter((i) => i.severity === 'error').map((i) => i.rule)).toEqual(errors);
-        expect(firstError(sent).code).toBe('SG_DATE_LEAD_TIME');
-        expect(received.warnings.map((w) => w.rule)).toEqual(errors);
+        expect(firstError(sent)).toMatchObject({ code: 'SG_DATE_LEAD_TIME', path: '/switchDate' });
       } else {
-        const expected = date === '2026-12-11' ? ['nextDayWorkingDay', 'shortLeadWorkingDays'] : warnings;
-        if (date === '2026-12-11') {
-          // Friday: the next day is a Saturday, which a KUE Wechseltermin must not have
-          expect(firstError(sent).rule).toBe('nextDayWorkingDay');
-          expect(received.warnings.map((w) => w.rule).sort()).toEqual([...expected].sort());
-        } else {
-          expect(expectOk(sent).warnings.map((w) => w.rule)).toEqual(warnings);
-          expect(received.warnings.map((w) => w.rule)).toEqual(warnings);
-        }
+        expect(expectOk(sent).warnings.map((w) => w.rule)).toEqual(warnings);
       }
+      expect(received.warnings.map((w) => w.rule)).toEqual([...errors, ...warnings]);
+      expect(received.state.switchDate).toBe(date);
     });
   }
 
-  it('RUEM-VA Wechseltermin (KUE) 5–7 WD ahead on a good day is a warning', () => {
+  it('RUEM-VA Wechseltermin (KUE) on a Friday breaks the next-day rule', () => {
     const p = Pair.open(va('VA-KUE-MRN', { requestedDate: '2026-12-10' }));
-    // from Fri 4 Dec: 14 Dec is the 6th working day, 15 Dec the 7th
-    expect(warningCodes(apply(p.donating, ruemVa('VA-KUE-MRN', { switchDate: '2026-12-14' }), ctx('out', dec(4))))).toEqual(['SG_DATE_SHORT_LEAD']);
+    expect(firstError(apply(p.donating, ruemVa('VA-KUE-MRN', { switchDate: '2026-12-11' }), ctx('out', dec(4))))).toMatchObject({
+      code: 'SG_DATE_NOT_WORKING_DAY',
+      rule: 'nextDayWorkingDay',
+    });
   });
 
   it('RUEM-VA Wechseltermin (RRNP) needs 1 WD and a working day, no next-day rule', () => {
@@ -901,10 +917,13 @@ describe('apply: answers to the VA', () => {
 
   it('D13: a received Wechseltermin more than 10 WD after the KWT is flagged', () => {
     const p = situation('AWAIT');
-    // KWT 16 Dec: 10 WD later is 31 Dec (24 Dec counts, 25/26 Dec and 1 Jan do not), 11 WD is 4 Jan
-    expect(expectOk(apply(p.recipient, ruemVa('VA-KUE-MRN', { switchDate: '2026-12-31' }), ctx('in'))).warnings).toEqual([]);
+    // KWT 16 Dec: 30 Dec is the 9th WD after it (24 Dec counts, 25/26 Dec do not), 4 Jan the 11th (1 Jan is a holiday)
+    expect(expectOk(apply(p.recipient, ruemVa('VA-KUE-MRN', { switchDate: '2026-12-30' }), ctx('in'))).warnings).toEqual([]);
     const late = expectOk(apply(p.recipient, ruemVa('VA-KUE-MRN', { switchDate: '2027-01-04' }), ctx('in')));
     expect(late.warnings).toEqual([expect.objectContaining({ code: 'SG_DATE_CONFIRMED_OFFSET', rule: 'confirmedDateMaxOffset', severity: 'warning' })]);
+    // the limit is inclusive
+    const limit = { confirmedDateMaxOffsetWorkingDays: 11 };
+    expect(expectOk(apply(p.recipient, ruemVa('VA-KUE-MRN', { switchDate: '2027-01-04' }), ctx('in', NOW, limit))).warnings).toEqual([]);
     // not a send-side rule
     expect(expectOk(apply(p.donating, ruemVa('VA-KUE-MRN', { switchDate: '2027-01-04' }), ctx('out'))).warnings).toEqual([]);
   });
@@ -943,7 +962,8 @@ describe('apply: TVS-VA guards (agreed 16 Dec)', () => {
       vaIdRef: VA_ID,
       changeIdRef: T_ID,
       switchDate: KWT,
-      text: 'Terminverschiebung abgelehnt: neuer Termin vor dem vereinbarten Wechseltermin',
+      text: 'Terminverschiebung abgelehnt',
+      reason: 'neuer Termin vor dem vereinbarten Wechseltermin',
     });
     expectOk(apply(p.recipient, tvsVa({ requestedDate: KWT }), ctx('out')));
   });
@@ -966,7 +986,7 @@ describe('apply: TVS-VA guards (agreed 16 Dec)', () => {
         const d = apply(gw, m, ctx(dir, dec(10)));
         if (error) {
           expect(firstError(d)).toMatchObject({ code: '8141', rule: error });
-          if (dir === 'in') expect(expectRefused(d).reply?.text).toBe('Terminverschiebung abgelehnt: Frist unterschritten');
+          if (dir === 'in') expect(expectRefused(d).reply).toMatchObject({ text: 'Terminverschiebung abgelehnt', reason: 'Frist unterschritten' });
         } else {
           expect(warningCodes(d)).toEqual(warnings);
         }
@@ -1000,7 +1020,7 @@ describe('apply: TVS-VA guards (agreed 16 Dec)', () => {
     // Mon 14 Dec: 15, 16 → 2 WD left
     const d = expectRefused(apply(p.donating, m, ctx('in', dec(14))));
     expect(d.issues.find((i) => i.rule === 'tvCutoff')).toMatchObject({ code: '8141', severity: 'error' });
-    expect(d.reply?.code).toBe('8141');
+    expect(d.reply).toMatchObject({ code: '8141', reason: 'Frist unterschritten', switchDate: KWT });
     expect(expectRefused(apply(p.recipient, m, ctx('out', dec(14)))).issues.map((i) => i.rule)).toContain('tvCutoff');
   });
 
@@ -1022,7 +1042,8 @@ describe('apply: Storno guards (agreed 16 Dec)', () => {
       businessCase: 'STR-AUF',
       vaIdRef: VA_ID,
       stornoIdRef: S_ID_AUF,
-      text: 'Storno abgelehnt: Frist unterschritten',
+      text: 'Storno abgelehnt',
+      reason: 'Frist unterschritten',
     });
     expect(firstError(apply(p.donating, storno('STR-AUF', 'abg'), ctx('out', dec(14)))).rule).toBe('stornoCutoff');
   });
@@ -1096,7 +1117,7 @@ describe('apply: answers to a change', () => {
 
   it('must reference the open change by the right field', () => {
     const p = situation('TV_OPEN');
-    const cases: [Partial<Parameters<typeof erlm>[2]>, string, string][] = [
+    const cases: [Partial<Erlm>, string, string][] = [
       [{ changeIdRef: undefined }, 'SG_STATE_WRONG_REF', '/changeIdRef'],
       [{ changeIdRef: undefined, stornoIdRef: S_ID_AUF }, 'SG_STATE_WRONG_REF', '/changeIdRef'],
       [{ changeIdRef: T_ID_2 }, 'SG_STATE_UNKNOWN_CHANGE', '/changeIdRef'],
@@ -1104,8 +1125,8 @@ describe('apply: answers to a change', () => {
     for (const [over, code, path] of cases) {
       expect(firstError(apply(p.donating, erlm('TVS-VA', 'auf', over), ctx('out')))).toMatchObject({ code, path, rule: 'refMatchesOpenChange' });
     }
-    const storno = situation('STRAUF_ABG');
-    expect(firstError(apply(storno.recipient, erlm('STR-AUF', 'abg', { stornoIdRef: S_ID_AUF }), ctx('out'))).code).toBe('SG_STATE_UNKNOWN_CHANGE');
+    const st = situation('STRAUF_ABG');
+    expect(firstError(apply(st.recipient, erlm('STR-AUF', 'abg', { stornoIdRef: S_ID_AUF }), ctx('out'))).code).toBe('SG_STATE_UNKNOWN_CHANGE');
   });
 
   it('a reference to an already answered change is SG_STATE_CHANGE_CLOSED', () => {

@@ -1,0 +1,175 @@
+/**
+ * Sends WBCI messages to partner gateways over HTTP(S) with undici: one keep-alive agent per
+ * peer (TLS material per peer), connect/response timeouts, and a classification of every answer
+ * as delivered, transient (retry) or permanent (dead letter).
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { GatewayConfig, PeerConfig } from '../config/types.js';
+import type { WbciMessage } from '../protocols/wbci/types.js';
+import { isVaType, isChangeType } from '../protocols/wbci/types.js';
+import { decodeTeq, encodeSoap } from '../protocols/wbci/soap-codec.js';
+import { jsonTeqSchemaValid, type JsonTeq } from '../protocols/wbci/json-codec.js';
+import type { OutboundItem, SendResult, Transport } from './transport.js';
+
+export interface PeerTransportOptions {
+  connectTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** injectable dispatcher (tests); defaults to one Agent per peer */
+  dispatcherFor?: (peer: PeerConfig) => Dispatcher;
+  now?: () => Date;
+}
+
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Parses `Retry-After` (seconds or HTTP date) into milliseconds. */
+export function retryAfterMs(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+export const soapActionOf = (m: WbciMessage): string =>
+  isVaType(m.type) || isChangeType(m.type) ? 'annehmenAnfrage' : 'annehmenMeldung';
+
+function agentFor(peer: PeerConfig, o: PeerTransportOptions): Dispatcher {
+  const tls = peer.tls;
+  return new Agent({
+    connect: {
+      timeout: o.connectTimeoutMs ?? 5_000,
+      ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+      ...(tls?.certFile ? { cert: readFileSync(tls.certFile) } : {}),
+      ...(tls?.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
+      ...(tls?.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+    },
+    keepAliveTimeout: 30_000,
+    connections: 16,
+  });
+}
+
+export class PeerTransport implements Transport {
+  readonly #peers: Map<string, { peer: PeerConfig; dispatcher: Dispatcher; token?: string }>;
+  readonly #o: PeerTransportOptions;
+  readonly #self: string;
+
+  constructor(config: GatewayConfig, readonly log: Logger, opts: PeerTransportOptions = {}) {
+    this.#o = opts;
+    this.#self = config.self.carrierCode;
+    const env = opts.env ?? process.env;
+    this.#peers = new Map(
+      config.peers.map((peer) => [
+        peer.carrierCode,
+        {
+          peer,
+          dispatcher: opts.dispatcherFor?.(peer) ?? agentFor(peer, opts),
+          token: peer.auth?.type === 'bearer' && peer.auth.tokenEnv ? env[peer.auth.tokenEnv] : undefined,
+        },
+      ]),
+    );
+  }
+
+  async send(item: OutboundItem, signal: AbortSignal): Promise<SendResult> {
+    const entry = this.#peers.get(item.destination);
+    if (!entry) return { ok: false, permanent: true, reason: `no peer ${item.destination} is configured` };
+    const { peer, dispatcher, token } = entry;
+    const msg = item.body as WbciMessage;
+    const json = peer.protocol === 'wbci-json';
+    const control = {
+      timestamp: (this.#o.now?.() ?? new Date()).toISOString(),
+      major: peer.version?.major ?? '02',
+      minor: peer.version?.minor ?? '00',
+    };
+    let payload: string;
+    try {
+      payload = json ? JSON.stringify({ control, message: msg }) : encodeSoap(msg, control);
+    } catch (err) {
+      return { ok: false, permanent: true, reason: `cannot encode ${item.type}: ${(err as Error).message}` };
+    }
+    const headers: Record<string, string> = json
+      ? { 'content-type': 'application/json' }
+      : { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${soapActionOf(msg)}"` };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let status: number;
+    let text: string;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const res = await request(peer.url, {
+        method: 'POST',
+        dispatcher,
+        headers,
+        body: payload,
+        signal,
+        headersTimeout: this.#o.responseTimeoutMs ?? 15_000,
+        bodyTimeout: this.#o.responseTimeoutMs ?? 15_000,
+      });
+      status = res.statusCode;
+      retryAfter = res.headers['retry-after'];
+      text = await res.body.text();
+    } catch (err) {
+      return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
+    }
+    const result = json ? classifyJson(status, text) : classifySoap(status, text);
+    if (!result.ok) {
+      const ra = retryAfterMs(retryAfter);
+      return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
+    }
+    return { ok: true, raw: payload };
+  }
+
+  get self(): string {
+    return this.#self;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#peers.values()].map((p) => p.dispatcher.close()));
+  }
+}
+
+function classifyStatus(status: number, what: string): SendResult {
+  if (RETRYABLE_STATUS.has(status)) return { ok: false, permanent: false, reason: `HTTP ${status}${what}` };
+  return { ok: false, permanent: true, reason: `HTTP ${status}${what}` };
+}
+
+/** A Quittung decides; without one the HTTP status does. */
+export function classifySoap(status: number, text: string): SendResult {
+  const teq = decodeTeq(text);
+  if (teq.ok) {
+    const pos = teq.teq.positions[0];
+    if (pos?.code === 'OK') return { ok: true };
+    // 0993 / 0995: the partner will never accept this message as it is
+    return { ok: false, permanent: true, reason: `negative TEQ ${pos?.code ?? '?'}: ${pos?.text ?? ''}` };
+  }
+  if (teq.fault) {
+    const client = /Client|Sender|VersionMismatch|MustUnderstand/.test(teq.fault.code);
+    return { ok: false, permanent: client, reason: `SOAP fault ${teq.fault.code}: ${teq.fault.message}` };
+  }
+  if (status >= 200 && status < 300) {
+    // a 2xx without a readable TEQ (a proxy page, a truncated answer): not acknowledged, try again
+    return { ok: false, permanent: false, reason: `HTTP ${status} without a readable Quittung` };
+  }
+  return classifyStatus(status, '');
+}
+
+export function classifyJson(status: number, text: string): SendResult {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    if (!jsonTeqSchemaValid(body)) return { ok: false, permanent: false, reason: `HTTP ${status} without a readable Quittung` };
+    const pos = (body as JsonTeq).quittung.positions[0];
+    if (pos?.code === 'OK') return { ok: true };
+    return { ok: false, permanent: true, reason: `negative TEQ ${pos?.code ?? '?'}: ${pos?.text ?? ''}` };
+  }
+  return classifyStatus(status, '');
+}
+
+export function createPeerTransport(config: GatewayConfig, log: Logger, opts: PeerTransportOptions = {}): PeerTransport {
+  return new PeerTransport(config, log, opts);
+}

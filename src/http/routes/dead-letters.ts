@@ -1,0 +1,70 @@
+/** Deliveries that gave up, and their replay. */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { replayDeadLetter } from '../../delivery/outbox-worker.js';
+import { AppError } from '../../app/errors.js';
+
+export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<Database> }): Promise<void> {
+  const { db } = deps;
+  app.get<{ Querystring: { replayed?: boolean; caseId?: string; limit: number } }>(
+    '/v1/dead-letters',
+    {
+      config: { scope: 'dead-letters:read' },
+      schema: {
+        tags: ['delivery'],
+        summary: 'Deliveries that gave up, with the reason',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            replayed: { type: 'boolean' },
+            caseId: { type: 'string', maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      let q = db
+        .selectFrom('dead_letters as d')
+        .innerJoin('messages as m', 'm.message_id', 'd.message_id')
+        .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'm.type'])
+        .orderBy('d.id', 'desc')
+        .limit(request.query.limit);
+      if (request.query.caseId) q = q.where('d.case_id', '=', request.query.caseId);
+      if (request.query.replayed !== undefined) q = q.where('d.replayed_at', request.query.replayed ? 'is not' : 'is', null);
+      const rows = await q.execute();
+      return {
+        items: rows.map((r) => ({
+          id: String(r.id),
+          messageId: r.message_id,
+          caseId: r.case_id,
+          type: r.type,
+          destination: r.destination,
+          reason: r.reason,
+          attempts: r.attempts,
+          at: r.created_at.toISOString(),
+          replayedAt: r.replayed_at ? r.replayed_at.toISOString() : null,
+        })),
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/dead-letters/:id/replay',
+    {
+      config: { scope: 'dead-letters:write' },
+      schema: {
+        tags: ['delivery'],
+        summary: 'Put a dead-lettered delivery back into the outbox',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+      },
+    },
+    async (request, reply) => {
+      const ok = await replayDeadLetter(db, Number(request.params.id));
+      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist or was already replayed`);
+      return reply.code(202).send({ id: request.params.id, status: 'replayed' });
+    },
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * The JSON variant of the WBCI wire (`POST /wbci/v1/json`, peers with `"protocol": "wbci-json"`):
+ * the domain messages as they are, wrapped as `{ control, message }`, answered by
+ * `{ quittung }`. Structure is checked by `schemas/wbci-json/wbci-json.json`; field rules by the
+ * same validators as the SOAP wire.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Issue } from '../../domain/issues.js';
+import type { WbciMessage } from './types.js';
+
+const schema = (rel: string): { $id: string } =>
+  JSON.parse(readFileSync(new URL(`../../../schemas/${rel}`, import.meta.url), 'utf8')) as { $id: string };
+
+const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false });
+ajv.addSchema(schema('rest/common.json'));
+ajv.addSchema(schema('wbci-json/wbci-json.json'));
+const validateRequest = ajv.getSchema('wbci-json.json#/definitions/request')!;
+const validateQuittung = ajv.getSchema('wbci-json.json#/definitions/quittung')!;
+
+export interface JsonControl {
+  timestamp: string;
+  major: string;
+  minor: string;
+  signature?: { issuer: string; serial: string };
+}
+
+export interface JsonTeq {
+  quittung: { sender: string; vaIdRef: string; positions: { code: string; text: string }[] };
+}
+
+export type JsonDecodeResult =
+  | { ok: true; control: JsonControl; message: WbciMessage }
+  | { ok: false; teqCode: '0993' | '0995'; issues: Issue[]; hint: { sender?: string; vaIdRef?: string } };
+
+function issuesOf(errors: ErrorObject[] | null | undefined): Issue[] {
+  return (errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      let path = e.instancePath;
+      let message = e.message ?? e.keyword;
+      if (e.keyword === 'required') {
+        path += '/' + (e.params as { missingProperty: string }).missingProperty;
+        message = 'is required';
+      } else if (e.keyword === 'additionalProperties') {
+        path += '/' + (e.params as { additionalProperty: string }).additionalProperty;
+        message = 'is not a known field';
+      }
+      return { path, rule: e.keyword, code: '0995', message };
+    });
+}
+
+export function decodeJsonRequest(body: unknown, supportedMajors: readonly string[] = ['02']): JsonDecodeResult {
+  const b = body as { control?: { major?: unknown }; message?: { sender?: unknown; vaId?: unknown; vaIdRef?: unknown } } | null;
+  const hint = {
+    sender: typeof b?.message?.sender === 'string' ? b.message.sender : undefined,
+    vaIdRef: typeof b?.message?.vaId === 'string' ? b.message.vaId : typeof b?.message?.vaIdRef === 'string' ? b.message.vaIdRef : undefined,
+  };
+  if (!validateRequest(body)) return { ok: false, teqCode: '0995', issues: issuesOf(validateRequest.errors), hint };
+  const { control, message } = body as { control: JsonControl; message: WbciMessage };
+  if (!supportedMajors.includes(control.major)) {
+    return {
+      ok: false,
+      teqCode: '0993',
+      issues: [{ path: '/control/major', rule: 'supportedVersion', code: '0993', message: `major release ${control.major} is not supported (supported: ${supportedMajors.join(', ')})` }],
+      hint,
+    };
+  }
+  return { ok: true, control, message };
+}
+
+export const jsonTeqSchemaValid = (body: unknown): body is JsonTeq => validateQuittung(body) === true;
+
+export function jsonTeq(sender: string, vaIdRef: string, code: string, text: string): JsonTeq {
+  return { quittung: { sender, vaIdRef, positions: [{ code, text }] } };
+}
