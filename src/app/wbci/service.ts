@@ -11,10 +11,9 @@ import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
 import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
-import { TERMINAL_STATES } from '../../protocols/wbci/case-state.js';
 import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
 import { validateMessage } from '../../protocols/wbci/fields.js';
-import { apply, linkSuccessor, openCase, tick, type AutoReply, type Decision, type MachineContext } from '../../protocols/wbci/machine.js';
+import { apply, linkSuccessor, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
@@ -120,11 +119,7 @@ export class WbciService {
 
   /** When the machine's `tick` may next change something by itself (completion, successor expiry). */
   #nextTickAt(s: WbciCaseState): Date | null {
-    if (TERMINAL_STATES.includes(s.state) && s.state !== 'REPLACED') return null;
-    if (s.state === 'REPLACED') return null; // covered by the successorVa deadline
-    if (!s.switchDate) return null;
-    const day = this.#d.calendar.endOfDay(s.switchDate);
-    return new Date(day.getTime() + this.#d.rules.completeDaysAfterSwitchDate * 86_400_000 + 1);
+    return nextTimedTransitionAt(s, { calendar: this.#d.calendar, rules: this.#d.rules });
   }
 
   /** Recomputes the open deadlines, keeping the "announced" mark of ones that did not move. */

@@ -271,8 +271,12 @@ function leafValue(node: XNode, type: SimpleTypeName, path: string, ctx: DecodeC
   const v = normalizeSimple(type, node.text);
   const violation = checkSimple(type, v);
   if (violation) {
-    if (ctx.facetSeverity === 'error') err(ctx, path, violation.rule, violation.message);
-    else warn(ctx, path, violation.rule, violation.message);
+    if (ctx.facetSeverity === 'error') {
+      err(ctx, path, violation.rule, violation.message);
+      // the message is refused anyway; not mapping the value avoids a second issue for the same element
+      return undefined;
+    }
+    warn(ctx, path, violation.rule, violation.message);
   }
   return (SIMPLE_TYPES[type] as SimpleType).keepRaw ? node.text : v;
 }
