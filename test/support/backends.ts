@@ -11,7 +11,7 @@
  * Stores a test forgets to close are closed after the describe block.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -111,6 +111,13 @@ async function loadOrBuildTemplate(key: string, migrated: boolean): Promise<Blob
   const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
   renameSync(partial, file);
+  // Templates of older migration sets are dead weight (~40 MB each).
+  const kind = `pglite-${migrated ? 'migrated' : 'empty'}-`;
+  for (const old of readdirSync(CACHE_DIR)) {
+    if (old.startsWith(kind) && old.endsWith('.tar') && old !== `pglite-${key}.tar`) {
+      rmSync(join(CACHE_DIR, old), { force: true });
+    }
+  }
   return dump;
 }
 

@@ -13,7 +13,7 @@ import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
 import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
 import { validateMessage } from '../../protocols/wbci/fields.js';
-import { apply, linkSuccessor, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type MachineContext } from '../../protocols/wbci/machine.js';
+import { apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
@@ -235,6 +235,12 @@ export class WbciService {
       if (!prev) throw notFound('switch', id);
       const msg = await build(prev.state);
       if (!msg) throw onMissing ? onMissing() : notFound('switch', id);
+      // Who may send what in which state is decided before the content: otherwise a step the case
+      // does not allow surfaces as a field error on something the gateway filled in itself (the
+      // RRNP business case of an AKM-TR, the EKPabg's prefix on a T-ID).
+      const kind = messageKind(msg);
+      const early = kind === 'VA' ? null : explainRefusal(prev.state, kind, prev.state.role === 'recipient' ? 'auf' : 'abg', 'out');
+      if (early) throw refusedByStateMachine([early]);
       this.#checkFields(msg);
       const d = apply(prev.state, msg, this.#ctx('out'));
       if (!d.ok) throw refusedByStateMachine(d.issues);

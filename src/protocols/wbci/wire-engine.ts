@@ -17,7 +17,9 @@ type Obj = Record<string, unknown>;
 // ---------------------------------------------------------------------------------------------
 // Escaping
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point: XML 1.0 cannot carry them
 const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+// eslint-disable-next-line no-control-regex -- as above
 const ESCAPE_ALL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 

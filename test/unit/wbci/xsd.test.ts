@@ -12,18 +12,19 @@ import { validVaKueMrn } from './builders.js';
 import { CONTROL, abbmWithRng, bodyPayload, codecSamples, fixture } from './codec-fixtures.js';
 
 const REPO = new URL('../../../', import.meta.url);
-const XSD: XMLFileInfo[] = XSD_NAMES.map((fileName) => ({ fileName, contents: readFileSync(new URL(`schemas/wbci/${fileName}`, REPO), 'utf8') }));
-const ENTRY = XSD.find((x) => x.fileName === 'wbci-envelope.xsd') as XMLFileInfo;
+type SchemaFile = XMLFileInfo & { contents: string };
+const XSD: SchemaFile[] = XSD_NAMES.map((fileName) => ({ fileName, contents: readFileSync(new URL(`schemas/wbci/${fileName}`, REPO), 'utf8') }));
+const ENTRY = XSD.find((x) => x.fileName === 'wbci-envelope.xsd') as SchemaFile;
 
 /** Validates documents against wbci-envelope.xsd and everything it imports (one xmllint run for all of them). */
-function validate(docs: XMLFileInfo[], schemas: XMLFileInfo[] = XSD): Promise<XMLValidationResult> {
+function validate(docs: XMLFileInfo[], schemas: SchemaFile[] = XSD): Promise<XMLValidationResult> {
   const entry = schemas.find((x) => x.fileName === 'wbci-envelope.xsd') ?? ENTRY;
   return validateXML({ xml: docs, schema: [entry], preload: schemas.filter((x) => x !== entry) });
 }
 
 describe('the WBCI v2 XSDs', () => {
   it.each(XSD_NAMES)('%s compiles', async (name) => {
-    const schema = XSD.find((x) => x.fileName === name) as XMLFileInfo;
+    const schema = XSD.find((x) => x.fileName === name) as SchemaFile;
     const r = await validateXML({ xml: [{ fileName: 'probe.xml', contents: '<probe/>' }], schema: [schema], preload: XSD.filter((x) => x !== schema) });
     // a compiled schema rejects the probe document; a broken one makes validateXML reject
     expect(r.valid).toBe(false);

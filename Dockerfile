@@ -1,0 +1,16 @@
+# switchgate — runs the TypeScript sources with tsx (no build step).
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY bin ./bin
+COPY src ./src
+COPY migrations ./migrations
+COPY schemas ./schemas
+COPY wsdl ./wsdl
+COPY config ./config
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+CMD ["node", "bin/switchgate.js", "start"]
