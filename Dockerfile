@@ -10,6 +10,7 @@ COPY migrations ./migrations
 COPY schemas ./schemas
 COPY wsdl ./wsdl
 COPY config ./config
+RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
