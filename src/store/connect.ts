@@ -180,13 +180,17 @@ export async function openPostgres(
  * was not stored.
  */
 function guardCommit(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (text: unknown, values?: unknown) => Promise<pg.QueryResult>;
-  const guarded = async (text: unknown, values?: unknown): Promise<pg.QueryResult> => {
-    const result = await query(text, values);
-    if (typeof text === 'string' && /^\s*commit\s*;?\s*$/i.test(text) && result.command === 'ROLLBACK') {
-      throw new TransactionRolledBackError();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const guarded = (...args: unknown[]): unknown => {
+    const [text] = args;
+    // Only the promise form of a plain COMMIT (what kysely sends); everything else passes through.
+    if (typeof text !== 'string' || !/^\s*commit\s*;?\s*$/i.test(text) || typeof args.at(-1) === 'function') {
+      return query(...args);
     }
-    return result;
+    return (query(...args) as Promise<pg.QueryResult>).then((result) => {
+      if (result.command === 'ROLLBACK') throw new TransactionRolledBackError();
+      return result;
+    });
   };
   (client as unknown as { query: typeof guarded }).query = guarded;
 }

@@ -11,7 +11,7 @@
  * Stores a test forgets to close are closed after the describe block.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -97,7 +97,11 @@ function pgliteTemplate(migrated: boolean): Promise<Blob> {
 
 async function loadOrBuildTemplate(key: string, migrated: boolean): Promise<Blob> {
   const file = join(CACHE_DIR, `pglite-${key}.tar`);
-  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  try {
+    return new Blob([readFileSync(file)]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
   const pglite = migrated ? await PGlite.create({ loadDataDir: await pgliteTemplate(false) }) : await PGlite.create();
   if (migrated) {
     const db = new Kysely({ dialect: new PGliteDialect({ pglite, closeOnDestroy: false }) });

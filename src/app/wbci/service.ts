@@ -52,7 +52,15 @@ export interface WbciServiceDeps {
   /** whether a carrier code is a configured WBCI peer */
   isPeer: (carrierCode: string) => boolean;
   log: Logger;
+  /** called inside the transaction of every committed case change (phase 3 hangs here) */
+  onCaseChanged?: CaseChangeHook;
 }
+
+/**
+ * Runs in the same transaction as the case change, after it was written: whatever it writes
+ * (an order, an outbox row, events) commits or rolls back together with the change.
+ */
+export type CaseChangeHook = (trx: Transaction<Database>, change: { prev: WbciCaseState | null; next: WbciCaseState; effects: Effect[] }) => Promise<void>;
 
 /** A deadline as stored with the case: computed by the domain, plus whether its lapse was announced. */
 export interface StoredDeadline extends Deadline {
@@ -176,6 +184,7 @@ export class WbciService {
     if (direction === 'out') {
       await enqueue(trx, { messageId, caseId: next.vaId, kind: 'peer', destination: snap.peer });
     }
+    await this.#d.onCaseChanged?.(trx, { prev: prev?.state ?? null, next, effects: d.effects });
     await appendEvents(trx, [
       { type: direction === 'in' ? 'message.received' : 'message.queued', caseId: next.vaId, data: { messageId, type: msg.type, businessId: ownIdOf(msg) ?? null } },
       ...eventsOf(next.vaId, d),
@@ -448,6 +457,7 @@ export class WbciService {
         if (d && d.ok) {
           if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
           events.push(...eventsOf(id, d));
+          await this.#d.onCaseChanged?.(trx, { prev: state, next: d.state, effects: d.effects });
           state = d.state;
         }
         const deadlines = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).map((dl) => {

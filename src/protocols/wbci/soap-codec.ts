@@ -162,7 +162,7 @@ function rejectUnrepresentable(m: Record<string, unknown>, wire: RequestWire | M
 
 type Opened =
   | { ok: true; soapVersion: SoapVersion; header: XNode | undefined; payload: XNode; path: string; warnings: Issue[] }
-  | { ok: false; teqCode: '0993' | '0995'; issues: Issue[]; soapVersion?: SoapVersion; fault?: XNode };
+  | { ok: false; teqCode: '0993' | '0995'; issues: Issue[]; soapVersion?: SoapVersion; fault?: XNode; payload?: XNode };
 
 const failed = (teqCode: '0993' | '0995', issue: Issue, soapVersion?: SoapVersion): Opened => ({
   ok: false,
@@ -211,7 +211,10 @@ function openEnvelope(input: string | Uint8Array, opts: GuardOptions): Opened {
   if (payload.ns !== NS.envelope) {
     const other = WBCI_ENVELOPE_NS_PATTERN.exec(payload.ns);
     if (other) {
-      return failed('0993', { path, rule: 'majorRelease', code: '0993', message: `WBCI major version ${other[1]} (namespace ${payload.ns}) is not supported`, severity: 'error' }, soapVersion);
+      return {
+        ...failed('0993', { path, rule: 'majorRelease', code: '0993', message: `WBCI major version ${other[1]} (namespace ${payload.ns}) is not supported`, severity: 'error' }, soapVersion),
+        payload,
+      };
     }
     return failed('0995', structureIssue(path, 'namespace', `payload namespace must be ${NS.envelope}, found '${payload.ns}'`), soapVersion);
   }
@@ -279,7 +282,11 @@ function readPayload(
  */
 export function decodeSoap(input: string | Uint8Array, opts: DecodeOptions = {}): DecodeResult {
   const opened = openEnvelope(input, opts);
-  if (!opened.ok) return { ok: false, teqCode: opened.teqCode, issues: opened.issues, hint: { soapVersion: opened.soapVersion } };
+  if (!opened.ok) {
+    const hint: DecodeHint = { soapVersion: opened.soapVersion };
+    if (opened.payload) peekHint(opened.payload, hint);
+    return { ok: false, teqCode: opened.teqCode, issues: opened.issues, hint };
+  }
   const { payload, path, soapVersion } = opened;
   const kind = payload.local === ENVELOPE.anfrageRequest ? 'request' : payload.local === ENVELOPE.meldungRequest ? 'meldung' : undefined;
   if (!kind) {
@@ -294,7 +301,7 @@ export function decodeSoap(input: string | Uint8Array, opts: DecodeOptions = {})
   const hint: DecodeHint = { kind, soapVersion };
   const contentName = kind === 'request' ? ENVELOPE.anfrage : ENVELOPE.meldung;
   const parts = readPayload(payload, path, [ENVELOPE.control, contentName], ctx, opts, true);
-  if (!('control' in parts)) return { ok: false, teqCode: '0993', issues: [parts], hint };
+  if (!('control' in parts)) return { ok: false, teqCode: '0993', issues: [parts], hint: peekHint(payload, hint) };
 
   const contentPath = `${path}/${contentName}`;
   const content = parts.byName.get(contentName);
@@ -332,6 +339,21 @@ export function decodeSoap(input: string | Uint8Array, opts: DecodeOptions = {})
     soapVersion,
     warnings: ctx.warnings,
   };
+}
+
+/**
+ * Sender and VA-ID read without decoding, for a message refused before its content is looked at (wrong version):
+ * the negative TEQ still has to name them.
+ */
+function peekHint(payload: XNode, hint: DecodeHint): DecodeHint {
+  const content = payload.children.find((c) => c.local === ENVELOPE.anfrage || c.local === ENVELOPE.meldung);
+  const text = (n: XNode | undefined, local: string): string | undefined => n?.children.find((c) => c.local === local)?.text.trim();
+  const sender = text(content?.children.find((c) => c.local === 'Absender'), 'CarrierCode');
+  const vaIdRef = text(content, 'VorabstimmungsId') ?? text(content, 'VorabstimmungsIdRef');
+  if (content) hint.kind = content.local === ENVELOPE.anfrage ? 'request' : 'meldung';
+  if (sender) hint.sender = sender;
+  if (vaIdRef) hint.vaIdRef = vaIdRef;
+  return hint;
 }
 
 /** The concrete type named by xsi:type, resolved through the namespace its prefix is bound to. */

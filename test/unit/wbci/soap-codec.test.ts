@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Issue } from '../../../src/domain/issues.js';
 import {
@@ -371,6 +372,8 @@ describe('decodeSoap: versions → TEQ 0993', () => {
     const r = failure(decodeSoap(MRN_XML.replace('<majorRelease>02</majorRelease>', '<majorRelease>03</majorRelease>')));
     expect(r.teqCode).toBe('0993');
     expect(pick(r.issues)).toEqual([{ path: '/Envelope/Body/annehmenAnfrageRequest/Control/majorRelease', rule: 'majorRelease', code: '0993' }]);
+    // enough to address the negative TEQ although the content was never decoded
+    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000004', soapVersion: '1.1' });
   });
 
   it('accepts 03 when the partner setting lists it', () => {
@@ -382,6 +385,7 @@ describe('decodeSoap: versions → TEQ 0993', () => {
     const r = failure(decodeSoap(MRN_XML.replace('http://www.vatm.de/wbci/v2/envelope', 'http://www.vatm.de/wbci/v4/envelope')));
     expect(r.teqCode).toBe('0993');
     expect(pick(r.issues)).toEqual([{ path: '/Envelope/Body/annehmenAnfrageRequest', rule: 'majorRelease', code: '0993' }]);
+    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000004', soapVersion: '1.1' });
   });
 
   it('a malformed majorRelease is a structure error', () => {
@@ -512,5 +516,24 @@ describe('encodeSoap output shape', () => {
   it('is deterministic', () => {
     const m: WbciMessage = validVaKueMrn();
     expect(encodeSoap(m, CONTROL)).toBe(encodeSoap(structuredClone(m), CONTROL));
+  });
+});
+
+describe('decodeSoap never throws', () => {
+  it('on any truncation of a real sample: it answers 0995', () => {
+    for (let cut = 0; cut < MRN_XML.length - 30; cut += 7) {
+      const r = decodeSoap(MRN_XML.slice(0, cut));
+      expect(r.ok === false && r.teqCode).toBe('0995');
+    }
+  });
+
+  it('on arbitrary text spliced into a real sample', () => {
+    fc.assert(
+      fc.property(fc.nat(MRN_XML.length), fc.string({ unit: fc.constantFrom('<', '>', '/', '&', ';', '"', '=', ':', 'a', ' ', '!', '?', '[', ']', '#', 'x') }), (at, junk) => {
+        const r = decodeSoap(MRN_XML.slice(0, at) + junk + MRN_XML.slice(at));
+        expect(typeof r.ok).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
