@@ -50,7 +50,8 @@ export interface StartWbciSwitch {
 export interface CodeInput {
   code: string;
   text?: string;
-  numbers?: PhoneNumber[];
+  /** RNG (8103): national numbers, `891234567` */
+  numbers?: string[];
 }
 
 export type AnswerInput =

@@ -16,7 +16,6 @@ import {
   checkCharset,
   checkList,
   checkPattern,
-  checkPhoneNumber,
   checkText,
   isBlank,
   issue,
@@ -272,7 +271,7 @@ export function validatePositions(msg: Meldung, mode: ValidationMode): Issue[] {
     // RNG numbers
     if (code === RNG_CODE) {
       const nums = checkList(out, numbers, `${p}/numbers`, 0, LIMITS.rngNumbers, 'numbers');
-      if (nums) for (let j = 0; j < nums.length; j++) checkPhoneNumber(out, nums[j], `${p}/numbers/${j}`);
+      if (nums) for (let j = 0; j < nums.length; j++) checkPattern(out, nums[j], `${p}/numbers/${j}`, FIELD.nationalNumber, true);
     } else if (hasNumbers) {
       out.push(issue(`${p}/numbers`, 'numbersOnlyRng', 'SG_FIELD_FORBIDDEN', `${p}/numbers is only allowed with RNG (8103), not with ${code}.`));
     }

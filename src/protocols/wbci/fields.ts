@@ -59,6 +59,8 @@ export function idPrefix(id: string): string | undefined {
 /** ONKZ without the leading 0. */
 export const areaCodePattern = /^[1-9]\d{1,4}$/;
 export const phoneNumberPattern = /^\d{1,14}$/;
+/** RNG numbers in an ABBM position: ONKZ (2-5 digits, no leading 0) + Rufnummer (1-14 digits) as one string */
+export const nationalNumberPattern = /^[1-9]\d{2,18}$/;
 /** `durchwahlnummer` of a PBX line */
 export const baseNumberPattern = /^\d{1,8}$/;
 /** `abfragestelle` */
@@ -231,6 +233,7 @@ export const FIELD = {
   },
   areaCode: { re: areaCodePattern, expected: 'an ONKZ of 2-5 digits without the leading 0 ([1-9][0-9]{1,4})', echo: false },
   phoneNumber: { re: phoneNumberPattern, expected: 'a Rufnummer of 1-14 digits', echo: false },
+  nationalNumber: { re: nationalNumberPattern, expected: 'a national number: ONKZ without the leading 0 followed by the Rufnummer (3-19 digits, first digit 1-9)', echo: false },
   baseNumber: { re: baseNumberPattern, expected: 'a Durchwahlnummer of 1-8 digits', echo: false },
   operatorPosition: { re: operatorPositionPattern, expected: 'an Abfragestelle of 1-6 digits', echo: false },
   blockEnd: { re: blockEndPattern, expected: 'a block boundary of 1-6 digits', echo: true },

@@ -182,8 +182,11 @@ export interface Position {
   code: string;
   /** `Meldungstext`; defaults to the standard text of the code */
   text?: string;
-  /** RNG (8103): up to 10 numbers */
-  numbers?: PhoneNumber[];
+  /**
+   * RNG (8103): up to 10 numbers as the wire carries them — one digit string each, ONKZ without
+   * the leading 0 followed by the subscriber number (`891234567`); the split point is not on the wire.
+   */
+  numbers?: string[];
   /** ADA (8104–8107): the one corrected address value */
   corrected?: { field: CorrectedAddressField; value: string };
 }

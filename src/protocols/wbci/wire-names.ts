@@ -188,11 +188,8 @@ export const TRUE_ONLY: ValueMap = {
  * together, no leading 0). The split point is not on the wire, so a decoded number has an empty area code.
  */
 export const NATIONAL_NUMBER: ValueMap = {
-  toWire: (v) => {
-    const p = v as PhoneNumber | undefined;
-    return p && typeof p.number === 'string' ? `${p.areaCode ?? ''}${p.number}` : undefined;
-  },
-  fromWire: (w): PhoneNumber => ({ areaCode: '', number: w }),
+  toWire: (v) => (typeof v === 'string' ? v : undefined),
+  fromWire: (w): string => w,
 };
 
 /** `Meldungstext` is mandatory on the wire, optional in the domain: send the standard text of the code (wbci.md §5). */

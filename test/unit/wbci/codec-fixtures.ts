@@ -10,7 +10,7 @@ import { attrNS, parseTree, resolveQName, type XNode } from '../../../src/protoc
 import { allValidMessages, validAbbm, validRuemVa } from './builders.js';
 
 /** The real WBCI v2 samples shared by the project (wbci.md §11.1, README in that folder). */
-export const FIXTURES_DIR = '/work/shared/fixtures/wbci-v2/';
+export const FIXTURES_DIR = new URL('../../fixtures/wbci-v2/', import.meta.url).pathname;
 export const fixture = (name: string): string => readFileSync(FIXTURES_DIR + name, 'utf8');
 export const fixtureBytes = (name: string): Buffer => readFileSync(FIXTURES_DIR + name);
 
@@ -33,7 +33,7 @@ export const ruemVaWithAda = (): RuemVa =>
 /** ABBM with an RNG position listing numbers: encodes fine, but decodes the numbers without area code. */
 export const abbmWithRng = (): Abbm =>
   validAbbm({
-    positions: [{ code: '8103', text: 'Rufnummer nicht geschaltet', numbers: [{ areaCode: '89', number: '1234567' }] }],
+    positions: [{ code: '8103', text: 'Rufnummer nicht geschaltet', numbers: ['891234567'] }],
   });
 
 /** Every valid builder message plus the wire-specific variants above. */

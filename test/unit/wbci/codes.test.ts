@@ -179,7 +179,7 @@ function place(ctx: Ctx, code: string): { msg: Meldung; index: number } {
   const msg = ctx.base();
   const pos: Position = { code };
   if (CORRECTED[code]) pos.corrected = CORRECTED[code];
-  if (code === '8103') pos.numbers = [{ areaCode: '89', number: '1234567' }];
+  if (code === '8103') pos.numbers = ['891234567'];
   if (code === '8116' && msg.type === 'ABBM') msg.reason = 'Anschluss bereits gekündigt';
   msg.positions = ctx.group.includes(code) ? [pos] : [{ code: ctx.baseCode }, pos];
   return { msg, index: msg.positions.length - 1 };
@@ -304,7 +304,7 @@ describe('ADA codes 8104–8107 in RUEM-VA', () => {
 });
 
 describe('RNG (8103) numbers', () => {
-  const nums = (n: number) => Array.from({ length: n }, (_, i) => ({ areaCode: '89', number: String(1234500 + i) }));
+  const nums = (n: number) => Array.from({ length: n }, (_, i) => `89${1234500 + i}`);
 
   it.each([0, 1, 10])('accepts %i numbers', (n) => {
     const m = validAbbm({ positions: [{ code: '8103', numbers: nums(n) }] });
@@ -318,11 +318,10 @@ describe('RNG (8103) numbers', () => {
 
   it('checks each number and points at it', () => {
     const numbers = nums(5);
-    numbers[3] = { areaCode: '089', number: '12345678901234567' };
+    numbers[3] = '0891234567';
     const issues = validatePositions(validAbbm({ positions: [{ code: '8117' }, { code: '8103', numbers }] }), 'send');
     expect(issues.map(pick)).toEqual([
-      { path: '/positions/1/numbers/3/areaCode', rule: 'pattern', code: 'SG_FIELD_FORMAT', severity: 'error' },
-      { path: '/positions/1/numbers/3/number', rule: 'pattern', code: 'SG_FIELD_FORMAT', severity: 'error' },
+      { path: '/positions/1/numbers/3', rule: 'pattern', code: 'SG_FIELD_FORMAT', severity: 'error' },
     ]);
   });
 
@@ -431,7 +430,7 @@ describe('unknown codes pass with a warning', () => {
 
   it('flags numbers or a corrected value on an unknown code as warnings only', () => {
     const m = validAbbm({
-      positions: [{ code: '8117' }, { code: '8101', numbers: [{ areaCode: '89', number: '1' }], corrected: { field: 'city', value: 'X' } }],
+      positions: [{ code: '8117' }, { code: '8101', numbers: ['891'], corrected: { field: 'city', value: 'X' } }],
     });
     expect(validatePositions(m, 'send').map(pick)).toEqual([
       { path: '/positions/1/code', rule: 'unknownCode', code: 'SG_CODE_UNKNOWN', severity: 'warning' },
