@@ -12,6 +12,7 @@ import { createGateway, type Gateway } from './gateway.js';
 import { parseConfig } from './config/load.js';
 import { createPeerTransport } from './delivery/peer-transport.js';
 import { createCalendar } from './domain/calendar.js';
+import { firstKueKwtOnOrAfter } from './protocols/wbci/deadlines.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -136,8 +137,8 @@ export async function runDemo(): Promise<void> {
   try {
     const cal = createCalendar({ country: 'DE', region: 'BY' });
     const today = cal.today(new Date());
-    const kwt = cal.addWorkingDays(today, 12);
-    const later = cal.addWorkingDays(kwt, 5);
+    const kwt = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(today, 12));
+    const later = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(kwt, 5));
 
     console.log('1. The gaining operator\'s CRM starts a switch (VA-KUE-MRN):');
     const created = await call(a, 'POST', '/v1/switches', {

@@ -2,7 +2,7 @@
  * Application errors carry everything an RFC 9457 problem document needs: HTTP status, a stable
  * machine code, a title, and for validation failures the offending fields.
  */
-import type { Issue } from '../domain/issues.js';
+import { errorsOnly, type Issue } from '../domain/issues.js';
 
 export class AppError extends Error {
   readonly status: number;
@@ -25,8 +25,12 @@ export const invalidContent = (issues: Issue[]) =>
   new AppError(422, 'SG_VALIDATION', describeIssues('the message breaks the procedure\'s field rules', issues), issues);
 
 /** A step the state machine does not allow now; the code is the WBCI code where one exists. */
-export const refusedByStateMachine = (issues: Issue[]) =>
-  new AppError(409, issues[0]?.code ?? 'SG_STATE_NOT_ALLOWED', describeIssues('the procedure does not allow this step now', issues), issues);
+export const refusedByStateMachine = (issues: Issue[]) => {
+  // The machine also reports warnings found along the way (e.g. a short lead time): they stay in
+  // the list, after the errors, but the problem's code and detail are the first error's.
+  const ordered = [...errorsOnly(issues), ...issues.filter((i) => i.severity === 'warning')];
+  return new AppError(409, ordered[0]?.code ?? 'SG_STATE_NOT_ALLOWED', describeIssues('the procedure does not allow this step now', ordered), ordered);
+};
 
 function describeIssues(prefix: string, issues: Issue[]): string {
   const first = issues[0];

@@ -18,12 +18,13 @@ import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
-import type { Database } from '../../store/schema.js';
+import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
 import { insertCase, loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
 import { findByDedupeKey, insertMessage, businessIdUsed } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
+import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
 import {
   buildAbbmTr,
@@ -60,7 +61,14 @@ export interface WbciServiceDeps {
  * Runs in the same transaction as the case change, after it was written: whatever it writes
  * (an order, an outbox row, events) commits or rolls back together with the change.
  */
-export type CaseChangeHook = (trx: Transaction<Database>, change: { prev: WbciCaseState | null; next: WbciCaseState; effects: Effect[] }) => Promise<void>;
+export interface CaseChangeHook {
+  (trx: Transaction<Database>, change: { prev: WbciCaseState | null; next: WbciCaseState; effects: Effect[] }): Promise<void>;
+  /**
+   * The effect kinds the hook reacts to; changes without one of them skip the hook (and a new
+   * case can then be written without a transaction). Absent: the hook sees every change.
+   */
+  effects?: readonly Effect['kind'][];
+}
 
 /** A deadline as stored with the case: computed by the domain, plus whether its lapse was announced. */
 export interface StoredDeadline extends Deadline {
@@ -82,6 +90,32 @@ export type ReceiveOutcome =
   | { status: 'invalid'; issues: Issue[]; code: string };
 
 type Tx = Transaction<Database>;
+
+/** What a northbound command produced: the queued message and the case as it now is. */
+export interface Sent {
+  messageId: string;
+  row: CaseRow;
+}
+
+const rowOf = (s: CaseSnapshot, w: CaseStepResult): CaseRow => ({
+  id: s.id,
+  procedure: s.procedure,
+  type: s.type,
+  role: s.role,
+  peer: s.peer,
+  state: s.state,
+  requested_date: s.requestedDate,
+  switch_date: s.switchDate,
+  open_change: (s.openChange ?? null) as CaseRow['open_change'],
+  data: s.data as CaseRow['data'],
+  deadlines: s.deadlines as CaseRow['deadlines'],
+  next_due_at: s.nextDueAt,
+  overdue: s.overdue,
+  wholesale_order: (w.wholesaleOrder ?? null) as CaseRow['wholesale_order'],
+  version: w.version!,
+  created_at: w.createdAt!,
+  updated_at: w.updatedAt!,
+});
 
 const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, nextTickAt: Date | null): CaseSnapshot => {
   const pendingDue = deadlines.filter((d) => !d.announced).map((d) => Date.parse(d.dueAt));
@@ -109,8 +143,19 @@ const eventsOf = (caseId: string, d: Extract<Decision, { ok: true }>): NewDomain
   ...d.warnings.map((w) => ({ type: 'case.warning', caseId, data: w as unknown })),
 ];
 
+/** JSON with sorted keys: the same content hashes the same whatever order a peer put its fields in. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 function dedupeKey(m: WbciMessage): string {
-  const h = createHash('sha256').update(JSON.stringify(m)).digest('base64url');
+  const h = createHash('sha256').update(canonicalJson(m)).digest('base64url');
   return `wbci:${m.sender}:${m.type}:${ownIdOf(m) ?? vaIdOf(m)}:${h}`;
 }
 
@@ -151,45 +196,51 @@ export class WbciService {
 
   /** Writes one decided step: case, message, history, outbox, events. */
   async #persist(
-    trx: Tx,
+    trx: Tx | Kysely<Database>,
     prev: { state: WbciCaseState; deadlines: StoredDeadline[] } | null,
     d: Extract<Decision, { ok: true }>,
     msg: WbciMessage,
     direction: 'in' | 'out',
     meta: { raw?: string; rawFormat?: string; dedupeKey?: string },
-  ): Promise<string> {
+  ): Promise<{ messageId: string; row: CaseRow }> {
     const now = this.#d.clock.now();
     const next = d.state;
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
     const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
-    if (prev) await updateCase(trx, snap);
-    else await insertCase(trx, snap);
     const messageId = randomUUID();
-    const seq = await insertMessage(trx, {
-      messageId,
-      caseId: next.vaId,
-      type: msg.type,
-      direction,
-      peer: snap.peer,
-      businessId: ownIdOf(msg) ?? null,
-      status: direction === 'out' ? 'queued' : 'accepted',
-      body: msg,
-      raw: meta.raw ?? null,
-      rawFormat: meta.rawFormat ?? (direction === 'out' ? null : 'test'),
-      dedupeKey: meta.dedupeKey ?? null,
+    const written = await writeCaseStep(trx, {
+      caseWrite: prev ? 'update' : 'insert',
+      snapshot: snap,
+      messages: [
+        {
+          messageId,
+          caseId: next.vaId,
+          type: msg.type,
+          direction,
+          peer: snap.peer,
+          businessId: ownIdOf(msg) ?? null,
+          status: direction === 'out' ? 'queued' : 'accepted',
+          body: msg,
+          raw: meta.raw ?? null,
+          rawFormat: meta.rawFormat ?? (direction === 'out' ? null : 'test'),
+          dedupeKey: meta.dedupeKey ?? null,
+        },
+      ],
+      history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, message: 0, note: msg.type }] : [],
+      outbox: direction === 'out' ? [{ message: 0, kind: 'peer', destination: snap.peer }] : [],
+      events: [
+        { type: direction === 'in' ? 'message.received' : 'message.queued', caseId: next.vaId, data: { messageId, type: msg.type, businessId: ownIdOf(msg) ?? null } },
+        ...eventsOf(next.vaId, d),
+      ],
     });
-    if (!prev || prev.state.state !== next.state) {
-      await appendHistory(trx, next.vaId, prev?.state.state ?? null, next.state, seq, msg.type);
-    }
-    if (direction === 'out') {
-      await enqueue(trx, { messageId, caseId: next.vaId, kind: 'peer', destination: snap.peer });
-    }
-    await this.#d.onCaseChanged?.(trx, { prev: prev?.state ?? null, next, effects: d.effects });
-    await appendEvents(trx, [
-      { type: direction === 'in' ? 'message.received' : 'message.queued', caseId: next.vaId, data: { messageId, type: msg.type, businessId: ownIdOf(msg) ?? null } },
-      ...eventsOf(next.vaId, d),
-    ]);
-    return messageId;
+    if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
+    return { messageId, row: rowOf(snap, written) };
+  }
+
+  #hookWants(effects: readonly Effect[]): boolean {
+    const hook = this.#d.onCaseChanged;
+    if (!hook) return false;
+    return !hook.effects || effects.some((e) => hook.effects!.includes(e.kind));
   }
 
   #checkFields(msg: WbciMessage): Issue[] {
@@ -201,7 +252,7 @@ export class WbciService {
   // -------------------------------------------------------------------------------------------
   // Northbound commands (this gateway sends)
 
-  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<string> {
+  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<CaseRow> {
     if (!this.#d.isPeer(input.donating)) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `donating carrier ${input.donating} is not a configured peer`, [
         { path: '/donating', rule: 'knownPeer', code: 'SG_UNKNOWN_PEER', message: `no peer with carrierCode ${input.donating} is configured` },
@@ -210,6 +261,13 @@ export class WbciService {
     const vaId = await this.#d.ids.next('V');
     const va = buildVa(input, vaId, this.#d.self);
     this.#checkFields(va);
+    if (!input.replaces && !opts.beforeCommit) {
+      // The common case: a new VA is one row set written by one statement — atomic on its own,
+      // no transaction needed unless a hook has to write along.
+      const d = openCase(va, 'recipient', this.#ctx('out'));
+      if (!d.ok) throw refusedByStateMachine(d.issues);
+      if (!this.#hookWants(d.effects)) return (await this.#persist(this.#d.db, null, d, va, 'out', {})).row;
+    }
     return this.#tx(async (trx) => {
       let predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] } | undefined;
       if (input.replaces) {
@@ -224,21 +282,21 @@ export class WbciService {
       const d = openCase(va, 'recipient', this.#ctx('out'), predecessor ? { replaces: predecessor.state } : undefined);
       if (!d.ok) throw refusedByStateMachine(d.issues);
       if (predecessor) await this.#linkSuccessor(trx, predecessor, vaId);
-      await this.#persist(trx, null, d, va, 'out', {});
+      const { row } = await this.#persist(trx, null, d, va, 'out', {});
       await opts.beforeCommit?.(trx, vaId);
-      return vaId;
+      return row;
     });
   }
 
   async #linkSuccessor(trx: Tx, predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] }, successorId: string) {
     const linked = linkSuccessor(predecessor.state, successorId);
     const deadlines = this.#deadlines(linked, predecessor.deadlines);
-    await updateCase(trx, snapshotOf(linked, deadlines, this.#d.clock.now(), null));
+    await updateCase(trx, snapshotOf(linked, deadlines, this.#d.clock.now(), this.#nextTickAt(linked)));
     await appendEvents(trx, [{ type: 'case.successor-linked', caseId: linked.vaId, data: { successor: successorId } }]);
   }
 
   /** Sends a message built from the current state of case `id`. */
-  async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<string> {
+  async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<Sent> {
     return this.#tx(async (trx) => {
       const prev = await this.#loadState(trx, id);
       if (!prev) throw notFound('switch', id);
@@ -257,29 +315,29 @@ export class WbciService {
     });
   }
 
-  answer(id: string, input: AnswerInput): Promise<string> {
+  answer(id: string, input: AnswerInput): Promise<Sent> {
     return this.#send(id, (s) => buildAnswer(s, input, this.#d.self));
   }
 
-  resourceHandover(id: string, input: ResourceHandoverInput): Promise<string> {
+  resourceHandover(id: string, input: ResourceHandoverInput): Promise<Sent> {
     return this.#send(id, (s) => buildAkmTr(s, input, this.#d.self));
   }
 
-  answerResourceHandover(id: string, input: ResourceHandoverAnswerInput): Promise<string> {
+  answerResourceHandover(id: string, input: ResourceHandoverAnswerInput): Promise<Sent> {
     return this.#send(id, (s) => buildAbbmTr(s, input, this.#d.self));
   }
 
-  async reschedule(id: string, input: RescheduleInput): Promise<string> {
+  async reschedule(id: string, input: RescheduleInput): Promise<Sent> {
     const changeId = await this.#d.ids.next('T');
     return this.#send(id, (s) => buildTvsVa(s, input, changeId, this.#d.self));
   }
 
-  async cancel(id: string, input: CancelInput): Promise<string> {
+  async cancel(id: string, input: CancelInput): Promise<Sent> {
     const stornoId = await this.#d.ids.next('S');
     return this.#send(id, (s) => buildStorno(s, input, stornoId, this.#d.self));
   }
 
-  answerChange(id: string, changeId: string, input: ChangeAnswerInput): Promise<string> {
+  answerChange(id: string, changeId: string, input: ChangeAnswerInput): Promise<Sent> {
     return this.#send(
       id,
       (s) => buildChangeAnswer(s, changeId, input, this.#d.self),
@@ -322,7 +380,7 @@ export class WbciService {
         const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
         if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
         if (predecessor) await this.#linkSuccessor(trx, predecessor, caseId);
-        const messageId = await this.#persist(trx, null, d, msg, 'in', persistMeta);
+        const { messageId } = await this.#persist(trx, null, d, msg, 'in', persistMeta);
         return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
       }
 
@@ -348,7 +406,7 @@ export class WbciService {
       }
       const d = apply(prev.state, msg, ctx);
       if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
-      const messageId = await this.#persist(trx, prev, d, msg, 'in', persistMeta);
+      const { messageId } = await this.#persist(trx, prev, d, msg, 'in', persistMeta);
       return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
     });
   }

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
-import type { Database } from '../../store/schema.js';
+import type { CaseRow, Database } from '../../store/schema.js';
 import { loadCase, listCases } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
 import { findAnswer, saveAnswer } from '../../store/repos/idempotency.js';
-import type { WbciService } from '../../app/wbci/service.js';
+import type { Sent, WbciService } from '../../app/wbci/service.js';
 import type {
   AnswerInput,
   CancelInput,
@@ -47,16 +47,15 @@ const messageAccepted = {
   properties: { messageId: { type: 'string' }, case: { type: 'object', additionalProperties: true } },
 } as const;
 
-function encodeListCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+function encodeListCursor(createdUs: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdUs, id])).toString('base64url');
 }
 
-function decodeListCursor(s: string): { createdAt: Date; id: string } {
+function decodeListCursor(s: string): { createdUs: string; id: string } {
   try {
-    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad');
-    return { createdAt, id };
+    const [createdUs, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
+    if (typeof id !== 'string' || typeof createdUs !== 'string' || !/^\d{1,18}$/.test(createdUs)) throw new Error('bad');
+    return { createdUs, id };
   } catch {
     throw new AppError(400, 'SG_INVALID_CURSOR', 'the cursor is not one this API returned', [
       { path: '/querystring/cursor', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
@@ -65,6 +64,36 @@ function decodeListCursor(s: string): { createdAt: Date; id: string } {
 }
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+
+// The field rules name fields of the WBCI message; a CRM has to find them in the body it sent.
+// Only the Meldung positions differ in shape: `codes[i]` (reject) or `code` + `corrections[i]`
+// (accept) become `positions`, and `pkiAbg` becomes the confirmed numbers.
+
+const positionsAsCodes = (p: string): string => p.replace(/^\/positions(?=\/|$)/, '/codes');
+
+function answerPath(body: AnswerInput): (p: string) => string {
+  if (body.result === 'reject') return positionsAsCodes;
+  return (p) => {
+    const m = /^\/positions\/(\d+)(?:\/corrected)?(.*)$/.exec(p);
+    if (m) return m[1] === '0' ? '/code' : `/corrections/${Number(m[1]) - 1}${m[2]}`;
+    if (p === '/positions') return '/code';
+    if (body.numbers === undefined && body.pkiAbg !== undefined && /^\/numbers\/(list|blocks)\/\d+\/pkiAbg$/.test(p)) return '/pkiAbg';
+    return p;
+  };
+}
+
+/** A 422 of the field rules, with its paths (and the texts quoting them) in request-body terms. */
+function inBodyTerms(err: unknown, toBody: (p: string) => string): unknown {
+  if (!(err instanceof AppError) || err.status !== 422 || err.code !== 'SG_VALIDATION') return err;
+  let detail = err.message;
+  const issues = err.issues.map((issue, i) => {
+    const path = toBody(issue.path);
+    if (path === issue.path) return issue;
+    if (i === 0) detail = detail.split(issue.path).join(path);
+    return { ...issue, path, message: issue.message.split(issue.path).join(path) };
+  });
+  return new AppError(err.status, err.code, detail, issues);
+}
 
 export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps): Promise<void> {
   const { db, clock, wbci } = deps;
@@ -107,9 +136,9 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         const replayed = await replay();
         if (replayed) return replayed;
       }
-      let id: string;
+      let row: CaseRow;
       try {
-        id = await wbci.startSwitch(request.body, {
+        row = await wbci.startSwitch(request.body, {
           beforeCommit: key
             ? (trx, caseId) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id: caseId } })
             : undefined,
@@ -122,9 +151,9 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         }
         throw err;
       }
-      request.log.info({ caseId: id }, 'switch started');
-      reply.header('location', `/v1/switches/${encodeURIComponent(id)}`);
-      return reply.code(201).send(await viewOf(id));
+      request.log.info({ caseId: row.id }, 'switch started');
+      reply.header('location', `/v1/switches/${encodeURIComponent(row.id)}`);
+      return reply.code(201).send(caseView(row, clock.now()));
     },
   );
 
@@ -173,7 +202,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       const now = clock.now();
       return {
         items: page.map((r) => caseView(r, now)),
-        nextCursor: rows.length > q.limit && last ? encodeListCursor(last.created_at, last.id) : null,
+        nextCursor: rows.length > q.limit && last ? encodeListCursor(last.created_us, last.id) : null,
       };
     },
   );
@@ -211,7 +240,13 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
   );
 
   // The CRM's writes on an existing case: each becomes exactly one outbound message.
-  const write = <B>(path: string, bodySchema: string, summary: string, run: (id: string, body: B, params: Record<string, string>) => Promise<string>) =>
+  const write = <B>(
+    path: string,
+    bodySchema: string,
+    summary: string,
+    run: (id: string, body: B, params: Record<string, string>) => Promise<Sent>,
+    bodyPath: (body: B) => (messagePath: string) => string = () => (p) => p,
+  ) =>
     app.post<{ Params: Record<string, string>; Body: B }>(
       path,
       {
@@ -225,20 +260,33 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       },
       async (request, reply) => {
         const id = request.params.id!;
-        const messageId = await run(id, request.body as B, request.params);
-        request.log.info({ caseId: id, messageId }, 'message queued');
-        return reply.code(202).send({ messageId, case: await viewOf(id) });
+        let sent: Sent;
+        try {
+          sent = await run(id, request.body as B, request.params);
+        } catch (err) {
+          throw inBodyTerms(err, bodyPath(request.body as B));
+        }
+        request.log.info({ caseId: id, messageId: sent.messageId }, 'message queued');
+        return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, clock.now()) });
       },
     );
 
-  write<AnswerInput>('/v1/switches/:id/answer', 'answer.json', 'As donating: accept (RUEM-VA) or reject (ABBM) the VA', (id, b) => wbci.answer(id, b));
+  write<AnswerInput>('/v1/switches/:id/answer', 'answer.json', 'As donating: accept (RUEM-VA) or reject (ABBM) the VA', (id, b) => wbci.answer(id, b), answerPath);
   write<ResourceHandoverInput>('/v1/switches/:id/resource-handover', 'resource-handover.json', 'As recipient: AKM-TR', (id, b) => wbci.resourceHandover(id, b));
-  write<ResourceHandoverAnswerInput>('/v1/switches/:id/resource-handover/answer', 'resource-handover-answer.json', 'As donating: reject an AKM-TR (ABBM-TR)', (id, b) =>
-    wbci.answerResourceHandover(id, b),
+  write<ResourceHandoverAnswerInput>(
+    '/v1/switches/:id/resource-handover/answer',
+    'resource-handover-answer.json',
+    'As donating: reject an AKM-TR (ABBM-TR)',
+    (id, b) => wbci.answerResourceHandover(id, b),
+    () => positionsAsCodes,
   );
   write<RescheduleInput>('/v1/switches/:id/reschedule', 'reschedule.json', 'As recipient: TVS-VA with a new requested date', (id, b) => wbci.reschedule(id, b));
   write<CancelInput>('/v1/switches/:id/cancel', 'cancel.json', 'Either side: STR-AUF or STR-AEN', (id, b) => wbci.cancel(id, b));
-  write<ChangeAnswerInput>('/v1/switches/:id/changes/:changeId/answer', 'change-answer.json', 'Answer an incoming TVS-VA or Storno: ERLM or ABBM', (id, b, p) =>
-    wbci.answerChange(id, p.changeId!, b),
+  write<ChangeAnswerInput>(
+    '/v1/switches/:id/changes/:changeId/answer',
+    'change-answer.json',
+    'Answer an incoming TVS-VA or Storno: ERLM or ABBM',
+    (id, b, p) => wbci.answerChange(id, p.changeId!, b),
+    (b) => (b.result === 'reject' ? positionsAsCodes : (p) => p),
   );
 }

@@ -2,7 +2,7 @@
  * Open deadlines of a Vorabstimmung (wbci.md §10), derived from the case state alone so they can
  * be recomputed after every message and stored with the case ("deadlines are data").
  */
-import type { WorkingDayCalendar } from '../../domain/calendar.js';
+import { addDays, type WorkingDayCalendar } from '../../domain/calendar.js';
 import { TERMINAL_STATES, type WbciCaseState } from './case-state.js';
 import type { IsoDate, WbciParty } from './types.js';
 import { isKue } from './types.js';
@@ -114,4 +114,11 @@ export function overdue(deadlines: readonly Deadline[], now: Date): Deadline[] {
 /** Every deadline with its overdue flag, as the REST case view shows them. */
 export function withOverdue(deadlines: readonly Deadline[], now: Date): (Deadline & { overdue: boolean })[] {
   return deadlines.map((d) => ({ ...d, overdue: isOverdue(d, now) }));
+}
+
+/** The first date on or after `d` that a VA-KUE may ask for: a working day followed by a working day (D1). */
+export function firstKueKwtOnOrAfter(calendar: WorkingDayCalendar, d: IsoDate): IsoDate {
+  let day = d;
+  while (!(calendar.isWorkingDay(day) && calendar.isWorkingDay(addDays(day, 1)))) day = addDays(day, 1);
+  return day;
 }

@@ -84,20 +84,25 @@ export interface CaseFilter {
   role?: string;
   procedure?: string;
   overdue?: boolean;
-  after?: { createdAt: Date; id: string };
+  /** keyset position: creation time in epoch microseconds (timestamptz precision) and id */
+  after?: { createdUs: string; id: string };
   limit: number;
 }
 
-export async function listCases(db: Db, f: CaseFilter): Promise<CaseRow[]> {
-  let q = db.selectFrom('cases').selectAll();
+export async function listCases(db: Db, f: CaseFilter): Promise<(CaseRow & { created_us: string })[]> {
+  let q = db
+    .selectFrom('cases')
+    .selectAll()
+    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us'));
   if (f.state) q = q.where('state', '=', f.state);
   if (f.peer) q = q.where('peer', '=', f.peer);
   if (f.role) q = q.where('role', '=', f.role as 'recipient' | 'donating');
   if (f.procedure) q = q.where('procedure', '=', f.procedure);
   if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
   if (f.after) {
-    const { createdAt, id } = f.after;
-    q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+    const at = sql<Date>`'epoch'::timestamptz + ${f.after.createdUs}::bigint * interval '1 microsecond'`;
+    const id = f.after.id;
+    q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
   }
   return q.orderBy('created_at').orderBy('id').limit(f.limit).execute();
 }

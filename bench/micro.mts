@@ -1,0 +1,24 @@
+import { createCalendar } from '../src/domain/calendar.js';
+import { openCase } from '../src/protocols/wbci/machine.js';
+import { computeDeadlines, firstKueKwtOnOrAfter } from '../src/protocols/wbci/deadlines.js';
+import { defaultWbciRules } from '../src/protocols/wbci/rules.js';
+import { validateMessage } from '../src/protocols/wbci/fields.js';
+import { buildVa } from '../src/app/wbci/commands.js';
+import { encodeSoap, decodeSoap } from '../src/protocols/wbci/soap-codec.js';
+const cal = createCalendar({ country: 'DE', region: 'BY' });
+const now = new Date();
+const kwt = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(now), 15));
+const input = { procedure: 'wbci', type: 'VA-KUE-MRN', donating: 'DEU.EKPB', requestedDate: kwt, customer: { kind: 'person', salutation: 'Frau', firstName: 'Erika', lastName: 'M' }, location: { street: 'Hauptstr.', houseNumber: '2', postalCode: '80331', city: 'München' }, numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1000001' }] } } as any;
+const va = buildVa(input, 'DEU.EKPA.V000000001', 'DEU.EKPA');
+const ctx = { now, calendar: cal, rules: defaultWbciRules, direction: 'out' as const };
+function t(name: string, f: () => unknown, n = 2000) { f(); const s = performance.now(); for (let i = 0; i < n; i++) f(); console.log(name.padEnd(20), ((performance.now() - s) / n * 1000).toFixed(1), 'µs'); }
+t('validateMessage', () => validateMessage(va, 'send'));
+t('openCase', () => openCase(va, 'recipient', ctx));
+const d = openCase(va, 'recipient', ctx) as any;
+t('computeDeadlines', () => computeDeadlines(d.state, { calendar: cal, rules: defaultWbciRules }));
+t('cal.today', () => cal.today(now));
+t('endOfDay', () => cal.endOfDay(kwt));
+const xml = encodeSoap(va, { timestamp: now.toISOString(), major: '02', minor: '00' });
+t('encodeSoap', () => encodeSoap(va, { timestamp: now.toISOString(), major: '02', minor: '00' }));
+t('decodeSoap', () => decodeSoap(xml));
+t('JSON', () => JSON.stringify(d.state));

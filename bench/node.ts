@@ -1,0 +1,107 @@
+/**
+ * One server process of the benchmark: `gateway` (a switchgate instance) or `baseline` (a bare
+ * fastify route that writes the same rows in one transaction). Prints `READY <port>` when listening.
+ *
+ *   node --import tsx bench/node.ts gateway  '<json options>'
+ *   node --import tsx bench/node.ts baseline '<json options>'
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import pg from 'pg';
+import pino from 'pino';
+import { createGateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/load.js';
+import { createPeerTransport } from '../src/delivery/peer-transport.js';
+
+interface Options {
+  databaseUrl: string;
+  port: number;
+  self?: string;
+  peer?: string;
+  peerUrl?: string;
+  deliver?: boolean;
+  apiKey?: string;
+}
+
+const [mode, raw] = process.argv.slice(2);
+const o = JSON.parse(raw ?? '{}') as Options;
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+async function gateway(): Promise<void> {
+  const env = { BENCH_TOKEN: 'bench-token' };
+  const config = parseConfig(
+    {
+      self: { carrierCode: o.self, profiles: ['wbci'], holidayRegion: 'DE-BY' },
+      apiKeys: [{ name: 'bench', keySha256: sha(o.apiKey ?? 'bench-key'), scopes: ['switches:write', 'switches:read', 'events:read'] }],
+      peers: [
+        {
+          carrierCode: o.peer,
+          protocol: 'wbci-soap',
+          url: o.peerUrl ?? 'http://127.0.0.1:9/wbci/v1',
+          auth: { type: 'bearer', tokenEnv: 'BENCH_TOKEN' },
+          inboundTokenSha256: sha('bench-token'),
+        },
+      ],
+    },
+    'bench',
+    env,
+  );
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const gw = await createGateway({
+    config,
+    databaseUrl: o.databaseUrl,
+    log,
+    env,
+    transport: o.deliver ? createPeerTransport(config, log, { env }) : undefined,
+    outboxPollMs: 200,
+  });
+  await gw.listen(o.port, '127.0.0.1');
+  process.once('SIGTERM', () => void gw.close().finally(() => process.exit(0)));
+  process.stdout.write(`READY ${o.port}\n`);
+}
+
+/**
+ * The same rows as a VA intake — case, message, history, outbox, event — in one transaction,
+ * with no validation, no state machine and no id logic beyond a sequence: the floor to beat.
+ */
+async function baseline(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 10 });
+  const app = Fastify({ logger: false });
+  app.post('/v1/switches', async (request, reply) => {
+    const body = request.body as Record<string, unknown>;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ n: string }>(`SELECT nextval('wbci_v_id_seq')::text AS n`);
+      const id = `DEU.EKPA.V${rows[0]!.n.padStart(9, '0')}`;
+      const messageId = randomUUID();
+      const data = JSON.stringify({ ...body, vaId: id });
+      await client.query(
+        `INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, data, deadlines) VALUES ($1,'wbci',$2,'recipient',$3,'AWAITING_ANSWER',$4,$5,'[]')`,
+        [id, body.type, body.donating, body.requestedDate, data],
+      );
+      const m = await client.query<{ seq: string }>(
+        `INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body) VALUES ($1,$2,$3,'out',$4,$2,'queued',$5) RETURNING seq`,
+        [messageId, id, body.type, body.donating, data],
+      );
+      await client.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq) VALUES ($1,NULL,'AWAITING_ANSWER',$2)`, [id, m.rows[0]!.seq]);
+      await client.query(`INSERT INTO outbox (message_id, case_id, kind, destination) VALUES ($1,$2,'peer',$3)`, [messageId, id, body.donating]);
+      await client.query(`INSERT INTO events (type, case_id, data) VALUES ('message.queued',$1,$2)`, [id, JSON.stringify({ messageId })]);
+      await client.query('COMMIT');
+      return reply.code(201).send({ id });
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      client.release();
+    }
+  });
+  await app.listen({ port: o.port, host: '127.0.0.1' });
+  process.once('SIGTERM', () => void app.close().then(() => pool.end()).finally(() => process.exit(0)));
+  process.stdout.write(`READY ${o.port}\n`);
+}
+
+(mode === 'gateway' ? gateway() : baseline()).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
