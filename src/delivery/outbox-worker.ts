@@ -50,14 +50,15 @@ export class OutboxWorker {
   #kicked = false;
 
   constructor(opts: OutboxWorkerOptions) {
+    // explicit `??`: an option passed as undefined must not erase its default
     this.#o = {
-      policy: defaultRetryPolicy,
-      leaseMs: 30_000,
-      batchSize: 32,
-      pollMs: 1_000,
-      sendTimeoutMs: 15_000,
-      workerId: randomUUID(),
       ...opts,
+      policy: opts.policy ?? defaultRetryPolicy,
+      leaseMs: opts.leaseMs ?? 30_000,
+      batchSize: opts.batchSize ?? 32,
+      pollMs: opts.pollMs ?? 1_000,
+      sendTimeoutMs: opts.sendTimeoutMs ?? 15_000,
+      workerId: opts.workerId ?? randomUUID(),
     };
     this.#db = opts.store.db;
   }

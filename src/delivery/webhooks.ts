@@ -44,7 +44,7 @@ export class WebhookDispatcher {
   readonly #stop = new AbortController();
 
   constructor(opts: WebhookDispatcherOptions) {
-    this.#o = { policy: WEBHOOK_POLICY, leaseMs: 30_000, timeoutMs: 10_000, ...opts };
+    this.#o = { ...opts, policy: opts.policy ?? WEBHOOK_POLICY, leaseMs: opts.leaseMs ?? 30_000, timeoutMs: opts.timeoutMs ?? 10_000 };
     this.#name = opts.webhook.name ?? opts.webhook.url;
   }
 

@@ -20,9 +20,8 @@ import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
-import { insertCase, loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
-import { findByDedupeKey, insertMessage, businessIdUsed } from '../../store/repos/messages.js';
-import { enqueue } from '../../store/repos/outbox.js';
+import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
+import { findByDedupeKey, businessIdUsed, type MessageRecord } from '../../store/repos/messages.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
@@ -90,6 +89,30 @@ export type ReceiveOutcome =
   | { status: 'invalid'; issues: Issue[]; code: string };
 
 type Tx = Transaction<Database>;
+
+/**
+ * Where a step runs. Optimistic (the default): reads take no locks and the write is one
+ * statement guarded by the case version — two round trips, no transaction. Locked: a
+ * transaction with `FOR UPDATE`, for steps that write more than one case or run the phase-3
+ * hook, and as the fallback when optimistic attempts keep colliding.
+ */
+interface Unit {
+  db: Tx | Kysely<Database>;
+  locked: boolean;
+}
+
+/** The step must run in a transaction; thrown in optimistic mode, caught by #run. */
+const NEEDS_TX = Symbol('needs a transaction');
+/** The case changed between read and write; caught by #run, which tries again. */
+const CONFLICT = Symbol('version conflict');
+
+interface Loaded {
+  state: WbciCaseState;
+  deadlines: StoredDeadline[];
+  version: number;
+}
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
 /** What a northbound command produced: the queued message and the case as it now is. */
 export interface Sent {
@@ -188,16 +211,30 @@ export class WbciService {
     return this.#d.db.transaction().execute(fn);
   }
 
-  async #loadState(trx: Tx, id: string): Promise<{ state: WbciCaseState; deadlines: StoredDeadline[] } | undefined> {
-    const row = await loadCase(trx, id, { forUpdate: true });
+  /** Runs a step optimistically, retrying on conflicts; in a transaction when it needs one. */
+  async #run<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        return await fn({ db: this.#d.db, locked: false });
+      } catch (err) {
+        if (err === NEEDS_TX) break;
+        if (err !== CONFLICT && !isUniqueViolation(err)) throw err;
+      }
+    }
+    return this.#tx((trx) => fn({ db: trx, locked: true }));
+  }
+
+  async #loadState(u: Unit | Tx, id: string): Promise<Loaded | undefined> {
+    const unit: Unit = 'locked' in u ? u : { db: u, locked: true };
+    const row = await loadCase(unit.db, id, { forUpdate: unit.locked });
     if (!row || row.procedure !== 'wbci') return undefined;
-    return { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[] };
+    return { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[], version: row.version };
   }
 
   /** Writes one decided step: case, message, history, outbox, events. */
   async #persist(
-    trx: Tx | Kysely<Database>,
-    prev: { state: WbciCaseState; deadlines: StoredDeadline[] } | null,
+    u: Unit,
+    prev: Loaded | null,
     d: Extract<Decision, { ok: true }>,
     msg: WbciMessage,
     direction: 'in' | 'out',
@@ -208,9 +245,12 @@ export class WbciService {
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
     const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
     const messageId = randomUUID();
-    const written = await writeCaseStep(trx, {
+    const hook = this.#hookWants(d.effects);
+    if (hook && !u.locked) throw NEEDS_TX;
+    const written = await writeCaseStep(u.db, {
       caseWrite: prev ? 'update' : 'insert',
       snapshot: snap,
+      ...(prev && !u.locked ? { expectedVersion: prev.version } : {}),
       messages: [
         {
           messageId,
@@ -233,7 +273,8 @@ export class WbciService {
         ...eventsOf(next.vaId, d),
       ],
     });
-    if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
+    if (written.conflict) throw CONFLICT;
+    if (hook) await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
     return { messageId, row: rowOf(snap, written) };
   }
 
@@ -266,10 +307,10 @@ export class WbciService {
       // no transaction needed unless a hook has to write along.
       const d = openCase(va, 'recipient', this.#ctx('out'));
       if (!d.ok) throw refusedByStateMachine(d.issues);
-      if (!this.#hookWants(d.effects)) return (await this.#persist(this.#d.db, null, d, va, 'out', {})).row;
+      if (!this.#hookWants(d.effects)) return (await this.#persist({ db: this.#d.db, locked: false }, null, d, va, 'out', {})).row;
     }
     return this.#tx(async (trx) => {
-      let predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] } | undefined;
+      let predecessor: Loaded | undefined;
       if (input.replaces) {
         predecessor = await this.#loadState(trx, input.replaces);
         if (!predecessor) throw notFound('switch', input.replaces);
@@ -282,13 +323,13 @@ export class WbciService {
       const d = openCase(va, 'recipient', this.#ctx('out'), predecessor ? { replaces: predecessor.state } : undefined);
       if (!d.ok) throw refusedByStateMachine(d.issues);
       if (predecessor) await this.#linkSuccessor(trx, predecessor, vaId);
-      const { row } = await this.#persist(trx, null, d, va, 'out', {});
+      const { row } = await this.#persist({ db: trx, locked: true }, null, d, va, 'out', {});
       await opts.beforeCommit?.(trx, vaId);
       return row;
     });
   }
 
-  async #linkSuccessor(trx: Tx, predecessor: { state: WbciCaseState; deadlines: StoredDeadline[] }, successorId: string) {
+  async #linkSuccessor(trx: Tx, predecessor: Loaded, successorId: string) {
     const linked = linkSuccessor(predecessor.state, successorId);
     const deadlines = this.#deadlines(linked, predecessor.deadlines);
     await updateCase(trx, snapshotOf(linked, deadlines, this.#d.clock.now(), this.#nextTickAt(linked)));
@@ -297,8 +338,8 @@ export class WbciService {
 
   /** Sends a message built from the current state of case `id`. */
   async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<Sent> {
-    return this.#tx(async (trx) => {
-      const prev = await this.#loadState(trx, id);
+    return this.#run(async (u) => {
+      const prev = await this.#loadState(u, id);
       if (!prev) throw notFound('switch', id);
       const msg = await build(prev.state);
       if (!msg) throw onMissing ? onMissing() : notFound('switch', id);
@@ -311,7 +352,7 @@ export class WbciService {
       this.#checkFields(msg);
       const d = apply(prev.state, msg, this.#ctx('out'));
       if (!d.ok) throw refusedByStateMachine(d.issues);
-      return this.#persist(trx, prev, d, msg, 'out', {});
+      return this.#persist(u, prev, d, msg, 'out', {});
     });
   }
 
@@ -356,7 +397,8 @@ export class WbciService {
     if (auth) return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [auth] };
     const key = dedupeKey(msg);
 
-    return this.#tx(async (trx) => {
+    return this.#run(async (u) => {
+      const trx = u.db;
       const seen = await findByDedupeKey(trx, key);
       if (seen) {
         // The same message again: one effect, the same answer.
@@ -371,20 +413,23 @@ export class WbciService {
 
       if (isVaType(msg.type)) {
         const va = msg as VaRequest;
-        const existing = await loadCase(trx, caseId, { forUpdate: true });
+        const existing = await loadCase(trx, caseId, { forUpdate: u.locked });
         if (existing) {
           const issue: Issue = { path: '/vaId', rule: 'unusedId', code: '8115', message: `VA-ID ${caseId} is already in use` };
           return this.#refuse(trx, msg, meta, key, [issue], { type: 'ABBM', code: '8115', businessCase: va.type, vaIdRef: caseId, text: standardText('8115') ?? issue.message });
         }
-        const predecessor = await this.#findPredecessor(trx, va);
+        const predecessor = await this.#findPredecessor(u, va);
         const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
         if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
-        if (predecessor) await this.#linkSuccessor(trx, predecessor, caseId);
-        const { messageId } = await this.#persist(trx, null, d, msg, 'in', persistMeta);
+        if (predecessor) {
+          if (!u.locked) throw NEEDS_TX;
+          await this.#linkSuccessor(trx as Tx, predecessor, caseId);
+        }
+        const { messageId } = await this.#persist(u, null, d, msg, 'in', persistMeta);
         return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
       }
 
-      const prev = await this.#loadState(trx, caseId);
+      const prev = await this.#loadState(u, caseId);
       if (!prev) {
         const issue: Issue = { path: '/vaIdRef', rule: 'knownVaId', code: '8140', message: `VA-ID ${caseId} is not known` };
         // A Meldung that answers nothing we know cannot be answered by a Meldung: just refuse it.
@@ -406,7 +451,7 @@ export class WbciService {
       }
       const d = apply(prev.state, msg, ctx);
       if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
-      const { messageId } = await this.#persist(trx, prev, d, msg, 'in', persistMeta);
+      const { messageId } = await this.#persist(u, prev, d, msg, 'in', persistMeta);
       return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
     });
   }
@@ -423,29 +468,30 @@ export class WbciService {
    * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
    * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
    */
-  async #findPredecessor(trx: Tx, va: VaRequest): Promise<{ state: WbciCaseState; deadlines: StoredDeadline[] } | undefined> {
-    const rows = await trx
+  async #findPredecessor(u: Unit, va: VaRequest): Promise<Loaded | undefined> {
+    let q = u.db
       .selectFrom('cases')
-      .select(['id', 'data', 'deadlines'])
+      .select(['id', 'data', 'deadlines', 'version'])
       .where('procedure', '=', 'wbci')
       .where('role', '=', 'donating')
       .where('peer', '=', va.recipient)
       .where('state', '=', 'REPLACED')
       .orderBy('updated_at', 'desc')
-      .limit(20)
-      .forUpdate()
-      .execute();
-    const same = JSON.stringify(va.customer);
+      .limit(20);
+    if (u.locked) q = q.forUpdate();
+    const rows = await q.execute();
+    // key order differs between a decoded wire message and jsonb read back: compare canonically
+    const same = canonicalJson(va.customer);
     const row = rows.find((r) => {
       const s = r.data as unknown as WbciCaseState;
-      return !s.replacedBy && JSON.stringify(s.va.customer) === same;
+      return !s.replacedBy && canonicalJson(s.va.customer) === same;
     });
-    return row && { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[] };
+    return row && { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[], version: row.version };
   }
 
   /** Records a refused inbound message and queues the business answer; the case stays as it was. */
   async #refuse(
-    trx: Tx,
+    db: Tx | Kysely<Database>,
     msg: WbciMessage,
     meta: InboundMeta,
     key: string,
@@ -455,37 +501,35 @@ export class WbciService {
     const caseId = vaIdOf(msg);
     const messageId = randomUUID();
     const replyInfo = reply ? { type: reply.type, code: reply.code } : null;
-    await insertMessage(trx, {
-      messageId,
-      caseId,
-      type: msg.type,
-      direction: 'in',
-      peer: meta.peer,
-      businessId: ownIdOf(msg) ?? null,
-      status: 'refused',
-      body: { ...msg, reply: replyInfo, issues } as unknown,
-      raw: meta.raw ?? null,
-      rawFormat: meta.rawFormat ?? 'test',
-      dedupeKey: key,
-    });
+    const messages: MessageRecord[] = [
+      {
+        messageId,
+        caseId,
+        type: msg.type,
+        direction: 'in',
+        peer: meta.peer,
+        businessId: ownIdOf(msg) ?? null,
+        status: 'refused',
+        body: { ...msg, reply: replyInfo, issues } as unknown,
+        raw: meta.raw ?? null,
+        rawFormat: meta.rawFormat ?? 'test',
+        dedupeKey: key,
+      },
+    ];
     const events: NewDomainEvent[] = [{ type: 'message.refused', caseId, data: { messageId, type: msg.type, issues, reply: replyInfo } }];
     if (reply) {
       const answer = replyMessage(msg, reply, this.#d.self);
       const replyId = randomUUID();
-      await insertMessage(trx, {
-        messageId: replyId,
-        caseId,
-        type: answer.type,
-        direction: 'out',
-        peer: meta.peer,
-        businessId: null,
-        status: 'queued',
-        body: answer,
-      });
-      await enqueue(trx, { messageId: replyId, caseId, kind: 'peer', destination: meta.peer });
+      messages.push({ messageId: replyId, caseId, type: answer.type, direction: 'out', peer: meta.peer, businessId: null, status: 'queued', body: answer });
       events.push({ type: 'message.queued', caseId, data: { messageId: replyId, type: answer.type, auto: true } });
     }
-    await appendEvents(trx, events);
+    await writeCaseStep(db, {
+      caseWrite: 'none',
+      messages,
+      outbox: reply ? [{ message: 1, kind: 'peer', destination: meta.peer }] : [],
+      history: [],
+      events,
+    });
     this.#d.log.info({ caseId, messageId, type: msg.type, codes: issues.map((i) => i.code) }, 'inbound message refused');
     return { status: 'refused', messageId, caseId, duplicate: false, issues, reply: replyInfo };
   }

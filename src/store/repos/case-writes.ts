@@ -16,6 +16,11 @@ export interface CaseStep {
   /** insert a new case, update an existing one, or leave the case row alone (refusals) */
   caseWrite: 'insert' | 'update' | 'none';
   snapshot?: CaseSnapshot;
+  /**
+   * Optimistic concurrency for `update`: the step is written only if the case still has this
+   * version; otherwise nothing at all is written and the result says `conflict`.
+   */
+  expectedVersion?: number;
   messages: MessageRecord[];
   /** index into `messages` of the message each outbox row carries */
   outbox: { message: number; kind: 'peer' | 'wholesale'; destination: string }[];
@@ -30,12 +35,14 @@ export interface CaseStepResult {
   updatedAt: Date | null;
   version: number | null;
   wholesaleOrder: unknown;
+  /** the case changed since it was read (expectedVersion did not match): nothing was written */
+  conflict: boolean;
 }
 
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 const jsonOrNull = (v: unknown) => (v == null ? null : json(v));
 
-function caseCte(s: CaseSnapshot, mode: 'insert' | 'update'): RawBuilder<unknown> {
+function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: number): RawBuilder<unknown> {
   if (mode === 'insert') {
     return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
       VALUES (${s.id}, ${s.procedure}, ${s.type}, ${s.role}, ${s.peer}, ${s.state}, ${s.requestedDate}, ${s.switchDate},
@@ -45,11 +52,11 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update'): RawBuilder<unknown
   return sql`UPDATE cases SET type = ${s.type}, state = ${s.state}, requested_date = ${s.requestedDate}, switch_date = ${s.switchDate},
         open_change = ${jsonOrNull(s.openChange)}::jsonb, data = ${json(s.data)}::jsonb, deadlines = ${json(s.deadlines)}::jsonb,
         next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()
-      WHERE id = ${s.id}
+      WHERE id = ${s.id}${expectedVersion === undefined ? sql`` : sql` AND version = ${expectedVersion}`}
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
 
-function messagesCte(messages: MessageRecord[]): RawBuilder<unknown> {
+function messagesCte(messages: MessageRecord[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map(
     (m, i) =>
       sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${m.raw ?? null}, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null})`,
@@ -57,36 +64,44 @@ function messagesCte(messages: MessageRecord[]): RawBuilder<unknown> {
   return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key)
       SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key
         FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key)
+       ${guard}
        ORDER BY ord::int
       RETURNING seq, message_id`;
 }
 
 export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepResult> {
   const parts: RawBuilder<unknown>[] = [];
+  const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
+  // with a version guard every other row is written only if the case update matched
+  const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM c)` : sql``;
   if (step.caseWrite !== 'none') {
     if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
-    parts.push(sql`c AS (${caseCte(step.snapshot, step.caseWrite)})`);
+    parts.push(sql`c AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
   }
-  if (step.messages.length) parts.push(sql`m AS (${messagesCte(step.messages)})`);
+  if (step.messages.length) parts.push(sql`m AS (${messagesCte(step.messages, guard)})`);
   const seqOf = (i: number) => sql`(SELECT seq FROM m WHERE message_id = ${step.messages[i]!.messageId})`;
   if (step.history.length) {
-    const rows = step.history.map((h) => sql`(${step.snapshot?.id ?? step.messages[0]?.caseId}, ${h.from}, ${h.to}, ${h.message === null ? null : seqOf(h.message)}, ${h.note})`);
-    parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note) VALUES ${sql.join(rows)})`);
+    // typed: VALUES under a SELECT does not take the column types of the INSERT target
+    const rows = step.history.map(
+      (h) => sql`(${step.snapshot?.id ?? step.messages[0]?.caseId}::text, ${h.from}::text, ${h.to}::text, ${h.message === null ? null : seqOf(h.message)}::bigint, ${h.note}::text)`,
+    );
+    parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
   if (step.outbox.length) {
     const rows = step.outbox.map((o) => {
       const m = step.messages[o.message]!;
       return sql`(${m.messageId}, ${m.caseId}, ${o.kind}, ${o.destination})`;
     });
-    parts.push(sql`o AS (INSERT INTO outbox (message_id, case_id, kind, destination) VALUES ${sql.join(rows)})`);
+    parts.push(sql`o AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
   if (step.events.length) {
     const rows = step.events.map((e) => sql`(${e.type}, ${e.caseId}, ${json(e.data ?? {})}::jsonb)`);
-    parts.push(sql`e AS (INSERT INTO events (type, case_id, data) VALUES ${sql.join(rows)})`);
+    parts.push(sql`e AS (INSERT INTO events (type, case_id, data) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
+  const when = guarded ? sql` WHERE EXISTS (SELECT 1 FROM c)` : sql``;
   const notify = [
-    ...(step.outbox.length ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
-    ...(step.events.length ? [sql`pg_notify(${EVENTS_CHANNEL}, '')`] : []),
+    ...(step.outbox.length ? [sql`(SELECT pg_notify(${OUTBOX_CHANNEL}, '')${when})`] : []),
+    ...(step.events.length ? [sql`(SELECT pg_notify(${EVENTS_CHANNEL}, '')${when})`] : []),
   ];
   const select = sql`SELECT
       ${step.messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m)` : sql`NULL`} AS seqs,
@@ -95,7 +110,8 @@ export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepRes
   const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
   const { rows } = await query.execute(db);
   const row = rows[0] as { seqs: { id: string; seq: number }[] | null; case_row: { created_at: string; updated_at: string; version: number; wholesale_order: unknown } | null };
-  if (step.caseWrite === 'update' && !row.case_row) throw new Error(`case ${step.snapshot!.id} vanished during the update`);
+  const conflict = step.caseWrite === 'update' && !row.case_row;
+  if (conflict && !guarded) throw new Error(`case ${step.snapshot!.id} vanished during the update`);
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
   return {
     seqs: step.messages.map((m) => bySeq.get(m.messageId)!),
@@ -103,5 +119,6 @@ export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepRes
     updatedAt: row.case_row ? new Date(row.case_row.updated_at) : null,
     version: row.case_row?.version ?? null,
     wholesaleOrder: row.case_row?.wholesale_order ?? null,
+    conflict,
   };
 }
