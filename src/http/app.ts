@@ -23,6 +23,8 @@ import { healthRoutes } from './routes/health.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { wbciWireRoutes } from './routes/wbci-wire.js';
 import { PeerDirectory } from './peer-auth.js';
+import { migrationCodeRoutes } from './routes/migration-code.js';
+import { defaultAgcomRules, migrationCodeOptions } from '../protocols/agcom/rules.js';
 import { httpMetrics } from './metrics.js';
 
 export interface AppDeps {
@@ -70,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'switches', description: 'Cases and the CRM\'s actions on them' },
         { name: 'events', description: 'Event feed' },
         { name: 'delivery', description: 'Dead letters and their replay' },
+        { name: 'tools', description: 'Helpers for CRM order entry' },
         { name: 'health', description: 'Operations' },
       ],
     },
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci });
   await app.register(eventRoutes, { db: deps.db, bus: deps.bus });
   await app.register(deadLetterRoutes, { db: deps.db });
+  await app.register(migrationCodeRoutes, { options: migrationCodeOptions(defaultAgcomRules) });
   await app.register(wbciWireRoutes, {
     wbci: deps.wbci,
     peers: new PeerDirectory(deps.config.peers),

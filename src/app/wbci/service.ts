@@ -21,7 +21,7 @@ import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
-import { findByDedupeKey, businessIdUsed, type MessageRecord } from '../../store/repos/messages.js';
+import { findByDedupeKey, businessIdUsed, readInboundContext, type MessageRecord } from '../../store/repos/messages.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
@@ -399,7 +399,14 @@ export class WbciService {
 
     return this.#run(async (u) => {
       const trx = u.db;
-      const seen = await findByDedupeKey(trx, key);
+      const caseId = vaIdOf(msg);
+      const isVa = isVaType(msg.type);
+      const ownId = ownIdOf(msg) ?? null;
+      // optimistic: one read for everything; locked: the same reads, row by row, with locks
+      const read = u.locked
+        ? undefined
+        : await readInboundContext(trx, { dedupeKey: key, caseId, ownId: isVa ? null : ownId, replacedFrom: isVa ? msg.sender : null });
+      const seen = read ? read.seen : ((await findByDedupeKey(trx, key)) ?? null);
       if (seen) {
         // The same message again: one effect, the same answer.
         const body = seen.body as { reply?: { type: string; code: string } } | null;
@@ -407,18 +414,17 @@ export class WbciService {
           ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
           : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
       }
-      const caseId = vaIdOf(msg);
       const ctx = this.#ctx('in');
       const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
 
-      if (isVaType(msg.type)) {
+      if (isVa) {
         const va = msg as VaRequest;
-        const existing = await loadCase(trx, caseId, { forUpdate: u.locked });
+        const existing = read ? read.caseRow : await loadCase(trx, caseId, { forUpdate: true });
         if (existing) {
           const issue: Issue = { path: '/vaId', rule: 'unusedId', code: '8115', message: `VA-ID ${caseId} is already in use` };
           return this.#refuse(trx, msg, meta, key, [issue], { type: 'ABBM', code: '8115', businessCase: va.type, vaIdRef: caseId, text: standardText('8115') ?? issue.message });
         }
-        const predecessor = await this.#findPredecessor(u, va);
+        const predecessor = read ? pickPredecessor(read.replaced, va) : await this.#findPredecessor(u, va);
         const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
         if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
         if (predecessor) {
@@ -429,7 +435,11 @@ export class WbciService {
         return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
       }
 
-      const prev = await this.#loadState(u, caseId);
+      const prev = read
+        ? read.caseRow && read.caseRow.procedure === 'wbci'
+          ? { state: read.caseRow.data as WbciCaseState, deadlines: read.caseRow.deadlines as StoredDeadline[], version: read.caseRow.version }
+          : undefined
+        : await this.#loadState(u, caseId);
       if (!prev) {
         const issue: Issue = { path: '/vaIdRef', rule: 'knownVaId', code: '8140', message: `VA-ID ${caseId} is not known` };
         // A Meldung that answers nothing we know cannot be answered by a Meldung: just refuse it.
@@ -445,7 +455,8 @@ export class WbciService {
       if ((prev.state.role === 'recipient' ? prev.state.donating : prev.state.recipient) !== meta.peer) {
         return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [{ path: '/vaIdRef', rule: 'counterparty', code: 'SG_PEER_MISMATCH', message: `${meta.peer} is not the counterparty of ${caseId}` }] };
       }
-      if ((msg.type === 'TVS-VA' || msg.type === 'STR-AUF' || msg.type === 'STR-AEN') && (await businessIdUsed(trx, ownIdOf(msg)!, 'in'))) {
+      const isChange = msg.type === 'TVS-VA' || msg.type === 'STR-AUF' || msg.type === 'STR-AEN';
+      if (isChange && (read ? read.ownIdUsed : await businessIdUsed(trx, ownId!, 'in'))) {
         const issue: Issue = { path: msg.type === 'TVS-VA' ? '/changeId' : '/stornoId', rule: 'unusedId', code: '8115', message: `${ownIdOf(msg)} is already in use` };
         return this.#refuse(trx, msg, meta, key, [issue], autoReplyFor(prev.state, msg, '8115'));
       }
@@ -479,14 +490,7 @@ export class WbciService {
       .orderBy('updated_at', 'desc')
       .limit(20);
     if (u.locked) q = q.forUpdate();
-    const rows = await q.execute();
-    // key order differs between a decoded wire message and jsonb read back: compare canonically
-    const same = canonicalJson(va.customer);
-    const row = rows.find((r) => {
-      const s = r.data as unknown as WbciCaseState;
-      return !s.replacedBy && canonicalJson(s.va.customer) === same;
-    });
-    return row && { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[], version: row.version };
+    return pickPredecessor(await q.execute(), va);
   }
 
   /** Records a refused inbound message and queues the business answer; the case stays as it was. */
@@ -580,6 +584,20 @@ export class WbciService {
   static roleOf(s: WbciCaseState): Role {
     return s.role;
   }
+}
+
+/**
+ * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
+ * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
+ * Key order differs between a decoded wire message and jsonb read back: compare canonically.
+ */
+function pickPredecessor(rows: { data: unknown; deadlines: unknown; version: number }[], va: VaRequest): Loaded | undefined {
+  const same = canonicalJson(va.customer);
+  const row = rows.find((r) => {
+    const s = r.data as WbciCaseState;
+    return !s.replacedBy && canonicalJson(s.va.customer) === same;
+  });
+  return row && { state: row.data as WbciCaseState, deadlines: row.deadlines as StoredDeadline[], version: row.version };
 }
 
 function autoReplyFor(s: WbciCaseState | null, msg: WbciMessage, code: string): AutoReply {

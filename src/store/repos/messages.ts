@@ -1,4 +1,5 @@
 /** Every message exchanged, immutable: parsed body, wire form, direction, peer, ids, times. */
+import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { toJson, type JsonValue, type MessageRow } from '../schema.js';
 
@@ -68,4 +69,36 @@ export async function setMessageStatus(db: Db, messageId: string, status: string
     .set(deliveredAt ? { status, delivered_at: deliveredAt } : { status })
     .where('message_id', '=', messageId)
     .execute();
+}
+
+export interface InboundContext {
+  seen: { message_id: string; case_id: string; status: string; body: unknown } | null;
+  caseRow: { id: string; procedure: string; data: unknown; deadlines: unknown; version: number } | null;
+  ownIdUsed: boolean;
+  /** donating cases from `peer` waiting for a successor VA (only asked for VAs) */
+  replaced: { id: string; data: unknown; deadlines: unknown; version: number }[];
+}
+
+/** Everything the receipt of one message needs to read, in one round trip and without locks. */
+export async function readInboundContext(
+  db: Db,
+  q: { dedupeKey: string; caseId: string; ownId: string | null; replacedFrom: string | null },
+): Promise<InboundContext> {
+  const { rows } = await sql<{ seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`
+    SELECT
+      (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body)
+         FROM messages WHERE dedupe_key = ${q.dedupeKey} LIMIT 1) AS seen,
+      (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'deadlines', deadlines, 'version', version)
+         FROM cases WHERE id = ${q.caseId}) AS case_row,
+      ${q.ownId === null ? sql`false` : sql`EXISTS (SELECT 1 FROM messages WHERE business_id = ${q.ownId} AND direction = 'in' AND status <> 'refused')`} AS own_id_used,
+      ${
+        q.replacedFrom === null
+          ? sql`NULL::json`
+          : sql`(SELECT json_agg(json_build_object('id', id, 'data', data, 'deadlines', deadlines, 'version', version))
+                   FROM (SELECT id, data, deadlines, version FROM cases
+                          WHERE procedure = 'wbci' AND role = 'donating' AND peer = ${q.replacedFrom} AND state = 'REPLACED'
+                          ORDER BY updated_at DESC LIMIT 20) r)`
+      } AS replaced`.execute(db);
+  const r = rows[0]!;
+  return { seen: r.seen, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] };
 }
