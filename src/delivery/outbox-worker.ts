@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
 import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
-import { appendEvents } from '../store/repos/events.js';
+import { appendEvents, EVENTS_CHANNEL } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -166,17 +166,21 @@ export class OutboxWorker {
     }
     const log = this.#o.log.child({ caseId: item.caseId, messageId: item.messageId, type: item.type, destination: item.destination });
     if (result.ok) {
-      await this.#db.transaction().execute(async (trx) => {
-        const done = await trx
-          .updateTable('outbox')
-          .set({ status: 'delivered', delivered_at: sql<Date>`now()`, lease_owner: null, lease_until: null, last_error: null })
-          .where('id', '=', item.outboxId)
-          .where('lease_owner', '=', this.#o.workerId)
-          .executeTakeFirst();
-        if (Number(done.numUpdatedRows) === 0) return; // lease lost; the new owner records it
-        await trx.updateTable('messages').set({ status: 'delivered', delivered_at: sql<Date>`now()` }).where('message_id', '=', item.messageId).execute();
-        await appendEvents(trx, [{ type: 'message.delivered', caseId: item.caseId, data: { messageId: item.messageId, type: item.type } }]);
-      });
+      // one statement: outbox row, message status and wire form, event — or nothing if the lease was lost
+      const raw = result.raw ?? null;
+      await sql`
+        WITH o AS (
+          UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
+           WHERE id = ${item.outboxId} AND lease_owner = ${this.#o.workerId}
+          RETURNING message_id, case_id),
+        m AS (
+          UPDATE messages SET status = 'delivered', delivered_at = now(),
+                 raw = COALESCE(${raw}::text, raw), raw_format = COALESCE(${raw === null ? null : (result.rawFormat ?? null)}::text, raw_format)
+           WHERE message_id = (SELECT message_id FROM o)),
+        e AS (
+          INSERT INTO events (type, case_id, data)
+          SELECT 'message.delivered', case_id, ${JSON.stringify({ messageId: item.messageId, type: item.type })}::jsonb FROM o)
+        SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
       log.info({ attempts: row.attempts }, 'message delivered');
       this.#o.onDelivered?.(item);
       return;

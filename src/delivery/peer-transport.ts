@@ -117,7 +117,7 @@ export class PeerTransport implements Transport {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
     }
-    return { ok: true, raw: payload };
+    return { ok: true, raw: payload, rawFormat: json ? 'json' : 'soap' };
   }
 
   get self(): string {

@@ -13,7 +13,12 @@ export interface OutboundItem {
 }
 
 export type SendResult =
-  | { ok: true; raw?: string }
+  | {
+      ok: true;
+      /** the wire form as sent, stored with the message */
+      raw?: string;
+      rawFormat?: 'soap' | 'json' | 'rest';
+    }
   | {
       ok: false;
       /** permanent: retrying cannot help (e.g. 4xx, negative TEQ for structure) → dead letter now */

@@ -35,6 +35,9 @@ describeEachBackend('wbci over HTTP smoke', ({ open }) => {
         'in:RUEM-VA:accepted',
       ]);
       expect(msgs.data.items[1].rawFormat).toBe(protocol === 'wbci-soap' ? 'soap' : 'json');
+      // the wire form is kept both ways: as received, and as sent (recorded on delivery)
+      expect(msgs.data.items[0].rawFormat).toBe(protocol === 'wbci-soap' ? 'soap' : 'json');
+      expect(msgs.data.items[0].raw).toContain(id);
     });
   }
 });
