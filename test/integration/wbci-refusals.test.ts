@@ -6,6 +6,7 @@
  * answer (ABBM / ABBM-TR) reaches the sender with the right code, the receiver's case stays as it
  * was, and the same inbound message twice has one effect and the same outcome.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { rest, startPair, type Pair } from '../support/gateway-pair.js';
@@ -111,16 +112,25 @@ describeEachBackend('WBCI refusals', ({ open }) => {
     return id;
   }
 
-  /** The feed's last cursor, paging from `after`. */
-  async function feedEnd(side: Side, after: string | null = null): Promise<string | null> {
-    let cursor = after;
-    for (;;) {
-      const page = await get(side, `/v1/events?limit=1000${cursor ? `&after=${cursor}` : ''}`);
-      if ((page.items as unknown[]).length === 0) return cursor;
-      cursor = page.nextCursor as string;
+  const eventRows = async (side: Side) =>
+    Number((await gw(side).store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  // The feed shows an event only once every older transaction of the cluster has ended
+  // (src/store/repos/events.ts): wait for that, then take the newest cursor from the table, so
+  // the check below does not depend on how the feed pages.
+  async function lastCursor(side: Side): Promise<string | null> {
+    const db = gw(side).store.db;
+    for (let attempt = 0; ; attempt++) {
+      const { rows } = await sql<{ total: string; visible: string }>`
+        SELECT count(*)::text AS total, count(*) FILTER (WHERE tx < pg_snapshot_xmin(pg_current_snapshot()))::text AS visible FROM events`.execute(db);
+      if (rows[0]!.total === rows[0]!.visible) break;
+      if (attempt > 500) throw new Error(`events of ${side} stay invisible: ${JSON.stringify(rows[0])}`);
+      await new Promise((r) => setTimeout(r, 10));
     }
+    const { rows } = await sql<{ tx: string; seq: string }>`SELECT tx::text AS tx, seq::text AS seq FROM events ORDER BY events.tx DESC, events.seq DESC LIMIT 1`.execute(db);
+    return rows[0] ? `${rows[0].tx}-${rows[0].seq}` : null;
   }
-  const feedCursor: Record<Side, string | null> = { a: null, b: null };
+  const eventsAfter = async (side: Side, cursor: string | null) => (await get(side, `/v1/events${cursor ? `?after=${cursor}` : ''}`)).items as unknown[];
 
   async function snapshot(ids: string[]) {
     const out: Json = {};
@@ -144,7 +154,9 @@ describeEachBackend('WBCI refusals', ({ open }) => {
    */
   async function expectRefused(ids: string[], call: () => Promise<Res>, status: number, code: string, error?: Json): Promise<Res> {
     await pair.pump();
-    for (const side of ['a', 'b'] as const) feedCursor[side] = await feedEnd(side, feedCursor[side]);
+    const rows = { a: await eventRows('a'), b: await eventRows('b') };
+    const cursor = { a: await lastCursor('a'), b: await lastCursor('b') };
+    for (const side of ['a', 'b'] as const) expect(await eventsAfter(side, cursor[side])).toEqual([]);
     const before = await snapshot(ids);
     const res = await call();
     expectProblem(res, status, code);
@@ -152,8 +164,9 @@ describeEachBackend('WBCI refusals', ({ open }) => {
     await pair.pump();
     expect(await snapshot(ids)).toEqual(before);
     for (const side of ['a', 'b'] as const) {
-      const tail = await get(side, `/v1/events${feedCursor[side] ? `?after=${feedCursor[side]}` : ''}`);
-      expect(tail.items, `${side}: events after the refused call`).toEqual([]);
+      expect(await eventRows(side), `${side}: event rows`).toBe(rows[side]);
+      await lastCursor(side);
+      expect(await eventsAfter(side, cursor[side]), `${side}: events after the refused call`).toEqual([]);
     }
     return res;
   }
@@ -338,6 +351,51 @@ describeEachBackend('WBCI refusals', ({ open }) => {
   });
 
   // ---------------------------------------------------------------------------------------------
+  describe('time-driven terminal states (COMPLETED, REPLACED_EXPIRED)', () => {
+    // Runs after every other outbound test of this pair: the ticks below move every open case.
+    it('nothing goes after COMPLETED or REPLACED_EXPIRED', async () => {
+      const done = await caseAt('agreed');
+      const replaced = await caseAt('replaced');
+      const body = (await messages('a', replaced))[0]!.body;
+      try {
+        // successor due end of Friday 4 Dec (15 Dec − 7 WD)
+        pair.clock.set('2026-12-07T09:00:00+01:00');
+        await pair.a.tick();
+        await pair.b.tick();
+        for (const side of ['a', 'b'] as const) {
+          expect((await view(side, replaced)).state).toBe('REPLACED_EXPIRED');
+          expect((await view(side, done)).state).toBe('AGREED');
+        }
+        // completed once the switch date (15 Dec) is three days past
+        pair.clock.set('2026-12-18T10:00:00+01:00');
+        await pair.a.tick();
+        await pair.b.tick();
+        for (const side of ['a', 'b'] as const) expect((await view(side, done)).state).toBe('COMPLETED');
+
+        for (const [by, path, payload] of [
+          ['a', `/v1/switches/${done}/reschedule`, { requestedDate: '2027-01-12' }],
+          ['a', `/v1/switches/${done}/cancel`, { kind: 'STR-AUF' }],
+          ['b', `/v1/switches/${done}/cancel`, { kind: 'STR-AEN', reason: 'Umzug' }],
+          ['a', `/v1/switches/${done}/resource-handover`, akmTr],
+          ['b', `/v1/switches/${replaced}/cancel`, { kind: 'STR-AUF', reason: 'Kunde verstorben' }],
+        ] as [Side, string, unknown][]) {
+          await expectRefused([done, replaced], () => post(by, path, payload), 409, 'SG_STATE_CLOSED', { path: '', rule: 'caseOpen' });
+        }
+        const successor = { procedure: 'wbci', type: 'VA-KUE-MRN', donating: ABG, requestedDate: '2027-01-12', customer: body.customer, location, numbers, replaces: replaced };
+        await expectRefused([done, replaced], () => post('a', '/v1/switches', successor), 409, 'SG_STATE_SUCCESSOR_LATE', { path: '/vaId', rule: 'successorInTime' });
+        // and the inbound side answers a TVS-VA on the completed case with ABBM 8141
+        const tv = { type: 'TVS-VA', recipient: AUF, donating: ABG, sender: AUF, changeId: 'DEU.EKPA.TLATE00001', vaIdRef: done, requestedDate: '2027-01-12' } as WbciMessage;
+        expect(await pair.b.wbci.receive(tv, { peer: AUF })).toMatchObject({ status: 'refused', reply: { type: 'ABBM', code: '8141' } });
+        await pair.pump();
+        expect((await messages('a', done)).at(-1)).toMatchObject({ direction: 'in', type: 'ABBM', body: { positions: [{ code: '8141' }], switchDate: KWT } });
+        expect((await view('b', done)).state).toBe('COMPLETED');
+      } finally {
+        pair.clock.set(START);
+      }
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
   describe('inbound refusals: the business answer reaches the sender, the receiver case is unchanged', () => {
     const parties = { recipient: AUF, donating: ABG };
     const fromAuf = { ...parties, sender: AUF };
@@ -352,7 +410,7 @@ describeEachBackend('WBCI refusals', ({ open }) => {
      * receiver's case view must not move, and after delivery the reply is the last message the
      * sender has for the case.
      */
-    async function expectInboundRefusal(receiver: Side, msg: WbciMessage, reply: { type: string; code: string } | null) {
+    async function expectInboundRefusal(receiver: Side, msg: WbciMessage, reply: { type: string; code: string } | null): Promise<{ arrived?: Json & { body: Json } }> {
       await pair.pump();
       const caseId = 'vaId' in msg ? msg.vaId : msg.vaIdRef;
       const sender: Side = receiver === 'a' ? 'b' : 'a';
@@ -367,29 +425,31 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       expect(refusedAt, JSON.stringify(onReceiver)).toBeGreaterThanOrEqual(0);
       if (!reply) {
         expect(onReceiver.length).toBe(refusedAt + 1);
-        return outcome;
+        return {};
       }
       expect(onReceiver.slice(refusedAt + 1).map((m) => `${m.direction} ${m.type} ${m.status}`)).toEqual([`out ${reply.type} queued`]);
       await pair.pump();
-      expect((await messages(receiver, caseId)).at(-1)!.status).toBe('delivered');
+      // 'failed' here means the sender's gateway refused the auto-reply itself (negative TEQ → dead letter)
+      expect((await messages(receiver, caseId)).at(-1)!.status, `delivery of the auto-reply ${reply.type} ${reply.code}`).toBe('delivered');
       const arrived = (await messages(sender, caseId)).at(-1)!;
       expect({ direction: arrived.direction, type: arrived.type, code: (arrived.body.positions as Json[])[0]!.code }).toEqual({ direction: 'in', type: reply.type, code: reply.code });
       expect(await rest(gw(receiver), 'GET', `/v1/switches/${caseId}`).then((r) => r.data)).toEqual(caseBefore.data);
-      return { outcome, arrived };
+      return { arrived };
     }
     const ownId = (m: WbciMessage) => ('changeId' in m ? m.changeId : 'stornoId' in m ? m.stornoId : 'vaId' in m ? m.vaId : m.vaIdRef);
 
     it('8140: a TVS-VA, STR-AUF, STR-AEN or AKM-TR for an unknown VA-ID', async () => {
       const cases: [WbciMessage, string][] = [
-        [tvs('DEU.EKPA.VUNKNOWN01', 'DEU.EKPA.TUNKNOWN01'), 'ABBM'],
         [storno('STR-AUF', 'DEU.EKPA.VUNKNOWN02', 'DEU.EKPA.SUNKNOWN02'), 'ABBM'],
         [storno('STR-AEN', 'DEU.EKPA.VUNKNOWN03', 'DEU.EKPA.SUNKNOWN03'), 'ABBM'],
         [akm('DEU.EKPA.VUNKNOWN04'), 'ABBM-TR'],
+        [tvs('DEU.EKPA.VUNKNOWN01', 'DEU.EKPA.TUNKNOWN01'), 'ABBM'],
       ];
       for (const [msg, type] of cases) {
         const r = await expectInboundRefusal('b', msg, { type, code: '8140' });
         expect((await rest(pair.b, 'GET', `/v1/switches/${(msg as { vaIdRef: string }).vaIdRef}`)).statusCode).toBe(404);
         if (msg.type === 'TVS-VA') expect(r.arrived!.body).toMatchObject({ businessCase: 'TVS-VA', changeIdRef: 'DEU.EKPA.TUNKNOWN01' });
+        if (msg.type === 'AKM-TR') expect(r.arrived!.body).toMatchObject({ businessCase: 'VA-KUE-MRN', vaIdRef: 'DEU.EKPA.VUNKNOWN04' });
         if (msg.type === 'STR-AUF') expect(r.arrived!.body).toMatchObject({ businessCase: 'STR-AUF', stornoIdRef: 'DEU.EKPA.SUNKNOWN02' });
       }
     });
@@ -403,8 +463,8 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       const id = await caseAt('agreed');
       const original = (await messages('b', id))[0]!.body as Json;
       const dup = { ...original, requestedDate: '2026-12-16' } as WbciMessage;
-      const { arrived } = (await expectInboundRefusal('b', dup, { type: 'ABBM', code: '8115' })) as { arrived: Json & { body: Json } };
-      expect(arrived.body).toMatchObject({ businessCase: 'VA-KUE-MRN', vaIdRef: id });
+      const { arrived } = await expectInboundRefusal('b', dup, { type: 'ABBM', code: '8115' });
+      expect(arrived!.body).toMatchObject({ businessCase: 'VA-KUE-MRN', vaIdRef: id });
       expect((await view('b', id)).requestedDate).toBe(KWT);
     });
 
@@ -412,8 +472,8 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       const id = await caseAt('tvOpen');
       const tId = ((await view('b', id)).openChange as Json).id as string;
       await ok(post('b', `/v1/switches/${id}/changes/${tId}/answer`, { result: 'reject', codes: [{ code: '8141' }] }));
-      const { arrived } = (await expectInboundRefusal('b', tvs(id, tId, '2026-12-29'), { type: 'ABBM', code: '8115' })) as { arrived: Json & { body: Json } };
-      expect(arrived.body).toMatchObject({ businessCase: 'TVS-VA', changeIdRef: tId, switchDate: KWT });
+      const { arrived } = await expectInboundRefusal('b', tvs(id, tId, '2026-12-29'), { type: 'ABBM', code: '8115' });
+      expect(arrived!.body).toMatchObject({ businessCase: 'TVS-VA', changeIdRef: tId, switchDate: KWT });
     });
 
     it('8115: a STR-AUF that reuses an S-ID (same case, and in another case)', async () => {
@@ -426,13 +486,17 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       expect((await view('b', other)).openChange).toBeNull();
     });
 
-    it('8141: a TVS-VA before the RUEM-VA, and one to an earlier date', async () => {
+    it('8141: a TVS-VA to an earlier date', async () => {
+      const agreed = await caseAt('agreed');
+      const { arrived } = await expectInboundRefusal('b', tvs(agreed, 'DEU.EKPA.TEARLIER01', '2026-12-14'), { type: 'ABBM', code: '8141' });
+      // an ABBM to a TVS-VA carries the original date
+      expect(arrived!.body).toMatchObject({ changeIdRef: 'DEU.EKPA.TEARLIER01', switchDate: KWT, reason: expect.stringContaining('vor dem vereinbarten') });
+      expect((await view('a', agreed)).switchDate).toBe(KWT);
+    });
+
+    it('8141: a TVS-VA before the RUEM-VA', async () => {
       const early = await caseAt('awaiting');
       await expectInboundRefusal('b', tvs(early, 'DEU.EKPA.TEARLY0001'), { type: 'ABBM', code: '8141' });
-      const agreed = await caseAt('agreed');
-      const { arrived } = (await expectInboundRefusal('b', tvs(agreed, 'DEU.EKPA.TEARLIER01', '2026-12-14'), { type: 'ABBM', code: '8141' })) as { arrived: Json & { body: Json } };
-      // an ABBM to a TVS-VA carries the original date
-      expect(arrived.body).toMatchObject({ changeIdRef: 'DEU.EKPA.TEARLIER01', switchDate: KWT });
     });
 
     it('8141: a TVS-VA sent in time but received after the cut-off; the sender sees its change rejected', async () => {
@@ -446,7 +510,7 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       expect(await view('b', id)).toEqual(bBefore);
       const onB = await messages('b', id);
       expect(onB.slice(-2).map((m) => `${m.direction} ${m.type} ${m.status}`)).toEqual(['in TVS-VA refused', 'out ABBM delivered']);
-      expect(onB.at(-1)!.body).toMatchObject({ positions: [{ code: '8141', text: expect.stringContaining('Frist unterschritten') }], switchDate: KWT });
+      expect(onB.at(-1)!.body).toMatchObject({ positions: [{ code: '8141' }], switchDate: KWT, reason: expect.stringContaining('Frist unterschritten') });
       const onA = await view('a', id);
       expect({ state: onA.state, switchDate: onA.switchDate, openChange: onA.openChange }).toEqual({ state: 'AGREED', switchDate: KWT, openChange: null });
       expect((await messages('a', id)).at(-1)).toMatchObject({ direction: 'in', type: 'ABBM', status: 'accepted' });
@@ -461,7 +525,7 @@ describeEachBackend('WBCI refusals', ({ open }) => {
       const bBefore = await view('b', id);
       await at('2026-12-11T10:00:00+01:00', () => pair.pump());
       expect(await view('b', id)).toEqual(bBefore);
-      expect((await messages('b', id)).at(-1)!.body).toMatchObject({ type: 'ABBM', businessCase: 'STR-AUF', positions: [{ code: '8142' }] });
+      expect((await messages('b', id)).at(-1)!.body).toMatchObject({ type: 'ABBM', businessCase: 'STR-AUF', positions: [{ code: '8142' }], reason: expect.stringContaining('Frist unterschritten') });
       const onA = await view('a', id);
       expect({ state: onA.state, openChange: onA.openChange }).toEqual({ state: 'AGREED', openChange: null });
     });
@@ -469,8 +533,8 @@ describeEachBackend('WBCI refusals', ({ open }) => {
     it('8142: a Storno from the donating side before its RUEM-VA (received by the recipient)', async () => {
       const id = await caseAt('awaiting');
       const msg = { ...storno('STR-AUF', id, 'DEU.EKPB.SEARLY0001', fromAbg), reason: 'Kunde verstorben' } as WbciMessage;
-      const { arrived } = (await expectInboundRefusal('a', msg, { type: 'ABBM', code: '8142' })) as { arrived: Json & { body: Json } };
-      expect(arrived.body).toMatchObject({ businessCase: 'STR-AUF', stornoIdRef: 'DEU.EKPB.SEARLY0001' });
+      const { arrived } = await expectInboundRefusal('a', msg, { type: 'ABBM', code: '8142' });
+      expect(arrived!.body).toMatchObject({ businessCase: 'STR-AUF', stornoIdRef: 'DEU.EKPB.SEARLY0001' });
     });
 
     it('8142: a second Storno while one is open', async () => {
@@ -485,8 +549,8 @@ describeEachBackend('WBCI refusals', ({ open }) => {
 
     it('anything on a closed case is refused (ABBM naming the closed case)', async () => {
       const id = await caseAt('cancelled');
-      const r = (await expectInboundRefusal('b', tvs(id, 'DEU.EKPA.TCLOSED001'), { type: 'ABBM', code: '8141' })) as { arrived: Json & { body: Json } };
-      expect(JSON.stringify(r.arrived.body.positions)).toContain('abgeschlossen');
+      const { arrived } = await expectInboundRefusal('b', tvs(id, 'DEU.EKPA.TCLOSED001'), { type: 'ABBM', code: '8141' });
+      expect(arrived!.body).toMatchObject({ switchDate: KWT, reason: expect.stringContaining('abgeschlossen') });
       await expectInboundRefusal('b', akm(id, { lines: [{ contractNumber: '1111111111' }] }), { type: 'ABBM-TR', code: '8147' });
     });
 
@@ -498,23 +562,28 @@ describeEachBackend('WBCI refusals', ({ open }) => {
         expect(first).toMatchObject({ status: 'accepted', duplicate: false });
         const caseAfterFirst = await view('b', id);
         const msgsAfterFirst = await messages('b', id);
-        const feed = await feedEnd('b', feedCursor.b);
+        const feed = await lastCursor('b');
+        const rows = await eventRows('b');
         const second = await pair.b.wbci.receive(structuredClone(msg), { peer: AUF });
         expect(second).toEqual({ ...first, duplicate: true, warnings: [] });
         expect(await view('b', id)).toEqual(caseAfterFirst);
         expect(await messages('b', id)).toEqual(msgsAfterFirst);
-        expect((await get('b', `/v1/events?after=${feed}`)).items).toEqual([]);
+        expect(await eventRows('b')).toBe(rows);
+        await lastCursor('b');
+        expect(await eventsAfter('b', feed)).toEqual([]);
       });
 
       it('a refused message: one auto-reply, the same reply again', async () => {
-        const id = await caseAt('awaiting');
-        const msg = tvs(id, 'DEU.EKPA.TTWICE0002');
+        const id = await caseAt('agreed');
+        const msg = tvs(id, 'DEU.EKPA.TTWICE0002', '2026-12-14');
         const first = await pair.b.wbci.receive(msg, { peer: AUF });
         expect(first).toMatchObject({ status: 'refused', duplicate: false, reply: { type: 'ABBM', code: '8141' } });
         const msgsAfterFirst = await messages('b', id);
+        const rows = await eventRows('b');
         const second = await pair.b.wbci.receive(structuredClone(msg), { peer: AUF });
         expect(second).toMatchObject({ status: 'refused', duplicate: true, reply: { type: 'ABBM', code: '8141' }, messageId: (first as { messageId: string }).messageId });
         expect(await messages('b', id)).toEqual(msgsAfterFirst);
+        expect(await eventRows('b')).toBe(rows);
         await pair.pump();
         expect((await messages('a', id)).filter((m) => m.type === 'ABBM')).toHaveLength(1);
       });

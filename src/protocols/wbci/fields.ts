@@ -780,7 +780,10 @@ function checkAnswerRefs(out: Issue[], msg: Abbm | Erlm, parties: { recipient?: 
   const where = `${withArticle(msg.type)} answering ${bc}`;
   if (bc === 'TVS-VA') {
     checkId(out, msg.changeIdRef, '/changeIdRef', FIELD.changeId, true, parties.recipient, 'the recipient (EKPauf)');
-    checkDate(out, msg.switchDate, '/switchDate', true);
+    // An ERLM always carries the new date. An ABBM repeats the original date only when there is
+    // one: a TV refused before the RUEM-VA (8141) or for an unknown VA-ID (8140) has none. Whether
+    // a date was agreed is state, so the state machine checks the ABBM's date, not this rule.
+    checkDate(out, msg.switchDate, '/switchDate', msg.type === 'ERLM');
     forbid(out, msg, 'stornoIdRef', where);
     return;
   }

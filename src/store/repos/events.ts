@@ -56,7 +56,7 @@ export async function readEvents(db: Db, after: Cursor, limit: number): Promise<
       FROM events
      WHERE (tx, seq) > (${after.tx}::xid8, ${after.seq}::bigint)
        AND tx < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY tx, seq
+     ORDER BY events.tx, events.seq  -- the columns, not the text alias: as text 1000 sorts before 809
      LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({
     cursor: encodeCursor({ tx: r.tx, seq: Number(r.seq) }),
