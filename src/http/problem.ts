@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { AppError } from '../app/errors.js';
 import type { Issue } from '../domain/issues.js';
+import { ajvIssues } from '../schemas/ajv-issues.js';
 
 export interface Problem {
   type: string;
@@ -50,34 +51,9 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
-/** ajv errors → field issues: the path names the exact field, including a missing or unknown one. */
+/** ajv errors of one part of the request (body, querystring, params, headers) → field issues. */
 export function schemaIssues(errors: ErrorObject[], root: string): Issue[] {
-  const seen = new Set<string>();
-  const out: Issue[] = [];
-  for (const e of errors) {
-    // if/then/else wrappers only repeat what the branch said
-    if (e.keyword === 'if') continue;
-    let path = e.instancePath;
-    let message = e.message ?? e.keyword;
-    if (e.keyword === 'required') {
-      path += '/' + (e.params as { missingProperty: string }).missingProperty;
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      path += '/' + (e.params as { additionalProperty: string }).additionalProperty;
-      message = 'is not a known field';
-    } else if (e.keyword === 'enum') {
-      message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    } else if (e.keyword === 'const') {
-      message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
-    }
-    const issue: Issue = { path: (root === 'body' ? '' : `/${root}`) + path, rule: e.keyword, code: 'SG_SCHEMA', message };
-    const key = `${issue.path}|${issue.rule}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(issue);
-    }
-  }
-  return out;
+  return ajvIssues(errors, { code: 'SG_SCHEMA', pathPrefix: root === 'body' ? '' : `/${root}` });
 }
 
 export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Issue } from '../../domain/issues.js';
+import { ajvIssues } from '../../schemas/ajv-issues.js';
 import type { WbciMessage } from './types.js';
 
 const schema = (rel: string): { $id: string } =>
@@ -33,22 +34,7 @@ export type JsonDecodeResult =
   | { ok: true; control: JsonControl; message: WbciMessage }
   | { ok: false; teqCode: '0993' | '0995'; issues: Issue[]; hint: { sender?: string; vaIdRef?: string } };
 
-function issuesOf(errors: ErrorObject[] | null | undefined): Issue[] {
-  return (errors ?? [])
-    .filter((e) => e.keyword !== 'if')
-    .map((e) => {
-      let path = e.instancePath;
-      let message = e.message ?? e.keyword;
-      if (e.keyword === 'required') {
-        path += '/' + (e.params as { missingProperty: string }).missingProperty;
-        message = 'is required';
-      } else if (e.keyword === 'additionalProperties') {
-        path += '/' + (e.params as { additionalProperty: string }).additionalProperty;
-        message = 'is not a known field';
-      }
-      return { path, rule: e.keyword, code: '0995', message };
-    });
-}
+const issuesOf = (errors: ErrorObject[] | null | undefined): Issue[] => ajvIssues(errors, { code: '0995' });
 
 export function decodeJsonRequest(body: unknown, supportedMajors: readonly string[] = ['02']): JsonDecodeResult {
   const b = body as { control?: { major?: unknown }; message?: { sender?: unknown; vaId?: unknown; vaIdRef?: unknown } } | null;
