@@ -940,6 +940,11 @@ function applyAbbmTr(t: Transition, m: AbbmTr): Outcome {
   if (due && ctx.now.getTime() > due.getTime()) {
     issues.push(warn('', 'abbmTrInTime', 'SG_DEADLINE_MISSED', `the AKM-TR counted as accepted after ${due.toISOString()}; late ABBM-TR`));
   }
+  // 8148 "already confirmed" refuses a duplicate AKM-TR: the confirmed one stands, the case stays.
+  if (m.positions.length > 0 && m.positions.every((p) => p.code === '8148')) {
+    issues.push(warn('', 'duplicateAkmTr', 'SG_TR_ALREADY_CONFIRMED', 'ABBM-TR 8148: the take-over was already confirmed; this refused a duplicate AKM-TR'));
+    return { issues, state, effects: [] };
+  }
   // The rejected take-over data must not reach phase 3; the corrected AKM-TR sets it again.
   const agreement = state.agreement ? { ...state.agreement } : null;
   if (agreement) {

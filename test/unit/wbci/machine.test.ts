@@ -1241,3 +1241,25 @@ describe('allowedMessages / explainRefusal / TRANSITIONS', () => {
     }
   });
 });
+
+describe('ABBM-TR 8148 (take-over already confirmed)', () => {
+  it('refuses a duplicate AKM-TR without undoing the confirmed one: both sides stay TR_NOTIFIED', () => {
+    const p = Pair.open();
+    p.send(ruemVa());
+    p.send(akmTr());
+    expect(p.state).toBe('TR_NOTIFIED');
+    const d = p.send(abbmTr({ positions: [{ code: '8148' }] }));
+    expect(p.state).toBe('TR_NOTIFIED');
+    expect(p.recipient.akmTr.status).toBe('sent');
+    expect(d.effects).toEqual([]);
+    expect(d.warnings.map((w) => w.code)).toEqual(['SG_TR_ALREADY_CONFIRMED']);
+  });
+
+  it('any other ABBM-TR code rejects the take-over: back to AGREED', () => {
+    const p = Pair.open();
+    p.send(ruemVa());
+    p.send(akmTr());
+    p.send(abbmTr({ positions: [{ code: '8148' }, { code: '8147' }] }));
+    expect(p.state).toBe('AGREED');
+  });
+});
