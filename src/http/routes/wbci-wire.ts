@@ -47,6 +47,10 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     }
   });
 
+  // any other media type reaches the routes too, so that they answer in their own format (a SOAP
+  // fault, a problem document) instead of a generic 415
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+
   // compressed bodies are refused before they are read: no decompression bombs
   app.addHook('onRequest', async (request, reply) => {
     const enc = request.headers['content-encoding'];
