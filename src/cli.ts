@@ -2,6 +2,7 @@
  * The `switchgate` command: start, migrate, check-config, replay, demo, simulate.
  * Environment: PORT, HOST, DATABASE_URL, DATA_DIR, SWITCHGATE_CONFIG, LOG_LEVEL.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigFile, ConfigError } from './config/load.js';
 import { configChecks } from './config/checks.js';
@@ -17,7 +18,9 @@ const USAGE = `usage: switchgate <command>
   migrate                       apply database migrations and exit
   check-config [file]           validate a configuration file and exit
   replay <dead-letter id|--all> put dead-lettered deliveries back into the outbox
-  demo                          two operators and one complete switch, printed
+  demo                          two operators, a wholesale simulator and one complete switch, printed
+  simulate wholesale [--config file] [--port n] [--behaviour b]
+                                a wholesale provider (REST + SOAP) for trying a gateway's phase 3
 `;
 
 function configPath(arg?: string): string {
@@ -97,6 +100,50 @@ async function replay(arg: string | undefined): Promise<void> {
 
 class UsageError extends Error {}
 
+/** `--name value` flags after the positional arguments. */
+function flags(args: string[], known: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (!name || !known.includes(name) || args[i + 1] === undefined) throw new UsageError(`unexpected argument: ${a}`);
+    out[name] = args[++i]!;
+  }
+  return out;
+}
+
+async function simulate(what: string | undefined, args: string[]): Promise<void> {
+  if (what !== 'wholesale') throw new UsageError(what ? `cannot simulate ${what} (only: wholesale)` : 'simulate needs what to simulate: wholesale');
+  const f = flags(args, ['config', 'port', 'behaviour']);
+  const { parseSimulatorConfig } = await import('./wholesale/simulator-config.js');
+  const { startWholesaleSimulator } = await import('./wholesale/simulator.js');
+  let raw: unknown = { carriers: {} };
+  if (f.config) {
+    try {
+      raw = JSON.parse(readFileSync(resolve(f.config), 'utf8'));
+    } catch (err) {
+      throw new ConfigError(f.config, [{ key: '(file)', problem: (err as Error).message }]);
+    }
+  }
+  const { options, problems } = parseSimulatorConfig(raw, process.env);
+  if (f.behaviour) {
+    const more = parseSimulatorConfig({ carriers: {}, defaultBehaviour: f.behaviour }, process.env).problems;
+    problems.push(...more.map((p) => `--behaviour: ${p.slice(p.indexOf(':') + 2)}`));
+    options.defaultBehaviour = f.behaviour as never;
+  }
+  if (problems.length) throw new ConfigError(f.config ?? '(simulator)', problems.map((p) => ({ key: p.slice(0, p.indexOf(':')), problem: p.slice(p.indexOf(':') + 2) })));
+  const log = createLogger();
+  const port = Number(f.port ?? process.env.PORT ?? options.port ?? 8090);
+  const sim = await startWholesaleSimulator({ ...options, port, log });
+  log.info({ rest: sim.restUrl, soap: sim.soapUrl, carriers: Object.keys(options.carriers) }, `wholesale simulator listening on ${sim.url} (REST: POST /productOrder …, SOAP: ${sim.soapUrl}, WSDL: ${sim.soapUrl}?wsdl)`);
+  const stop = async () => {
+    await sim.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -112,6 +159,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'replay':
       return replay(rest[0]);
+    case 'simulate':
+      return simulate(rest[0], rest.slice(1));
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       return runDemo();

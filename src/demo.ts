@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: two operators (DEU.EKPA gaining, DEU.EKPB losing) on embedded databases talk
  * WBCI SOAP over HTTP on 127.0.0.1 and carry out one complete VA-KUE-MRN with a reschedule
- * (TVS-VA) and the resource handover (AKM-TR). Each step is driven through the REST API, as a
- * CRM would, and the message flow is printed.
+ * (TVS-VA) and the resource handover (AKM-TR); then the gaining gateway orders the switch from
+ * the wholesale simulator (phase 3), which verifies it with the losing gateway and completes it.
+ * Each step is driven through the REST API, as a CRM would, and the message flow is printed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -13,6 +14,8 @@ import { parseConfig } from './config/load.js';
 import { createPeerTransport } from './delivery/peer-transport.js';
 import { createCalendar } from './domain/calendar.js';
 import { firstKueKwtOnOrAfter } from './protocols/wbci/deadlines.js';
+import { startWholesaleSimulator, type WholesaleSimulator } from './wholesale/simulator.js';
+import { orderNumbersAsNational } from './wholesale/order.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -35,7 +38,7 @@ interface Node {
   key: string;
 }
 
-async function startOperator(code: string, peer: string, port: number, peerPort: number, env: NodeJS.ProcessEnv): Promise<Node> {
+async function startOperator(code: string, peer: string, port: number, peerPort: number, env: NodeJS.ProcessEnv, wholesaleUrl: string): Promise<Node> {
   const key = randomBytes(12).toString('hex');
   const tokenEnv = `DEMO_TOKEN_${code.replace('.', '_')}`;
   const config = parseConfig(
@@ -51,6 +54,16 @@ async function startOperator(code: string, peer: string, port: number, peerPort:
           inboundTokenSha256: sha(env[`DEMO_TOKEN_${peer.replace('.', '_')}`]!),
         },
       ],
+      wholesale: {
+        url: wholesaleUrl,
+        protocol: 'rest',
+        placeOrders: 'auto',
+        auth: { type: 'bearer', tokenEnv: 'DEMO_WHOLESALE_TOKEN' },
+        inboundTokenSha256: sha(env[`DEMO_SIM_TOKEN_${code.replace('.', '_')}`]!),
+      },
+      // The demo cannot wait the 3 working days in which an AKM-TR may still be rejected: here it
+      // counts as accepted at once, so the order goes out right after the AKM-TR.
+      deadlines: { wbci: { akmTrRejectionTimeoutWorkingDays: 0 } },
     },
     'demo',
     env,
@@ -68,7 +81,41 @@ async function startOperator(code: string, peer: string, port: number, peerPort:
   return { name: code, code, gw, url: `http://127.0.0.1:${port}`, key };
 }
 
-async function call(node: Node, method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> {
+/** The parts of the API's answers the demo prints. */
+interface CaseView {
+  id: string;
+  state: string;
+  switchDate: string | null;
+  openChange: { kind: string; id: string } | null;
+  wholesaleOrder: { state: string; dac: string | null } | null;
+}
+interface MessageView {
+  messageId: string;
+  type: string;
+  direction: 'in' | 'out';
+  status: string;
+  peer: string;
+  body: {
+    type?: string;
+    vaId?: string;
+    changeId?: string;
+    stornoId?: string;
+    requestedDate?: string;
+    switchDate?: string;
+    positions?: { code: string }[];
+    takeOver?: boolean;
+    safeHarbour?: boolean;
+  };
+}
+interface FeedEvent {
+  type: string;
+  caseId: string | null;
+  at: string;
+  data: Record<string, string | undefined>;
+}
+type Items<T> = { items: T[] };
+
+async function call<T = unknown>(node: Node, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const res = await request(node.url + path, {
     method,
     headers: { authorization: `Bearer ${node.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -76,7 +123,7 @@ async function call(node: Node, method: 'GET' | 'POST', path: string, body?: unk
   });
   const data = await res.body.json();
   if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode}: ${JSON.stringify(data)}`);
-  return data;
+  return data as T;
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -94,9 +141,9 @@ const seen = new Set<string>();
 /** Prints every delivered message of the case once, as an arrow between the two operators. */
 async function printFlow(from: Node, to: Node, id: string, expectDelivered: number): Promise<void> {
   const items = await until(`${expectDelivered} delivered messages`, async () => {
-    const { items } = await call(from, 'GET', `/v1/switches/${encodeURIComponent(id)}/messages`);
-    const out = items.filter((m: any) => m.direction === 'out');
-    return out.length >= expectDelivered && out.every((m: any) => m.status === 'delivered') ? out : undefined;
+    const { items } = await call<Items<MessageView>>(from, 'GET', `/v1/switches/${encodeURIComponent(id)}/messages`);
+    const out = items.filter((m) => m.direction === 'out' && m.peer !== 'wholesale');
+    return out.length >= expectDelivered && out.every((m) => m.status === 'delivered') ? out : undefined;
   });
   for (const m of items) {
     if (seen.has(m.messageId)) continue;
@@ -108,7 +155,7 @@ async function printFlow(from: Node, to: Node, id: string, expectDelivered: numb
       b.stornoId && `S-ID ${b.stornoId}`,
       b.requestedDate && `date ${b.requestedDate}`,
       b.switchDate && `Wechseltermin ${b.switchDate}`,
-      b.positions && `codes ${b.positions.map((p: any) => p.code).join('+')}`,
+      b.positions && `codes ${b.positions.map((p) => p.code).join('+')}`,
       b.type === 'AKM-TR' && `takeOver=${b.takeOver} safeHarbour=${b.safeHarbour}`,
     ]
       .filter(Boolean)
@@ -119,8 +166,40 @@ async function printFlow(from: Node, to: Node, id: string, expectDelivered: numb
 }
 
 async function state(node: Node, id: string): Promise<string> {
-  const c = await call(node, 'GET', `/v1/switches/${encodeURIComponent(id)}`);
+  const c = await call<CaseView>(node, 'GET', `/v1/switches/${encodeURIComponent(id)}`);
   return `${c.state}${c.switchDate ? ` (Wechseltermin ${c.switchDate})` : ''}${c.openChange ? `, open ${c.openChange.kind} ${c.openChange.id}` : ''}`;
+}
+
+/** Phase 3 as the two gateways recorded it: the order, the provider's callbacks, the verification. */
+async function printPhase3(a: Node, b: Node, sim: WholesaleSimulator, id: string): Promise<string> {
+  const order = await until(
+    'the end of the wholesale order',
+    async () => {
+      const o = (await call<CaseView>(a, 'GET', `/v1/switches/${id}`)).wholesaleOrder;
+      return o && ['completed', 'failed', 'rejected', 'cancelled'].includes(o.state) ? o : undefined;
+    },
+    30_000,
+  );
+  const events = [
+    ...(await call<Items<FeedEvent>>(a, 'GET', '/v1/events?limit=1000')).items.filter((e) => e.caseId === id && e.type.startsWith('wholesale.')),
+    ...(await call<Items<FeedEvent>>(b, 'GET', '/v1/events?limit=1000')).items.filter((e) => e.caseId === id && e.type === 'wholesale.verification-answered'),
+  ].sort((x, y) => x.at.localeCompare(y.at));
+  const simOrder = sim.order(id);
+  for (const e of events) {
+    const d = e.data;
+    const line = (arrow: string, detail: string) => console.log(`  ${arrow.padEnd(48)} ${detail}`);
+    switch (e.type) {
+      case 'wholesale.order-queued':
+        line('DEU.EKPA ──POST /productOrder──▶ wholesale', `${d.orderType} (${d.orderTypeBasis}), requested ${d.requestedCompletionDate}`);
+        break;
+      case 'wholesale.verification-answered':
+        line('wholesale ──verification──▶ DEU.EKPB', `${id} ${orderNumbersAsNational(simOrder?.body.numbers).join(' ')} → ${d.result}${d.code ? ` ${d.code}` : ''}`);
+        break;
+      default:
+        line(`DEU.EKPA ◀──${e.type.slice('wholesale.'.length)}── wholesale`, [d.providerOrderId && `order ${d.providerOrderId}`, d.dac && `DAC ${d.dac}`, d.code && `code ${d.code}`].filter(Boolean).join(', '));
+    }
+  }
+  return `wholesale order ${order.state}${order.dac ? ` (DAC ${order.dac})` : ''}`;
 }
 
 export async function runDemo(): Promise<void> {
@@ -128,12 +207,25 @@ export async function runDemo(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     DEMO_TOKEN_DEU_EKPA: randomBytes(16).toString('hex'),
     DEMO_TOKEN_DEU_EKPB: randomBytes(16).toString('hex'),
+    DEMO_WHOLESALE_TOKEN: randomBytes(16).toString('hex'),
+    DEMO_SIM_TOKEN_DEU_EKPA: randomBytes(16).toString('hex'),
+    DEMO_SIM_TOKEN_DEU_EKPB: randomBytes(16).toString('hex'),
   };
-  console.log('switchgate demo: two operators on embedded databases, WBCI v2 SOAP over HTTP on 127.0.0.1\n');
-  const a = await startOperator('DEU.EKPA', 'DEU.EKPB', pa, pb, env);
-  const b = await startOperator('DEU.EKPB', 'DEU.EKPA', pb, pa, env);
+  console.log('switchgate demo: two operators on embedded databases, WBCI v2 SOAP over HTTP on 127.0.0.1, and a wholesale simulator\n');
+  const gw = (port: number) => `http://127.0.0.1:${port}`;
+  const sim = await startWholesaleSimulator({
+    carriers: {
+      'DEU.EKPA': { notificationUrl: `${gw(pa)}/wholesale/v1/notifications`, verificationUrl: `${gw(pa)}/wholesale/v1/verifications`, token: env.DEMO_SIM_TOKEN_DEU_EKPA! },
+      'DEU.EKPB': { notificationUrl: `${gw(pb)}/wholesale/v1/notifications`, verificationUrl: `${gw(pb)}/wholesale/v1/verifications`, token: env.DEMO_SIM_TOKEN_DEU_EKPB! },
+    },
+    inboundTokens: [env.DEMO_WHOLESALE_TOKEN!],
+    timings: { ackMs: 100, stepMs: 200, delayMs: 1_000 },
+  });
+  const a = await startOperator('DEU.EKPA', 'DEU.EKPB', pa, pb, env, sim.restUrl);
+  const b = await startOperator('DEU.EKPB', 'DEU.EKPA', pb, pa, env, sim.restUrl);
   console.log(`  DEU.EKPA (gaining, EKPauf)  ${a.url}`);
-  console.log(`  DEU.EKPB (losing,  EKPabg)  ${b.url}\n`);
+  console.log(`  DEU.EKPB (losing,  EKPabg)  ${b.url}`);
+  console.log(`  wholesale provider (sim.)   ${sim.url}  (REST; SOAP at ${sim.soapUrl})\n`);
   try {
     const cal = createCalendar({ country: 'DE', region: 'BY' });
     const today = cal.today(new Date());
@@ -141,7 +233,7 @@ export async function runDemo(): Promise<void> {
     const later = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(kwt, 5));
 
     console.log('1. The gaining operator\'s CRM starts a switch (VA-KUE-MRN):');
-    const created = await call(a, 'POST', '/v1/switches', {
+    const created = await call<CaseView>(a, 'POST', '/v1/switches', {
       procedure: 'wbci',
       type: 'VA-KUE-MRN',
       donating: 'DEU.EKPB',
@@ -150,9 +242,9 @@ export async function runDemo(): Promise<void> {
       location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
       numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
     });
-    const id = created.id as string;
+    const id = created.id;
     await printFlow(a, b, id, 1);
-    await until('the case at DEU.EKPB', async () => (await call(b, 'GET', '/v1/switches?role=donating')).items.find((c: any) => c.id === id));
+    await until('the case at DEU.EKPB', async () => (await call<Items<CaseView>>(b, 'GET', '/v1/switches?role=donating')).items.find((c) => c.id === id));
     console.log(`     DEU.EKPA: ${await state(a, id)}   DEU.EKPB: ${await state(b, id)}\n`);
 
     console.log('2. The losing operator\'s CRM agrees (RUEM-VA, ZWA):');
@@ -165,28 +257,34 @@ export async function runDemo(): Promise<void> {
       pkiAbg: 'D123',
     });
     await printFlow(b, a, id, 1);
-    await until('AGREED at DEU.EKPA', async () => ((await call(a, 'GET', `/v1/switches/${id}`)).state === 'AGREED' ? true : undefined));
+    await until('AGREED at DEU.EKPA', async () => ((await call<CaseView>(a, 'GET', `/v1/switches/${id}`)).state === 'AGREED' ? true : undefined));
     console.log(`     DEU.EKPA: ${await state(a, id)}   DEU.EKPB: ${await state(b, id)}\n`);
 
     console.log(`3. The customer wants a later date: TVS-VA to ${later}, accepted with ERLM 8003:`);
     await call(a, 'POST', `/v1/switches/${id}/reschedule`, { requestedDate: later });
     await printFlow(a, b, id, 2);
-    const change = await until('the open change at DEU.EKPB', async () => (await call(b, 'GET', `/v1/switches/${id}`)).openChange ?? undefined);
+    const change = await until('the open change at DEU.EKPB', async () => (await call<CaseView>(b, 'GET', `/v1/switches/${id}`)).openChange ?? undefined);
     await call(b, 'POST', `/v1/switches/${id}/changes/${change.id}/answer`, { result: 'accept' });
     await printFlow(b, a, id, 2);
-    await until('the new date at DEU.EKPA', async () => ((await call(a, 'GET', `/v1/switches/${id}`)).switchDate === later ? true : undefined));
+    await until('the new date at DEU.EKPA', async () => ((await call<CaseView>(a, 'GET', `/v1/switches/${id}`)).switchDate === later ? true : undefined));
     console.log(`     DEU.EKPA: ${await state(a, id)}   DEU.EKPB: ${await state(b, id)}\n`);
 
     console.log('4. The gaining operator takes over the line (AKM-TR):');
     await call(a, 'POST', `/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '1234567890' }] });
     await printFlow(a, b, id, 3);
-    await until('TR_NOTIFIED at DEU.EKPB', async () => ((await call(b, 'GET', `/v1/switches/${id}`)).state === 'TR_NOTIFIED' ? true : undefined));
+    await until('TR_NOTIFIED at DEU.EKPB', async () => ((await call<CaseView>(b, 'GET', `/v1/switches/${id}`)).state === 'TR_NOTIFIED' ? true : undefined));
     console.log(`     DEU.EKPA: ${await state(a, id)}   DEU.EKPB: ${await state(b, id)}\n`);
 
-    const events = await call(a, 'GET', '/v1/events?limit=1000');
-    console.log(`Pre-coordination complete. DEU.EKPA's event feed holds ${events.items.length} events; every message is stored both ways with its SOAP form (GET /v1/switches/${id}/messages?raw=true).`);
+    console.log('5. Phase 2 has succeeded: DEU.EKPA\'s gateway orders the switch from the wholesale provider by itself,');
+    console.log('   which verifies it with DEU.EKPB, fixes the delivery date (DAC) and reports back:');
+    const outcome = await printPhase3(a, b, sim, id);
+    console.log(`     DEU.EKPA: ${outcome}\n`);
+
+    const events = await call<Items<FeedEvent>>(a, 'GET', '/v1/events?limit=1000');
+    console.log(`Switch complete. DEU.EKPA's event feed holds ${events.items.length} events; every message is stored both ways with its wire form (GET /v1/switches/${id}/messages?raw=true), the order with its history at GET /v1/switches/${id}/wholesale-order.`);
   } finally {
     await a.gw.close();
     await b.gw.close();
+    await sim.close();
   }
 }

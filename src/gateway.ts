@@ -17,9 +17,17 @@ import { WbciService } from './app/wbci/service.js';
 import { EventBus } from './app/event-bus.js';
 import { buildApp } from './http/app.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
-import type { Transport } from './delivery/transport.js';
+import { routingTransport, type Transport } from './delivery/transport.js';
 import type { RetryPolicy } from './delivery/retry-policy.js';
 import { WebhookDispatcher } from './delivery/webhooks.js';
+import { WholesaleService } from './app/wholesale/service.js';
+import { createWholesaleTransport } from './wholesale/transport.js';
+import { wholesaleRoutes } from './http/routes/wholesale.js';
+import { agcomEnabled, resolveAgcomSettings } from './app/agcom/settings.js';
+import { AgcomService } from './app/agcom/service.js';
+import { createAgcomTransport, type AgcomTransport } from './delivery/agcom-transport.js';
+import { agcomWireRoutes } from './http/routes/agcom-wire.js';
+import { PeerDirectory } from './http/peer-auth.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -34,6 +42,16 @@ export interface GatewayOptions {
   log?: Logger;
   /** outbound delivery; without one, rows stay in the outbox */
   transport?: Transport;
+  /**
+   * delivery of `wholesale` outbox rows; defaults to the REST/SOAP client of `config.wholesale`
+   * (used only when `transport` is given: it routes peer rows, this one wholesale rows)
+   */
+  wholesaleTransport?: Transport;
+  /**
+   * delivery of peer rows for AGCOM partners; defaults to the file/JSON/SOAP uploader of
+   * delivery/agcom-transport.ts (used only when `transport` is given, like the wholesale one)
+   */
+  agcomTransport?: Transport;
   retryPolicy?: RetryPolicy;
   /** run the outbox worker and the deadline timer (tests drive them by hand when false) */
   background?: boolean;
@@ -48,11 +66,14 @@ export interface Gateway {
   app: FastifyInstance;
   store: Store;
   wbci: WbciService;
+  wholesale: WholesaleService;
+  /** the Italian procedure, when "agcom" is in self.profiles */
+  agcom: AgcomService | undefined;
   worker: OutboxWorker | undefined;
   bus: EventBus;
   log: Logger;
   listen(port: number, host: string): Promise<string>;
-  /** flags overdue deadlines and applies time-driven transitions now */
+  /** flags overdue deadlines, applies time-driven transitions and places phase-3 orders due by time, now */
   tick(): Promise<number>;
   /** delivers what is due now (one worker cycle), for tests without background workers */
   deliver(): Promise<number>;
@@ -73,6 +94,8 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
+  // an invalid AGCOM configuration stops start-up before anything is opened
+  const agcomSettings = agcomEnabled(config) ? resolveAgcomSettings(config) : undefined;
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const store =
@@ -96,6 +119,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const rules = resolveWbciRules(config.deadlines.wbci);
   const peers = new Set(config.peers.map((p) => p.carrierCode));
   const ids = opts.ids ?? sequenceIdSource(store.db as never, config.self.carrierCode);
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log });
   const wbci = new WbciService({
     db: store.db,
     clock,
@@ -105,7 +129,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     self: config.self.carrierCode,
     isPeer: (c) => peers.has(c),
     log,
+    onCaseChanged: wholesale.onCaseChanged,
   });
+  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log }) : undefined;
   for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
     log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
   }
@@ -113,13 +139,38 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   await bus.start(store);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const app = await buildApp({ config, db: store.db, clock, log, wbci, bus, registry });
+  if (config.wholesale && !config.wholesale.inboundTokenSha256) {
+    log.warn('wholesale has no inboundTokenSha256: the provider\'s callbacks and verification requests are refused (401)');
+  }
+  const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale })];
+  if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
+  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
 
-  const worker = opts.transport
-    ? new OutboxWorker({ store, transport: opts.transport, log, policy: opts.retryPolicy, pollMs: opts.outboxPollMs })
+  const env = opts.env ?? process.env;
+  // Peer rows go to the peer transport, wholesale rows to the wholesale client.
+  const ownWholesaleTransport = opts.transport && config.wholesale && !opts.wholesaleTransport ? createWholesaleTransport(config.wholesale, log, { env }) : undefined;
+  const wholesaleTransport = opts.wholesaleTransport ?? ownWholesaleTransport;
+  const ownAgcomTransport: AgcomTransport | undefined =
+    opts.transport && agcomSettings && !opts.agcomTransport ? createAgcomTransport({ settings: agcomSettings, db: store.db, log, env, now: () => clock.now() }) : undefined;
+  const agcomTransport = opts.agcomTransport ?? ownAgcomTransport;
+  const peerTransport =
+    opts.transport && agcomTransport && agcomSettings
+      ? routingTransport((item) => (agcomSettings.byCarrier(item.destination) ? agcomTransport : opts.transport))
+      : opts.transport;
+  const transport =
+    peerTransport && wholesaleTransport ? routingTransport((item) => (item.kind === 'wholesale' ? wholesaleTransport : peerTransport)) : peerTransport;
+  const worker = transport
+    ? new OutboxWorker({
+        store,
+        transport,
+        log,
+        policy: opts.retryPolicy,
+        pollMs: opts.outboxPollMs,
+        // one claim is what an AGCOM file batches: let it hold a full file
+        batchSize: agcomSettings ? Math.max(32, agcomSettings.maxRecordsPerFile) : undefined,
+      })
     : undefined;
   const background = opts.background ?? true;
-  const env = opts.env ?? process.env;
   const webhooks = config.webhooks.map(
     (webhook) => new WebhookDispatcher({ db: store.db, bus, log, webhook, secret: env[webhook.secretEnv] ?? '' }),
   );
@@ -129,6 +180,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     for (const w of webhooks) w.start();
     timer = setInterval(() => {
       wbci.tickDue().catch((err: unknown) => log.error({ err }, 'deadline tick failed'));
+      wholesale.tickDue().catch((err: unknown) => log.error({ err }, 'wholesale tick failed'));
+      agcom?.tickDue().catch((err: unknown) => log.error({ err }, 'agcom deadline tick failed'));
     }, opts.tickIntervalMs ?? 30_000);
     timer.unref();
   }
@@ -139,17 +192,21 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     app,
     store,
     wbci,
+    wholesale,
+    agcom,
     worker,
     bus,
     log,
     listen: (port, host) => app.listen({ port, host }),
-    tick: () => wbci.tickDue(),
+    tick: async () => (await wbci.tickDue()) + (await wholesale.tickDue()) + ((await agcom?.tickDue()) ?? 0),
     deliver: async () => (worker ? worker.runOnce() : 0),
     async close() {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
       await worker?.stop();
+      await ownWholesaleTransport?.close();
+      await ownAgcomTransport?.close();
       await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();
       await bus.stop();

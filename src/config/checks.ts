@@ -2,6 +2,7 @@
 import { parseHolidayRegion } from '../domain/calendar.js';
 import { validateWbciRulesInput } from '../protocols/wbci/rules.js';
 import type { SemanticCheck } from './load.js';
+import { agcomConfigProblems } from './agcom-config.js';
 
 export const configChecks: SemanticCheck[] = [
   (c) => {
@@ -17,4 +18,5 @@ export const configChecks: SemanticCheck[] = [
       const [key, ...rest] = text.split(': ');
       return { key: key!, problem: rest.join(': ') };
     }),
+  (c) => agcomConfigProblems(c),
 ];

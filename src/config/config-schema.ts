@@ -1,4 +1,6 @@
 /** JSON Schema of the configuration file. Unknown keys are errors: a typo must not be silently ignored. */
+import { agcomPeerSchema, agcomRulesSchema, agcomSchema } from './agcom-config.js';
+
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
@@ -80,6 +82,7 @@ export const configSchema = {
             required: ['major', 'minor'],
             properties: { major: { type: 'string', pattern: '^[0-9]{2}$' }, minor: { type: 'string', pattern: '^[0-9]{2}$' } },
           },
+          agcom: agcomPeerSchema,
         },
       },
     },
@@ -115,7 +118,9 @@ export const configSchema = {
           default: {},
           additionalProperties: { anyOf: [{ type: 'integer', minimum: 0, maximum: 365 }, { type: 'boolean' }] },
         },
+        agcom: agcomRulesSchema,
       },
     },
+    agcom: agcomSchema,
   },
 } as const;

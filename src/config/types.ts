@@ -1,5 +1,9 @@
 /** The configuration file (architecture.md "Configuration file"), after validation and defaults. */
 import type { WbciRulesInput } from './wbci-rules-input.js';
+import type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
+import type { AgcomRulesInput } from '../protocols/agcom/rules.js';
+
+export type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 
 export type Scope =
   | 'switches:read'
@@ -50,6 +54,8 @@ export interface PeerConfig {
   tls?: TlsConfig;
   /** WBCI version this partner speaks */
   version?: { major: string; minor: string };
+  /** AGCOM partners only: operator code, file naming, wire values, rules */
+  agcom?: AgcomPeerConfig;
 }
 
 export interface WholesaleConfig {
@@ -78,5 +84,7 @@ export interface GatewayConfig {
   peers: PeerConfig[];
   wholesale?: WholesaleConfig;
   webhooks: WebhookConfig[];
-  deadlines: { wbci: WbciRulesInput };
+  deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
+  /** the Italian procedure (with "agcom" in self.profiles) */
+  agcom?: AgcomConfig;
 }

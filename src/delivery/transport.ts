@@ -17,7 +17,7 @@ export type SendResult =
       ok: true;
       /** the wire form as sent, stored with the message */
       raw?: string;
-      rawFormat?: 'soap' | 'json' | 'rest';
+      rawFormat?: 'soap' | 'json' | 'rest' | 'file';
     }
   | {
       ok: false;

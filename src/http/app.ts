@@ -13,6 +13,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Database } from '../store/schema.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { WbciService } from '../app/wbci/service.js';
+import type { AgcomService } from '../app/agcom/service.js';
 import type { EventBus } from '../app/event-bus.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { apiKeyAuth } from './auth.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   clock: Clock;
   log: Logger;
   wbci: WbciService;
+  /** the Italian procedure, when "agcom" is in self.profiles */
+  agcom?: AgcomService;
   bus: EventBus;
   registry: Registry;
   /** extra plugins (east-west, wholesale) registered after the core routes */
@@ -83,10 +86,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', apiKeyAuth(deps.config.apiKeys));
 
   await app.register(healthRoutes, { db: deps.db, registry: deps.registry });
-  await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci });
+  await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci, agcom: deps.agcom });
   await app.register(eventRoutes, { db: deps.db, bus: deps.bus });
   await app.register(deadLetterRoutes, { db: deps.db });
-  await app.register(migrationCodeRoutes, { options: migrationCodeOptions(defaultAgcomRules) });
+  await app.register(migrationCodeRoutes, {
+    options: migrationCodeOptions(deps.agcom?.settings.rules ?? defaultAgcomRules, deps.agcom?.settings.cosTable),
+  });
   await app.register(wbciWireRoutes, {
     wbci: deps.wbci,
     peers: new PeerDirectory(deps.config.peers),

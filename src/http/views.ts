@@ -1,5 +1,6 @@
 /** The JSON shapes the API returns (architecture.md "Each case answer … has at least"). */
 import type { CaseRow, MessageRow } from '../store/schema.js';
+import { agcomCaseDetails } from '../app/agcom/view.js';
 
 interface StoredDeadlineView {
   name: string;
@@ -33,6 +34,7 @@ export function caseView(row: CaseRow, now: Date) {
     agreement: data.agreement ?? null,
     replaces: data.replaces ?? null,
     replacedBy: data.replacedBy ?? null,
+    ...(row.procedure === 'agcom' ? { agcom: agcomCaseDetails(row.data) } : {}),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -274,7 +274,12 @@ export class WbciService {
       ],
     });
     if (written.conflict) throw CONFLICT;
-    if (hook) await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
+    if (hook) {
+      await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
+      // the hook may have changed the case (its wholesale order): answer with the row as committed
+      const row = await loadCase(u.db, next.vaId);
+      if (row) return { messageId, row };
+    }
     return { messageId, row: rowOf(snap, written) };
   }
 

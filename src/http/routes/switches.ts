@@ -1,7 +1,7 @@
 /** Northbound REST: switches (cases), their messages and the CRM's answers. */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import { loadCase, listCases } from '../../store/repos/cases.js';
@@ -19,11 +19,16 @@ import type {
 } from '../../app/wbci/commands.js';
 import { AppError, notFound } from '../../app/errors.js';
 import { caseView, messageView } from '../views.js';
+import type { AgcomService } from '../../app/agcom/service.js';
+import type { StartAgcomSwitch } from '../../app/agcom/commands.js';
+import { agcomRest } from './agcom-switches.js';
 
 export interface SwitchRoutesDeps {
   db: Kysely<Database>;
   clock: Clock;
   wbci: WbciService;
+  /** the Italian procedure, when enabled: its cases are dispatched to it (agcom-switches.ts) */
+  agcom?: AgcomService;
 }
 
 const idParams = {
@@ -97,6 +102,7 @@ function inBodyTerms(err: unknown, toBody: (p: string) => string): unknown {
 
 export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps): Promise<void> {
   const { db, clock, wbci } = deps;
+  const agcom = agcomRest(deps);
 
   const viewOf = async (id: string) => {
     const row = await loadCase(db, id);
@@ -104,13 +110,13 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
     return caseView(row, clock.now());
   };
 
-  app.post<{ Body: StartWbciSwitch; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Body: StartWbciSwitch | StartAgcomSwitch; Headers: { 'idempotency-key'?: string } }>(
     '/v1/switches',
     {
       config: { scope: 'switches:write' },
       schema: {
         tags: ['switches'],
-        summary: 'Start a switch as recipient (WBCI VA-KUE-MRN / VA-KUE-ORN / VA-RRNP)',
+        summary: 'Start a switch as recipient (WBCI VA-KUE-MRN / VA-KUE-ORN / VA-RRNP; AGCOM migrazione / attivazione)',
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } },
         body: { $ref: 'start-switch.json' },
         response: { 201: { type: 'object', additionalProperties: true }, ...problemResponses },
@@ -138,11 +144,12 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       }
       let row: CaseRow;
       try {
-        row = await wbci.startSwitch(request.body, {
+        const opts = {
           beforeCommit: key
-            ? (trx, caseId) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id: caseId } })
+            ? (trx: Transaction<Database>, caseId: string) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id: caseId } })
             : undefined,
-        });
+        };
+        row = request.body.procedure === 'agcom' ? await agcom.start(request.body, opts) : await wbci.startSwitch(request.body, opts);
       } catch (err) {
         // a concurrent request with the same key won the race: answer as it did
         if (key && isUniqueViolation(err)) {
@@ -251,6 +258,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       path,
       {
         config: { scope: 'switches:write' },
+        ...(agcom.hookFor(path) ? { preValidation: agcom.hookFor(path) } : {}),
         schema: {
           tags: ['switches'],
           summary,

@@ -1,0 +1,255 @@
+/**
+ * The AGCOM parts of the configuration file: their JSON Schema fragments (plugged into
+ * config-schema.ts), their types (re-exported by types.ts) and the semantic checks the schema
+ * cannot express. Everything the Italian procedure leaves open (italy.md §13) is here, per partner
+ * where partners differ: file naming, wire value sets, deadlines.
+ *
+ *   "agcom": { "operatorCode": "OLA", "cowOwner": { "2ZZ": "OLB" }, "cos": [ … ] },
+ *   "peers": [ { "carrierCode": "ITA.OLB", "protocol": "agcom-file", "url": "https://…/agcom/v1/upload",
+ *                "agcom": { "naming": { "order": "sender-first" }, "rules": { "minDacLeadWorkingDays": 5 } } } ],
+ *   "deadlines": { "agcom": { "managerialAnswerWorkingDays": 2 } }
+ */
+import { parseHolidayRegion } from '../domain/calendar.js';
+import { createCosTable, DEFAULT_COS_ENTRIES, type CosEntry } from '../protocols/agcom/cos.js';
+import { DEFAULT_WIRE_VALUES, validateWireValues, type DateFormat, type OperatorOrder, type WireValues } from '../protocols/agcom/files.js';
+import { resolveAgcomRules, validateAgcomRulesInput, type AgcomRulesInput } from '../protocols/agcom/rules.js';
+import { KO_CATEGORIES, type KoCategory, type Procedure } from '../protocols/agcom/types.js';
+import type { ConfigProblem } from './load.js';
+
+export type AgcomPeerProtocol = 'agcom-file' | 'agcom-json' | 'agcom-soap';
+export const AGCOM_PROTOCOLS: readonly AgcomPeerProtocol[] = ['agcom-file', 'agcom-json', 'agcom-soap'];
+export const isAgcomProtocol = (p: string): p is AgcomPeerProtocol => (AGCOM_PROTOCOLS as readonly string[]).includes(p);
+
+/** Partial wire values as written in the file; merged over DEFAULT_WIRE_VALUES. */
+export interface WireValuesInput {
+  communicationType?: Partial<Record<Procedure, Partial<Record<'RICHIESTA' | 'ANNULLAMENTO' | 'RIMODULAZIONE', string>>>>;
+  requestStatus?: Partial<{ OK: string; KO: string }>;
+  rejection?: Partial<Record<KoCategory, { cause: string; reasonCode: string }>>;
+  dateFormat?: DateFormat;
+}
+
+/** `peers[i].agcom`: what one partner expects on the wire. */
+export interface AgcomPeerConfig {
+  /** the partner's 3-character code in Fase 2 files; default: the carrier code's suffix (`ITA.OLB` → `OLB`) */
+  operatorCode?: string;
+  naming?: { order?: OperatorOrder; progressiveWidth?: number };
+  wireValues?: WireValuesInput;
+  /** write only the documented record elements (no DAC / check character / PIN) */
+  strictLayout?: boolean;
+  /** deadline and rule overrides for this partner, over `deadlines.agcom` */
+  rules?: AgcomRulesInput;
+}
+
+/** The top-level `agcom` section. */
+export interface AgcomConfig {
+  /** this gateway's 3-character operator code; default: the suffix of `self.carrierCode` */
+  operatorCode?: string;
+  /** working days are counted on this calendar (default `IT`) */
+  holidayRegion?: string;
+  /** COW / codice segreto → the operator whose pool holds it (italy.md §5, §7) */
+  cowOwner?: Record<string, string>;
+  /** COS entries added to (or replacing) the defaults of italy.md §8 */
+  cos?: CosEntry[];
+  /** how long pending messages to one partner wait to share a file (ms, default 0: what one outbox cycle claimed; ≤ 10 s, below the send timeout) */
+  batchWindowMs?: number;
+  /** records per file (≤ 100, italy.md §12) */
+  maxRecordsPerFile?: number;
+}
+
+const code3 = { type: 'string', pattern: '^[A-Z0-9]{3}$' } as const;
+const intString = { type: 'string', pattern: '^[0-9]{1,3}$' } as const;
+const communicationTypes = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { RICHIESTA: intString, ANNULLAMENTO: intString, RIMODULAZIONE: intString },
+} as const;
+
+export const agcomRulesSchema = {
+  type: 'object',
+  default: {},
+  additionalProperties: { anyOf: [{ type: 'integer', minimum: 0, maximum: 3660 }, { type: 'boolean' }] },
+} as const;
+
+export const agcomPeerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operatorCode: code3,
+    naming: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        order: { enum: ['sender-first', 'receiver-first', 'donating-first', 'recipient-first'] },
+        progressiveWidth: { type: 'integer', minimum: 1, maximum: 9 },
+      },
+    },
+    wireValues: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        communicationType: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { migrazione: communicationTypes, attivazione: communicationTypes },
+        },
+        requestStatus: { type: 'object', additionalProperties: false, properties: { OK: intString, KO: intString } },
+        rejection: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(
+            KO_CATEGORIES.map((c) => [
+              c,
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['cause', 'reasonCode'],
+                properties: { cause: intString, reasonCode: { type: 'string', minLength: 1, maxLength: 10 } },
+              },
+            ]),
+          ),
+        },
+        dateFormat: { enum: ['YYYY/MM/DD', 'YYYY-MM-DD', 'YYYYMMDD', 'DD/MM/YYYY'] },
+      },
+    },
+    strictLayout: { type: 'boolean' },
+    rules: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer', minimum: 0, maximum: 3660 }, { type: 'boolean' }] } },
+  },
+} as const;
+
+export const agcomSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operatorCode: code3,
+    holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' },
+    cowOwner: { type: 'object', propertyNames: { pattern: '^[A-Z0-9]{3}$' }, additionalProperties: code3 },
+    cos: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'network', 'service', 'family'],
+        properties: {
+          code: code3,
+          network: { type: 'string', minLength: 1, maxLength: 100 },
+          service: { type: 'string', minLength: 1, maxLength: 200 },
+          family: { enum: ['copper', 'nga', 'ftth', 'np-pure'] },
+          tag: { enum: ['N (copy)', 'O', 'I'] },
+        },
+      },
+    },
+    batchWindowMs: { type: 'integer', minimum: 0, maximum: 10_000 },
+    maxRecordsPerFile: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Resolution helpers shared by the checks and the runtime settings
+
+/** The shape of the config the AGCOM checks need (a structural subset of GatewayConfig). */
+export interface AgcomConfigView {
+  self: { carrierCode: string; profiles: readonly string[] };
+  peers: readonly { carrierCode: string; protocol: string; agcom?: AgcomPeerConfig }[];
+  agcom?: AgcomConfig;
+  deadlines: { agcom?: AgcomRulesInput };
+}
+
+/** `ITA.OLB` → `OLB`; undefined when the suffix is not 3 characters A–Z 0–9. */
+export function operatorCodeOfCarrier(carrierCode: string): string | undefined {
+  const suffix = carrierCode.slice(carrierCode.indexOf('.') + 1);
+  return /^[A-Z0-9]{3}$/.test(suffix) ? suffix : undefined;
+}
+
+export function mergeWireValues(input: WireValuesInput | undefined): WireValues {
+  const d = DEFAULT_WIRE_VALUES;
+  if (!input) return d;
+  return {
+    communicationType: {
+      migrazione: { ...d.communicationType.migrazione, ...input.communicationType?.migrazione },
+      attivazione: { ...d.communicationType.attivazione, ...input.communicationType?.attivazione },
+    },
+    requestStatus: { ...d.requestStatus, ...input.requestStatus },
+    rejection: { ...d.rejection, ...input.rejection },
+    dateFormat: input.dateFormat ?? d.dateFormat,
+  };
+}
+
+const splitProblem = (prefix: string, text: string): ConfigProblem => {
+  const at = text.indexOf(': ');
+  return at < 0 ? { key: prefix, problem: text } : { key: text.slice(0, at), problem: text.slice(at + 2) };
+};
+
+/** Everything wrong with the AGCOM parts of a configuration (empty when usable). */
+export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const enabled = c.self.profiles.includes('agcom');
+  const agcomPeers = c.peers.map((p, i) => ({ p, i })).filter(({ p }) => isAgcomProtocol(p.protocol));
+
+  c.peers.forEach((p, i) => {
+    if (p.agcom && !isAgcomProtocol(p.protocol)) out.push({ key: `peers[${i}].agcom`, problem: `only for AGCOM partners (protocol agcom-*), not ${p.protocol}` });
+  });
+  if (!enabled) {
+    for (const { i, p } of agcomPeers) out.push({ key: `peers[${i}].protocol`, problem: `${p.protocol} needs "agcom" in self.profiles` });
+    if (c.agcom) out.push({ key: 'agcom', problem: 'is set but "agcom" is not in self.profiles' });
+    return out;
+  }
+
+  const self = c.agcom?.operatorCode ?? operatorCodeOfCarrier(c.self.carrierCode);
+  if (!self) {
+    out.push({ key: 'agcom.operatorCode', problem: `is required: self.carrierCode ${c.self.carrierCode} has no 3-character suffix to use as the AGCOM operator code` });
+  }
+  if (c.agcom?.holidayRegion) {
+    try {
+      parseHolidayRegion(c.agcom.holidayRegion);
+    } catch (err) {
+      out.push({ key: 'agcom.holidayRegion', problem: (err as Error).message });
+    }
+  }
+
+  const operators = new Map<string, number>();
+  for (const { p, i } of agcomPeers) {
+    const op = p.agcom?.operatorCode ?? operatorCodeOfCarrier(p.carrierCode);
+    const key = `peers[${i}].agcom.operatorCode`;
+    if (!op) {
+      out.push({ key, problem: `is required: carrierCode ${p.carrierCode} has no 3-character suffix to use as the partner's AGCOM operator code` });
+      continue;
+    }
+    if (op === self) out.push({ key, problem: `${op} is this gateway's own operator code` });
+    const prev = operators.get(op);
+    if (prev !== undefined) out.push({ key, problem: `${op} is already the operator code of peers[${prev}]` });
+    operators.set(op, i);
+    const values = mergeWireValues(p.agcom?.wireValues);
+    for (const e of validateWireValues(values)) out.push(splitProblem(`peers[${i}].agcom.wireValues`, `peers[${i}].agcom.wireValues.${e}`));
+    for (const e of validateAgcomRulesInput(p.agcom?.rules, `peers[${i}].agcom.rules`)) out.push(splitProblem(`peers[${i}].agcom.rules`, e));
+  }
+
+  for (const e of validateAgcomRulesInput(c.deadlines.agcom, 'deadlines.agcom')) out.push(splitProblem('deadlines.agcom', e));
+  if (!out.some((p) => p.key.startsWith('deadlines.agcom') || p.key.includes('.agcom.rules'))) {
+    // each layer may be valid alone and not merged (e.g. maxCorLength under a partner's minCorLength)
+    for (const { p, i } of agcomPeers) {
+      try {
+        resolveAgcomRules(c.deadlines.agcom, p.agcom?.rules);
+      } catch (err) {
+        out.push({ key: `peers[${i}].agcom.rules`, problem: (err as Error).message });
+      }
+    }
+  }
+
+  for (const [cow, owner] of Object.entries(c.agcom?.cowOwner ?? {})) {
+    if (owner !== self && !operators.has(owner)) {
+      out.push({ key: `agcom.cowOwner.${cow}`, problem: `operator ${owner} is neither this gateway (${self ?? '?'}) nor a configured AGCOM partner (${[...operators.keys()].join(', ') || 'none'})` });
+    }
+  }
+  try {
+    createCosTable([...DEFAULT_COS_ENTRIES, ...(c.agcom?.cos ?? []).map((e) => ({ ...e, tag: e.tag ?? 'I' }))]);
+  } catch (err) {
+    out.push({ key: 'agcom.cos', problem: (err as Error).message });
+  }
+  const seen = new Map<string, number>();
+  (c.agcom?.cos ?? []).forEach((e, i) => {
+    const prev = seen.get(e.code);
+    if (prev !== undefined) out.push({ key: `agcom.cos[${i}].code`, problem: `${e.code} is already defined by agcom.cos[${prev}]` });
+    seen.set(e.code, i);
+  });
+  return out;
+}
