@@ -86,15 +86,34 @@ export class OutboxWorker {
     await this.#loop;
   }
 
+  /**
+   * Keeps up to `batchSize` deliveries in flight: a slot that frees up is refilled at once, so one
+   * slow peer does not hold back the rows claimed after it.
+   */
   async #run(): Promise<void> {
+    const inflight = new Set<Promise<void>>();
     while (this.#running) {
-      let handled = 0;
-      try {
-        handled = await this.runOnce();
-      } catch (err) {
-        if (this.#running) this.#o.log.error({ err }, 'outbox worker: cycle failed');
+      const capacity = this.#o.batchSize - inflight.size;
+      let claimed = 0;
+      if (capacity > 0) {
+        try {
+          const rows = await this.#claim(capacity);
+          claimed = rows.length;
+          for (const r of rows) {
+            const p: Promise<void> = this.#deliver(r)
+              .catch((err: unknown) => this.#o.log.error({ err, outboxId: r.id }, 'outbox worker: delivery failed'))
+              .finally(() => {
+                inflight.delete(p);
+                this.kick();
+              });
+            inflight.add(p);
+          }
+        } catch (err) {
+          if (this.#running) this.#o.log.error({ err }, 'outbox worker: claim failed');
+        }
       }
-      if (handled > 0 || !this.#running) continue;
+      if (!this.#running) break;
+      if (claimed > 0 && claimed === capacity) continue;
       if (this.#kicked) {
         this.#kicked = false;
         continue;
@@ -109,17 +128,18 @@ export class OutboxWorker {
       this.#wake = undefined;
       this.#kicked = false;
     }
+    await Promise.all(inflight);
   }
 
   /** One claim-and-deliver cycle; returns the number of rows handled. Public for tests. */
   async runOnce(): Promise<number> {
-    const rows = await this.#claim();
+    const rows = await this.#claim(this.#o.batchSize);
     await Promise.all(rows.map((r) => this.#deliver(r)));
     return rows.length;
   }
 
-  async #claim(): Promise<ClaimedRow[]> {
-    const { workerId, leaseMs, batchSize } = this.#o;
+  async #claim(limit: number): Promise<ClaimedRow[]> {
+    const { workerId, leaseMs } = this.#o;
     const { rows } = await sql<ClaimedRow>`
       WITH next AS (
         SELECT o.id FROM outbox o
@@ -130,7 +150,7 @@ export class OutboxWorker {
              SELECT 1 FROM outbox p
               WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.id < o.id AND p.status <> 'delivered')
          ORDER BY o.id
-         LIMIT ${batchSize}
+         LIMIT ${limit}
          FOR UPDATE SKIP LOCKED
       )
       UPDATE outbox
