@@ -705,7 +705,13 @@ describe.skipIf(!pgAdminUrl())('PostgreSQL with several replicas', () => {
         aMayCommit.resolve();
         await a;
       }
-      const feed = await readFeed(db, START);
+      // xmin is cluster-wide: a transaction of another test's database may still hold the feed back
+      // for a moment, so wait until A's events show — they must then come in (tx, seq) order
+      let feed = await readFeed(db, START);
+      for (const until = Date.now() + 15_000; feed.length < 3 && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        feed = await readFeed(db, START);
+      }
       expect(feed.map((e) => e.type)).toEqual(['a1', 'a2', 'b1']);
       expect(feed.map((e) => e.seq)).toEqual([1, 3, 2]);
     } finally {
