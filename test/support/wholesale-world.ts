@@ -168,7 +168,7 @@ export async function startWorld(open: () => Promise<Store>, o: WorldOptions = {
 }
 
 /** A parsed JSON answer: tests navigate it freely and assert on exact values. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON in assertions, as in http-pair.ts
+ 
 export type Json = any;
 
 /** A call to a gateway over HTTP: the CRM's API key unless other headers are given. */

@@ -6,7 +6,7 @@
  * fixed for both. Only the Control block, the xsi:type selection and the envelopes are handled in code.
  */
 import { standardText } from './codes.js';
-import type { PhoneNumber, WbciMessage } from './types.js';
+import type { WbciMessage } from './types.js';
 import type { SimpleTypeName } from './wire-simple-types.js';
 
 // ---------------------------------------------------------------------------------------------
