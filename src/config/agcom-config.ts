@@ -50,8 +50,6 @@ export interface AgcomConfig {
   cowOwner?: Record<string, string>;
   /** COS entries added to (or replacing) the defaults of italy.md §8 */
   cos?: CosEntry[];
-  /** how long pending messages to one partner wait to share a file (ms, default 0: what one outbox cycle claimed; ≤ 10 s, below the send timeout) */
-  batchWindowMs?: number;
   /** records per file (≤ 100, italy.md §12) */
   maxRecordsPerFile?: number;
 }
@@ -122,7 +120,8 @@ export const agcomSchema = {
   properties: {
     operatorCode: code3,
     holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' },
-    cowOwner: { type: 'object', propertyNames: { pattern: '^[A-Z0-9]{3}$' }, additionalProperties: code3 },
+    // keys are checked in agcomConfigProblems, which can name the bad one
+    cowOwner: { type: 'object', additionalProperties: code3 },
     cos: {
       type: 'array',
       items: {
@@ -138,7 +137,6 @@ export const agcomSchema = {
         },
       },
     },
-    batchWindowMs: { type: 'integer', minimum: 0, maximum: 10_000 },
     maxRecordsPerFile: { type: 'integer', minimum: 1, maximum: 100 },
   },
 } as const;
@@ -236,7 +234,9 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
   }
 
   for (const [cow, owner] of Object.entries(c.agcom?.cowOwner ?? {})) {
-    if (owner !== self && !operators.has(owner)) {
+    if (!/^[A-Z0-9]{3}$/.test(cow)) {
+      out.push({ key: `agcom.cowOwner.${cow}`, problem: 'a COW / codice segreto is 3 characters A–Z 0–9' });
+    } else if (owner !== self && !operators.has(owner)) {
       out.push({ key: `agcom.cowOwner.${cow}`, problem: `operator ${owner} is neither this gateway (${self ?? '?'}) nor a configured AGCOM partner (${[...operators.keys()].join(', ') || 'none'})` });
     }
   }

@@ -6,9 +6,9 @@
  * settled by the synchronous Reply: 00 delivered, 06 (or no readable Reply) retried, 01–05 dead.
  *
  * Batching rides on the outbox worker: it claims a batch of rows and hands them over in one tick,
- * so everything one cycle claimed for a partner shares a file (and a `batchWindowMs` lets later
- * cycles join). Per case the worker releases message n+1 only after n, so a file never holds two
- * messages of one case. Progressive numbers come from the database (`id_sequences`), per
+ * so everything one cycle claimed for a partner shares a file; what piles up while a file is on
+ * its way is claimed, and batched, by the next cycle. Per case the worker releases message n+1
+ * only after n, so a file never holds two messages of one case. Progressive numbers come from the database (`id_sequences`), per
  * direction, partner and day: unique across restarts and replicas.
  */
 import { randomBytes } from 'node:crypto';
@@ -80,7 +80,7 @@ interface Batch {
   partner: AgcomPartner;
   kind: FileKind;
   entries: Pending[];
-  timer?: NodeJS.Timeout;
+  scheduled: boolean;
 }
 
 type Upload = { ok: true; reply: Reply } | { ok: false; permanent: boolean; reason: string; retryAfterMs?: number };
@@ -132,12 +132,16 @@ export class AgcomTransport implements Transport {
     return new Promise<SendResult>((resolve) => {
       let batch = this.#batches.get(key);
       if (!batch) {
-        batch = { partner, kind, entries: [] };
+        batch = { partner, kind, entries: [], scheduled: false };
         this.#batches.set(key, batch);
       }
       batch.entries.push({ item, msg, signal, resolve });
       if (batch.entries.length >= this.#o.settings.maxRecordsPerFile) this.#flush(key);
-      else batch.timer ??= setTimeout(() => this.#flush(key), this.#o.settings.batchWindowMs);
+      else if (!batch.scheduled) {
+        // the worker hands over a whole claim in one tick: flush once that tick is over
+        batch.scheduled = true;
+        setImmediate(() => this.#flush(key));
+      }
     });
   }
 
@@ -145,7 +149,6 @@ export class AgcomTransport implements Transport {
     const batch = this.#batches.get(key);
     if (!batch) return;
     this.#batches.delete(key);
-    if (batch.timer) clearTimeout(batch.timer);
     const live = batch.entries.filter((e) => {
       if (!e.signal.aborted) return true;
       e.resolve({ ok: false, permanent: false, reason: 'send aborted before the file was built' });

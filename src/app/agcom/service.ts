@@ -21,7 +21,6 @@ import {
   apply,
   explainRefusal,
   formalAnswer,
-  messageKind,
   nextTimedTransitionAt,
   openCase,
   refuseDuplicate,
@@ -497,6 +496,16 @@ export class AgcomService {
 
   /** A new request: formal validation by the machine, then "one open switch per line". */
   async #receiveRequest(req: MigrationRequest, partner: AgcomPartner, meta: AgcomInboundMeta, key: string): Promise<AgcomReceiveOutcome> {
+    try {
+      return await this.#openReceived(req, partner, meta, key);
+    } catch (err) {
+      // the same request committed concurrently (another replica, a resent file): answer as it was
+      if (!isUniqueViolation(err)) throw err;
+      return this.#openReceived(req, partner, meta, key);
+    }
+  }
+
+  async #openReceived(req: MigrationRequest, partner: AgcomPartner, meta: AgcomInboundMeta, key: string): Promise<AgcomReceiveOutcome> {
     return this.#tx(async (trx) => {
       const seen = await this.#seen(trx, key);
       if (seen) return seen;

@@ -35,7 +35,6 @@ export interface AgcomSettings {
   /** COW / codice segreto → owning operator, as configured */
   pools: ReadonlyMap<string, OperatorCode>;
   partners: readonly AgcomPartner[];
-  batchWindowMs: number;
   maxRecordsPerFile: number;
   byCarrier(carrierCode: string): AgcomPartner | undefined;
   byOperator(operatorCode: string): AgcomPartner | undefined;
@@ -83,7 +82,6 @@ export function resolveAgcomSettings(config: GatewayConfig, source = 'configurat
     cosTable: createCosTable([...DEFAULT_COS_ENTRIES, ...(a.cos ?? []).map((e) => ({ ...e, tag: e.tag ?? ('I' as const) }))]),
     pools,
     partners,
-    batchWindowMs: a.batchWindowMs ?? 0,
     maxRecordsPerFile: a.maxRecordsPerFile ?? DEFAULT_MAX_RECORDS,
     byCarrier: (c) => byCarrier.get(c),
     byOperator: (o) => byOperator.get(o),

@@ -12,7 +12,9 @@
  * makes the partner send it again, and each record is deduplicated. Record-level problems do not
  * fail the file: a request or change is answered later by an xml2 KO, as the Donating owes it.
  * Reply codes are carried with HTTP 200 (the servlet convention), except 06 (500) and failed
- * authentication (401/403, Reply 02).
+ * authentication (401/403, Reply 02). A partner authenticates with its bearer token as WBCI peers
+ * do, and may use any of the three forms whatever its configured `agcom-*` protocol (which says
+ * only how this gateway sends to it).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -74,8 +76,10 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
   });
 
   /** Authenticates, checks the upload (02, 01, 03, 04, 05), then commits every record. */
-  async function handle(request: FastifyRequest, params: UploadParams, content: string | Uint8Array | undefined, form: Form): Promise<Handled> {
+  async function handle(request: FastifyRequest, params: UploadParams, body: string | Uint8Array | undefined, form: Form): Promise<Handled> {
     const log = request.log;
+    // blank content is no file (04), whatever carried it
+    const content = body !== undefined && (typeof body === 'string' ? body : Buffer.from(body).toString('utf8')).trim() !== '' ? body : undefined;
     const operator = params.Operatore?.trim() ?? '';
     const partner = settings.byOperator(operator);
     if (partner) {

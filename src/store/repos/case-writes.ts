@@ -69,56 +69,89 @@ function messagesCte(messages: MessageRecord[], guard: RawBuilder<unknown>): Raw
       RETURNING seq, message_id`;
 }
 
-export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepResult> {
+interface StepSql {
+  parts: RawBuilder<unknown>[];
+  /** a JSON object with the step's results: message seqs and the case row */
+  result: RawBuilder<unknown>;
+  notifyOutbox: boolean;
+  notifyEvents: boolean;
+}
+
+/** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
+function stepSql(step: CaseStep, k: number): StepSql {
+  const c = sql.raw(`c${k}`);
+  const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
   const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
   // with a version guard every other row is written only if the case update matched
-  const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM c)` : sql``;
+  const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM ${c})` : sql``;
   if (step.caseWrite !== 'none') {
     if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
-    parts.push(sql`c AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
+    parts.push(sql`${c} AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
   }
-  if (step.messages.length) parts.push(sql`m AS (${messagesCte(step.messages, guard)})`);
-  const seqOf = (i: number) => sql`(SELECT seq FROM m WHERE message_id = ${step.messages[i]!.messageId})`;
+  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, guard)})`);
+  const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
   if (step.history.length) {
     // typed: VALUES under a SELECT does not take the column types of the INSERT target
     const rows = step.history.map(
       (h) => sql`(${step.snapshot?.id ?? step.messages[0]?.caseId}::text, ${h.from}::text, ${h.to}::text, ${h.message === null ? null : seqOf(h.message)}::bigint, ${h.note}::text)`,
     );
-    parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+    parts.push(sql`${sql.raw(`h${k}`)} AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
   if (step.outbox.length) {
     const rows = step.outbox.map((o) => {
-      const m = step.messages[o.message]!;
-      return sql`(${m.messageId}, ${m.caseId}, ${o.kind}, ${o.destination})`;
+      const msg = step.messages[o.message]!;
+      return sql`(${msg.messageId}, ${msg.caseId}, ${o.kind}, ${o.destination})`;
     });
-    parts.push(sql`o AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+    parts.push(sql`${sql.raw(`o${k}`)} AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
   if (step.events.length) {
     const rows = step.events.map((e) => sql`(${e.type}, ${e.caseId}, ${json(e.data ?? {})}::jsonb)`);
-    parts.push(sql`e AS (INSERT INTO events (type, case_id, data) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+    parts.push(sql`${sql.raw(`e${k}`)} AS (INSERT INTO events (type, case_id, data) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
-  const when = guarded ? sql` WHERE EXISTS (SELECT 1 FROM c)` : sql``;
-  const notify = [
-    ...(step.outbox.length ? [sql`(SELECT pg_notify(${OUTBOX_CHANNEL}, '')${when})`] : []),
-    ...(step.events.length ? [sql`(SELECT pg_notify(${EVENTS_CHANNEL}, '')${when})`] : []),
-  ];
-  const select = sql`SELECT
-      ${step.messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m)` : sql`NULL`} AS seqs,
-      ${step.caseWrite !== 'none' ? sql`(SELECT row_to_json(c) FROM c)` : sql`NULL`} AS case_row
-      ${notify.length ? sql`, ${sql.join(notify)}` : sql``}`;
-  const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
-  const { rows } = await query.execute(db);
-  const row = rows[0] as { seqs: { id: string; seq: number }[] | null; case_row: { created_at: string; updated_at: string; version: number; wholesale_order: unknown } | null };
+  const result = sql`json_build_object(
+      'seqs', ${step.messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM ${m})` : sql`NULL::json`},
+      'case_row', ${step.caseWrite !== 'none' ? sql`(SELECT row_to_json(${c}) FROM ${c})` : sql`NULL::json`})`;
+  return { parts, result, notifyOutbox: step.outbox.length > 0, notifyEvents: step.events.length > 0 };
+}
+
+type RawResult = { seqs: { id: string; seq: number }[] | null; case_row: { created_at: string; updated_at: string; version: number; wholesale_order: unknown } | null };
+
+function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
+  const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
   const conflict = step.caseWrite === 'update' && !row.case_row;
   if (conflict && !guarded) throw new Error(`case ${step.snapshot!.id} vanished during the update`);
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
   return {
-    seqs: step.messages.map((m) => bySeq.get(m.messageId)!),
+    seqs: step.messages.map((msg) => bySeq.get(msg.messageId)!),
     createdAt: row.case_row ? new Date(row.case_row.created_at) : null,
     updatedAt: row.case_row ? new Date(row.case_row.updated_at) : null,
     version: row.case_row?.version ?? null,
     wholesaleOrder: row.case_row?.wholesale_order ?? null,
     conflict,
   };
+}
+
+/**
+ * Several steps in ONE statement — group commit for concurrent requests. The steps must concern
+ * different cases (a statement must not update one row twice). Atomic together: if any step
+ * fails (a unique violation), none is written and the caller retries them one by one.
+ */
+export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
+  const built = steps.map((s, k) => stepSql(s, k));
+  const parts = built.flatMap((b) => b.parts);
+  // notifications are wake-up hints: one per channel for the whole statement
+  const notify = [
+    ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
+    ...(built.some((b) => b.notifyEvents) ? [sql`pg_notify(${EVENTS_CHANNEL}, '')`] : []),
+  ];
+  const select = sql`SELECT json_build_array(${sql.join(built.map((b) => b.result))}) AS results${notify.length ? sql`, ${sql.join(notify)}` : sql``}`;
+  const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
+  const { rows } = await query.execute(db);
+  const results = (rows[0] as { results: RawResult[] }).results;
+  return steps.map((s, i) => resultOf(s, results[i]!));
+}
+
+export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepResult> {
+  return (await writeCaseSteps(db, [step]))[0]!;
 }
