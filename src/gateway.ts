@@ -14,6 +14,7 @@ import { migrateToLatest } from './store/migrate.js';
 import { sequenceIdSource, type IdSource } from './store/ids.js';
 import { resolveWbciRules } from './protocols/wbci/rules.js';
 import { WbciService } from './app/wbci/service.js';
+import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './app/event-bus.js';
 import { buildApp } from './http/app.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -119,8 +120,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const rules = resolveWbciRules(config.deadlines.wbci);
   const peers = new Set(config.peers.map((p) => p.carrierCode));
   const ids = opts.ids ?? sequenceIdSource(store.db as never, config.self.carrierCode);
-  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log });
+  const agcomCarrierOf = agcomSettings
+    ? (op: string) => (op === agcomSettings.operatorCode ? config.self.carrierCode : agcomSettings.byOperator(op)?.carrierCode)
+    : undefined;
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf });
+  const batcher = new StepBatcher(store.db);
   const wbci = new WbciService({
+    batcher,
     db: store.db,
     clock,
     ids,
@@ -131,7 +137,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     onCaseChanged: wholesale.onCaseChanged,
   });
-  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log }) : undefined;
+  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
   for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
     log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
   }

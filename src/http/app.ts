@@ -50,6 +50,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // idle keep-alive connections are closed on shutdown; a short keep-alive bounds how long a
+    // connection that turns idle during shutdown can hold the server open (fastify's default: 72 s)
+    keepAliveTimeout: 5_000,
+    forceCloseConnections: 'idle',
     ajv: undefined,
   });
 

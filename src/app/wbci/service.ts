@@ -23,7 +23,8 @@ import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
 import { findByDedupeKey, businessIdUsed, readInboundContext, type MessageRecord } from '../../store/repos/messages.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
-import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
+import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
+import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
 import {
   buildAbbmTr,
@@ -52,6 +53,8 @@ export interface WbciServiceDeps {
   /** whether a carrier code is a configured WBCI peer */
   isPeer: (carrierCode: string) => boolean;
   log: Logger;
+  /** group commit of optimistic steps; without it every step is its own statement */
+  batcher?: StepBatcher;
   /** called inside the transaction of every committed case change (phase 3 hangs here) */
   onCaseChanged?: CaseChangeHook;
 }
@@ -247,7 +250,7 @@ export class WbciService {
     const messageId = randomUUID();
     const hook = this.#hookWants(d.effects);
     if (hook && !u.locked) throw NEEDS_TX;
-    const written = await writeCaseStep(u.db, {
+    const written = await this.#write(u.db, {
       caseWrite: prev ? 'update' : 'insert',
       snapshot: snap,
       ...(prev && !u.locked ? { expectedVersion: prev.version } : {}),
@@ -281,6 +284,11 @@ export class WbciService {
       if (row) return { messageId, row };
     }
     return { messageId, row: rowOf(snap, written) };
+  }
+
+  /** Outside a transaction, steps of concurrent requests share a statement (group commit). */
+  #write(db: Tx | Kysely<Database>, step: CaseStep): Promise<CaseStepResult> {
+    return db === this.#d.db && this.#d.batcher ? this.#d.batcher.write(step) : writeCaseStep(db, step);
   }
 
   #hookWants(effects: readonly Effect[]): boolean {
@@ -532,7 +540,7 @@ export class WbciService {
       messages.push({ messageId: replyId, caseId, type: answer.type, direction: 'out', peer: meta.peer, businessId: null, status: 'queued', body: answer });
       events.push({ type: 'message.queued', caseId, data: { messageId: replyId, type: answer.type, auto: true } });
     }
-    await writeCaseStep(db, {
+    await this.#write(db, {
       caseWrite: 'none',
       messages,
       outbox: reply ? [{ message: 1, kind: 'peer', destination: meta.peer }] : [],
