@@ -146,6 +146,27 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     ]);
   });
 
+  it('two replicas of the recipient gateway on one database: still exactly one order', async () => {
+    const w = await begin({ akmTrWindow: 1 });
+    const replica = await w.replicaA();
+    const kue = await start(w, 'VA-KUE-MRN');
+    const rrnp = await start(w, 'VA-RRNP');
+    await agree(w, kue, 'VA-KUE-MRN');
+    await handover(w, kue);
+    await agree(w, rrnp, 'VA-RRNP');
+    // the KUE order becomes due by time: both replicas tick at once, and again
+    w.clock.set('2026-11-24T23:00:00.000Z');
+    await Promise.all([w.a.gw.tick(), replica.gw.tick(), w.a.gw.tick(), replica.gw.tick()]);
+    await orderState(w, kue, 'completed');
+    await orderState(w, rrnp, 'completed');
+    for (const id of [kue, rrnp]) {
+      expect(w.sim.order(id)!.received).toBe(1);
+      expect((await timeline(replica, id)).filter((t) => t === 'out:WHOLESALE-ORDER')).toHaveLength(1);
+    }
+    expect(w.sim.orders()).toHaveLength(2);
+    expect(w.sim.requests.filter((r) => r.status === 201)).toHaveLength(2);
+  });
+
   it('VA-KUE: due only on the tick after the AKM-TR rejection window; exactly one order', async () => {
     const w = await begin({ akmTrWindow: 3 });
     const id = await start(w, 'VA-KUE-MRN');

@@ -55,6 +55,8 @@ export interface World {
   b: Node;
   /** closes A and starts it again on the same database (a process restart) */
   restartA(between?: () => Promise<void>): Promise<Node>;
+  /** a second instance of A on the same database, with its own workers (a replica) */
+  replicaA(): Promise<Node>;
   close(): Promise<void>;
 }
 
@@ -145,12 +147,18 @@ export async function startWorld(open: () => Promise<Store>, o: WorldOptions = {
     await gw.listen(port, '127.0.0.1');
     return { code, gw, url: gwUrl(port), port, store, config };
   };
+  const replicas: Node[] = [];
   const world: World = {
     clock,
     sim,
     carriers,
     a: await start('DEU.EKPA', pa, pb),
     b: await start('DEU.EKPB', pb, pa),
+    async replicaA() {
+      const node = await start('DEU.EKPA', await freePort(), pb);
+      replicas.push(node);
+      return node;
+    },
     async restartA(between) {
       await world.a.gw.close();
       await between?.();
@@ -158,6 +166,7 @@ export async function startWorld(open: () => Promise<Store>, o: WorldOptions = {
       return world.a;
     },
     async close() {
+      for (const r of replicas) await r.gw.close();
       await world.a.gw.close();
       await world.b.gw.close();
       await sim.close();
