@@ -40,9 +40,20 @@ async function timeline(node: Node, id: string): Promise<string[]> {
   const r = await call(node, 'GET', `/v1/switches/${id}/messages`);
   return r.data.items.map((m: { direction: string; type: string }) => `${m.direction}:${m.type}`);
 }
+/**
+ * The event feed, once it has caught up with every event already committed: the feed shows an
+ * event only when every older transaction on the (shared test) cluster has ended.
+ */
 async function feed(node: Node, id?: string): Promise<{ type: string; caseId: string; data: Json }[]> {
-  const r = await call(node, 'GET', '/v1/events?limit=1000');
-  return r.data.items.filter((e: { caseId: string }) => id === undefined || e.caseId === id);
+  let q = node.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n'));
+  if (id !== undefined) q = q.where('case_id', '=', id);
+  const committed = Number((await q.executeTakeFirstOrThrow()).n);
+  return eventually(async () => {
+    const r = await call(node, 'GET', '/v1/events?limit=1000');
+    const items = r.data.items.filter((e: { caseId: string }) => id === undefined || e.caseId === id);
+    expect(items.length).toBeGreaterThanOrEqual(committed);
+    return items;
+  }, WAIT);
 }
 const wholesaleFeed = async (node: Node, id: string) => (await feed(node, id)).filter((e) => e.type.startsWith('wholesale.')).map((e) => e.type);
 
@@ -119,7 +130,7 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
       'in:WHOLESALE-NOTIFICATION',
       'in:WHOLESALE-NOTIFICATION',
     ]);
-    expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']);
+    await eventually(async () => expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']), WAIT);
     const queued = (await feed(w.a, id)).find((e) => e.type === 'wholesale.order-queued')!;
     expect(queued.data).toMatchObject({ orderType: 'NUMBER_EXPORT', requestedCompletionDate: KWT, trigger: 'auto' });
 
@@ -276,7 +287,7 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     await w.a.gw.tick();
     await sleep(200);
     expect((await caseOf(w.a, id)).wholesaleOrder).toBeNull();
-    expect(await wholesaleFeed(w.a, id)).toEqual([]);
+    await eventually(async () => expect(await wholesaleFeed(w.a, id)).toEqual([]), WAIT);
     expect(w.sim.orders()).toEqual([]);
   });
 
@@ -306,7 +317,7 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     expect(w.sim.order(id)!.received).toBe(1);
     expect(w.sim.requests.filter((r) => r.status === 201)).toHaveLength(1);
     expect((await timeline(w.a, id)).filter((t) => t === 'out:WHOLESALE-ORDER')).toHaveLength(1);
-    expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']);
+    await eventually(async () => expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']), WAIT);
   }, 90_000);
 
   it('an agreed Storno after the order cancels it; after completion it is only reported', async () => {
@@ -331,13 +342,13 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     expect(c.state).toBe('CANCELLED');
     expect(c.wholesaleOrder.cancellation).toMatchObject({ id: change.id, status: 'done', reason: `STR-AUF ${change.id} agreed (ERLM 8004)` });
     expect(w.sim.order(id)!.cancellations).toEqual([{ externalId: change.id, productOrder: { externalId: id, id: w.sim.order(id)!.id }, cancellationReason: `STR-AUF ${change.id} agreed (ERLM 8004)` }]);
-    expect(await wholesaleFeed(w.a, id)).toEqual([
+    await eventually(async () => expect(await wholesaleFeed(w.a, id)).toEqual([
       'wholesale.order-queued',
       'wholesale.acknowledged',
       'wholesale.accepted',
       'wholesale.cancellation-queued',
       'wholesale.cancelled',
-    ]);
+    ]), WAIT);
     // the donating side now refuses to verify it
     expect((await asProvider(w.b, '/wholesale/v1/verifications', { id, numbers: ['0891234567'] })).data).toEqual({
       result: 'KO',
@@ -383,7 +394,7 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     expect(w.sim.order(id)!.reschedules).toEqual([
       { externalId: change.id, productOrder: { externalId: id, id: w.sim.order(id)!.id }, requestedCompletionDate: NEW_DATE, reason: `TVS-VA ${change.id} agreed (ERLM 8003): ${KWT} → ${NEW_DATE}` },
     ]);
-    expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.reschedule-queued', 'wholesale.rescheduled']);
+    await eventually(async () => expect(await wholesaleFeed(w.a, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.reschedule-queued', 'wholesale.rescheduled']), WAIT);
     const rescheduled = (await feed(w.a, id)).find((e) => e.type === 'wholesale.rescheduled')!;
     expect(rescheduled.data).toMatchObject({ dac: NEW_DATE, previousDac: KWT });
   });
@@ -408,11 +419,14 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     const bad = await verify({ id, numbers: 'x' });
     expect([bad.status, bad.data.code, bad.data.errors[0].path]).toEqual([400, 'SG_INVALID_REQUEST', '/numbers']);
 
-    const answered = (await feed(w.b, id)).filter((e) => e.type === 'wholesale.verification-answered').map((e) => e.data.code ?? e.data.result);
-    // before the answer, the simulator's check of the order and the two asked here about this case, in some order;
-    // calls refused before a decision (unauthenticated, invalid) and ids without a case are not recorded on any case
-    expect(answered[0]).toBe('NOT_AGREED');
-    expect(answered.slice(1).sort()).toEqual(['NUMBERS_MISMATCH', 'OK', 'OK']);
+    // the feed shows an event once every older transaction on the (shared) cluster has ended: wait for it
+    await eventually(async () => {
+      const answered = (await feed(w.b, id)).filter((e) => e.type === 'wholesale.verification-answered').map((e) => e.data.code ?? e.data.result);
+      // before the answer, the simulator's check of the order and the two asked here about this case, in some order;
+      // calls refused before a decision (unauthenticated, invalid) and ids without a case are not recorded on any case
+      expect(answered[0]).toBe('NOT_AGREED');
+      expect(answered.slice(1).sort()).toEqual(['NUMBERS_MISMATCH', 'OK', 'OK']);
+    }, WAIT);
   });
 
   it.each([
