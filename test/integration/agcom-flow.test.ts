@@ -11,6 +11,21 @@ import { caseOf, DAC, messagesOf, startAgcomPair, timeline, untilA, type AgcomPa
 import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 import { buildSecretCode } from '../../src/protocols/agcom/secret-code.js';
 
+type FeedEvent = { type: string; caseId: string; data: Record<string, unknown> & { code?: string; name?: string } };
+
+/**
+ * A's event feed once it has caught up with every committed event: the feed shows an event only
+ * when every older transaction on the (shared test) cluster has ended.
+ */
+async function feedOf(pair: AgcomPair): Promise<FeedEvent[]> {
+  const committed = Number((await pair.a.gw.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  for (const until = Date.now() + 15_000; ; ) {
+    const items = (await http(pair.a, 'GET', '/v1/events?limit=1000')).data.items as FeedEvent[];
+    if (items.length >= committed || Date.now() > until) return items;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 const code = (cor: string, cow = '2ZZ', cos = '001') => buildMigrationCode({ cow, cor, cos });
 
 const migration = (cor = '069234552', over: Record<string, unknown> = {}) => ({
@@ -175,7 +190,7 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
     expect(atB.status).toBe(404);
     expect(await timeline(pair.b, foreign)).toEqual(['in:RICHIESTA:refused', 'out:VALIDAZIONE_FORMALE:delivered']);
     // the Recipient's warning about the COS is on the feed
-    const events = (await http(pair.a, 'GET', '/v1/events?limit=200')).data.items as { type: string; caseId: string; data: { code?: string } }[];
+    const events = await feedOf(pair);
     expect(events.filter((e) => e.caseId === unknownCos && e.type === 'case.warning').map((e) => e.data.code)).toContain('SG_MC_COS_UNKNOWN');
   });
 
@@ -254,7 +269,7 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
     // the new DAC is what the managerial OK confirms
     expect((await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: 'S2' })).status).toBe(202);
     await untilA(pair, async () => expect((await caseOf(pair!.a, id)).switchDate).toBe('2026-12-18'));
-    const events = (await http(pair.a, 'GET', '/v1/events?limit=200')).data.items as { type: string; caseId: string; data: Record<string, unknown> }[];
+    const events = await feedOf(pair);
     expect(events.filter((e) => e.caseId === id && e.type === 'case.dac-changed').map((e) => e.data)).toEqual([{ kind: 'dac-changed', from: DAC, to: '2026-12-18' }]);
   });
 
@@ -274,7 +289,7 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
     expect(late.deadlines.map((d: { name: string; overdue: boolean }) => [d.name, d.overdue])).toEqual([['formalAnswer', true], ['managerialAnswer', false]]);
     const listed = await http(pair.a, 'GET', '/v1/switches?overdue=true&procedure=agcom');
     expect(listed.data.items.map((c: { id: string }) => c.id)).toEqual([id]);
-    const events = async () => (await http(pair!.a, 'GET', '/v1/events?limit=200')).data.items as { type: string; caseId: string; data: Record<string, unknown> }[];
+    const events = () => feedOf(pair!);
     expect((await events()).filter((e) => e.type === 'deadline.overdue').map((e) => e.data.name)).toEqual(['formalAnswer']);
     // announced once: a second tick says nothing new
     await pair.a.gw.tick();
