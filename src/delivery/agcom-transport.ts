@@ -12,10 +12,9 @@
  * direction, partner and day: unique across restarts and replicas.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { AgcomPartner, AgcomSettings } from '../app/agcom/settings.js';
 import {
   buildMultipart,
@@ -42,7 +41,7 @@ import {
 } from '../protocols/agcom/files.js';
 import type { AgcomMessage, FormalValidation, ManagerialValidation, RecipientMessage } from '../protocols/agcom/types.js';
 import type { Database } from '../store/schema.js';
-import { retryAfterMs } from './peer-transport.js';
+import { agentFor, retryAfterMs } from './peer-transport.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 
 export interface AgcomTransportOptions {
@@ -91,21 +90,6 @@ export function fileKindOf(m: AgcomMessage): FileKind {
   return m.type === 'VALIDAZIONE_FORMALE' ? 'xml2' : m.type === 'VALIDAZIONE_GESTIONALE' ? 'xml3' : 'xml1';
 }
 
-function agentFor(peer: PeerConfig, o: AgcomTransportOptions): Dispatcher {
-  const tls = peer.tls;
-  return new Agent({
-    connect: {
-      timeout: o.connectTimeoutMs ?? 5_000,
-      ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-      ...(tls?.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-      ...(tls?.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-      ...(tls?.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-    },
-    keepAliveTimeout: 30_000,
-    connections: 4,
-  });
-}
-
 export class AgcomTransport implements Transport {
   readonly #o: AgcomTransportOptions;
   readonly #batches = new Map<string, Batch>();
@@ -117,7 +101,7 @@ export class AgcomTransport implements Transport {
     const env = opts.env ?? process.env;
     for (const p of opts.settings.partners) {
       this.#peers.set(p.carrierCode, {
-        dispatcher: opts.dispatcherFor?.(p.peer) ?? agentFor(p.peer, opts),
+        dispatcher: opts.dispatcherFor?.(p.peer) ?? agentFor(p.peer, { connectTimeoutMs: opts.connectTimeoutMs, connections: 4 }),
         token: p.peer.auth?.type === 'bearer' && p.peer.auth.tokenEnv ? env[p.peer.auth.tokenEnv] : undefined,
       });
     }

@@ -36,7 +36,8 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
 export const soapActionOf = (m: WbciMessage): string =>
   isVaType(m.type) || isChangeType(m.type) ? 'annehmenAnfrage' : 'annehmenMeldung';
 
-function agentFor(peer: PeerConfig, o: PeerTransportOptions): Dispatcher {
+/** One keep-alive agent per peer, with the peer's TLS material (CA, client certificate). */
+export function agentFor(peer: PeerConfig, o: { connectTimeoutMs?: number; connections?: number }): Dispatcher {
   const tls = peer.tls;
   return new Agent({
     connect: {
@@ -47,7 +48,7 @@ function agentFor(peer: PeerConfig, o: PeerTransportOptions): Dispatcher {
       ...(tls?.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
     },
     keepAliveTimeout: 30_000,
-    connections: 16,
+    connections: o.connections ?? 16,
   });
 }
 

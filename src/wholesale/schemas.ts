@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Issue } from '../domain/issues.js';
+import { ajvIssues } from '../schemas/ajv-issues.js';
 
 const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/wholesale/', import.meta.url));
 
@@ -41,28 +42,4 @@ export function checkWholesale(name: WholesaleSchemaName, value: unknown): Issue
   return toIssues(validate.errors ?? []);
 }
 
-function toIssues(errors: ErrorObject[]): Issue[] {
-  const out: Issue[] = [];
-  const seen = new Set<string>();
-  for (const e of errors) {
-    if (e.keyword === 'if') continue;
-    let path = e.instancePath;
-    let message = e.message ?? e.keyword;
-    if (e.keyword === 'required') {
-      path += '/' + (e.params as { missingProperty: string }).missingProperty;
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      path += '/' + (e.params as { additionalProperty: string }).additionalProperty;
-      message = 'is not a known field';
-    } else if (e.keyword === 'enum') {
-      message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    } else if (e.keyword === 'const') {
-      message = `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
-    }
-    const key = `${path}|${e.keyword}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ path, rule: e.keyword, code: 'SG_SCHEMA', message });
-  }
-  return out;
-}
+const toIssues = (errors: ErrorObject[]): Issue[] => ajvIssues(errors, { code: 'SG_SCHEMA' });
