@@ -26,6 +26,7 @@ import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
+import { CONFLICT, NEEDS_TX, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   buildAbbmTr,
   buildAkmTr,
@@ -91,23 +92,6 @@ export type ReceiveOutcome =
   /** not accepted at all: transport-level problem (negative TEQ), nothing stored */
   | { status: 'invalid'; issues: Issue[]; code: string };
 
-type Tx = Transaction<Database>;
-
-/**
- * Where a step runs. Optimistic (the default): reads take no locks and the write is one
- * statement guarded by the case version — two round trips, no transaction. Locked: a
- * transaction with `FOR UPDATE`, for steps that write more than one case or run the phase-3
- * hook, and as the fallback when optimistic attempts keep colliding.
- */
-interface Unit {
-  db: Tx | Kysely<Database>;
-  locked: boolean;
-}
-
-/** The step must run in a transaction; thrown in optimistic mode, caught by #run. */
-const NEEDS_TX = Symbol('needs a transaction');
-/** The case changed between read and write; caught by #run, which tries again. */
-const CONFLICT = Symbol('version conflict');
 
 interface Loaded {
   state: WbciCaseState;
@@ -115,7 +99,6 @@ interface Loaded {
   version: number;
 }
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
 /** What a northbound command produced: the queued message and the case as it now is. */
 export interface Sent {
@@ -123,25 +106,6 @@ export interface Sent {
   row: CaseRow;
 }
 
-const rowOf = (s: CaseSnapshot, w: CaseStepResult): CaseRow => ({
-  id: s.id,
-  procedure: s.procedure,
-  type: s.type,
-  role: s.role,
-  peer: s.peer,
-  state: s.state,
-  requested_date: s.requestedDate,
-  switch_date: s.switchDate,
-  open_change: (s.openChange ?? null) as CaseRow['open_change'],
-  data: s.data as CaseRow['data'],
-  deadlines: s.deadlines as CaseRow['deadlines'],
-  next_due_at: s.nextDueAt,
-  overdue: s.overdue,
-  wholesale_order: (w.wholesaleOrder ?? null) as CaseRow['wholesale_order'],
-  version: w.version!,
-  created_at: w.createdAt!,
-  updated_at: w.updatedAt!,
-});
 
 const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, nextTickAt: Date | null): CaseSnapshot => {
   const pendingDue = deadlines.filter((d) => !d.announced).map((d) => Date.parse(d.dueAt));
@@ -214,17 +178,8 @@ export class WbciService {
     return this.#d.db.transaction().execute(fn);
   }
 
-  /** Runs a step optimistically, retrying on conflicts; in a transaction when it needs one. */
-  async #run<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      try {
-        return await fn({ db: this.#d.db, locked: false });
-      } catch (err) {
-        if (err === NEEDS_TX) break;
-        if (err !== CONFLICT && !isUniqueViolation(err)) throw err;
-      }
-    }
-    return this.#tx((trx) => fn({ db: trx, locked: true }));
+  #run<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
+    return runStep(this.#d.db, fn);
   }
 
   async #loadState(u: Unit | Tx, id: string): Promise<Loaded | undefined> {

@@ -1,0 +1,58 @@
+/**
+ * How a step of a case runs, for every procedure. Optimistic (the default): reads take no locks
+ * and the write is one statement guarded by the case version — two round trips, no transaction.
+ * Locked: a transaction with `FOR UPDATE`, for steps that write more than one case or run a hook
+ * that writes along, and as the fallback when optimistic attempts keep colliding.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { CaseRow, Database } from '../store/schema.js';
+import type { CaseSnapshot } from '../store/repos/cases.js';
+import type { CaseStepResult } from '../store/repos/case-writes.js';
+
+export type Tx = Transaction<Database>;
+
+export interface Unit {
+  db: Tx | Kysely<Database>;
+  locked: boolean;
+}
+
+/** The step must run in a transaction; thrown in optimistic mode, caught by runStep. */
+export const NEEDS_TX = Symbol('needs a transaction');
+/** The case changed between read and write; caught by runStep, which tries again. */
+export const CONFLICT = Symbol('version conflict');
+
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+
+/** Runs a step optimistically, retrying on conflicts; in a transaction when it needs one. */
+export async function runStep<T>(db: Kysely<Database>, fn: (u: Unit) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      return await fn({ db, locked: false });
+    } catch (err) {
+      if (err === NEEDS_TX) break;
+      if (err !== CONFLICT && !isUniqueViolation(err)) throw err;
+    }
+  }
+  return db.transaction().execute((trx) => fn({ db: trx, locked: true }));
+}
+
+/** The case row as written, without reading it back. */
+export const rowOf = (s: CaseSnapshot, w: CaseStepResult): CaseRow => ({
+  id: s.id,
+  procedure: s.procedure,
+  type: s.type,
+  role: s.role,
+  peer: s.peer,
+  state: s.state,
+  requested_date: s.requestedDate,
+  switch_date: s.switchDate,
+  open_change: (s.openChange ?? null) as CaseRow['open_change'],
+  data: s.data as CaseRow['data'],
+  deadlines: s.deadlines as CaseRow['deadlines'],
+  next_due_at: s.nextDueAt,
+  overdue: s.overdue,
+  wholesale_order: (w.wholesaleOrder ?? null) as CaseRow['wholesale_order'],
+  version: w.version!,
+  created_at: w.createdAt!,
+  updated_at: w.updatedAt!,
+});
