@@ -28,6 +28,8 @@ import { agcomEnabled, resolveAgcomSettings } from './app/agcom/settings.js';
 import { AgcomService } from './app/agcom/service.js';
 import { createAgcomTransport, type AgcomTransport } from './delivery/agcom-transport.js';
 import { agcomWireRoutes } from './http/routes/agcom-wire.js';
+import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
+import { createNpTransport } from './delivery/np-transport.js';
 import { PeerDirectory } from './http/peer-auth.js';
 
 export interface GatewayOptions {
@@ -123,7 +125,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const agcomCarrierOf = agcomSettings
     ? (op: string) => (op === agcomSettings.operatorCode ? config.self.carrierCode : agcomSettings.byOperator(op)?.carrierCode)
     : undefined;
-  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf });
+  const npConfig = agcomSettings && config.agcom?.numberPortability?.enabled !== false ? config.agcom?.numberPortability : undefined;
+  const np = npConfig ? new NumberPortabilityNotifier({ defaultDonor: npConfig.defaultDonor, ranges: npConfig.ranges ?? [] }, log) : undefined;
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np });
   const batcher = new StepBatcher(store.db);
   const wbci = new WbciService({
     batcher,
@@ -163,8 +167,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     opts.transport && agcomTransport && agcomSettings
       ? routingTransport((item) => (agcomSettings.byCarrier(item.destination) ? agcomTransport : opts.transport))
       : opts.transport;
+  // Southbound rows: number-portability notices to their endpoint, the rest to the wholesale client.
+  const npTransport = opts.transport && npConfig ? createNpTransport(npConfig, log, { env }) : undefined;
+  const southbound =
+    npTransport && wholesaleTransport
+      ? routingTransport((item) => (item.destination === NP_DESTINATION ? npTransport : wholesaleTransport))
+      : (npTransport ?? wholesaleTransport);
   const transport =
-    peerTransport && wholesaleTransport ? routingTransport((item) => (item.kind === 'wholesale' ? wholesaleTransport : peerTransport)) : peerTransport;
+    peerTransport && southbound ? routingTransport((item) => (item.kind === 'wholesale' ? southbound : peerTransport)) : peerTransport;
   const worker = transport
     ? new OutboxWorker({
         store,
@@ -213,6 +223,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await worker?.stop();
       await ownWholesaleTransport?.close();
       await ownAgcomTransport?.close();
+      await npTransport?.close();
       await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();
       await bus.stop();

@@ -52,6 +52,20 @@ export interface AgcomConfig {
   cos?: CosEntry[];
   /** records per file (≤ 100, italy.md §12) */
   maxRecordsPerFile?: number;
+  /** number-portability notices to the numbers' Donor (italy.md §10.3 N11, §11); absent: none */
+  numberPortability?: NumberPortabilityConfig;
+}
+
+export interface NumberPortabilityConfig {
+  /** default true; false keeps the configuration but sends nothing */
+  enabled?: boolean;
+  /** where the notices are POSTed as JSON (schemas/agcom/np-notice.json) */
+  url: string;
+  auth?: { type: 'bearer'; tokenEnv: string };
+  /** the Donor of numbers no range matches; without it such numbers get no notice */
+  defaultDonor?: string;
+  /** number prefix (national form, leading 0 kept) → Donor operator; the longest prefix wins */
+  ranges?: { prefix: string; donor: string }[];
 }
 
 const code3 = { type: 'string', pattern: '^[A-Z0-9]{3}$' } as const;
@@ -138,6 +152,31 @@ export const agcomSchema = {
       },
     },
     maxRecordsPerFile: { type: 'integer', minimum: 1, maximum: 100 },
+    numberPortability: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        enabled: { type: 'boolean' },
+        url: { type: 'string', pattern: '^https?://' },
+        auth: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'tokenEnv'],
+          properties: { type: { const: 'bearer' }, tokenEnv: { type: 'string', minLength: 1 } },
+        },
+        defaultDonor: code3,
+        ranges: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['prefix', 'donor'],
+            properties: { prefix: { type: 'string', pattern: '^[0-9]{1,12}$' }, donor: code3 },
+          },
+        },
+      },
+    },
   },
 } as const;
 

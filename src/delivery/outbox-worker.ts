@@ -1,8 +1,9 @@
 /**
  * Delivers outbox rows. Workers in any number of replicas claim rows with
  * `FOR UPDATE SKIP LOCKED` and a lease (a crashed worker's rows come back when the lease ends);
- * per case and channel (peer, wholesale) only the oldest undelivered row is ever claimable, so
- * message n+1 never overtakes n, and a wholesale outage does not hold back the peer messages.
+ * per case and channel (kind and destination: peer, wholesale, number-portability) only the
+ * oldest undelivered row is ever claimable, so message n+1 never overtakes n, and a wholesale
+ * outage does not hold back the peer messages.
  * Woken by NOTIFY, with polling as the fallback.
  */
 import { randomUUID } from 'node:crypto';
@@ -148,7 +149,7 @@ export class OutboxWorker {
            AND (o.lease_until IS NULL OR o.lease_until < now())
            AND NOT EXISTS (
              SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.id < o.id AND p.status <> 'delivered')
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
          ORDER BY o.id
          LIMIT ${limit}
          FOR UPDATE SKIP LOCKED

@@ -17,6 +17,7 @@
  */
 import type { WorkingDayCalendar } from '../domain/calendar.js';
 import type { Issue } from '../domain/issues.js';
+import type { AgcomCaseState } from '../protocols/agcom/case-state.js';
 import type { WbciCaseState } from '../protocols/wbci/case-state.js';
 import { akmTrRejectionDueAt } from '../protocols/wbci/deadlines.js';
 import type { WbciRules } from '../protocols/wbci/rules.js';
@@ -248,4 +249,88 @@ export function orderNumbersAsNational(n: OrderNumbers | undefined): string[] {
   if (!n) return [];
   if (n.kind === 'single') return n.list.map((x) => `0${x.areaCode}${x.number}`);
   return [`0${n.areaCode}${n.baseNumber}${n.operatorPosition}`];
+}
+
+/** What the provider verifies with the donating side: the VA-ID or the codice sessione, and the numbers. */
+export function verificationQueryOf(order: WholesaleOrderRequest): { id: string; numbers: string[] } {
+  const pc = order.preCoordination;
+  if (pc.procedure === 'agcom') return { id: pc.sessionCode ?? pc.id, numbers: [...(pc.directoryNumbers ?? [])] };
+  return { id: pc.id, numbers: orderNumbersAsNational(order.numbers) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AGCOM (italy.md §10): the order follows the managerial OK (xml3 with its CodiceSessione)
+
+/**
+ * Whether phase 2 of an AGCOM case has succeeded so that the order is due now. Unlike WBCI there
+ * is no handover window: the managerial OK is the success. An open annullamento holds the order
+ * back (it would cancel it at once); an open rimodulazione does not (the order follows the DAC).
+ */
+export function agcomOrderReadiness(s: AgcomCaseState, ctx: { now: Date; calendar: WorkingDayCalendar }): Readiness {
+  if (s.role !== 'recipient') {
+    return notYet('SG_WHOLESALE_NOT_RECIPIENT', `${s.orderId} is a case of the donating side; the recipient ${s.recipient} orders`);
+  }
+  switch (s.state) {
+    case 'REJECTED':
+      return notYet('SG_WHOLESALE_PHASE2_REJECTED', `the request ${s.orderId} was rejected (${s.rejection?.stage ?? 'managerial'} KO): phase 2 did not succeed`);
+    case 'CANCELLED':
+      return notYet('SG_WHOLESALE_PHASE2_CANCELLED', `the request ${s.orderId} was cancelled (annullamento)`);
+    case 'COMPLETED':
+      return notYet('SG_WHOLESALE_CASE_COMPLETED', `the request ${s.orderId} is closed: its DAC ${s.dac ?? ''} has passed`);
+    case 'AWAITING_FORMAL':
+    case 'AWAITING_MANAGERIAL':
+      return notYet('SG_WHOLESALE_PHASE2_PENDING', `the request ${s.orderId} has no managerial OK (xml3) yet`);
+    case 'VALIDATED':
+      break;
+  }
+  if (!s.sessionCode) return notYet('SG_WHOLESALE_PHASE2_PENDING', `the request ${s.orderId} has no CodiceSessione`);
+  if (s.openChange?.kind === 'ANNULLAMENTO') {
+    return notYet('SG_WHOLESALE_STORNO_OPEN', `an annullamento of ${s.orderId} is open; the order waits for its answer`);
+  }
+  if (s.dac && ctx.calendar.today(ctx.now) > s.dac) {
+    return notYet('SG_WHOLESALE_SWITCH_DATE_PASSED', `the DAC ${s.dac} has passed`);
+  }
+  return { due: true };
+}
+
+export interface AgcomOrderOptions {
+  /** carrier code (ITU M.1400) of an AGCOM operator code; undefined when unknown */
+  carrierOf: (operator: string) => string | undefined;
+}
+
+/** Builds the order from a validated AGCOM case; the caller has checked `agcomOrderReadiness`. */
+export function buildAgcomOrder(s: AgcomCaseState, opts: AgcomOrderOptions): BuiltOrder {
+  const issues: Issue[] = [];
+  const incomplete = (path: string, message: string) => issues.push({ path, rule: 'required', code: 'SG_WHOLESALE_ORDER_INCOMPLETE', message });
+  if (!s.dac) incomplete('/dac', 'the case has no DAC');
+  if (!s.sessionCode) incomplete('/sessionCode', 'the case has no CodiceSessione');
+  const buyer = opts.carrierOf(s.recipient);
+  const donating = opts.carrierOf(s.donating);
+  if (!buyer) incomplete('/recipient', `no carrier code is known for the operator ${s.recipient}`);
+  if (!donating) incomplete('/donating', `no carrier code is known for the operator ${s.donating}`);
+  if (issues.length) return { ok: false, issues };
+
+  const req = s.request;
+  const c = req.customer;
+  const order: WholesaleOrderRequest = {
+    externalId: s.orderId,
+    // the access itself moves to the recipient, with its numbers (italy.md §10: COR/COS identify it)
+    orderType: 'PROVIDERWECHSEL',
+    requestedCompletionDate: s.dac as string,
+    buyer: buyer as string,
+    donatingProvider: donating as string,
+    preCoordination: {
+      procedure: 'agcom',
+      id: s.orderId,
+      businessCase: s.procedure,
+      sessionCode: s.sessionCode as string,
+      cow: req.secret,
+      resources: req.resources.map((r) => ({ cor: r.cor, ...(r.cos ? { cos: r.cos } : {}) })),
+      directoryNumbers: [...req.numbers],
+    },
+    customer: c.firstName
+      ? { kind: 'person', firstName: c.firstName, lastName: c.lastNameOrCompany }
+      : { kind: 'company', companyName: c.lastNameOrCompany },
+  };
+  return { ok: true, order, basis: `${s.procedure}: the access (COR ${req.resources.map((r) => r.cor).join(', ')}) moves to the recipient` };
 }

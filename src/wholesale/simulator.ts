@@ -24,7 +24,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { createCalendar, parseHolidayRegion, type WorkingDayCalendar } from '../domain/calendar.js';
 import { bearerToken } from '../http/auth.js';
 import { checkWholesale } from './schemas.js';
-import { orderNumbersAsNational } from './order.js';
+import { verificationQueryOf } from './order.js';
 import type { Notification, NotificationEventType, ProviderOrderState } from './notification.js';
 import { decodeWholesaleSoap, encodeWholesaleSoapFault, encodeWholesaleSoapResponse, escapeXml, type SoapAck, type SoapOperation } from './soap.js';
 import type { CancelOrderRequest, IsoDate, RescheduleOrderRequest, WholesaleOrderRequest } from './types.js';
@@ -414,7 +414,7 @@ export class WholesaleSimulator {
       this.#log.info({ id: order.id, donating: order.body.donatingProvider }, 'no verification endpoint for the donating carrier: skipped');
       return true;
     }
-    const body = { id: order.body.preCoordination.id, numbers: orderNumbersAsNational(order.body.numbers), orderId: order.id };
+    const body = { ...verificationQueryOf(order.body), orderId: order.id };
     const res = await this.#post(carrier.verificationUrl, carrier.token, body);
     if (res.status === 200 && res.json && typeof res.json === 'object' && 'result' in res.json) {
       order.verification = res.json as SimOrder['verification'];

@@ -58,7 +58,17 @@ const ORDER: Shape = {
     f('requestedCompletionDate'),
     f('buyer'),
     f('donatingProvider'),
-    f('preCoordination', { fields: [f('procedure'), f('id'), f('businessCase'), f('sessionCode')] }),
+    f('preCoordination', {
+      fields: [
+        f('procedure'),
+        f('id'),
+        f('businessCase'),
+        f('sessionCode'),
+        f('cow'),
+        f('resources', { fields: [f('cor'), f('cos')] }, { el: 'resource', array: true }),
+        f('directoryNumbers', 'text', { el: 'directoryNumber', array: true }),
+      ],
+    }),
     f('customer', { fields: [f('kind'), f('salutation'), f('firstName'), f('lastName'), f('companyName'), f('companyNameSecondPart')] }),
     f('site', { fields: [f('street'), f('houseNumber'), f('houseNumberSuffix'), f('postalCode'), f('city')] }),
     f('line', {

@@ -80,8 +80,14 @@ export interface PreCoordination {
   id: string;
   /** WBCI: VA-KUE-MRN | VA-KUE-ORN | VA-RRNP */
   businessCase: string;
-  /** Italy: the codice sessione (opaque) */
+  /** Italy: the codice sessione (opaque); the provider verifies with it */
   sessionCode?: string;
+  /** Italy: the COW (migrazione) or TIM's codice segreto (attivazione) */
+  cow?: string;
+  /** Italy: the COR/COS pair(s) of the access */
+  resources?: { cor: string; cos?: string }[];
+  /** Italy: the directory numbers on the access, as given in the request (leading 0 kept) */
+  directoryNumbers?: string[];
 }
 
 /** `POST /productOrder` (REST) / `placeOrder` (SOAP): one order per successful phase 2. */

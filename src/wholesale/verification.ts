@@ -14,6 +14,7 @@
  * - `NUMBERS_MISMATCH`: at least one number asked about is not among the agreed ones (numbers
  *   are a subset check: the provider may ask about some of them, never about others).
  */
+import type { AgcomCaseState } from '../protocols/agcom/case-state.js';
 import type { WbciCaseState } from '../protocols/wbci/case-state.js';
 import { isKue } from '../protocols/wbci/types.js';
 
@@ -46,7 +47,15 @@ export interface VerificationSubject {
 
 const ko = (code: VerificationCode, message: string): VerificationAnswer => ({ result: 'KO', code, message });
 
-export function decideVerification(subject: VerificationSubject | undefined, req: VerificationRequest, countryCode = '49'): VerificationAnswer {
+/** A number as the agreed list holds it, or undefined when `raw` is not a number of the plan. */
+export type NumberNormalizer = (raw: string) => string | undefined;
+
+/**
+ * `countryCode`: German-style plans (trunk prefix 0 dropped); or a normalizer for plans where the
+ * leading 0 is part of the number (Italy: `italianNumber`). Agreed numbers must be in the same form.
+ */
+export function decideVerification(subject: VerificationSubject | undefined, req: VerificationRequest, countryCode: string | NumberNormalizer = '49'): VerificationAnswer {
+  const normalize: NumberNormalizer = typeof countryCode === 'string' ? (raw) => nationalSignificantNumber(raw, countryCode) : countryCode;
   if (!subject || subject.role !== 'donating') return ko('UNKNOWN_ID', `no phase 2 with id ${req.id} is known on the donating side`);
   switch (subject.status) {
     case 'cancelled':
@@ -60,7 +69,7 @@ export function decideVerification(subject: VerificationSubject | undefined, req
       break;
   }
   for (const raw of req.numbers) {
-    const nsn = nationalSignificantNumber(raw, countryCode);
+    const nsn = normalize(raw);
     if (nsn === undefined) return ko('NUMBERS_MISMATCH', `${JSON.stringify(raw)} is not a national number`);
     if (!matches(subject.numbers, nsn)) return ko('NUMBERS_MISMATCH', `${raw} is not among the numbers agreed for ${req.id}`);
   }
@@ -136,4 +145,38 @@ function wbciAgreedNumbers(s: WbciCaseState): AgreedNumbers | null {
   const n = va.numbers;
   if (n.kind === 'single') return { kind: 'single', list: n.list.map((x) => x.areaCode + x.number) };
   return { kind: 'block', base: n.areaCode + n.baseNumber, operatorPosition: n.operatorPosition, ranges: n.blocks.map(({ from, to }) => ({ from, to })) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AGCOM adapter (italy.md §10.3 N8/N9: the provider verifies with the codice sessione)
+
+/**
+ * An Italian number without the international prefix: `+39 06 1234567`, `0039061234567` and
+ * `06-1234567` all become `061234567` (the leading 0 of a geographic number is part of it);
+ * undefined for anything else.
+ */
+export function italianNumber(raw: string): string | undefined {
+  let s = raw.replace(/[\s/().-]/g, '');
+  if (s.startsWith('+39')) s = s.slice(3);
+  else if (s.startsWith('0039')) s = s.slice(4);
+  return /^[0-9]{3,13}$/.test(s) ? s : undefined;
+}
+
+/** The AGCOM case as the verification sees it; its id is the codice sessione. */
+export function agcomVerificationSubject(s: AgcomCaseState): VerificationSubject {
+  const list = s.request.numbers.map((n) => italianNumber(n) ?? n);
+  const base = { id: s.sessionCode ?? s.orderId, role: s.role, numbers: { kind: 'single' as const, list } };
+  switch (s.state) {
+    case 'AWAITING_FORMAL':
+    case 'AWAITING_MANAGERIAL':
+      return { ...base, status: 'pending', detail: 'the request has no managerial OK yet' };
+    case 'REJECTED':
+      return { ...base, status: 'rejected', detail: `the request was rejected (${s.rejection?.stage ?? 'managerial'} KO)` };
+    case 'CANCELLED':
+      return { ...base, status: 'cancelled', detail: 'annullamento accepted' };
+    case 'COMPLETED':
+      return { ...base, status: 'expired', detail: `the DAC ${s.dac ?? ''} has passed and the case is closed` };
+    case 'VALIDATED':
+      return { ...base, status: 'agreed', detail: 'managerial OK (xml3) sent' };
+  }
 }

@@ -6,7 +6,8 @@
  * Everything an order causes is written like a WBCI message: a `messages` row (WHOLESALE-*), an
  * `outbox` row of kind `wholesale`, the order state in `cases.wholesale_order` and `wholesale.*`
  * events, in one transaction. Orders placed because of a case change are written INSIDE that
- * change's transaction (the WBCI service's `onCaseChanged` hook), so "phase 2 succeeded" and
+ * change's transaction (the WBCI service's `onCaseChanged` hook, the AGCOM service's
+ * `onAgcomCaseChanged`), so "phase 2 succeeded" and
  * "order queued" commit together or not at all: exactly one order per successful phase 2.
  * The decisions themselves are pure (src/wholesale/order.ts, lifecycle.ts, verification.ts).
  */
@@ -28,10 +29,21 @@ import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { AppError, notFound } from '../errors.js';
 import type { CaseChangeHook } from '../wbci/service.js';
+import type { AgcomCaseChangeHook, StoredAgcomCase } from '../agcom/service.js';
+import type { NumberPortabilityNotifier } from '../agcom/number-portability.js';
+import { NP_NOTICE_TYPES } from '../../protocols/agcom/number-portability.js';
+import type { Effect as AgcomEffect } from '../../protocols/agcom/machine.js';
 import { applyOrderEvent, newOrderRecord, type OrderEvent, type OrderEventKind, type OrderHistoryEntry, type WholesaleOrderRecord } from '../../wholesale/lifecycle.js';
-import { buildWbciOrder, wbciOrderReadiness, type OrderTypeRules } from '../../wholesale/order.js';
+import { agcomOrderReadiness, buildAgcomOrder, buildWbciOrder, wbciOrderReadiness, type BuiltOrder, type OrderTypeRules, type Readiness } from '../../wholesale/order.js';
 import { eventFromNotification, type Notification } from '../../wholesale/notification.js';
-import { decideVerification, wbciVerificationSubject, type VerificationAnswer, type VerificationRequest } from '../../wholesale/verification.js';
+import {
+  agcomVerificationSubject,
+  decideVerification,
+  italianNumber,
+  wbciVerificationSubject,
+  type VerificationAnswer,
+  type VerificationRequest,
+} from '../../wholesale/verification.js';
 import { WHOLESALE_DESTINATION, WHOLESALE_MESSAGE_TYPES, type CancelOrderRequest, type RescheduleOrderRequest } from '../../wholesale/types.js';
 
 type Tx = Transaction<Database>;
@@ -45,6 +57,10 @@ export interface WholesaleServiceDeps {
   config: WholesaleConfig | undefined;
   log: Logger;
   orderTypeRules?: OrderTypeRules;
+  /** AGCOM operator code → carrier code (ITU M.1400), for orders of AGCOM cases */
+  agcomCarrierOf?: (operator: string) => string | undefined;
+  /** AGCOM number-portability notices (`agcom.numberPortability`); absent: none are sent */
+  np?: NumberPortabilityNotifier;
 }
 
 /** What placed the order, for the feed. */
@@ -71,6 +87,9 @@ export const WHOLESALE_EVENT_NAMES: Readonly<Record<OrderEventKind | 'placed', s
 
 /** The case changes phase 3 reacts to (see `onCaseChanged`). */
 export const HOOK_EFFECTS: readonly Effect['kind'][] = ['agreed', 'tr-notified', 'tr-rejected', 'change-closed', 'switch-date-changed'];
+
+/** The AGCOM case changes phase 3 reacts to: the managerial OK, an answered change, a new DAC. */
+export const AGCOM_HOOK_EFFECTS: readonly AgcomEffect['kind'][] = ['managerial-validated', 'change-closed', 'dac-changed'];
 
 /** Lifecycle refusals that are about missing content rather than order (422, not 409). */
 const CONTENT_CODES = new Set(['SG_WHOLESALE_DAC_REQUIRED', 'SG_WHOLESALE_CODE_REQUIRED']);
@@ -116,23 +135,34 @@ export class WholesaleService {
 
   /** Writes the order (message, outbox, case, events) in `trx`; the case row must be locked. */
   async #place(trx: Tx, s: WbciCaseState, trigger: OrderTrigger): Promise<WholesaleOrderRecord | undefined> {
-    const built = buildWbciOrder(s, { rules: this.#d.orderTypeRules });
+    return this.#placeBuilt(trx, s.vaId, buildWbciOrder(s, { rules: this.#d.orderTypeRules }), trigger);
+  }
+
+  #buildAgcom(s: StoredAgcomCase): BuiltOrder {
+    return buildAgcomOrder(s, { carrierOf: (op) => this.#d.agcomCarrierOf?.(op) });
+  }
+
+  #agcomReadiness(s: StoredAgcomCase): Readiness {
+    return agcomOrderReadiness(s, { now: this.#d.clock.now(), calendar: this.#d.calendar });
+  }
+
+  async #placeBuilt(trx: Tx, caseId: string, built: BuiltOrder, trigger: OrderTrigger): Promise<WholesaleOrderRecord | undefined> {
     if (!built.ok) {
-      if (trigger === 'manual') throw new AppError(409, 'SG_WHOLESALE_ORDER_INCOMPLETE', `the order for ${s.vaId} cannot be built: ${built.issues[0]!.message}`, built.issues);
-      await appendEvents(trx, [{ type: 'wholesale.order-blocked', caseId: s.vaId, data: { issues: built.issues } }]);
-      this.#d.log.warn({ caseId: s.vaId, issues: built.issues }, 'wholesale order cannot be built');
+      if (trigger === 'manual') throw new AppError(409, 'SG_WHOLESALE_ORDER_INCOMPLETE', `the order for ${caseId} cannot be built: ${built.issues[0]!.message}`, built.issues);
+      await appendEvents(trx, [{ type: 'wholesale.order-blocked', caseId, data: { issues: built.issues } }]);
+      this.#d.log.warn({ caseId, issues: built.issues }, 'wholesale order cannot be built');
       return undefined;
     }
     const at = this.#d.clock.now().toISOString();
     const messageId = randomUUID();
-    await this.#queue(trx, s.vaId, messageId, WHOLESALE_MESSAGE_TYPES.order, built.order);
+    await this.#queue(trx, caseId, messageId, WHOLESALE_MESSAGE_TYPES.order, built.order);
     const record = newOrderRecord(built.order, { messageId, at, orderTypeBasis: built.basis });
-    await setWholesaleOrder(trx, s.vaId, record);
+    await setWholesaleOrder(trx, caseId, record);
     await appendEvents(trx, [
-      { type: 'message.queued', caseId: s.vaId, data: { messageId, type: WHOLESALE_MESSAGE_TYPES.order, businessId: null } },
+      { type: 'message.queued', caseId: caseId, data: { messageId, type: WHOLESALE_MESSAGE_TYPES.order, businessId: null } },
       {
         type: WHOLESALE_EVENT_NAMES.placed,
-        caseId: s.vaId,
+        caseId: caseId,
         data: {
           externalId: record.externalId,
           orderType: record.orderType,
@@ -143,7 +173,7 @@ export class WholesaleService {
         },
       },
     ]);
-    this.#d.log.info({ caseId: s.vaId, orderType: record.orderType, trigger }, 'wholesale order queued');
+    this.#d.log.info({ caseId: caseId, orderType: record.orderType, trigger }, 'wholesale order queued');
     return record;
   }
 
@@ -170,21 +200,22 @@ export class WholesaleService {
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
       if (!row) throw notFound('switch', caseId);
-      if (row.procedure !== 'wbci') {
-        throw conflict('SG_WHOLESALE_PROCEDURE_NOT_SUPPORTED', `phase-3 orders for the ${row.procedure} procedure are not implemented yet`, '/procedure');
+      if (row.procedure !== 'wbci' && row.procedure !== 'agcom') {
+        throw conflict('SG_WHOLESALE_PROCEDURE_NOT_SUPPORTED', `phase-3 orders for the ${row.procedure} procedure are not implemented`, '/procedure');
       }
       const existing = row.wholesale_order as WholesaleOrderRecord | null;
       if (existing) {
         throw conflict('SG_WHOLESALE_ORDER_EXISTS', `${caseId} already has its wholesale order (${existing.state}); one order per successful phase 2`, '/wholesaleOrder');
       }
+      const agcom = row.procedure === 'agcom' ? (row.data as unknown as StoredAgcomCase) : undefined;
       const s = row.data as unknown as WbciCaseState;
-      const r = wbciOrderReadiness(s, this.#ctx());
+      const r = agcom ? this.#agcomReadiness(agcom) : wbciOrderReadiness(s, this.#ctx());
       if (!r.due) {
         const e = conflict(r.code, r.message, '', 'phase2Succeeded');
         if (r.dueAfter) e.issues[0] = { ...e.issues[0]!, message: `${r.message}; due after ${r.dueAfter}` };
         throw e;
       }
-      const placed = await this.#place(trx, s, 'manual');
+      const placed = agcom ? await this.#placeBuilt(trx, caseId, this.#buildAgcom(agcom), 'manual') : await this.#place(trx, s, 'manual');
       return placed!;
     });
   }
@@ -208,6 +239,31 @@ export class WholesaleService {
       }
     },
     { effects: HOOK_EFFECTS },
+  );
+
+  /**
+   * The AGCOM service's hook, same contract as `onCaseChanged`: the managerial OK (xml3 with the
+   * CodiceSessione) places the order; an accepted annullamento cancels it, an accepted
+   * rimodulazione reschedules it.
+   */
+  readonly onAgcomCaseChanged: AgcomCaseChangeHook = Object.assign(
+    async (trx: Tx, { prev, next, effects }: { prev: StoredAgcomCase | null; next: StoredAgcomCase; effects: AgcomEffect[] }) => {
+      if (next.role !== 'recipient' || prev === null) return;
+      if (this.#d.np && effects.some((e) => e.kind === 'managerial-validated' && e.result === 'OK')) {
+        await this.#d.np.queue(trx, next, NP_NOTICE_TYPES.preNotice, { at: this.#d.clock.now().toISOString() });
+      }
+      if (!this.#d.config) return;
+      const row = await loadCase(trx, next.orderId);
+      const order = (row?.wholesale_order ?? null) as WholesaleOrderRecord | null;
+      if (order) {
+        await this.#propagateAgcom(trx, next, order, effects);
+        return;
+      }
+      if (this.#d.config.placeOrders === 'auto' && this.#agcomReadiness(next).due) {
+        await this.#placeBuilt(trx, next.orderId, this.#buildAgcom(next), 'auto');
+      }
+    },
+    { effects: AGCOM_HOOK_EFFECTS },
   );
 
   /**
@@ -238,6 +294,32 @@ export class WholesaleService {
         const s = row.data as unknown as WbciCaseState;
         if (!wbciOrderReadiness(s, this.#ctx()).due) return;
         if (await this.#place(trx, s, 'tick')) placed++;
+      });
+    }
+    placed += await this.#tickAgcom(limit);
+    return placed;
+  }
+
+  /** Validated AGCOM cases without an order (e.g. validated while the hook was not wired): placed now. */
+  async #tickAgcom(limit: number): Promise<number> {
+    const candidates = await this.#d.db
+      .selectFrom('cases')
+      .select('id')
+      .where('procedure', '=', 'agcom')
+      .where('role', '=', 'recipient')
+      .where('state', '=', 'VALIDATED')
+      .where('wholesale_order', 'is', null)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    let placed = 0;
+    for (const { id } of candidates) {
+      await this.#d.db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
+        if (!row || row.wholesale_order !== null) return;
+        const s = row.data as unknown as StoredAgcomCase;
+        if (!this.#agcomReadiness(s).due) return;
+        if (await this.#placeBuilt(trx, id, this.#buildAgcom(s), 'tick')) placed++;
       });
     }
     return placed;
@@ -271,6 +353,28 @@ export class WholesaleService {
         await appendEvents(trx, [
           { type: 'wholesale.attention', caseId: s.vaId, data: { reason: 'ABBM-TR after the wholesale order was placed', codes: e.codes, orderState: current.state } },
         ]);
+      }
+    }
+  }
+
+  async #propagateAgcom(trx: Tx, s: StoredAgcomCase, order: WholesaleOrderRecord, effects: AgcomEffect[]): Promise<void> {
+    let current = order;
+    for (const e of effects) {
+      if (e.kind === 'change-closed' && e.result === 'accepted' && e.change.kind === 'ANNULLAMENTO') {
+        current = await this.#request(trx, s.orderId, current, {
+          kind: 'cancellationRequested',
+          requestId: `${s.orderId}:ANNULLAMENTO`,
+          reason: `annullamento of ${s.orderId} accepted`,
+          messageId: randomUUID(),
+        });
+      } else if (e.kind === 'dac-changed') {
+        current = await this.#request(trx, s.orderId, current, {
+          kind: 'rescheduleRequested',
+          requestId: `${s.orderId}:${e.to}`,
+          date: e.to,
+          reason: `rimodulazione of ${s.orderId} accepted: ${e.from ?? '-'} → ${e.to}`,
+          messageId: randomUUID(),
+        });
       }
     }
   }
@@ -364,6 +468,16 @@ export class WholesaleService {
         dedupeKey: key,
       });
       await setWholesaleOrder(trx, caseId, d.order);
+      if (this.#d.np && row.procedure === 'agcom' && d.order.state !== order.state) {
+        const type = d.order.state === 'completed' ? NP_NOTICE_TYPES.executed : d.order.state === 'failed' || d.order.state === 'rejected' ? NP_NOTICE_TYPES.failed : undefined;
+        if (type) {
+          await this.#d.np.queue(trx, row.data as unknown as StoredAgcomCase, type, {
+            at: this.#d.clock.now().toISOString(),
+            ...(d.order.providerOrderId ? { wholesaleOrderId: d.order.providerOrderId } : {}),
+            ...(type === NP_NOTICE_TYPES.failed ? { note: `wholesale order ${d.order.state}` } : {}),
+          });
+        }
+      }
       const events: NewDomainEvent[] = [
         { type: 'message.received', caseId, data: { messageId, type: WHOLESALE_MESSAGE_TYPES.notification, eventType: n.eventType } },
         { type: WHOLESALE_EVENT_NAMES[mapped.event.kind], caseId, data: eventData(d.order, d.entry) },
@@ -378,9 +492,12 @@ export class WholesaleService {
 
   async verify(req: VerificationRequest, meta: { orderId?: string } = {}): Promise<VerificationAnswer> {
     return this.#d.db.transaction().execute(async (trx) => {
-      const row: CaseRow | undefined = await loadCase(trx, req.id);
-      const subject = row && row.procedure === 'wbci' ? wbciVerificationSubject(row.data as unknown as WbciCaseState) : undefined;
-      const answer = decideVerification(subject, req);
+      let row: CaseRow | undefined = await loadCase(trx, req.id);
+      if (!row || row.procedure !== 'wbci') row = await this.#agcomBySessionCode(trx, req.id);
+      const answer =
+        row?.procedure === 'agcom'
+          ? decideVerification(agcomVerificationSubject(row.data as unknown as StoredAgcomCase), req, italianNumber)
+          : decideVerification(row ? wbciVerificationSubject(row.data as unknown as WbciCaseState) : undefined, req);
       if (row && row.role === 'donating') {
         const messageId = randomUUID();
         await insertMessage(trx, {
@@ -404,6 +521,19 @@ export class WholesaleService {
       this.#d.log.info({ id: req.id, result: answer.result, code: answer.result === 'KO' ? answer.code : undefined }, 'wholesale verification answered');
       return answer;
     });
+  }
+
+  /** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */
+  async #agcomBySessionCode(trx: Tx, sessionCode: string): Promise<CaseRow | undefined> {
+    return trx
+      .selectFrom('cases')
+      .selectAll()
+      .where('procedure', '=', 'agcom')
+      .where('role', '=', 'donating')
+      .where(sql<boolean>`data->>'sessionCode' = ${sessionCode}`)
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   // -------------------------------------------------------------------------------------------
