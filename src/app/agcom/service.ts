@@ -40,6 +40,7 @@ import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-write
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
+import { CONFLICT, NEEDS_TX, isUniqueViolation, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   answerBodyPath,
   buildCancellation,
@@ -106,22 +107,12 @@ export interface Sent {
   row: CaseRow;
 }
 
-type Tx = Transaction<Database>;
-
-interface Unit {
-  db: Tx | Kysely<Database>;
-  locked: boolean;
-}
-
 interface Loaded {
   state: StoredAgcomCase;
   deadlines: StoredDeadline[];
   version: number;
 }
 
-const NEEDS_TX = Symbol('needs a transaction');
-const CONFLICT = Symbol('version conflict');
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
 /** advisory-lock class of AGCOM line keys (any constant distinct from other users of advisory locks) */
 const LINE_LOCK_CLASS = 0x4147; // 'AG'
@@ -241,16 +232,8 @@ export class AgcomService {
     return this.#d.db.transaction().execute(fn);
   }
 
-  async #run<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      try {
-        return await fn({ db: this.#d.db, locked: false });
-      } catch (err) {
-        if (err === NEEDS_TX) break;
-        if (err !== CONFLICT && !isUniqueViolation(err)) throw err;
-      }
-    }
-    return this.#tx((trx) => fn({ db: trx, locked: true }));
+  #run<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
+    return runStep(this.#d.db, fn);
   }
 
   async #load(u: Unit, id: string): Promise<Loaded | undefined> {
@@ -341,28 +324,7 @@ export class AgcomService {
     });
     if (written.conflict) throw CONFLICT;
     if (hook) await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
-    return {
-      messageId,
-      row: {
-        id: snap.id,
-        procedure: snap.procedure,
-        type: snap.type,
-        role: snap.role,
-        peer: snap.peer,
-        state: snap.state,
-        requested_date: snap.requestedDate,
-        switch_date: snap.switchDate,
-        open_change: (snap.openChange ?? null) as CaseRow['open_change'],
-        data: snap.data as CaseRow['data'],
-        deadlines: snap.deadlines as CaseRow['deadlines'],
-        next_due_at: snap.nextDueAt,
-        overdue: snap.overdue,
-        wholesale_order: (written.wholesaleOrder ?? null) as CaseRow['wholesale_order'],
-        version: written.version!,
-        created_at: written.createdAt!,
-        updated_at: written.updatedAt!,
-      },
-    };
+    return { messageId, row: rowOf(snap, written) };
   }
 
   // -------------------------------------------------------------------------------------------
