@@ -28,6 +28,7 @@ import { agcomEnabled, resolveAgcomSettings } from './app/agcom/settings.js';
 import { AgcomService } from './app/agcom/service.js';
 import { createAgcomTransport, type AgcomTransport } from './delivery/agcom-transport.js';
 import { agcomWireRoutes } from './http/routes/agcom-wire.js';
+import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { PeerDirectory } from './http/peer-auth.js';
@@ -154,6 +155,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   }
   const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale })];
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
+  const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
+  if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
   const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
 
   const env = opts.env ?? process.env;

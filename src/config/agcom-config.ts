@@ -66,6 +66,8 @@ export interface NumberPortabilityConfig {
   defaultDonor?: string;
   /** number prefix (national form, leading 0 kept) → Donor operator; the longest prefix wins */
   ranges?: { prefix: string; donor: string }[];
+  /** hex SHA-256 of the bearer token Donors present with their KO (N13) at POST /agcom/v1/np-notifications */
+  inboundTokenSha256?: string;
 }
 
 const code3 = { type: 'string', pattern: '^[A-Z0-9]{3}$' } as const;
@@ -166,6 +168,7 @@ export const agcomSchema = {
           properties: { type: { const: 'bearer' }, tokenEnv: { type: 'string', minLength: 1 } },
         },
         defaultDonor: code3,
+        inboundTokenSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
         ranges: {
           type: 'array',
           items: {

@@ -1,0 +1,83 @@
+/**
+ * `POST /agcom/v1/np-notifications`: a Donor's KO on numbers to port (italy.md §10.3 N13), sent to
+ * the Recipient after its N11 notice. Recorded on the Recipient's case — a timeline message
+ * `NP-KO` and a feed event `np.rejected` for the CRM — without changing the case's state: the
+ * numbers' fate is the operator's to settle with the Donor. A resend (same Donor, same id) is
+ * acknowledged once.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { writeCaseStep } from '../../store/repos/case-writes.js';
+import { ajvIssues } from '../../schemas/ajv-issues.js';
+import { bearerToken, sha256Hex } from '../auth.js';
+import { problem, sendProblem } from '../problem.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../../schemas/agcom/np-ko.json', import.meta.url), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+interface NpKo {
+  codiceOperatoreDonor: string;
+  codiceOrdineRecipient: string;
+  idNotifica: string;
+  numerazioni: string[];
+  causale: string;
+  note?: string;
+}
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+
+export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; inboundTokenSha256: string }): Promise<void> {
+  app.post('/agcom/v1/np-notifications', { schema: { hide: true } }, async (request, reply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || sha256Hex(token) !== deps.inboundTokenSha256) {
+      reply.header('www-authenticate', 'Bearer realm="switchgate-np"');
+      return sendProblem(reply, problem(401, 'SG_UNAUTHENTICATED', 'a Donor\'s bearer token is required'));
+    }
+    if (!validate(request.body)) {
+      const issues = ajvIssues(validate.errors, { code: 'SG_SCHEMA' });
+      return sendProblem(reply, problem(400, 'SG_INVALID_REQUEST', issues[0] ? `${issues[0].path}: ${issues[0].message}` : 'invalid', issues));
+    }
+    const ko = request.body as NpKo;
+    const found = await deps.db
+      .selectFrom('cases')
+      .select('id')
+      .where('id', '=', ko.codiceOrdineRecipient)
+      .where('procedure', '=', 'agcom')
+      .where('role', '=', 'recipient')
+      .executeTakeFirst();
+    if (!found) return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no migration ${ko.codiceOrdineRecipient} is known here as Recipient`));
+    const messageId = randomUUID();
+    try {
+      await writeCaseStep(deps.db, {
+        caseWrite: 'none',
+        messages: [
+          {
+            messageId,
+            caseId: found.id,
+            type: 'NP-KO',
+            direction: 'in',
+            peer: `np:${ko.codiceOperatoreDonor}`,
+            businessId: ko.idNotifica,
+            status: 'accepted',
+            body: ko,
+            raw: JSON.stringify(request.body),
+            rawFormat: 'json',
+            dedupeKey: `np-ko:${ko.codiceOperatoreDonor}:${ko.idNotifica}`,
+          },
+        ],
+        outbox: [],
+        history: [],
+        events: [{ type: 'np.rejected', caseId: found.id, data: { donor: ko.codiceOperatoreDonor, numbers: ko.numerazioni, causale: ko.causale, idNotifica: ko.idNotifica, messageId } }],
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return reply.code(202).send({ status: 'duplicate' });
+      throw err;
+    }
+    request.log.info({ caseId: found.id, messageId, donor: ko.codiceOperatoreDonor }, 'number-portability KO recorded');
+    return reply.code(202).send({ status: 'accepted', messageId });
+  });
+}
