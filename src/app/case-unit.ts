@@ -4,10 +4,14 @@
  * Locked: a transaction with `FOR UPDATE`, for steps that write more than one case or run a hook
  * that writes along, and as the fallback when optimistic attempts keep colliding.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import type { Issue } from '../domain/issues.js';
 import type { CaseRow, Database } from '../store/schema.js';
 import type { CaseSnapshot } from '../store/repos/cases.js';
-import type { CaseStepResult } from '../store/repos/case-writes.js';
+import type { CaseStep, CaseStepResult } from '../store/repos/case-writes.js';
+import type { MessageRecord } from '../store/repos/messages.js';
+import type { NewDomainEvent } from '../store/repos/events.js';
 
 export type Tx = Transaction<Database>;
 
@@ -56,3 +60,52 @@ export const rowOf = (s: CaseSnapshot, w: CaseStepResult): CaseRow => ({
   created_at: w.createdAt!,
   updated_at: w.updatedAt!,
 });
+
+/** An inbound message refused by the rules, and the business answer the gateway sends itself. */
+export interface Refusal {
+  caseId: string;
+  /** the refused message as received */
+  message: { type: string; body: object; businessId: string | null };
+  peer: string;
+  raw?: string;
+  rawFormat?: string;
+  dedupeKey: string;
+  issues: Issue[];
+  /** what the sender is told, stored with the refused message (and repeated for a duplicate) */
+  replyInfo: unknown;
+  /** the answer to queue, if the refusal is answered on the wire */
+  answer?: { type: string; body: unknown; event?: Record<string, unknown> };
+}
+
+/**
+ * The step that records a refusal: the refused message (status `refused`, with the issues and the
+ * reply), the queued answer and its outbox row, and the events — the case row stays as it was.
+ */
+export function refusalStep(r: Refusal): { step: CaseStep; messageId: string } {
+  const messageId = randomUUID();
+  const messages: MessageRecord[] = [
+    {
+      messageId,
+      caseId: r.caseId,
+      type: r.message.type,
+      direction: 'in',
+      peer: r.peer,
+      businessId: r.message.businessId,
+      status: 'refused',
+      body: { ...r.message.body, reply: r.replyInfo, issues: r.issues },
+      raw: r.raw ?? null,
+      rawFormat: r.rawFormat ?? 'test',
+      dedupeKey: r.dedupeKey,
+    },
+  ];
+  const events: NewDomainEvent[] = [{ type: 'message.refused', caseId: r.caseId, data: { messageId, type: r.message.type, issues: r.issues, reply: r.replyInfo } }];
+  if (r.answer) {
+    const replyId = randomUUID();
+    messages.push({ messageId: replyId, caseId: r.caseId, type: r.answer.type, direction: 'out', peer: r.peer, businessId: null, status: 'queued', body: r.answer.body });
+    events.push({ type: 'message.queued', caseId: r.caseId, data: { messageId: replyId, type: r.answer.type, auto: true, ...r.answer.event } });
+  }
+  return {
+    messageId,
+    step: { caseWrite: 'none', messages, outbox: r.answer ? [{ message: 1, kind: 'peer', destination: r.peer }] : [], history: [], events },
+  };
+}

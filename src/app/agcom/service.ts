@@ -40,7 +40,7 @@ import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-write
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
-import { CONFLICT, NEEDS_TX, isUniqueViolation, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, isUniqueViolation, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   answerBodyPath,
   buildCancellation,
@@ -547,30 +547,19 @@ export class AgcomService {
   /** Records a refused inbound message and queues the formal KO; the case stays as it was. */
   async #refuse(db: Tx | Kysely<Database>, msg: AgcomMessage, meta: AgcomInboundMeta, key: string, issues: Issue[], reply: AutoReply | null): Promise<AgcomReceiveOutcome> {
     const caseId = msg.orderId;
-    const messageId = randomUUID();
     const info = replyInfo(reply);
-    const messages: MessageRecord[] = [
-      {
-        messageId,
-        caseId,
-        type: msg.type,
-        direction: 'in',
-        peer: meta.peer,
-        businessId: null,
-        status: 'refused',
-        body: { ...msg, reply: info, issues } as unknown,
-        raw: meta.raw ?? null,
-        rawFormat: meta.rawFormat ?? 'test',
-        dedupeKey: key,
-      },
-    ];
-    const events: NewDomainEvent[] = [{ type: 'message.refused', caseId, data: { messageId, type: msg.type, issues, reply: info } }];
-    if (reply) {
-      const replyId = randomUUID();
-      messages.push({ messageId: replyId, caseId, type: reply.type, direction: 'out', peer: meta.peer, businessId: null, status: 'queued', body: reply });
-      events.push({ type: 'message.queued', caseId, data: { messageId: replyId, type: reply.type, auto: true, result: reply.result } });
-    }
-    await writeCaseStep(db, { caseWrite: 'none', messages, outbox: reply ? [{ message: 1, kind: 'peer', destination: meta.peer }] : [], history: [], events });
+    const { step, messageId } = refusalStep({
+      caseId,
+      message: { type: msg.type, body: msg, businessId: null },
+      peer: meta.peer,
+      raw: meta.raw,
+      rawFormat: meta.rawFormat,
+      dedupeKey: key,
+      issues,
+      replyInfo: info,
+      answer: reply ? { type: reply.type, body: reply, event: { result: reply.result } } : undefined,
+    });
+    await writeCaseStep(db, step);
     this.#d.log.info({ caseId, messageId, type: msg.type, codes: issues.map((i) => i.code) }, 'inbound agcom message refused');
     return { status: 'refused', messageId, caseId, duplicate: false, issues, reply: info };
   }

@@ -21,12 +21,12 @@ import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
-import { findByDedupeKey, businessIdUsed, readInboundContext, type MessageRecord } from '../../store/repos/messages.js';
+import { findByDedupeKey, businessIdUsed, readInboundContext } from '../../store/repos/messages.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
-import { CONFLICT, NEEDS_TX, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   buildAbbmTr,
   buildAkmTr,
@@ -471,37 +471,20 @@ export class WbciService {
     reply: AutoReply | null,
   ): Promise<ReceiveOutcome> {
     const caseId = vaIdOf(msg);
-    const messageId = randomUUID();
     const replyInfo = reply ? { type: reply.type, code: reply.code } : null;
-    const messages: MessageRecord[] = [
-      {
-        messageId,
-        caseId,
-        type: msg.type,
-        direction: 'in',
-        peer: meta.peer,
-        businessId: ownIdOf(msg) ?? null,
-        status: 'refused',
-        body: { ...msg, reply: replyInfo, issues } as unknown,
-        raw: meta.raw ?? null,
-        rawFormat: meta.rawFormat ?? 'test',
-        dedupeKey: key,
-      },
-    ];
-    const events: NewDomainEvent[] = [{ type: 'message.refused', caseId, data: { messageId, type: msg.type, issues, reply: replyInfo } }];
-    if (reply) {
-      const answer = replyMessage(msg, reply, this.#d.self);
-      const replyId = randomUUID();
-      messages.push({ messageId: replyId, caseId, type: answer.type, direction: 'out', peer: meta.peer, businessId: null, status: 'queued', body: answer });
-      events.push({ type: 'message.queued', caseId, data: { messageId: replyId, type: answer.type, auto: true } });
-    }
-    await this.#write(db, {
-      caseWrite: 'none',
-      messages,
-      outbox: reply ? [{ message: 1, kind: 'peer', destination: meta.peer }] : [],
-      history: [],
-      events,
+    const answer = reply ? replyMessage(msg, reply, this.#d.self) : undefined;
+    const { step, messageId } = refusalStep({
+      caseId,
+      message: { type: msg.type, body: msg, businessId: ownIdOf(msg) ?? null },
+      peer: meta.peer,
+      raw: meta.raw,
+      rawFormat: meta.rawFormat,
+      dedupeKey: key,
+      issues,
+      replyInfo,
+      answer: answer && { type: answer.type, body: answer },
     });
+    await this.#write(db, step);
     this.#d.log.info({ caseId, messageId, type: msg.type, codes: issues.map((i) => i.code) }, 'inbound message refused');
     return { status: 'refused', messageId, caseId, duplicate: false, issues, reply: replyInfo };
   }
