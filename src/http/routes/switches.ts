@@ -126,22 +126,22 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       const key = request.headers['idempotency-key'];
       const principal = request.principal!.name;
       const hash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
-      const replay = async () => {
+      // answers with the stored result; says whether it did. (Not the reply itself: a FastifyReply is
+      // thenable, so awaiting it would yield undefined and the handler would carry on.)
+      const replay = async (): Promise<boolean> => {
         const stored = await findAnswer(db, principal, key!);
-        if (!stored) return undefined;
+        if (!stored) return false;
         if (stored.requestHash !== hash) {
           throw new AppError(422, 'SG_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body', [
             { path: '/headers/idempotency-key', rule: 'sameRequest', code: 'SG_IDEMPOTENCY_KEY_REUSED', message: 'was already used for a different request' },
           ]);
         }
         const { id } = stored.response as { id: string };
-        reply.header('idempotent-replayed', 'true');
-        return reply.code(stored.statusCode).send(await viewOf(id));
+        const view = await viewOf(id);
+        reply.header('idempotent-replayed', 'true').code(stored.statusCode).send(view);
+        return true;
       };
-      if (key) {
-        const replayed = await replay();
-        if (replayed) return replayed;
-      }
+      if (key && (await replay())) return reply;
       let row: CaseRow;
       try {
         const opts = {
@@ -152,10 +152,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         row = request.body.procedure === 'agcom' ? await agcom.start(request.body, opts) : await wbci.startSwitch(request.body, opts);
       } catch (err) {
         // a concurrent request with the same key won the race: answer as it did
-        if (key && isUniqueViolation(err)) {
-          const replayed = await replay();
-          if (replayed) return replayed;
-        }
+        if (key && isUniqueViolation(err) && (await replay())) return reply;
         throw err;
       }
       request.log.info({ caseId: row.id }, 'switch started');
