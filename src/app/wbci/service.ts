@@ -308,7 +308,12 @@ export class WbciService {
   async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<Sent> {
     return this.#run(async (u) => {
       const prev = await this.#loadState(u, id);
-      if (!prev) throw notFound('switch', id);
+      if (!prev) {
+        // a case of another procedure: the step exists, just not for it
+        const other = await loadCase(u.db, id);
+        if (other) throw new AppError(409, 'SG_WRONG_PROCEDURE', `${id} is a ${other.procedure} case; this step belongs to WBCI`);
+        throw notFound('switch', id);
+      }
       const msg = await build(prev.state);
       if (!msg) throw onMissing ? onMissing() : notFound('switch', id);
       // Who may send what in which state is decided before the content: otherwise a step the case

@@ -1,4 +1,4 @@
-/** A Donor's KO on numbers to port (italy.md §10.3 N13) reaches the Recipient's case and the CRM. */
+/** AGCOM edges: a Donor's KO on numbers to port (italy.md §10.3 N13); WBCI-only steps on an AGCOM case. */
 import { createHash } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
@@ -66,5 +66,38 @@ describeEachBackend('agcom: number-portability KO from the Donor (N13)', ({ open
     expect([bad.status, bad.data.code, bad.data.errors[0].path]).toEqual([400, 'SG_INVALID_REQUEST', '/numerazioni/0']);
     expect((await postKo(pair, { ...ko, codiceOrdineRecipient: 'OLA_V999999999', idNotifica: 'KO-2' })).status).toBe(404);
     expect(await timeline(pair.a, id)).toEqual([...before, 'in:NP-KO:accepted']);
+  });
+});
+
+describeEachBackend('agcom: WBCI-only steps on an AGCOM case', ({ open }) => {
+  let pair: AgcomPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('are refused with 409 SG_WRONG_PROCEDURE, not as an unknown case', async () => {
+    pair = await startAgcomPair(open, open);
+    const created = await http(pair.a, 'POST', '/v1/switches', {
+      procedure: 'agcom',
+      donating: 'ITA.OLB',
+      migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234553', cos: '001' }),
+      numbers: ['069234553'],
+      requestedDate: DAC,
+      customer: { firstName: 'Mario', lastName: 'Rossi' },
+      contact: { phone: '+39 333 1234567' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.data.id as string;
+    const before = await timeline(pair.a, id);
+    for (const [path, body] of [
+      [`/v1/switches/${id}/resource-handover`, { takeOver: true }],
+      [`/v1/switches/${id}/changes/X/answer`, { result: 'accept' }],
+    ] as const) {
+      const res = await http(pair.a, 'POST', path, body);
+      expect([res.status, res.data.code], res.text).toEqual([409, 'SG_WRONG_PROCEDURE']);
+    }
+    expect(await timeline(pair.a, id)).toEqual(before);
+    expect((await http(pair.a, 'POST', '/v1/switches/OLA_V999999999/resource-handover', { takeOver: true })).status).toBe(404);
   });
 });
