@@ -109,3 +109,52 @@ export function refusalStep(r: Refusal): { step: CaseStep; messageId: string } {
     step: { caseWrite: 'none', messages, outbox: r.answer ? [{ message: 1, kind: 'peer', destination: r.peer }] : [], history: [], events },
   };
 }
+
+/** A deadline as stored with a case: computed by the domain, plus whether its lapse was announced. */
+export interface AnnouncedDeadline {
+  name: string;
+  dueAt: string;
+  party?: string;
+  ref?: string;
+  announced?: boolean;
+}
+
+/** Marks the deadlines that have lapsed as announced and returns one `deadline.overdue` event for each — once. */
+export function announceOverdue<D extends AnnouncedDeadline>(caseId: string, deadlines: D[], now: Date): { deadlines: D[]; events: NewDomainEvent[] } {
+  const events: NewDomainEvent[] = [];
+  const marked = deadlines.map((dl) => {
+    if (dl.announced || Date.parse(dl.dueAt) >= now.getTime()) return dl;
+    events.push({ type: 'deadline.overdue', caseId, data: { name: dl.name, dueAt: dl.dueAt, party: dl.party ?? null, ref: dl.ref ?? null } });
+    return { ...dl, announced: true };
+  });
+  return { deadlines: marked, events };
+}
+
+/**
+ * Runs `fn` for each case of `procedure` whose next due time has passed, each in its own
+ * transaction with the case row locked; a case another replica is handling is skipped.
+ * Returns how many cases were due.
+ */
+export async function forEachDueCase(
+  db: Kysely<Database>,
+  procedure: string,
+  now: Date,
+  limit: number,
+  fn: (trx: Tx, row: CaseRow) => Promise<void>,
+): Promise<number> {
+  const due = await db
+    .selectFrom('cases')
+    .select('id')
+    .where('procedure', '=', procedure)
+    .where('next_due_at', '<=', now)
+    .orderBy('next_due_at')
+    .limit(limit)
+    .execute();
+  for (const { id } of due) {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
+      if (row) await fn(trx, row);
+    });
+  }
+  return due.length;
+}

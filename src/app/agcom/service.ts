@@ -40,7 +40,7 @@ import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-write
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
-import { CONFLICT, NEEDS_TX, isUniqueViolation, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, isUniqueViolation, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   answerBodyPath,
   buildCancellation,
@@ -570,39 +570,21 @@ export class AgcomService {
   /** Flags overdue deadlines (announced once) and applies time-driven transitions. */
   async tickDue(limit = 100): Promise<number> {
     const now = this.#d.clock.now();
-    const due = await this.#d.db
-      .selectFrom('cases')
-      .select('id')
-      .where('procedure', '=', 'agcom')
-      .where('next_due_at', '<=', now)
-      .orderBy('next_due_at')
-      .limit(limit)
-      .execute();
-    for (const { id } of due) {
-      await this.#tx(async (trx) => {
-        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
-        if (!row) return;
-        let state = row.data as unknown as StoredAgcomCase;
-        const events: NewDomainEvent[] = [];
-        const rules = this.#rulesOf(state);
-        const d = isTerminal(state.state) ? null : tick(state, { now, calendar: this.#d.settings.calendar, rules });
-        if (d && d.ok) {
-          if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
-          events.push(...eventsOf(id, d));
-          if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state as StoredAgcomCase, effects: d.effects });
-          state = d.state as StoredAgcomCase;
-        }
-        const deadlines = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).map((dl) => {
-          if (!dl.announced && Date.parse(dl.dueAt) < now.getTime()) {
-            events.push({ type: 'deadline.overdue', caseId: id, data: { name: dl.name, dueAt: dl.dueAt, party: dl.party, ref: dl.ref ?? null } });
-            return { ...dl, announced: true };
-          }
-          return dl;
-        });
-        await updateCase(trx, this.#snapshot(state, deadlines, now));
-        await appendEvents(trx, events);
-      });
-    }
-    return due.length;
+    return forEachDueCase(this.#d.db, 'agcom', now, limit, async (trx, row) => {
+      const id = row.id;
+      let state = row.data as unknown as StoredAgcomCase;
+      const events: NewDomainEvent[] = [];
+      const rules = this.#rulesOf(state);
+      const d = isTerminal(state.state) ? null : tick(state, { now, calendar: this.#d.settings.calendar, rules });
+      if (d && d.ok) {
+        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
+        events.push(...eventsOf(id, d));
+        if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state as StoredAgcomCase, effects: d.effects });
+        state = d.state as StoredAgcomCase;
+      }
+      const overdue = announceOverdue(id, this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]), now);
+      await updateCase(trx, this.#snapshot(state, overdue.deadlines, now));
+      await appendEvents(trx, [...events, ...overdue.events]);
+    });
   }
 }

@@ -26,7 +26,7 @@ import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
-import { CONFLICT, NEEDS_TX, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   buildAbbmTr,
   buildAkmTr,
@@ -500,40 +500,21 @@ export class WbciService {
   /** Flags overdue deadlines (announced once) and applies time-driven transitions; returns how many cases were looked at. */
   async tickDue(limit = 100): Promise<number> {
     const now = this.#d.clock.now();
-    const due = await this.#d.db
-      .selectFrom('cases')
-      .select('id')
-      .where('procedure', '=', 'wbci')
-      .where('next_due_at', '<=', now)
-      .orderBy('next_due_at')
-      .limit(limit)
-      .execute();
-    for (const { id } of due) {
-      await this.#tx(async (trx) => {
-        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
-        if (!row) return;
-        let state = row.data as unknown as WbciCaseState;
-        const events: NewDomainEvent[] = [];
-        const ctx = this.#ctx('in');
-        const d = tick(state, ctx);
-        if (d && d.ok) {
-          if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
-          events.push(...eventsOf(id, d));
-          await this.#d.onCaseChanged?.(trx, { prev: state, next: d.state, effects: d.effects });
-          state = d.state;
-        }
-        const deadlines = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).map((dl) => {
-          if (!dl.announced && Date.parse(dl.dueAt) < now.getTime()) {
-            events.push({ type: 'deadline.overdue', caseId: id, data: { name: dl.name, dueAt: dl.dueAt, party: dl.party, ref: dl.ref ?? null } });
-            return { ...dl, announced: true };
-          }
-          return dl;
-        });
-        await updateCase(trx, snapshotOf(state, deadlines, now, this.#nextTickAt(state)));
-        await appendEvents(trx, events);
-      });
-    }
-    return due.length;
+    return forEachDueCase(this.#d.db, 'wbci', now, limit, async (trx, row) => {
+      const id = row.id;
+      let state = row.data as unknown as WbciCaseState;
+      const events: NewDomainEvent[] = [];
+      const d = tick(state, this.#ctx('in'));
+      if (d && d.ok) {
+        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
+        events.push(...eventsOf(id, d));
+        if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state, effects: d.effects });
+        state = d.state;
+      }
+      const overdue = announceOverdue(id, this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]), now);
+      await updateCase(trx, snapshotOf(state, overdue.deadlines, now, this.#nextTickAt(state)));
+      await appendEvents(trx, [...events, ...overdue.events]);
+    });
   }
 
   /** The role a configured peer plays in a case. Exposed for the REST layer's explanations. */
