@@ -9,6 +9,16 @@ import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js'
 
 const DONOR_TOKEN = 'donor-token';
 
+const migration = (cor: string) => ({
+  procedure: 'agcom',
+  donating: 'ITA.OLB',
+  migrationCode: buildMigrationCode({ cow: '2ZZ', cor, cos: '001' }),
+  numbers: [cor],
+  requestedDate: DAC,
+  customer: { firstName: 'Mario', lastName: 'Rossi' },
+  contact: { phone: '+39 333 1234567' },
+});
+
 async function postKo(pair: AgcomPair, body: unknown, token: string | null = DONOR_TOKEN) {
   const res = await request(`${pair.a.url}/agcom/v1/np-notifications`, {
     method: 'POST',
@@ -34,15 +44,7 @@ describeEachBackend('agcom: number-portability KO from the Donor (N13)', ({ open
         },
       },
     });
-    const created = await http(pair.a, 'POST', '/v1/switches', {
-      procedure: 'agcom',
-      donating: 'ITA.OLB',
-      migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234552', cos: '001' }),
-      numbers: ['069234552'],
-      requestedDate: DAC,
-      customer: { firstName: 'Mario', lastName: 'Rossi' },
-      contact: { phone: '+39 333 1234567' },
-    });
+    const created = await http(pair.a, 'POST', '/v1/switches', migration('069234552'));
     expect(created.status, created.text).toBe(201);
     const id = created.data.id as string;
     const before = await timeline(pair.a, id);
@@ -78,15 +80,7 @@ describeEachBackend('agcom: WBCI-only steps on an AGCOM case', ({ open }) => {
 
   it('are refused with 409 SG_WRONG_PROCEDURE, not as an unknown case', async () => {
     pair = await startAgcomPair(open, open);
-    const created = await http(pair.a, 'POST', '/v1/switches', {
-      procedure: 'agcom',
-      donating: 'ITA.OLB',
-      migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234553', cos: '001' }),
-      numbers: ['069234553'],
-      requestedDate: DAC,
-      customer: { firstName: 'Mario', lastName: 'Rossi' },
-      contact: { phone: '+39 333 1234567' },
-    });
+    const created = await http(pair.a, 'POST', '/v1/switches', migration('069234553'));
     expect(created.status, created.text).toBe(201);
     const id = created.data.id as string;
     const before = await timeline(pair.a, id);

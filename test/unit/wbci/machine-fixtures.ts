@@ -28,14 +28,11 @@ import type {
   WbciParty,
 } from '../../../src/protocols/wbci/types.js';
 
-export const AUF = 'DEU.EKPA';
-export const ABG = 'DEU.EKPB';
-export const VA_ID = 'DEU.EKPA.V000000001';
+// the carriers and ids are the field-rule builders' own, so both suites speak of the same case
+import { ABG, AUF, S_ID_ABG, S_ID_AUF, T_ID, VA_ID } from './builders.js';
+export { ABG, AUF, S_ID_ABG, S_ID_AUF, T_ID, VA_ID };
 export const VA_ID_2 = 'DEU.EKPA.V000000002';
-export const T_ID = 'DEU.EKPA.T000000001';
 export const T_ID_2 = 'DEU.EKPA.T000000002';
-export const S_ID_AUF = 'DEU.EKPA.S000000001';
-export const S_ID_ABG = 'DEU.EKPB.S000000001';
 
 /** Tuesday 1 Dec 2026, 09:00 in Munich. */
 export const NOW = new Date('2026-12-01T08:00:00Z');
