@@ -150,11 +150,16 @@ export async function forEachDueCase(
     .orderBy('next_due_at')
     .limit(limit)
     .execute();
-  for (const { id } of due) {
+  await forEachLockedCase(db, due.map((d) => d.id), fn);
+  return due.length;
+}
+
+/** Runs `fn` for each case, each in its own transaction with the row locked; cases another replica holds are skipped. */
+export async function forEachLockedCase(db: Kysely<Database>, ids: readonly string[], fn: (trx: Tx, row: CaseRow) => Promise<void>): Promise<void> {
+  for (const id of ids) {
     await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
       if (row) await fn(trx, row);
     });
   }
-  return due.length;
 }

@@ -28,6 +28,7 @@ import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { AppError, notFound } from '../errors.js';
+import { forEachLockedCase } from '../case-unit.js';
 import type { CaseChangeHook } from '../wbci/service.js';
 import type { AgcomCaseChangeHook, StoredAgcomCase } from '../agcom/service.js';
 import type { NumberPortabilityNotifier } from '../agcom/number-portability.js';
@@ -287,15 +288,12 @@ export class WholesaleService {
       .limit(limit)
       .execute();
     let placed = 0;
-    for (const { id } of candidates) {
-      await this.#d.db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
-        if (!row || row.wholesale_order !== null) return;
-        const s = row.data as unknown as WbciCaseState;
-        if (!wbciOrderReadiness(s, this.#ctx()).due) return;
-        if (await this.#place(trx, s, 'tick')) placed++;
-      });
-    }
+    await forEachLockedCase(this.#d.db, candidates.map((c) => c.id), async (trx, row) => {
+      if (row.wholesale_order !== null) return;
+      const s = row.data as unknown as WbciCaseState;
+      if (!wbciOrderReadiness(s, this.#ctx()).due) return;
+      if (await this.#place(trx, s, 'tick')) placed++;
+    });
     placed += await this.#tickAgcom(limit);
     return placed;
   }
@@ -313,15 +311,12 @@ export class WholesaleService {
       .limit(limit)
       .execute();
     let placed = 0;
-    for (const { id } of candidates) {
-      await this.#d.db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
-        if (!row || row.wholesale_order !== null) return;
-        const s = row.data as unknown as StoredAgcomCase;
-        if (!this.#agcomReadiness(s).due) return;
-        if (await this.#placeBuilt(trx, id, this.#buildAgcom(s), 'tick')) placed++;
-      });
-    }
+    await forEachLockedCase(this.#d.db, candidates.map((c) => c.id), async (trx, row) => {
+      if (row.wholesale_order !== null) return;
+      const s = row.data as unknown as StoredAgcomCase;
+      if (!this.#agcomReadiness(s).due) return;
+      if (await this.#placeBuilt(trx, row.id, this.#buildAgcom(s), 'tick')) placed++;
+    });
     return placed;
   }
 
