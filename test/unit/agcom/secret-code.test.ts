@@ -5,7 +5,10 @@ import { buildSecretCode, normalizeItalianNumber, validateSecretCode } from '../
 
 const ALNUM = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
 const secret = fc.array(fc.constantFrom(...ALNUM), { minLength: 3, maxLength: 3 }).map((a) => a.join(''));
-const phone = fc.array(fc.constantFrom(...'0123456789'), { minLength: 5, maxLength: 11 }).map((a) => '0' + a.join(''));
+// Italian fixed numbers: 0 then a non-zero digit ("00…" is the international prefix, normalised away)
+const phone = fc
+  .tuple(fc.constantFrom(...'123456789'), fc.array(fc.constantFrom(...'0123456789'), { minLength: 4, maxLength: 10 }))
+  .map(([first, rest]) => '0' + first + rest.join(''));
 
 describe('codice segreto (TIM, attivazione): CS ‖ number ‖ CC', () => {
   it('builds and validates a code, case and separators normalised', () => {
