@@ -1,17 +1,31 @@
-# switchgate — runs the TypeScript sources with tsx (no build step).
-FROM node:22-bookworm-slim
-WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
+# switchgate — multi-stage: the build stage compiles the TypeScript once; the runtime image holds
+# only the compiled output (dist/, with schemas/, wsdl/ and package.json beside it) and the
+# production dependencies, so start-up compiles nothing.
+FROM node:22-bookworm-slim AS build
+WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
-COPY bin ./bin
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 COPY migrations ./migrations
 COPY schemas ./schemas
 COPY wsdl ./wsdl
+RUN node scripts/build.mjs
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+# HOST=0.0.0.0: start-up refuses the development key and unauthenticated peers on a public
+# interface; mount a production config at /app/config/production.json (see README "Production").
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY bin ./bin
 COPY config ./config
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
+STOPSIGNAL SIGTERM
 CMD ["node", "bin/switchgate.js", "start"]

@@ -202,7 +202,35 @@ async function printPhase3(a: Node, b: Node, sim: WholesaleSimulator, id: string
   return `wholesale order ${order.state}${order.dac ? ` (DAC ${order.dac})` : ''}`;
 }
 
-export async function runDemo(): Promise<void> {
+export interface DemoOptions {
+  procedure: 'wbci' | 'agcom' | 'interconnect';
+  /** leave the gateways running afterwards (until SIGINT/SIGTERM) */
+  keep: boolean;
+}
+
+export async function runDemo(opts: DemoOptions = { procedure: 'wbci', keep: false }): Promise<void> {
+  switch (opts.procedure) {
+    case 'wbci':
+      return runWbciDemo(opts.keep);
+    default:
+      throw new Error(`the ${opts.procedure} demo is not available in this build`);
+  }
+}
+
+/** Keeps the demo's gateways up until the user stops them, then closes them. */
+async function keepRunning(nodes: Node[], close: () => Promise<void>): Promise<void> {
+  console.log('\nThe gateways keep running (--keep); Ctrl-C stops them:');
+  for (const n of nodes) {
+    console.log(`  ${n.name.padEnd(28)} ${n.url}   API key ${n.key}   (OpenAPI ${n.url}/docs)`);
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await close();
+}
+
+async function runWbciDemo(keep: boolean): Promise<void> {
   const [pa, pb] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     DEMO_TOKEN_DEU_EKPA: randomBytes(16).toString('hex'),
@@ -226,6 +254,11 @@ export async function runDemo(): Promise<void> {
   console.log(`  DEU.EKPA (gaining, EKPauf)  ${a.url}`);
   console.log(`  DEU.EKPB (losing,  EKPabg)  ${b.url}`);
   console.log(`  wholesale provider (sim.)   ${sim.url}  (REST; SOAP at ${sim.soapUrl})\n`);
+  const close = async () => {
+    await a.gw.close();
+    await b.gw.close();
+    await sim.close();
+  };
   try {
     const cal = createCalendar({ country: 'DE', region: 'BY' });
     const today = cal.today(new Date());
@@ -282,9 +315,10 @@ export async function runDemo(): Promise<void> {
 
     const events = await call<Items<FeedEvent>>(a, 'GET', '/v1/events?limit=1000');
     console.log(`Switch complete. DEU.EKPA's event feed holds ${events.items.length} events; every message is stored both ways with its wire form (GET /v1/switches/${id}/messages?raw=true), the order with its history at GET /v1/switches/${id}/wholesale-order.`);
-  } finally {
-    await a.gw.close();
-    await b.gw.close();
-    await sim.close();
+  } catch (err) {
+    await close();
+    throw err;
   }
+  if (keep) await keepRunning([a, b], close);
+  else await close();
 }

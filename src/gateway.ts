@@ -222,6 +222,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     async close() {
       if (closed) return;
       closed = true;
+      // long-polls answer now, so that closing the HTTP server does not wait up to their `wait`
+      bus.beginShutdown();
       if (timer) clearInterval(timer);
       await worker?.stop();
       await ownWholesaleTransport?.close();

@@ -10,6 +10,7 @@ import { EVENTS_CHANNEL } from '../store/repos/events.js';
 export class EventBus {
   readonly #emitter = new EventEmitter();
   #unlisten: (() => Promise<void>) | undefined;
+  #closing = false;
 
   constructor() {
     this.#emitter.setMaxListeners(0);
@@ -23,8 +24,20 @@ export class EventBus {
     this.#emitter.emit('wake');
   }
 
-  /** Resolves on the next hint or after `ms`, whichever comes first. */
+  /** True once the gateway shuts down: long-polls answer with what they have instead of waiting. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Wakes every waiter for good, so that the HTTP server's close is not held up by long-polls. */
+  beginShutdown(): void {
+    this.#closing = true;
+    this.#emitter.emit('wake');
+  }
+
+  /** Resolves on the next hint or after `ms`, whichever comes first (at once while shutting down). */
   wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closing) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -39,7 +52,7 @@ export class EventBus {
   }
 
   async stop(): Promise<void> {
+    this.beginShutdown();
     await this.#unlisten?.();
-    this.#emitter.emit('wake');
   }
 }

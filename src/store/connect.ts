@@ -333,6 +333,11 @@ export async function openPglite(
 }
 
 const LOCK_FILE = 'switchgate.pid';
+
+/** Another PGlite (this process or another) has the data directory open. */
+export class DataDirInUseError extends Error {
+  override readonly name = 'DataDirInUseError';
+}
 const lockedHere = new Set<string>();
 
 /**
@@ -343,7 +348,7 @@ const lockedHere = new Set<string>();
 function lockDataDir(dataDir: string): () => Promise<void> {
   const dir = resolve(dataDir);
   const file = join(dir, LOCK_FILE);
-  if (lockedHere.has(dir)) throw new Error(`DATA_DIR ${dir} is already open in this process`);
+  if (lockedHere.has(dir)) throw new DataDirInUseError(`DATA_DIR ${dir} is already open in this process`);
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
@@ -353,7 +358,7 @@ function lockDataDir(dataDir: string): () => Promise<void> {
       const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
       // Our own pid without an entry in lockedHere is a previous incarnation (containers reuse pids).
       if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
-        throw new Error(`DATA_DIR ${dir} is in use by process ${holder} (remove ${file} if that is wrong)`);
+        throw new DataDirInUseError(`DATA_DIR ${dir} is in use by process ${holder} (remove ${file} if that is wrong)`);
       }
       rmSync(file, { force: true });
     }

@@ -125,7 +125,7 @@ async function loadOrBuildTemplate(key: string, migrated: boolean): Promise<Blob
   return dump;
 }
 
-async function openTestPglite(opts: OpenOptions): Promise<Store> {
+export async function openTestPglite(opts: OpenOptions): Promise<Store> {
   return openPglite({ loadDataDir: await pgliteTemplate(opts.migrate !== false) });
 }
 

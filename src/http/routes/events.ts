@@ -51,7 +51,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
       for (;;) {
         const items = await readEvents(deps.db, after, limit);
         const remaining = deadline - Date.now();
-        if (items.length > 0 || remaining <= 0 || closed.signal.aborted) {
+        if (items.length > 0 || remaining <= 0 || closed.signal.aborted || deps.bus.closing) {
           return { items, nextCursor: items.length ? items[items.length - 1]!.cursor : request.query.after ?? null };
         }
         await deps.bus.wait(Math.min(RECHECK_MS, remaining), closed.signal);

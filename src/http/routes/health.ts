@@ -10,10 +10,13 @@ export interface HealthRoutesDeps {
   registry: Registry;
 }
 
-export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): Promise<void> {
-  app.get('/health/live', { schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+/** Probes arrive every few seconds from load balancers and Prometheus: their requests are logged only when they fail. */
+const PROBE = { logLevel: 'warn' } as const;
 
-  app.get('/health/ready', { schema: { tags: ['health'], summary: 'Readiness: database reachable and migrations applied' } }, async (_request, reply) => {
+export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): Promise<void> {
+  app.get('/health/live', { ...PROBE, schema: { tags: ['health'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+
+  app.get('/health/ready', { ...PROBE, schema: { tags: ['health'], summary: 'Readiness: database reachable and migrations applied' } }, async (_request, reply) => {
     try {
       await sql`SELECT 1`.execute(deps.db);
       const { pending } = await migrationStatus(deps.db);
@@ -26,7 +29,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps)
     }
   });
 
-  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+  app.get('/metrics', { ...PROBE, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
     reply.type(deps.registry.contentType);
     return deps.registry.metrics();
   });

@@ -1,0 +1,215 @@
+/**
+ * The commands of `switchgate`, each with its own options (node:util parseArgs form) and help.
+ * Modules a command needs are imported when it runs, so `--help` and `--version` stay instant and
+ * touch nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../config/load.js';
+import { configPathFrom, databaseUrlFrom, dataDirFrom, logLevelFrom } from './environment.js';
+import { explainStartupError } from './startup-error.js';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** after `switchgate <name> ` in the usage line */
+  usage: string;
+  help?: string;
+  options?: NonNullable<ParseArgsConfig['options']>;
+  /** how many positional arguments it takes at most */
+  positionals?: number;
+  run(values: Values, positionals: string[]): Promise<void>;
+}
+
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: Command,
+  ) {
+    super(message);
+  }
+}
+
+async function loadConfig(path: string) {
+  const [{ loadConfigFile }, { configChecks }] = await Promise.all([import('../config/load.js'), import('../config/checks.js')]);
+  return loadConfigFile(path, process.env, configChecks);
+}
+
+/** Opens the database of DATABASE_URL / DATA_DIR for a one-shot command, with errors explained. */
+async function openStoreForCommand() {
+  const databaseUrl = databaseUrlFrom(process.env);
+  const dataDir = dataDirFrom(process.env);
+  const { openDatabase } = await import('../store/connect.js');
+  try {
+    return await openDatabase({ databaseUrl, dataDir });
+  } catch (err) {
+    throw explainStartupError(err, { databaseUrl, dataDir, host: '', port: 0 }) ?? err;
+  }
+}
+
+const start: Command = {
+  name: 'start',
+  summary: 'run the gateway',
+  usage: '',
+  help: [
+    'Configured by the environment: PORT, HOST, DATABASE_URL (unset: embedded PGlite in DATA_DIR),',
+    'DATA_DIR, SWITCHGATE_CONFIG, LOG_LEVEL. SIGTERM or SIGINT stop it within a bounded time',
+    '(SWITCHGATE_SHUTDOWN_TIMEOUT_MS, 10000 by default); a second signal stops it at once.',
+  ].join('\n'),
+  async run() {
+    const { startGateway } = await import('./start.js');
+    await startGateway(process.env);
+  },
+};
+
+const migrate: Command = {
+  name: 'migrate',
+  summary: 'apply the database migrations and exit',
+  usage: '',
+  help: 'Uses DATABASE_URL, or the embedded database in DATA_DIR.',
+  async run() {
+    const store = await openStoreForCommand();
+    try {
+      const { migrateToLatest } = await import('../store/migrate.js');
+      const { applied } = await migrateToLatest(store.db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const checkConfig: Command = {
+  name: 'check-config',
+  summary: 'validate a configuration file and exit',
+  usage: '[file]',
+  help: 'Without a file, SWITCHGATE_CONFIG or config/default.json. Secrets named by *Env keys must be set.',
+  positionals: 1,
+  async run(_values, [file]) {
+    const path = configPathFrom(process.env, file);
+    await loadConfig(path);
+    console.log(`${path}: ok`);
+  },
+};
+
+const replay: Command = {
+  name: 'replay',
+  summary: 'put dead-lettered deliveries back into the outbox',
+  usage: '<dead-letter id> | --all',
+  options: { all: { type: 'boolean' } },
+  positionals: 1,
+  async run(values, [id]) {
+    if (!values.all && id === undefined) throw new UsageError('replay needs a dead-letter id or --all', replay);
+    if (values.all && id !== undefined) throw new UsageError('give a dead-letter id or --all, not both', replay);
+    if (id !== undefined && !/^\d+$/.test(id)) throw new UsageError(`not a dead-letter id: ${id}`, replay);
+    const store = await openStoreForCommand();
+    try {
+      const { replayDeadLetter } = await import('../delivery/outbox-worker.js');
+      const ids = values.all
+        ? (await store.db.selectFrom('dead_letters').select('id').where('replayed_at', 'is', null).orderBy('id').execute()).map((r) => r.id)
+        : [Number(id)];
+      let done = 0;
+      let failed = 0;
+      const progress = process.stderr.isTTY && ids.length > 1;
+      for (const [i, dl] of ids.entries()) {
+        if (await replayDeadLetter(store.db, dl)) done++;
+        else {
+          failed++;
+          console.error(`dead letter ${dl}: unknown or already replayed`);
+        }
+        if (progress) process.stderr.write(`\rreplaying ${i + 1}/${ids.length}`);
+        else if (ids.length > 1 && (i + 1) % 100 === 0) console.error(`replayed ${i + 1} of ${ids.length}…`);
+      }
+      if (progress) process.stderr.write('\n');
+      console.log(`replayed ${done} of ${ids.length}`);
+      if (failed > 0 && !values.all) process.exitCode = 1;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const DEMO_PROCEDURES = ['wbci', 'agcom', 'interconnect'] as const;
+type DemoProcedure = (typeof DEMO_PROCEDURES)[number];
+
+const demo: Command = {
+  name: 'demo',
+  summary: 'two operators and their counterparts on embedded databases, one complete procedure, printed',
+  usage: '[wbci|agcom|interconnect] [--keep]',
+  help: [
+    'wbci (default): VA-KUE-MRN → RUEM-VA → TVS-VA/ERLM → AKM-TR → wholesale order → completed.',
+    '--keep leaves the gateways running afterwards and prints their URLs (Ctrl-C stops them).',
+  ].join('\n'),
+  options: { keep: { type: 'boolean' } },
+  positionals: 1,
+  async run(values, [procedure = 'wbci']) {
+    if (!DEMO_PROCEDURES.includes(procedure as DemoProcedure)) {
+      throw new UsageError(`no demo for ${procedure} (one of: ${DEMO_PROCEDURES.join(', ')})`, demo);
+    }
+    const { runDemo } = await import('../demo.js');
+    await runDemo({ procedure: procedure as DemoProcedure, keep: values.keep === true });
+  },
+};
+
+const SIMULATORS = ['wholesale'] as const;
+
+const simulate: Command = {
+  name: 'simulate',
+  summary: 'a counterpart to test a gateway against: wholesale',
+  usage: 'wholesale [--config file] [--port n] [--behaviour b]',
+  help: 'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
+  options: { config: { type: 'string' }, port: { type: 'string' }, behaviour: { type: 'string' } },
+  positionals: 1,
+  async run(values, [what]) {
+    if (what === undefined) throw new UsageError(`simulate needs what to simulate: ${SIMULATORS.join(' or ')}`, simulate);
+    if (what !== 'wholesale') throw new UsageError(`cannot simulate ${what} (one of: ${SIMULATORS.join(', ')})`, simulate);
+    await simulateWholesale(values);
+  },
+};
+
+async function simulateWholesale(values: Values): Promise<void> {
+  const { parseSimulatorConfig } = await import('../wholesale/simulator-config.js');
+  const { startWholesaleSimulator } = await import('../wholesale/simulator.js');
+  const { createLogger } = await import('../gateway.js');
+  const file = typeof values.config === 'string' ? values.config : undefined;
+  let raw: unknown = { carriers: {} };
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(resolve(file), 'utf8'));
+    } catch (err) {
+      throw new ConfigError(file, [{ key: '(file)', problem: (err as Error).message }]);
+    }
+  }
+  const { options, problems } = parseSimulatorConfig(raw, process.env);
+  if (typeof values.behaviour === 'string') {
+    const more = parseSimulatorConfig({ carriers: {}, defaultBehaviour: values.behaviour }, process.env).problems;
+    problems.push(...more.map((p) => `--behaviour: ${p.slice(p.indexOf(':') + 2)}`));
+    options.defaultBehaviour = values.behaviour as never;
+  }
+  if (problems.length) {
+    throw new ConfigError(file ?? '(simulator)', problems.map((p) => ({ key: p.slice(0, p.indexOf(':')), problem: p.slice(p.indexOf(':') + 2) })));
+  }
+  const rawPort = typeof values.port === 'string' ? values.port : (process.env.PORT ?? String(options.port ?? 8090));
+  if (!/^\d{1,5}$/.test(rawPort) || Number(rawPort) > 65535) throw new UsageError(`--port ${rawPort} is not a TCP port`, simulate);
+  const log = createLogger(logLevelFrom(process.env));
+  const port = Number(rawPort);
+  let sim: Awaited<ReturnType<typeof startWholesaleSimulator>>;
+  try {
+    sim = await startWholesaleSimulator({ ...options, port, log });
+  } catch (err) {
+    throw explainStartupError(err, { host: '127.0.0.1', port }) ?? err;
+  }
+  log.info(
+    { rest: sim.restUrl, soap: sim.soapUrl, carriers: Object.keys(options.carriers) },
+    `wholesale simulator listening on ${sim.url} (REST: POST /productOrder …, SOAP: ${sim.soapUrl}, WSDL: ${sim.soapUrl}?wsdl)`,
+  );
+  const stop = () => void sim.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate];
+
