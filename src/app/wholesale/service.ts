@@ -23,7 +23,7 @@ import type { WbciCaseState } from '../../protocols/wbci/case-state.js';
 import type { Effect } from '../../protocols/wbci/machine.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { CaseRow, Database } from '../../store/schema.js';
-import { loadCase, setWholesaleOrder } from '../../store/repos/cases.js';
+import { casesAwaitingOrder, loadCase, setWholesaleOrder } from '../../store/repos/cases.js';
 import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
@@ -276,17 +276,7 @@ export class WholesaleService {
     if (this.#d.config?.placeOrders !== 'auto') return 0;
     const now = this.#d.clock.now();
     const oldest = new Date(now.getTime() - this.#d.rules.akmTrRejectionTimeoutWorkingDays * 86_400_000).toISOString();
-    const candidates = await this.#d.db
-      .selectFrom('cases')
-      .select('id')
-      .where('procedure', '=', 'wbci')
-      .where('role', '=', 'recipient')
-      .where('state', '=', 'TR_NOTIFIED')
-      .where('wholesale_order', 'is', null)
-      .where(sql<boolean>`(data->'akmTr'->>'at') <= ${oldest}`)
-      .orderBy('updated_at')
-      .limit(limit)
-      .execute();
+    const candidates = await casesAwaitingOrder(this.#d.db, { procedure: 'wbci', state: 'TR_NOTIFIED', akmTrAtOrBefore: oldest, limit });
     let placed = 0;
     await forEachLockedCase(this.#d.db, candidates.map((c) => c.id), async (trx, row) => {
       if (row.wholesale_order !== null) return;
@@ -300,16 +290,7 @@ export class WholesaleService {
 
   /** Validated AGCOM cases without an order (e.g. validated while the hook was not wired): placed now. */
   async #tickAgcom(limit: number): Promise<number> {
-    const candidates = await this.#d.db
-      .selectFrom('cases')
-      .select('id')
-      .where('procedure', '=', 'agcom')
-      .where('role', '=', 'recipient')
-      .where('state', '=', 'VALIDATED')
-      .where('wholesale_order', 'is', null)
-      .orderBy('updated_at')
-      .limit(limit)
-      .execute();
+    const candidates = await casesAwaitingOrder(this.#d.db, { procedure: 'agcom', state: 'VALIDATED', limit });
     let placed = 0;
     await forEachLockedCase(this.#d.db, candidates.map((c) => c.id), async (trx, row) => {
       if (row.wholesale_order !== null) return;

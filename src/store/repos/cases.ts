@@ -102,9 +102,30 @@ export async function listCases(db: Db, f: CaseFilter): Promise<(CaseRow & { cre
   if (f.after) {
     const at = sql<Date>`'epoch'::timestamptz + ${f.after.createdUs}::bigint * interval '1 microsecond'`;
     const id = f.after.id;
-    q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+    // A row-value comparison is one index seek on (…, created_at, id); the equivalent OR of two
+    // conditions is not, and a deep page then reads every row before it.
+    q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
   return q.orderBy('created_at').orderBy('id').limit(f.limit).execute();
+}
+
+/**
+ * Recipient cases in `state` that have no wholesale order yet, oldest change first: the wholesale
+ * tick's candidates (a partial index holds exactly these, so completed cases cost nothing).
+ */
+export async function casesAwaitingOrder(
+  db: Db,
+  q: { procedure: string; state: string; limit: number; akmTrAtOrBefore?: string },
+): Promise<{ id: string }[]> {
+  let query = db
+    .selectFrom('cases')
+    .select('id')
+    .where('procedure', '=', q.procedure)
+    .where('role', '=', 'recipient')
+    .where('state', '=', q.state)
+    .where('wholesale_order', 'is', null);
+  if (q.akmTrAtOrBefore !== undefined) query = query.where(sql<boolean>`(data->'akmTr'->>'at') <= ${q.akmTrAtOrBefore}`);
+  return query.orderBy('updated_at').limit(q.limit).execute();
 }
 
 /** Cases whose earliest open deadline has passed but are not yet flagged, or that need a time tick. */
