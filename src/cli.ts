@@ -21,6 +21,8 @@ const USAGE = `usage: switchgate <command>
   demo                          two operators, a wholesale simulator and one complete switch, printed
   simulate wholesale [--config file] [--port n] [--behaviour b]
                                 a wholesale provider (REST + SOAP) for trying a gateway's phase 3
+  interconnect rate FILE [--config file]
+                                rate a call-record CSV by month and time band (interconnect.timeBands), print JSON
 `;
 
 function configPath(arg?: string): string {
@@ -144,6 +146,26 @@ async function simulate(what: string | undefined, args: string[]): Promise<void>
   process.once('SIGTERM', () => void stop());
 }
 
+async function interconnect(what: string | undefined, args: string[]): Promise<void> {
+  if (what !== 'rate') throw new UsageError(what ? `unknown interconnect command: ${what} (only: rate)` : 'interconnect needs a command: rate');
+  const [file, ...rest] = args;
+  if (!file || file.startsWith('--')) throw new UsageError('interconnect rate needs the CSV file');
+  const f = flags(rest, ['config']);
+  const { createReadStream } = await import('node:fs');
+  const { rateTraffic, italianCalendar } = await import('./app/interconnect-billing/traffic.js');
+  const { resolveTimeBands } = await import('./config/interconnect-time-bands.js');
+  const bands = resolveTimeBands(loadConfig(f.config));
+  const outcome = await rateTraffic(createReadStream(resolve(file)), { bands, calendar: italianCalendar() });
+  if (outcome.ok) {
+    console.log(JSON.stringify(outcome.result, null, 2));
+    return;
+  }
+  const { summary } = outcome;
+  for (const i of summary.issues) console.error(`${file}:${i.line}: ${i.field}: ${i.message} (${i.code})`);
+  console.error(`${summary.invalidLines} malformed line(s) of ${summary.lines}; nothing rated`);
+  process.exitCode = 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -161,6 +183,8 @@ async function main(argv: string[]): Promise<void> {
       return replay(rest[0]);
     case 'simulate':
       return simulate(rest[0], rest.slice(1));
+    case 'interconnect':
+      return interconnect(rest[0], rest.slice(1));
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       return runDemo();
