@@ -14,11 +14,17 @@ interface YearOffsets {
   offsets: number[];
 }
 
+/** Offset tables per zone, shared by every ZoneDays of that zone (they never change). */
+const tablesByZone = new Map<string, Map<number, YearOffsets>>();
+
 export class ZoneDays {
   private readonly fmt: Intl.DateTimeFormat;
-  private readonly years = new Map<number, YearOffsets>();
+  private readonly years: Map<number, YearOffsets>;
 
   constructor(readonly timeZone: string) {
+    let years = tablesByZone.get(timeZone);
+    if (!years) tablesByZone.set(timeZone, (years = new Map()));
+    this.years = years;
     this.fmt = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
