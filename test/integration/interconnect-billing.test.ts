@@ -4,6 +4,7 @@
  * problem naming the field path, rule and code — a refused import keeps nothing.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { createGateway, type Gateway } from '../../src/gateway.js';
@@ -48,13 +49,13 @@ interface Answer {
 
 async function call(base: string, method: 'POST' | 'GET', path: string, opts: { key?: string; json?: unknown; csv?: string | AsyncIterable<Buffer>; contentType?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = { authorization: `Bearer ${opts.key ?? BILLING_KEY}` };
-  let body: string | AsyncIterable<Buffer> | undefined;
+  let body: string | Readable | undefined;
   if (opts.json !== undefined) {
     headers['content-type'] = opts.contentType ?? 'application/json';
     body = JSON.stringify(opts.json);
   } else if (opts.csv !== undefined) {
     headers['content-type'] = opts.contentType ?? 'text/csv';
-    body = opts.csv;
+    body = typeof opts.csv === 'string' ? opts.csv : Readable.from(opts.csv);
   }
   const res = await request(base + path, { method, headers, body });
   const text = await res.body.text();

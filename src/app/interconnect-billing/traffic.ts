@@ -22,7 +22,7 @@ export function italianCalendar(): WorkingDayCalendar {
 
 export type TrafficOutcome = { ok: true; result: RatingResult; lines: number } | { ok: false; summary: CallCsvSummary };
 
-export async function rateTraffic(source: AsyncIterable<Buffer | string>, settings: TrafficRatingSettings): Promise<TrafficOutcome> {
+export async function rateTraffic(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, settings: TrafficRatingSettings): Promise<TrafficOutcome> {
   const rater = new Rater({
     bands: settings.bands,
     timeZone: RATING_TIME_ZONE,

@@ -59,6 +59,10 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** 1 for the bytes a callId or service may hold (printable ASCII but comma and double quote), else 0. */
+const TOKEN = new Uint8Array(256);
+for (let c = 0x21; c <= 0x7e; c++) TOKEN[c] = c === COMMA || c === QUOTE ? 0 : 1;
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
@@ -70,6 +74,9 @@ export class CallCsvReader {
   private invalid = 0;
   private pendingBlank = 0;
   private lastInvalidLine = 0;
+  // the last date parsed and its day number: consecutive calls mostly share a date
+  private lastDateKey = -1;
+  private lastDays = 0;
   /** set while the rest of an over-long line is skipped */
   private skipping = false;
   // results of the last parseStart (kept in fields to avoid allocating per line)
@@ -319,21 +326,16 @@ export class CallCsvReader {
    */
   private fastLine(text: Uint8Array, s: number, e: number): boolean {
     let i = s;
-    while (i < e) {
-      const c = text[i]!;
-      if (c === COMMA) break;
-      if (c < 0x21 || c > 0x7e || c === QUOTE) return false;
-      i++;
-    }
-    if (i === s || i === e || i - s > MAX_CALL_ID) return false;
-    const startEnd = this.parseStart(text, i + 1, e);
-    if (startEnd === -1 || text[startEnd] !== COMMA) return false;
+    while (i < e && TOKEN[text[i]!] === 1) i++;
+    if (i === s || i === e || text[i] !== COMMA || i - s > MAX_CALL_ID) return false;
+    const startEnd = e - (i + 1) >= 26 && text[i + 26] === COMMA ? this.fastStart(text, i + 1) : -1;
+    if (startEnd === -1) return false;
     i = startEnd + 1;
     const durStart = i;
     let duration = 0;
     while (i < e) {
       const dg = text[i]! - 48;
-      if (dg < 0 || dg > 9) break;
+      if (dg >>> 0 > 9) break;
       duration = duration * 10 + dg;
       i++;
     }
@@ -341,20 +343,57 @@ export class CallCsvReader {
     if (i < e) {
       if (text[i] !== COMMA) return false;
       const svc = ++i;
-      while (i < e) {
-        const c = text[i]!;
-        if (c < 0x21 || c > 0x7e || c === QUOTE || c === COMMA) return false;
-        i++;
-      }
-      if (i === svc || i - svc > MAX_SERVICE) return false;
+      while (i < e && TOKEN[text[i]!] === 1) i++;
+      if (i !== e || i === svc || i - svc > MAX_SERVICE) return false;
     }
     if (this.invalid === 0) this.sink(this.startMs, duration);
     return true;
   }
+
+  /**
+   * The usual shape only, `YYYY-MM-DDTHH:MM:SS±HH:MM` (25 characters), unrolled: → this.startMs
+   * and the index after it, or -1 for anything else (parseStart then judges it).
+   */
+  private fastStart(t: Uint8Array, s: number): number {
+    const y0 = t[s]! - 48, y1 = t[s + 1]! - 48, y2 = t[s + 2]! - 48, y3 = t[s + 3]! - 48;
+    const m0 = t[s + 5]! - 48, m1 = t[s + 6]! - 48, d0 = t[s + 8]! - 48, d1 = t[s + 9]! - 48;
+    const h0 = t[s + 11]! - 48, h1 = t[s + 12]! - 48, n0 = t[s + 14]! - 48, n1 = t[s + 15]! - 48;
+    const s0 = t[s + 17]! - 48, s1 = t[s + 18]! - 48, oh0 = t[s + 20]! - 48, oh1 = t[s + 21]! - 48;
+    const om0 = t[s + 23]! - 48, om1 = t[s + 24]! - 48;
+    if (
+      ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1 | h0 | h1 | n0 | n1 | s0 | s1 | oh0 | oh1 | om0 | om1) >>> 0) > 15 ||
+      y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 ||
+      n0 > 9 || n1 > 9 || s0 > 9 || s1 > 9 || oh0 > 9 || oh1 > 9 || om0 > 9 || om1 > 9 ||
+      t[s + 4] !== 45 || t[s + 7] !== 45 || t[s + 10] !== 84 || t[s + 13] !== 58 || t[s + 16] !== 58 || t[s + 22] !== 58
+    ) {
+      return -1;
+    }
+    const sign = t[s + 19];
+    if (sign !== 43 && sign !== 45) return -1;
+    const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    const mo = m0 * 10 + m1;
+    const d = d0 * 10 + d1;
+    const h = h0 * 10 + h1;
+    const mi = n0 * 10 + n1;
+    const sec = s0 * 10 + s1;
+    const oh = oh0 * 10 + oh1;
+    const om = om0 * 10 + om1;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59 || oh > 13 || om > 59) {
+      return -1; // rarer cases (29–31, offsets of 14 h) and every error: parseStart decides
+    }
+    const dateKey = y * 10_000 + mo * 100 + d;
+    if (dateKey !== this.lastDateKey) {
+      this.lastDateKey = dateKey;
+      this.lastDays = daysFromCivil(y, mo, d);
+    }
+    const offsetMin = (sign === 45 ? -1 : 1) * (oh * 60 + om);
+    this.startMs = this.lastDays * 86_400_000 + ((h * 60 + mi - offsetMin) * 60 + sec) * 1000;
+    return s + 25;
+  }
 }
 
 /** Reads a whole stream of chunks (bytes; text is taken as UTF-8, and anything outside ASCII is refused by the field rules). */
-export async function readCallCsv(source: AsyncIterable<Buffer | string>, sink: CallSink, maxIssues?: number): Promise<CallCsvSummary> {
+export async function readCallCsv(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sink: CallSink, maxIssues?: number): Promise<CallCsvSummary> {
   const reader = new CallCsvReader(sink, maxIssues);
   for await (const chunk of source) reader.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   return reader.end();

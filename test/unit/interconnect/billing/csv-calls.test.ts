@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MAX_LINE_LENGTH } from '../../../../src/protocols/interconnect/billing/csv-calls.js';
+import { CallCsvReader, MAX_LINE_LENGTH } from '../../../../src/protocols/interconnect/billing/csv-calls.js';
 import { rateCsv, shares } from './fixtures.js';
 
 const GOOD = 'c1,2026-01-14T07:59:30+01:00,90,M-M';
@@ -102,6 +102,33 @@ describe('call CSV: chunking', () => {
         expect(cut.result).toEqual(whole.result);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('call CSV: start instants', () => {
+  it('every well-formed start reads as the instant Date.parse gives (fast and general parsers agree)', () => {
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 86_400, max: Date.UTC(2099, 11, 31) / 1000 }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        fc.constantFrom('', '.5', '.25', '.125', 'Z'),
+        fc.integer({ min: 0, max: 900 }),
+        (epochSeconds, offsetMin, variant, duration) => {
+          const offset = variant === 'Z' ? 0 : offsetMin;
+          const wall = new Date(epochSeconds * 1000 + offset * 60_000).toISOString().slice(0, 19);
+          const fraction = variant === 'Z' ? '' : variant;
+          const zone = variant === 'Z' ? 'Z' : `${offset < 0 ? '-' : '+'}${p2(Math.trunc(Math.abs(offset) / 60))}:${p2(Math.abs(offset) % 60)}`;
+          const start = `${wall}${fraction}${zone}`;
+          const seen: [number, number][] = [];
+          const reader = new CallCsvReader((s, d) => seen.push([s, d]));
+          reader.push(Buffer.from(`id-${epochSeconds},${start},${duration}\n`));
+          expect(reader.end().invalidLines).toBe(0);
+          expect(seen).toEqual([[Date.parse(start), duration]]);
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });
