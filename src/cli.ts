@@ -155,7 +155,14 @@ async function interconnect(what: string | undefined, args: string[]): Promise<v
   const { rateTraffic, italianCalendar } = await import('./app/interconnect-billing/traffic.js');
   const { resolveTimeBands } = await import('./config/interconnect-time-bands.js');
   const bands = resolveTimeBands(loadConfig(f.config));
-  const outcome = await rateTraffic(createReadStream(resolve(file)), { bands, calendar: italianCalendar() });
+  let outcome: Awaited<ReturnType<typeof rateTraffic>>;
+  try {
+    outcome = await rateTraffic(createReadStream(resolve(file)), { bands, calendar: italianCalendar() });
+  } catch (err) {
+    console.error(`${file}: cannot be read: ${(err as Error).message}`);
+    process.exitCode = 66;
+    return;
+  }
   if (outcome.ok) {
     console.log(JSON.stringify(outcome.result, null, 2));
     return;

@@ -124,6 +124,26 @@ describe('interconnection billing over HTTP', () => {
       expect(again.body).toEqual(EXPECTED);
     });
 
+    it('streams a body far beyond the JSON body limit (1 MiB) and counts it in the metrics', async () => {
+      const n = 250_000;
+      async function* big(): AsyncIterable<Buffer> {
+        for (let i = 0; i < n; i += 10_000) {
+          let part = '';
+          for (let k = i; k < i + 10_000; k++) part += `call-${k},2026-03-02T10:00:00+01:00,${k % 7}\n`;
+          yield Buffer.from(part);
+        }
+      }
+      const res = await call(base, 'POST', '/v1/interconnect/traffic', { csv: big() });
+      expect(res.status).toBe(200);
+      expect(res.body.calls).toBe(n);
+      // every call (those of 0 s too) counts in the band of its start
+      const seconds = Array.from({ length: n }, (_, k) => k % 7).reduce((a, b) => a + b, 0);
+      expect(res.body.months).toEqual([{ month: '2026-03', bands: { peak: { seconds, calls: n }, offpeak: { seconds: 0, calls: 0 }, weekend: { seconds: 0, calls: 0 } } }]);
+      const metrics = await (await request(`${base}/metrics`)).body.text();
+      expect(metrics).toMatch(/switchgate_interconnect_traffic_imports_total\{outcome="rated"\} [1-9]/);
+      expect(metrics).toMatch(/switchgate_interconnect_rated_calls_total [1-9]/);
+    });
+
     it('refuses another media type', async () => {
       expectProblem(await call(base, 'POST', '/v1/interconnect/traffic', { json: { calls: [] } }), 415, 'SG_UNSUPPORTED_MEDIA_TYPE');
       expectProblem(await call(base, 'POST', '/v1/interconnect/traffic', { csv: CSV, contentType: 'text/plain' }), 415, 'SG_UNSUPPORTED_MEDIA_TYPE');

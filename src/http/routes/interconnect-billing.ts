@@ -82,7 +82,7 @@ const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]!.
 export async function interconnectBillingRoutes(app: FastifyInstance, deps: InterconnectBillingDeps): Promise<void> {
   const imports = new Counter({
     name: 'switchgate_interconnect_traffic_imports_total',
-    help: 'Traffic CSV imports by outcome (rated, refused)',
+    help: 'Traffic CSV imports by outcome (rated, refused, incomplete)',
     labelNames: ['outcome'],
     registers: deps.registry ? [deps.registry] : [],
   });
@@ -110,7 +110,15 @@ export async function interconnectBillingRoutes(app: FastifyInstance, deps: Inte
       if (mediaType(request.headers['content-type']) !== 'text/csv') {
         return sendProblem(reply, problem(415, 'SG_UNSUPPORTED_MEDIA_TYPE', 'the call records must be sent as text/csv'));
       }
-      const outcome = await rateTraffic(request.body as Readable, { bands: deps.bands, calendar: deps.calendar });
+      let outcome: Awaited<ReturnType<typeof rateTraffic>>;
+      try {
+        outcome = await rateTraffic(request.body as Readable, { bands: deps.bands, calendar: deps.calendar });
+      } catch (err) {
+        // the client went away or the connection broke mid-upload: nothing was kept
+        imports.inc({ outcome: 'incomplete' });
+        request.log.info({ err: (err as Error).message }, 'traffic import aborted: the body ended early');
+        return sendProblem(reply, problem(400, 'SG_BODY_INCOMPLETE', 'the CSV body did not arrive completely; nothing of this import was kept'));
+      }
       if (!outcome.ok) {
         imports.inc({ outcome: 'refused' });
         const { summary } = outcome;
