@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await generate(file);
     const bytes = statSync(file).size;
     console.log(`generated ${CALLS.toLocaleString('en')} calls, ${(bytes / 2 ** 20).toFixed(0)} MiB, in ${((performance.now() - g0) / 1000).toFixed(1)} s (${file})`);
-    let best: { base?: Awaited<ReturnType<typeof baseline>>; rate?: Awaited<ReturnType<typeof rating>> } = {};
+    const best: { base?: Awaited<ReturnType<typeof baseline>>; rate?: Awaited<ReturnType<typeof rating>> } = {};
     let peakRss = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const b = await baseline(file);
