@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accessServicesInvoice, accessServicesIssues, addMonths, type AccessRecord } from '../../../../src/protocols/interconnect/billing/invoice.js';
+import { accessServicesInvoiceAnswer } from '../../../../src/app/interconnect-billing/access-invoice.js';
 
 const tariffs = { portActivationFee: 100_000, portMonthlyFee: 30_000, cacModuleMonthlyFee: 3_100, linkMonthlyFee: 6_200 };
 const port = { kind: 'port' as const, count: 1 };
@@ -120,5 +121,25 @@ describe('access-services invoice (spec §7.1, §8.1)', () => {
       '/accesses/1/ceasedAt notBeforeCompletion',
       '/accesses/1/components/0/monthlyFee minimum',
     ]);
+  });
+});
+
+describe('access-services invoice at the REST edge', () => {
+  const tariffStrings = { portActivationFee: '1000.00', portMonthlyFee: '300', cacModuleMonthlyFee: '31.00', linkMonthlyFee: '62.00' };
+
+  it('reads the tariffs as decimal strings and answers amounts as decimal strings', () => {
+    const answer = accessServicesInvoiceAnswer({ month: '2026-05', accesses: [{ id: 'A', completedAt: '2026-04-21', components: [cac(2)] }], tariffs: tariffStrings });
+    expect(answer.lines.map((l) => [l.item, l.unitFee, l.amount])).toEqual([
+      ['pro-rata', '31.00', '20.67'],
+      ['monthly', '31.00', '62.00'],
+      ['advance', '31.00', '62.00'],
+    ]);
+    expect(answer.total).toBe('144.67');
+  });
+
+  it('refuses bad input with a 422 naming the field', () => {
+    expect(() => accessServicesInvoiceAnswer({ month: '2026-05', accesses: [{ id: 'A', completedAt: '2026-02-30', components: [port] }], tariffs: tariffStrings })).toThrow(
+      expect.objectContaining({ status: 422, code: 'SG_BAD_DATE', issues: [expect.objectContaining({ path: '/accesses/0/completedAt' })] }),
+    );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_TIME_BANDS, type TimeBandEntry } from '../../../../src/protocols/interconnect/billing/time-bands.js';
 import { newRater, rateCalls, shares } from './fixtures.js';
+import { ZoneDays } from '../../../../src/protocols/interconnect/billing/zone-days.js';
 
 // 2026: 14 Jan Wednesday; 31 Jan Saturday; 29 Mar (Sunday) CET→CEST; 31 Mar Tuesday;
 // 25 Apr Saturday and Liberation Day; 2 Jun Tuesday, Republic Day; 25 Oct (Sunday) CEST→CET.
@@ -94,6 +95,30 @@ describe('traffic rating: properties', () => {
         for (const m of r.months) for (const [b, t] of Object.entries(m.bands)) expect(t.seconds * 1e6 + t.calls).toBe(sums.get(`${m.month}/${b}`) ?? 0);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('Europe/Rome offsets', () => {
+  it('agree with Intl at any instant 1990–2060, including around the changes', () => {
+    const fmt = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Rome', hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    const intlOffset = (t: number) => {
+      const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
+      return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(t / 1000) * 1000;
+    };
+    const zone = new ZoneDays('Europe/Rome');
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }), fc.integer({ min: -2000, max: 2000 }), (t, nudge) => {
+        // half the runs land within seconds of the last Sunday of March/October 01:00 UTC
+        const y = new Date(t).getUTCFullYear();
+        const lastSunday = (m: number) => {
+          const d = new Date(Date.UTC(y, m + 1, 0, 1));
+          return d.getTime() - d.getUTCDay() * 86_400_000;
+        };
+        const at = nudge % 2 === 0 ? t : lastSunday(nudge > 0 ? 2 : 9) + nudge * 1000;
+        expect(zone.offsetAt(at)).toBe(intlOffset(at));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
