@@ -15,6 +15,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { italianCalendar, rateTraffic } from '../src/app/interconnect-billing/traffic.js';
 import { compileTimeBands, DEFAULT_TIME_BANDS } from '../src/protocols/interconnect/billing/time-bands.js';
@@ -75,21 +76,33 @@ async function rating(file: string): Promise<{ seconds: number; calls: number; p
   return { seconds, calls: outcome.result.calls, peakRss };
 }
 
-async function main(): Promise<void> {
+export interface RatingBenchResult {
+  scenario: string;
+  calls: number;
+  fileBytes: number;
+  baselineLinesPerSecond: number;
+  callsPerSecond: number;
+  ratingRatio: number;
+  peakRssMiB: number;
+  rounds: number;
+}
+
+/** The whole measurement; also callable from another bench runner. Logs progress with `log`. */
+export async function runRatingBench(log: (line: string) => void = console.log): Promise<RatingBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'switchgate-rating-'));
   const file = join(dir, 'calls.csv');
   try {
     const g0 = performance.now();
     await generate(file);
     const bytes = statSync(file).size;
-    console.log(`generated ${CALLS.toLocaleString('en')} calls, ${(bytes / 2 ** 20).toFixed(0)} MiB, in ${((performance.now() - g0) / 1000).toFixed(1)} s (${file})`);
+    log(`generated ${CALLS.toLocaleString('en')} calls, ${(bytes / 2 ** 20).toFixed(0)} MiB, in ${((performance.now() - g0) / 1000).toFixed(1)} s (${file})`);
     const best: { base?: Awaited<ReturnType<typeof baseline>>; rate?: Awaited<ReturnType<typeof rating>> } = {};
     let peakRss = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const b = await baseline(file);
       const r = await rating(file);
       peakRss = Math.max(peakRss, r.peakRss);
-      console.log(`round ${round}: baseline ${(b.lines / b.seconds / 1e6).toFixed(2)} M lines/s (${b.seconds.toFixed(2)} s), rating ${(r.calls / r.seconds / 1e6).toFixed(2)} M calls/s (${r.seconds.toFixed(2)} s), peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
+      log(`round ${round}: baseline ${(b.lines / b.seconds / 1e6).toFixed(2)} M lines/s (${b.seconds.toFixed(2)} s), rating ${(r.calls / r.seconds / 1e6).toFixed(2)} M calls/s (${r.seconds.toFixed(2)} s), peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
       if (!best.base || b.seconds < best.base.seconds) best.base = b;
       if (!best.rate || r.seconds < best.rate.seconds) best.rate = r;
     }
@@ -97,21 +110,21 @@ async function main(): Promise<void> {
     const rate = best.rate!;
     const baselineLinesPerSecond = base.lines / base.seconds;
     const callsPerSecond = rate.calls / rate.seconds;
-    console.log(
-      JSON.stringify({
-        scenario: 'interconnect traffic rating',
-        calls: rate.calls,
-        fileBytes: bytes,
-        baselineLinesPerSecond: Math.round(baselineLinesPerSecond),
-        callsPerSecond: Math.round(callsPerSecond),
-        ratingRatio: Number((callsPerSecond / baselineLinesPerSecond).toFixed(3)),
-        peakRssMiB: Math.round(peakRss / 2 ** 20),
-        rounds: ROUNDS,
-      }),
-    );
+    return {
+      scenario: 'interconnect traffic rating',
+      calls: rate.calls,
+      fileBytes: bytes,
+      baselineLinesPerSecond: Math.round(baselineLinesPerSecond),
+      callsPerSecond: Math.round(callsPerSecond),
+      ratingRatio: Number((callsPerSecond / baselineLinesPerSecond).toFixed(3)),
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+      rounds: ROUNDS,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await runRatingBench()));
+}
