@@ -10,7 +10,8 @@
  *   fraction of up to 3 digits (milliseconds); a real calendar date; no leap second;
  * - `durationSeconds`: a whole number of seconds, 0 … 604800 (7 days), no sign, no leading zero;
  * - `service`: optional, 1–64 printable ASCII characters, no comma or double quote;
- * - lines end with LF or CRLF; a blank line is an error, except after the last line.
+ * - lines end with LF or CRLF; a blank line is an error, except after the last line; a UTF-8
+ *   byte-order mark before the first line is ignored.
  *
  * The parser works on the bytes in place (no decoding, no substrings, no regular expressions, no Date)
  * because it runs once per call on tens of millions of lines. After the first malformed line it
@@ -167,6 +168,8 @@ export class CallCsvReader {
 
   private line(text: Uint8Array, s: number, e: number): void {
     const lineNo = ++this.lineNo;
+    // a UTF-8 byte-order mark (spreadsheet exports) before the first line is not content
+    if (lineNo === 1 && e - s >= 3 && text[s] === 0xef && text[s + 1] === 0xbb && text[s + 2] === 0xbf) s += 3;
     if (e > s && text[e - 1]! === CR) e--;
     if (e === s) {
       this.pendingBlank++;

@@ -13,6 +13,7 @@ describe('call CSV: well-formed files', () => {
     ['with CRLF line ends', `callId,start,durationSeconds,service\r\n${GOOD}\r\n`],
     ['with blank lines at the very end', `${GOOD}\n\n\n`],
     ['with Z and a millisecond fraction', 'c1,2026-01-14T06:59:30.000Z,90'],
+    ['with a UTF-8 byte-order mark before the header', `\uFEFFcallId,start,durationSeconds,service\n${GOOD}\n`],
   ])('%s', async (_title, text) => {
     const { summary, result } = await rateCsv(text);
     expect(summary.invalidLines).toBe(0);
