@@ -144,6 +144,21 @@ describe('interconnection billing over HTTP', () => {
       expect(metrics).toMatch(/switchgate_interconnect_rated_calls_total [1-9]/);
     });
 
+    it.each<[string, string, { path: string; line: number; field: string; rule: string; code: string }]>([
+      ['too few fields', 'x,2026-01-14T10:00:00+01:00', { path: '/lines/2', line: 2, field: 'line', rule: 'fieldCount', code: 'SG_CSV_FIELD_COUNT' }],
+      ['a negative duration', 'x,2026-01-14T10:00:00+01:00,-3', { path: '/lines/2/durationSeconds', line: 2, field: 'durationSeconds', rule: 'format', code: 'SG_CSV_DURATION' }],
+      ['a start without offset', 'x,2026-01-14T10:00:00,3', { path: '/lines/2/start', line: 2, field: 'start', rule: 'format', code: 'SG_CSV_START' }],
+      ['an empty call id', ',2026-01-14T10:00:00Z,3', { path: '/lines/2/callId', line: 2, field: 'callId', rule: 'minLength', code: 'SG_CSV_CALL_ID' }],
+      ['a quoted service', 'x,2026-01-14T10:00:00Z,3,"M-M"', { path: '/lines/2/service', line: 2, field: 'service', rule: 'pattern', code: 'SG_CSV_SERVICE' }],
+      ['a blank line', '', { path: '/lines/2', line: 2, field: 'line', rule: 'notBlank', code: 'SG_CSV_BLANK_LINE' }],
+      ['a line of 600 characters', `x,2026-01-14T10:00:00Z,3,${'s'.repeat(570)}`, { path: '/lines/2', line: 2, field: 'line', rule: 'maxLength', code: 'SG_CSV_LINE_TOO_LONG' }],
+    ])('refuses %s with its line, field, rule and code', async (_title, line, issue) => {
+      const res = await call(base, 'POST', '/v1/interconnect/traffic', { csv: chunked(`a,2026-01-14T07:59:30+01:00,90\n${line}\nb,2026-01-14T07:59:30+01:00,90\n`, 64) });
+      expectProblem(res, 422, 'SG_CSV_INVALID');
+      expect(res.body.errors).toEqual([expect.objectContaining(issue)]);
+      expect(res.body).toMatchObject({ lines: 3, invalidLines: 1 });
+    });
+
     it('refuses another media type', async () => {
       expectProblem(await call(base, 'POST', '/v1/interconnect/traffic', { json: { calls: [] } }), 415, 'SG_UNSUPPORTED_MEDIA_TYPE');
       expectProblem(await call(base, 'POST', '/v1/interconnect/traffic', { csv: CSV, contentType: 'text/plain' }), 415, 'SG_UNSUPPORTED_MEDIA_TYPE');
@@ -183,6 +198,10 @@ describe('interconnection billing over HTTP', () => {
       ['31 April', { month: '2026-05', invoices: [{ ...invoices[0], dueDate: '2026-04-31' }] }, 422, 'SG_BAD_DATE', '/invoices/0/dueDate', 'date'],
       ['disputed above residual', { month: '2026-05', invoices: [{ ...invoices[0], disputed: '1200.01' }] }, 422, 'SG_NETTING_DISPUTED', '/invoices/0/disputed', 'notAboveResidual'],
       ['a repeated invoice', { month: '2026-05', invoices: [invoices[0], invoices[0]] }, 422, 'SG_NETTING_DUPLICATE', '/invoices/1/number', 'unique'],
+      ['no invoices', { month: '2026-05', invoices: [] }, 400, 'SG_INVALID_REQUEST', '/invoices', 'minItems'],
+      ['an unknown direction', { month: '2026-05', invoices: [{ ...invoices[0], direction: 'both' }] }, 400, 'SG_INVALID_REQUEST', '/invoices/0/direction', 'enum'],
+      ['residual above amount', { month: '2026-05', invoices: [{ ...invoices[0], residual: '1200.01', disputed: '0' }] }, 422, 'SG_NETTING_RESIDUAL', '/invoices/0/residual', 'notAboveAmount'],
+      ['a due date before the issue date', { month: '2026-05', invoices: [{ ...invoices[0], dueDate: '2026-03-31' }] }, 422, 'SG_NETTING_DUE_DATE', '/invoices/0/dueDate', 'notBeforeIssueDate'],
     ])('refuses %s', async (_title, body, status, code, path, rule) => {
       const res = await call(base, 'POST', '/v1/interconnect/netting', { json: body });
       expectProblem(res, status, code);
