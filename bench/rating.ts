@@ -26,7 +26,7 @@ const CHUNK = 1024 * 1024;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-async function generate(file: string): Promise<void> {
+export async function generate(file: string): Promise<void> {
   const out = createWriteStream(file);
   out.write('callId,start,durationSeconds,service\n');
   const spread = 31 * 86_400 - 1;
