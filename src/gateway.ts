@@ -32,6 +32,9 @@ import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { PeerDirectory } from './http/peer-auth.js';
+import { interconnectBillingRoutes } from './http/routes/interconnect-billing.js';
+import { italianCalendar } from './app/interconnect-billing/traffic.js';
+import { resolveTimeBands } from './config/interconnect-time-bands.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -157,6 +160,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
+  if (config.self.profiles.includes('interconnect')) {
+    const billing = { bands: resolveTimeBands(config), calendar: italianCalendar(), registry };
+    plugins.push((app: FastifyInstance) => interconnectBillingRoutes(app, billing));
+  }
   const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
 
   const env = opts.env ?? process.env;

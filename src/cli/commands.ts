@@ -211,5 +211,42 @@ async function simulateWholesale(values: Values): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate];
+const interconnect: Command = {
+  name: 'interconnect',
+  summary: 'interconnection tools: rate a month of call records by time band',
+  usage: 'rate FILE [--config file]',
+  help: [
+    'rate: reads a call-record CSV (callId,start,durationSeconds[,service]) as a stream and prints, as JSON,',
+    'the seconds and calls per month and time band (interconnect.timeBands of the configuration).',
+    'Malformed lines are listed by number on stderr and nothing is rated (exit 1); an unreadable file exits 66.',
+  ].join('\n'),
+  options: { config: { type: 'string' } },
+  positionals: 2,
+  async run(values, [what, file]) {
+    if (what !== 'rate') throw new UsageError(what ? `unknown interconnect command: ${what} (only: rate)` : 'interconnect needs a command: rate', interconnect);
+    if (!file) throw new UsageError('interconnect rate needs the CSV file', interconnect);
+    const { createReadStream } = await import('node:fs');
+    const { rateTraffic, italianCalendar } = await import('../app/interconnect-billing/traffic.js');
+    const { resolveTimeBands } = await import('../config/interconnect-time-bands.js');
+    const bands = resolveTimeBands(await loadConfig(configPathFrom(process.env, typeof values.config === 'string' ? values.config : undefined)));
+    let outcome: Awaited<ReturnType<typeof rateTraffic>>;
+    try {
+      outcome = await rateTraffic(createReadStream(resolve(file)), { bands, calendar: italianCalendar() });
+    } catch (err) {
+      console.error(`${file}: cannot be read: ${(err as Error).message}`);
+      process.exitCode = 66; // EX_NOINPUT
+      return;
+    }
+    if (outcome.ok) {
+      console.log(JSON.stringify(outcome.result, null, 2));
+      return;
+    }
+    const { summary } = outcome;
+    for (const i of summary.issues) console.error(`${file}:${i.line}: ${i.field}: ${i.message} (${i.code})`);
+    console.error(`${summary.invalidLines} malformed line(s) of ${summary.lines}; nothing rated`);
+    process.exitCode = 1;
+  },
+};
+
+export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate, interconnect];
 
