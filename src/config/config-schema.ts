@@ -1,5 +1,6 @@
 /** JSON Schema of the configuration file. Unknown keys are errors: a typo must not be silently ignored. */
 import { agcomPeerSchema, agcomRulesSchema, agcomSchema } from './agcom-config.js';
+import { interconnectSchema } from './interconnect-config.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
@@ -29,7 +30,7 @@ export const configSchema = {
       required: ['carrierCode'],
       properties: {
         carrierCode,
-        profiles: { type: 'array', items: { enum: ['wbci', 'agcom'] }, minItems: 1, uniqueItems: true, default: ['wbci'] },
+        profiles: { type: 'array', items: { enum: ['wbci', 'agcom', 'interconnect'] }, minItems: 1, uniqueItems: true, default: ['wbci'] },
         holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$', default: 'DE-BY' },
       },
     },
@@ -47,7 +48,7 @@ export const configSchema = {
             type: 'array',
             uniqueItems: true,
             items: {
-              enum: ['switches:read', 'switches:write', 'events:read', 'dead-letters:read', 'dead-letters:write', 'tools:use'],
+              enum: ['switches:read', 'switches:write', 'events:read', 'dead-letters:read', 'dead-letters:write', 'tools:use', 'interconnect:read', 'interconnect:write'],
             },
           },
         },
@@ -62,7 +63,7 @@ export const configSchema = {
         required: ['carrierCode', 'protocol', 'url'],
         properties: {
           carrierCode,
-          protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file'] },
+          protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file', 'interconnect-json'] },
           url,
           auth,
           inboundTokenSha256: hex64,
@@ -122,5 +123,6 @@ export const configSchema = {
       },
     },
     agcom: agcomSchema,
+    interconnect: interconnectSchema,
   },
 } as const;

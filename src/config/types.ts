@@ -2,6 +2,7 @@
 import type { WbciRulesInput } from './wbci-rules-input.js';
 import type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 import type { AgcomRulesInput } from '../protocols/agcom/rules.js';
+import type { InterconnectConfig } from './interconnect-config.js';
 
 export type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 
@@ -11,7 +12,9 @@ export type Scope =
   | 'events:read'
   | 'dead-letters:read'
   | 'dead-letters:write'
-  | 'tools:use';
+  | 'tools:use'
+  | 'interconnect:read'
+  | 'interconnect:write';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'switches:read',
@@ -20,6 +23,8 @@ export const ALL_SCOPES: readonly Scope[] = [
   'dead-letters:read',
   'dead-letters:write',
   'tools:use',
+  'interconnect:read',
+  'interconnect:write',
 ];
 
 export interface ApiKeyConfig {
@@ -29,7 +34,7 @@ export interface ApiKeyConfig {
   scopes: Scope[];
 }
 
-export type PeerProtocol = 'wbci-soap' | 'wbci-json' | 'agcom-soap' | 'agcom-json' | 'agcom-file';
+export type PeerProtocol = 'wbci-soap' | 'wbci-json' | 'agcom-soap' | 'agcom-json' | 'agcom-file' | 'interconnect-json';
 
 export interface AuthConfig {
   type: 'bearer' | 'none';
@@ -74,7 +79,7 @@ export interface WebhookConfig {
 
 export interface SelfConfig {
   carrierCode: string;
-  profiles: ('wbci' | 'agcom')[];
+  profiles: ('wbci' | 'agcom' | 'interconnect')[];
   holidayRegion: string;
 }
 
@@ -87,4 +92,6 @@ export interface GatewayConfig {
   deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
+  /** VoLTE-VoIP/IP interconnection with TIM (with "interconnect" in self.profiles) */
+  interconnect?: InterconnectConfig;
 }

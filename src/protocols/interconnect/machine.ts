@@ -167,7 +167,7 @@ export function effectOnAccess(done: AccessRequest, access: AccessRequest): Acce
   const date = done.completion!.completionDate;
   if (d.type === 'cessation' && d.accessIds.includes(access.id)) {
     if (d.cacModulesOnly !== undefined) return { ...access, ceasedCacModules: (access.ceasedCacModules ?? 0) + d.cacModulesOnly };
-    return { ...access, ceasedBy: { requestId: done.id, date } };
+    return { ...access, ceasedBy: { requestId: done.id, date: d.requestedDate, completedOn: date } };
   }
   if (d.type === 'cac-expansion' && d.accessId === access.id) return { ...access, addedCacModules: (access.addedCacModules ?? 0) + d.cacModules };
   if (d.type === 'reconfiguration' && d.accessId === access.id) return { ...access, data: { ...(access.data as ActivationData & { type: 'port-activation' }), bgIpAddresses: d.bgIpAddresses } };

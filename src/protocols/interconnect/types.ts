@@ -131,7 +131,7 @@ export interface AccessRequest {
   /** R3: the one-off set-up cost */
   reconfigurationFee: FeeStatement | null;
   /** set on a completed activation when a completed cessation ceased it */
-  ceasedBy?: { requestId: string; date: IsoDate };
+  ceasedBy?: { requestId: string; /** the requested cessation date: fees run up to it (§4) */ date: IsoDate; /** TIM's completion of the cessation */ completedOn: IsoDate };
   /** additional CAC modules ceased by completed cessations of modules only */
   ceasedCacModules?: number;
   /** further CAC modules added by completed cac-expansion orders */
