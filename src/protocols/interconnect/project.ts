@@ -224,7 +224,8 @@ export function decideProject(p: Project, event: ProjectEventKind, ctx: ProjectC
     case 'remarks': {
       if (p.state !== 'PVV_REPORT' && p.state !== 'PQR_REPORT') return wrong('on a final report (PVV_REPORT, PQR_REPORT)');
       const end = reportWindowEnd(p, ctx.rules)!;
-      if (Date.parse(at) > end.getTime()) return refuse('/event', 'withinWindow', 'SG_IC_WINDOW_CLOSED', `the observation window on the final report closed at ${end.toISOString()}`);
+      // the window is half-open: at its end instant the report counts as accepted (tickProject)
+      if (Date.parse(at) >= end.getTime()) return refuse('/event', 'withinWindow', 'SG_IC_WINDOW_CLOSED', `the observation window on the final report closed at ${end.toISOString()}`);
       return { ok: true, next: { ...p, state: phase!, reportSentAt: null, log } };
     }
     case 'failure':
