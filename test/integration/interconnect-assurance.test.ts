@@ -109,7 +109,7 @@ describeEachBackend('interconnect: faults and projects', ({ open }) => {
     await pair.op.gw.tick();
     await pair.op.gw.tick();
     const overdue = (await feedOf(pair.op)).filter((e) => e.type === 'deadline.overdue');
-    expect(overdue.map((e) => [e.caseId, e.data.name])).toEqual([[id, 'agreement']]);
+    expect(overdue.map((e) => [e.caseId, (e.data as { name: string }).name])).toEqual([[id, 'agreement']]);
     expect(await icGet(pair.op, `projects/${id}`)).toMatchObject({ overdue: true, deadlines: [{ name: 'agreement', overdue: true }] });
     await eventually(async () => expect((await icGet(pair.op, `projects?state=REQUESTED`)).items).toHaveLength(1));
   });

@@ -3,43 +3,13 @@
  * further-CAC-module order through their lifecycles, annulment with its reimbursement, cessation
  * with its fees, a fault closed as intervento a vuoto, a PVV/PQR project to completion.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { http } from '../support/http-pair.js';
 import { eventually } from '../support/http-pair.js';
-import { icGet, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
+import { icGet, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 
 const DAY = 86_400_000;
-const site = (name: string) => ({ name, address: 'Via Roma 1', city: 'Roma' });
-
-export const r2Body = (ips = ['192.0.2.10', '2001:db8::10']) => ({
-  type: 'joint-activation',
-  counterpart: TIM,
-  pdi: 'PDI-RM-01',
-  timSite: site('TIM Roma Inviolatella'),
-  operatorSite: site('OLA Roma DC'),
-  cacModules: 4,
-  cacModulesBeyondDimensioning: 1,
-  bgIpAddresses: ips,
-  directionality: 'bidirectional',
-  codecs: ['AMR-WB', 'G.711'],
-  linkSpeed: '10G',
-});
-
-export const r1Body = (ips = ['192.0.2.20']) => ({
-  type: 'port-activation',
-  counterpart: TIM,
-  pdi: 'PDI-RM-01',
-  timSite: site('TIM Roma Inviolatella'),
-  operatorSite: site('OLA cage 4'),
-  cacModules: 3,
-  cacModulesBeyondDimensioning: 2,
-  bgIpAddresses: ips,
-  directionality: 'incoming',
-  codecs: ['EVS'],
-  rdc: { td: 'RDC-7781', positions: ['A1-01', 'A1-02'] },
-});
-
 describeEachBackend('interconnect: operator and TIM over HTTP', ({ open }) => {
   let pair: InterconnectPair;
   afterEach(async () => {

@@ -98,3 +98,35 @@ export function untilState(node: HttpNode, path: string, state: string, timeoutM
     return got;
   }, timeoutMs, 30);
 }
+
+const site = (name: string) => ({ name, address: 'Via Roma 1', city: 'Roma' });
+
+/** An R2 order on PDI-RM-01: 4 CAC modules, 1 beyond TIM's dimensioning. */
+export const r2Body = (ips = ['192.0.2.10', '2001:db8::10']) => ({
+  type: 'joint-activation',
+  counterpart: TIM,
+  pdi: 'PDI-RM-01',
+  timSite: site('TIM Roma Inviolatella'),
+  operatorSite: site('OLA Roma DC'),
+  cacModules: 4,
+  cacModulesBeyondDimensioning: 1,
+  bgIpAddresses: ips,
+  directionality: 'bidirectional',
+  codecs: ['AMR-WB', 'G.711'],
+  linkSpeed: '10G',
+});
+
+/** An R1 order on PDI-RM-01: 3 CAC modules, 2 beyond TIM's dimensioning. */
+export const r1Body = (ips = ['192.0.2.20']) => ({
+  type: 'port-activation',
+  counterpart: TIM,
+  pdi: 'PDI-RM-01',
+  timSite: site('TIM Roma Inviolatella'),
+  operatorSite: site('OLA cage 4'),
+  cacModules: 3,
+  cacModulesBeyondDimensioning: 2,
+  bgIpAddresses: ips,
+  directionality: 'incoming',
+  codecs: ['EVS'],
+  rdc: { td: 'RDC-7781', positions: ['A1-01', 'A1-02'] },
+});
