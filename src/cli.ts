@@ -162,6 +162,7 @@ async function main(argv: string[]): Promise<void> {
     case 'simulate':
       return simulate(rest[0], rest.slice(1));
     case 'demo': {
+      if (rest[0] === 'interconnect') return (await import('./demo/interconnect.js')).runInterconnectDemo();
       const { runDemo } = await import('./demo.js');
       return runDemo();
     }
