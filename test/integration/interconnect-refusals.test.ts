@@ -6,6 +6,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
+import { API_KEY } from '../support/gateway-pair.js';
 import { eventually, http } from '../support/http-pair.js';
 import { icGet, OPERATOR, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 
@@ -83,6 +84,26 @@ describeEachBackend('interconnect refusals', ({ open }) => {
     expect(s.status, s.text).toBe(200);
     expect(s.data).toMatchObject({ state: 'SUBMITTED', orderDate: '2026-12-01' });
     await untilState(pair.tim, `requests/${d.data.id}`, 'SUBMITTED');
+  });
+
+  it('an Idempotency-Key makes a retried create answer the first object; another body with the key is refused', async () => {
+    pair = await startInterconnectPair(open, open);
+    const create = async (body: unknown, key: string) => {
+      const res = await request(`${pair.op.url}/v1/interconnect/faults`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+      return { status: res.statusCode, replayed: res.headers['idempotent-replayed'], data: (await res.body.json()) as { id: string; code: string } };
+    };
+    const body = { counterpart: TIM, pdi: 'PDI-RM-01', description: 'no ringback tone' };
+    const first = await create(body, 'k-1');
+    expect(first.status).toBe(201);
+    const again = await create(body, 'k-1');
+    expect([again.status, again.replayed, again.data.id]).toEqual([201, 'true', first.data.id]);
+    const other = await create({ ...body, description: 'something else' }, 'k-1');
+    expect([other.status, other.data.code]).toEqual([422, 'SG_IDEMPOTENCY_KEY_REUSED']);
+    expect((await icGet(pair.op, 'faults')).items).toHaveLength(1);
   });
 
   it('the wire refuses unauthenticated callers and applies a resent message once', async () => {

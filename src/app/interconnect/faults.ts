@@ -9,7 +9,7 @@ import type { Unit } from '../case-unit.js';
 import { decideFault, FAULT_STATE_CODES, openFault, type FaultCommand } from '../../protocols/interconnect/faults.js';
 import type { FaultReport } from '../../protocols/interconnect/types.js';
 import type { InterconnectCore } from './core.js';
-import { notKnown, refusal, refusedOutcome, replayed, type ReceiveOutcome } from './requests.js';
+import { notKnown, refusal, refusedOutcome, replayed, type CreateOptions, type ReceiveOutcome } from './requests.js';
 import type { FaultCloseBody, FaultDiagnoseBody, FaultOpenBody, WireEnvelope } from './wire.js';
 
 export type StoredFault = { object: 'fault' } & FaultReport;
@@ -24,7 +24,7 @@ export interface OpenFaultInput {
 export class FaultSteps {
   constructor(private readonly core: InterconnectCore) {}
 
-  async open(input: OpenFaultInput): Promise<CaseRow> {
+  async open(input: OpenFaultInput, opts: CreateOptions = {}): Promise<CaseRow> {
     if (this.core.settings.role !== 'operator') {
       throw refusal([{ path: '/', rule: 'actor', code: 'SG_IC_WRONG_ROLE', message: 'fault reports are opened by the operator; this gateway plays tim', severity: 'error' }], FAULT_STATE_CODES);
     }
@@ -38,9 +38,10 @@ export class FaultSteps {
       object: 'fault',
       ...openFault({ id, role: 'operator', counterpart: input.counterpart, accessId: input.accessId ?? null, pdi: input.pdi, description: input.description, openedAt: this.core.now().toISOString() }),
     };
-    return this.core.run(async (u) => {
+    return this.core.tx(async (trx) => {
       const body: FaultOpenBody = { pdi: f.pdi, accessId: f.accessId, description: f.description, openedAt: f.openedAt };
-      const { row } = await this.core.persist(u, { prev: null, next: f, message: { direction: 'out', kind: 'open', body }, events: [{ type: 'interconnect.fault.opened', caseId: id, data: { pdi: f.pdi } }] });
+      const { row } = await this.core.persist({ db: trx, locked: true }, { prev: null, next: f, message: { direction: 'out', kind: 'open', body }, events: [{ type: 'interconnect.fault.opened', caseId: id, data: { pdi: f.pdi } }] });
+      await opts.beforeCommit?.(trx, id);
       return row;
     });
   }

@@ -12,7 +12,7 @@ import { AppError, notFound } from '../errors.js';
 import { announceOverdue, forEachDueCase, type Unit } from '../case-unit.js';
 import { decideProject, newProject, PROJECT_STATE_CODES, tickProject, type Project, type ProjectEventKind } from '../../protocols/interconnect/project.js';
 import type { InterconnectCore, StoredDeadline } from './core.js';
-import { notKnown, refusal, refusedOutcome, replayed, type ReceiveOutcome } from './requests.js';
+import { notKnown, refusal, refusedOutcome, replayed, type CreateOptions, type ReceiveOutcome } from './requests.js';
 import type { ProjectEventBody, ProjectOpenBody, WireEnvelope } from './wire.js';
 
 export type StoredProject = { object: 'project' } & Project;
@@ -27,7 +27,7 @@ export interface OpenProjectInput {
 export class ProjectSteps {
   constructor(private readonly core: InterconnectCore) {}
 
-  async open(input: OpenProjectInput): Promise<CaseRow> {
+  async open(input: OpenProjectInput, opts: CreateOptions = {}): Promise<CaseRow> {
     if (this.core.settings.role !== 'operator') {
       throw refusal([{ path: '/', rule: 'actor', code: 'SG_IC_WRONG_ROLE', message: 'the operator requests a migration or new supply; this gateway plays tim', severity: 'error' }], PROJECT_STATE_CODES);
     }
@@ -39,7 +39,11 @@ export class ProjectSteps {
     const id = await this.core.newId('project');
     const p: StoredProject = { object: 'project', ...newProject({ id, role: 'operator', counterpart: input.counterpart, kind: input.kind, traffic: input.traffic, plan: input.plan ?? null, requestedAt: this.core.now().toISOString() }) };
     const body: ProjectOpenBody = { kind: p.kind, traffic: p.traffic, plan: p.plan, requestedAt: p.requestedAt };
-    return this.core.run(async (u) => (await this.core.persist(u, { prev: null, next: p, message: { direction: 'out', kind: 'open', body }, events: [{ type: 'interconnect.project.requested', caseId: id, data: { kind: p.kind } }] })).row);
+    return this.core.tx(async (trx) => {
+      const { row } = await this.core.persist({ db: trx, locked: true }, { prev: null, next: p, message: { direction: 'out', kind: 'open', body }, events: [{ type: 'interconnect.project.requested', caseId: id, data: { kind: p.kind } }] });
+      await opts.beforeCommit?.(trx, id);
+      return row;
+    });
   }
 
   async record(id: string, event: ProjectEventKind, note?: string): Promise<CaseRow> {

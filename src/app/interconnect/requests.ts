@@ -23,6 +23,11 @@ export type StoredRequest = { object: 'request' } & AccessRequest;
 /** `POST /v1/interconnect/requests`: the type, the counterpart, draft, and the type's data flat. */
 export type CreateRequestInput = { type: RequestType; counterpart: string; draft?: boolean } & Record<string, unknown>;
 
+/** Runs in the creating transaction (the Idempotency-Key's answer is stored there). */
+export interface CreateOptions {
+  beforeCommit?: (trx: Tx, id: string) => Promise<void>;
+}
+
 /** advisory-lock class of interconnection keys (PdIs, accesses); distinct from AGCOM's 0x4147 */
 const LOCK_CLASS = 0x4943; // 'IC'
 
@@ -114,7 +119,7 @@ export class RequestSteps {
     }
   }
 
-  async create(input: CreateRequestInput): Promise<CaseRow> {
+  async create(input: CreateRequestInput, opts: CreateOptions = {}): Promise<CaseRow> {
     this.#requireOperator();
     if (!this.core.settings.counterpart(input.counterpart)) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `${input.counterpart} is not a configured interconnection counterpart`, [
@@ -132,6 +137,7 @@ export class RequestSteps {
       const u: Unit = { db: trx, locked: true };
       if (input.draft) {
         const { row } = await this.core.persist(u, { prev: null, next: draft, events: [{ type: 'interconnect.request.created', caseId: id, data: { type: data.type, state: 'DRAFT' } }] });
+        await opts.beforeCommit?.(trx, id);
         return row;
       }
       const d = decide(draft, { kind: 'submit' }, this.#ctx('out'));
@@ -143,6 +149,7 @@ export class RequestSteps {
         message: { direction: 'out', kind: 'submit', body: this.#submitBody(next) },
         events: [{ type: 'interconnect.request.submitted', caseId: id, data: { type: data.type } }],
       });
+      await opts.beforeCommit?.(trx, id);
       return row;
     });
   }

@@ -8,7 +8,7 @@ import type { OpenFaultInput } from '../../app/interconnect/faults.js';
 import type { OpenProjectInput } from '../../app/interconnect/projects.js';
 import type { ProjectEventKind } from '../../protocols/interconnect/project.js';
 import { interconnectView } from '../../app/interconnect/view.js';
-import { anyObject, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
+import { anyObject, idempotencyHeaders, idempotentCreate, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
 import type { InterconnectRouteDeps } from './interconnect-requests.js';
 
 const actions = (name: string) => ({ $ref: `interconnect-actions.json#/definitions/${name}` });
@@ -22,13 +22,8 @@ export async function interconnectAssuranceRoutes(app: FastifyInstance, deps: In
 
   app.post<{ Body: OpenFaultInput }>(
     '/v1/interconnect/faults',
-    { config: write, schema: { tags, summary: 'As operator: report a fault to TIM', body: actions('fault'), response: { 201: anyObject, ...problemResponses } } },
-    async (request, reply) => {
-      const row = await service.faults.open(request.body);
-      request.log.info({ caseId: row.id }, 'interconnect fault reported');
-      reply.header('location', `/v1/interconnect/faults/${encodeURIComponent(row.id)}`);
-      return reply.code(201).send(answer(row));
-    },
+    { config: write, schema: { tags, summary: 'As operator: report a fault to TIM', headers: idempotencyHeaders, body: actions('fault'), response: { 201: anyObject, ...problemResponses } } },
+    async (request, reply) => idempotentCreate(request, reply, deps, { types: ['fault'], name: 'fault report', path: '/v1/interconnect/faults' }, (opts) => service.faults.open(request.body, opts)),
   );
   app.get<{ Querystring: ListQuery }>('/v1/interconnect/faults', { config: read, schema: { tags, summary: 'List fault reports', querystring: listQuery, response: { 200: anyObject, ...problemResponses } } }, async (request) =>
     listPage(db, clock, ['fault'], request.query),
@@ -54,13 +49,8 @@ export async function interconnectAssuranceRoutes(app: FastifyInstance, deps: In
 
   app.post<{ Body: OpenProjectInput }>(
     '/v1/interconnect/projects',
-    { config: write, schema: { tags, summary: 'As operator: request a migration to VoLTE-VoIP/IP or a new supply', body: actions('project'), response: { 201: anyObject, ...problemResponses } } },
-    async (request, reply) => {
-      const row = await service.projects.open(request.body);
-      request.log.info({ caseId: row.id }, 'interconnect project requested');
-      reply.header('location', `/v1/interconnect/projects/${encodeURIComponent(row.id)}`);
-      return reply.code(201).send(answer(row));
-    },
+    { config: write, schema: { tags, summary: 'As operator: request a migration to VoLTE-VoIP/IP or a new supply', headers: idempotencyHeaders, body: actions('project'), response: { 201: anyObject, ...problemResponses } } },
+    async (request, reply) => idempotentCreate(request, reply, deps, { types: ['project'], name: 'project', path: '/v1/interconnect/projects' }, (opts) => service.projects.open(request.body, opts)),
   );
   app.get<{ Querystring: ListQuery }>('/v1/interconnect/projects', { config: read, schema: { tags, summary: 'List projects', querystring: listQuery, response: { 200: anyObject, ...problemResponses } } }, async (request) =>
     listPage(db, clock, ['project'], request.query),

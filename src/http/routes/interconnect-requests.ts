@@ -11,7 +11,7 @@ import type { InterconnectService } from '../../app/interconnect/service.js';
 import type { CreateRequestInput } from '../../app/interconnect/requests.js';
 import { interconnectView } from '../../app/interconnect/view.js';
 import { REQUEST_TYPES } from '../../protocols/interconnect/types.js';
-import { anyObject, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
+import { anyObject, idempotencyHeaders, idempotentCreate, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
 
 export interface InterconnectRouteDeps {
   db: Kysely<Database>;
@@ -31,14 +31,10 @@ export async function interconnectRequestRoutes(app: FastifyInstance, deps: Inte
     '/v1/interconnect/requests',
     {
       config: { scope: 'interconnect:write' },
-      schema: { tags, summary: 'As operator: create an access request (R1, R2, R3, R5, further CAC modules); submitted at once unless draft', body: { $ref: 'interconnect-request.json' }, response: { 201: anyObject, ...problemResponses } },
+      schema: { tags, summary: 'As operator: create an access request (R1, R2, R3, R5, further CAC modules); submitted at once unless draft', headers: idempotencyHeaders, body: { $ref: 'interconnect-request.json' }, response: { 201: anyObject, ...problemResponses } },
     },
-    async (request, reply) => {
-      const row = await r.create(request.body);
-      request.log.info({ caseId: row.id, type: row.type, state: row.state }, 'interconnect request created');
-      reply.header('location', `/v1/interconnect/requests/${encodeURIComponent(row.id)}`);
-      return reply.code(201).send(answer(row));
-    },
+    async (request, reply) =>
+      idempotentCreate(request, reply, deps, { types: REQUEST_TYPES, name: 'interconnection request', path: '/v1/interconnect/requests' }, (opts) => r.create(request.body, opts)),
   );
 
   app.get<{ Querystring: ListQuery }>(
