@@ -266,7 +266,11 @@ export class RequestSteps {
       if (existing) return refusedOutcome([{ path: '/id', rule: 'unique', code: 'SG_IC_ID_IN_USE', message: `request ${env.id} is already known here (${existing.value.state})`, severity: 'error' }]);
       await this.#lock(trx, this.#lockKeys(data));
       const fctx = await this.#fieldContext(trx, data, env.id, true);
-      const issues = requestDataIssues(data, fctx).map((i) => ({ ...i, path: `/body/data${i.path}` }));
+      // a cessation date that passed while the message travelled is TIM's to judge (reject as
+      // incomplete), not a reason to refuse the message
+      const issues = requestDataIssues(data, fctx)
+        .filter((i) => i.code !== 'SG_IC_DATE_PAST')
+        .map((i) => ({ ...i, path: `/body/data${i.path}` }));
       if (errorsOnly(issues).length) return refusedOutcome(issues);
       const base = newRequest({ id: env.id, role: 'tim', counterpart: peer, data }, { state: 'SUBMITTED', orderDate: body.orderDate, submittedAt: body.submittedAt });
       const next = this.#withFees({ object: 'request', ...base }, fctx);
