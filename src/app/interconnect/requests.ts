@@ -86,8 +86,7 @@ export class RequestSteps {
         if (req.id === self || req.ceasedBy) continue;
         // a completed reconfiguration's addresses are its access's now
         if (req.type === 'reconfiguration' && req.state === 'COMPLETED') continue;
-        const holder = req.type === 'reconfiguration' && req.data.type === 'reconfiguration' ? req.id : req.id;
-        for (const ip of (req.data as { bgIpAddresses: string[] }).bgIpAddresses) bgInUse.set(canonicalIp(ip), holder);
+        for (const ip of (req.data as { bgIpAddresses: string[] }).bgIpAddresses) bgInUse.set(canonicalIp(ip), req.id);
       }
     }
     const accesses = new Map<string, AccessRequest>();
