@@ -3,11 +3,15 @@
  * backends: outcome b charged as intervento a vuoto, a project through agreement, PVV with a paused
  * clock, the report windows, PQR and migration; an agreement clock that lapses is announced once.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { eventually, http } from '../support/http-pair.js';
 import { icGet, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 import type { FeedEvent } from '../../src/store/repos/events.js';
+
+// two whole gateways with their workers per test: on a loaded machine (PGlite is single-threaded
+// WebAssembly) a lifecycle takes longer than the suite's default; nothing here asserts timing
+vi.setConfig({ testTimeout: 120_000 });
 
 const DAY = 86_400_000;
 const post = (node: InterconnectPair['op'], path: string, body: unknown) => http(node, 'POST', `/v1/interconnect/${path}`, body);

@@ -3,11 +3,15 @@
  * further-CAC-module order through their lifecycles, annulment with its reimbursement, cessation
  * with its fees, a fault closed as intervento a vuoto, a PVV/PQR project to completion.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { http } from '../support/http-pair.js';
 import { eventually } from '../support/http-pair.js';
 import { icGet, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
+
+// two whole gateways with their workers per test: on a loaded machine (PGlite is single-threaded
+// WebAssembly) a lifecycle takes longer than the suite's default; nothing here asserts timing
+vi.setConfig({ testTimeout: 120_000 });
 
 const DAY = 86_400_000;
 describeEachBackend('interconnect: operator and TIM over HTTP', ({ open }) => {

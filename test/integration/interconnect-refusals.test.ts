@@ -3,12 +3,16 @@
  * unauthenticated callers and applies a resent message once; a step TIM's rules refuse (an
  * annulment crossing TIM's completion) ends in the operator's dead letters with TIM's code.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
 import { API_KEY } from '../support/gateway-pair.js';
 import { eventually, http } from '../support/http-pair.js';
 import { icGet, OPERATOR, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
+
+// two whole gateways with their workers per test: on a loaded machine (PGlite is single-threaded
+// WebAssembly) a lifecycle takes longer than the suite's default; nothing here asserts timing
+vi.setConfig({ testTimeout: 120_000 });
 
 type Node = InterconnectPair['op'];
 const post = (node: Node, path: string, body: unknown) => http(node, 'POST', `/v1/interconnect/${path}`, body);
@@ -35,8 +39,8 @@ describeEachBackend('interconnect refusals', ({ open }) => {
     await untilState(pair.tim, `requests/${access}`, 'SUBMITTED');
     expect((await post(pair.tim, `requests/${access}/complete`, { completionDate: '2026-12-01', tds: { port: 'TD-P-51' } })).status).toBe(200);
     await untilState(pair.op, `requests/${access}`, 'COMPLETED');
-    await eventually(async () => expect(Number((await pair.op.gw.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n)).toBe(0));
-    await eventually(async () => expect(Number((await pair.tim.gw.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n)).toBe(0));
+    await eventually(async () => expect(Number((await pair.op.gw.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n)).toBe(0), 30_000);
+    await eventually(async () => expect(Number((await pair.tim.gw.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow()).n)).toBe(0), 30_000);
 
     // [gateway, path, body, status, code (problem code or, for 422, the first issue's code), path of the first issue]
     const cases: [Node, string, unknown, number, string, string?][] = [
@@ -139,7 +143,7 @@ describeEachBackend('interconnect refusals', ({ open }) => {
       const items = (await http(pair.op, 'GET', `/v1/dead-letters?caseId=${encodeURIComponent(id)}`)).data.items as { type: string; reason: string }[];
       expect(items).toHaveLength(1);
       return items[0]!;
-    });
+    }, 30_000);
     expect(dead.type).toBe('IC-REQUEST-ANNUL');
     expect(dead.reason).toContain('409');
     expect(dead.reason).toContain('SG_IC_ALREADY_DELIVERED');

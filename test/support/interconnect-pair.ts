@@ -91,7 +91,7 @@ export async function startInterconnectPair(
 export const icGet = async (node: HttpNode, path: string) => (await http(node, 'GET', `/v1/interconnect/${path}`)).data;
 
 /** Waits until `node` has the object in `state` (delivery between the gateways is asynchronous). */
-export function untilState(node: HttpNode, path: string, state: string, timeoutMs = 10_000) {
+export function untilState(node: HttpNode, path: string, state: string, timeoutMs = 30_000) {
   return eventually(async () => {
     const got = await icGet(node, path);
     if (got?.state !== state) throw new Error(`${path} is ${got?.state ?? 'absent'} on ${node.url}, waiting for ${state}`);
