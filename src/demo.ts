@@ -212,6 +212,11 @@ export async function runDemo(opts: DemoOptions = { procedure: 'wbci', keep: fal
   switch (opts.procedure) {
     case 'wbci':
       return runWbciDemo(opts.keep);
+    case 'interconnect': {
+      if (opts.keep) throw new Error('--keep is not available for the interconnect demo (it runs on a manual clock)');
+      const { runInterconnectDemo } = await import('./demo/interconnect.js');
+      return runInterconnectDemo();
+    }
     default:
       throw new Error(`the ${opts.procedure} demo is not available in this build`);
   }

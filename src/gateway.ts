@@ -35,6 +35,14 @@ import { PeerDirectory } from './http/peer-auth.js';
 import { interconnectBillingRoutes } from './http/routes/interconnect-billing.js';
 import { italianCalendar } from './app/interconnect-billing/traffic.js';
 import { resolveTimeBands } from './config/interconnect-time-bands.js';
+import { listAccesses } from './store/repos/interconnect-accesses.js';
+import type { AccessTariffStrings } from './app/interconnect-billing/access-invoice.js';
+import { interconnectEnabled, resolveInterconnectSettings } from './app/interconnect/settings.js';
+import { InterconnectService } from './app/interconnect/service.js';
+import { createInterconnectTransport, type InterconnectTransport } from './delivery/interconnect-transport.js';
+import { interconnectRequestRoutes } from './http/routes/interconnect-requests.js';
+import { interconnectAssuranceRoutes } from './http/routes/interconnect-assurance.js';
+import { interconnectWireRoutes } from './http/routes/interconnect-wire.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -76,6 +84,8 @@ export interface Gateway {
   wholesale: WholesaleService;
   /** the Italian procedure, when "agcom" is in self.profiles */
   agcom: AgcomService | undefined;
+  /** the interconnection procedures with TIM, when "interconnect" is in self.profiles */
+  interconnect: InterconnectService | undefined;
   worker: OutboxWorker | undefined;
   bus: EventBus;
   log: Logger;
@@ -103,6 +113,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   // an invalid AGCOM configuration stops start-up before anything is opened
   const agcomSettings = agcomEnabled(config) ? resolveAgcomSettings(config) : undefined;
+  const interconnectSettings = interconnectEnabled(config) ? resolveInterconnectSettings(config) : undefined;
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const store =
@@ -146,6 +157,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     onCaseChanged: wholesale.onCaseChanged,
   });
   const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
+  const interconnect = interconnectSettings ? new InterconnectService({ db: store.db, clock, ids, settings: interconnectSettings, log }) : undefined;
   for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
     log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
   }
@@ -160,8 +172,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
-  if (config.self.profiles.includes('interconnect')) {
-    const billing = { bands: resolveTimeBands(config), calendar: italianCalendar(), registry };
+  if (interconnect) {
+    const deps = { db: store.db, clock, service: interconnect };
+    plugins.push((app: FastifyInstance) => interconnectRequestRoutes(app, deps));
+    plugins.push((app: FastifyInstance) => interconnectAssuranceRoutes(app, deps));
+    plugins.push((app: FastifyInstance) => interconnectWireRoutes(app, { service: interconnect, peers: new PeerDirectory(config.peers) }));
+    const tariffs = config.interconnect!.tariffs as AccessTariffStrings;
+    const billing = { bands: resolveTimeBands(config), calendar: italianCalendar(), registry, accesses: () => listAccesses(store.db), tariffs };
     plugins.push((app: FastifyInstance) => interconnectBillingRoutes(app, billing));
   }
   const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
@@ -173,10 +190,17 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const ownAgcomTransport: AgcomTransport | undefined =
     opts.transport && agcomSettings && !opts.agcomTransport ? createAgcomTransport({ settings: agcomSettings, db: store.db, log, env, now: () => clock.now() }) : undefined;
   const agcomTransport = opts.agcomTransport ?? ownAgcomTransport;
-  const peerTransport =
+  const ownInterconnectTransport: InterconnectTransport | undefined =
+    opts.transport && interconnectSettings ? createInterconnectTransport(interconnectSettings.counterparts, log, { env }) : undefined;
+  const wbciOrAgcomTransport =
     opts.transport && agcomTransport && agcomSettings
       ? routingTransport((item) => (agcomSettings.byCarrier(item.destination) ? agcomTransport : opts.transport))
       : opts.transport;
+  // interconnection counterparts are peers of their own protocol: their rows go to their own client
+  const peerTransport =
+    wbciOrAgcomTransport && ownInterconnectTransport && interconnectSettings
+      ? routingTransport((item) => (interconnectSettings.counterpart(item.destination) ? ownInterconnectTransport : wbciOrAgcomTransport))
+      : wbciOrAgcomTransport;
   // Southbound rows: number-portability notices to their endpoint, the rest to the wholesale client.
   const npTransport = opts.transport && npConfig ? createNpTransport(npConfig, log, { env }) : undefined;
   const southbound =
@@ -208,6 +232,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       wbci.tickDue().catch((err: unknown) => log.error({ err }, 'deadline tick failed'));
       wholesale.tickDue().catch((err: unknown) => log.error({ err }, 'wholesale tick failed'));
       agcom?.tickDue().catch((err: unknown) => log.error({ err }, 'agcom deadline tick failed'));
+      interconnect?.tickDue().catch((err: unknown) => log.error({ err }, 'interconnect deadline tick failed'));
     }, opts.tickIntervalMs ?? 30_000);
     timer.unref();
   }
@@ -220,11 +245,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     wbci,
     wholesale,
     agcom,
+    interconnect,
     worker,
     bus,
     log,
     listen: (port, host) => app.listen({ port, host }),
-    tick: async () => (await wbci.tickDue()) + (await wholesale.tickDue()) + ((await agcom?.tickDue()) ?? 0),
+    tick: async () => (await wbci.tickDue()) + (await wholesale.tickDue()) + ((await agcom?.tickDue()) ?? 0) + ((await interconnect?.tickDue()) ?? 0),
     deliver: async () => (worker ? worker.runOnce() : 0),
     async close() {
       if (closed) return;
@@ -235,6 +261,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await worker?.stop();
       await ownWholesaleTransport?.close();
       await ownAgcomTransport?.close();
+      await ownInterconnectTransport?.close();
       await npTransport?.close();
       await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();

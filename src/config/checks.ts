@@ -4,6 +4,7 @@ import { validateWbciRulesInput } from '../protocols/wbci/rules.js';
 import type { SemanticCheck } from './load.js';
 import { agcomConfigProblems } from './agcom-config.js';
 import { timeBandsConfigProblems } from './interconnect-time-bands.js';
+import { interconnectConfigProblems } from './interconnect-config.js';
 
 export const configChecks: SemanticCheck[] = [
   (c) => {
@@ -21,4 +22,5 @@ export const configChecks: SemanticCheck[] = [
     }),
   (c) => agcomConfigProblems(c),
   (c) => timeBandsConfigProblems(c),
+  (c) => interconnectConfigProblems(c),
 ];

@@ -1,6 +1,6 @@
 /** JSON Schema of the configuration file. Unknown keys are errors: a typo must not be silently ignored. */
 import { agcomPeerSchema, agcomRulesSchema, agcomSchema } from './agcom-config.js';
-import { timeBandsSchema } from './interconnect-time-bands.js';
+import { interconnectSchema } from './interconnect-config.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
@@ -63,7 +63,7 @@ export const configSchema = {
         required: ['carrierCode', 'protocol', 'url'],
         properties: {
           carrierCode,
-          protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file'] },
+          protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file', 'interconnect-json'] },
           url,
           auth,
           inboundTokenSha256: hex64,
@@ -123,10 +123,6 @@ export const configSchema = {
       },
     },
     agcom: agcomSchema,
-    interconnect: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { timeBands: timeBandsSchema },
-    },
+    interconnect: interconnectSchema,
   },
 } as const;

@@ -2,7 +2,7 @@
 import type { WbciRulesInput } from './wbci-rules-input.js';
 import type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 import type { AgcomRulesInput } from '../protocols/agcom/rules.js';
-import type { TimeBandEntry } from '../protocols/interconnect/billing/time-bands.js';
+import type { InterconnectConfig } from './interconnect-config.js';
 
 export type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 
@@ -34,7 +34,7 @@ export interface ApiKeyConfig {
   scopes: Scope[];
 }
 
-export type PeerProtocol = 'wbci-soap' | 'wbci-json' | 'agcom-soap' | 'agcom-json' | 'agcom-file';
+export type PeerProtocol = 'wbci-soap' | 'wbci-json' | 'agcom-soap' | 'agcom-json' | 'agcom-file' | 'interconnect-json';
 
 export interface AuthConfig {
   type: 'bearer' | 'none';
@@ -92,6 +92,6 @@ export interface GatewayConfig {
   deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
-  /** the VoLTE-VoIP/IP interconnection with TIM (with "interconnect" in self.profiles) */
-  interconnect?: { timeBands?: TimeBandEntry[] };
+  /** VoLTE-VoIP/IP interconnection with TIM (with "interconnect" in self.profiles) */
+  interconnect?: InterconnectConfig;
 }

@@ -80,7 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'events', description: 'Event feed' },
         { name: 'delivery', description: 'Dead letters and their replay' },
         { name: 'tools', description: 'Helpers for CRM order entry' },
-        { name: 'interconnect', description: 'VoLTE-VoIP/IP interconnection with TIM' },
+        { name: 'interconnect', description: 'VoLTE-VoIP/IP interconnection with TIM: access requests, faults, projects, billing' },
         { name: 'health', description: 'Operations' },
       ],
     },

@@ -44,7 +44,8 @@ export type NullableTimestamp = ColumnType<Date | null, Date | string | null | u
 /** bigserial / serial primary keys: assigned by the database, never written. */
 export type Serial = ColumnType<number, never, never>;
 
-export type CaseRole = 'recipient' | 'donating';
+/** WBCI and AGCOM: recipient / donating; interconnection with TIM: the side this gateway plays */
+export type CaseRole = 'recipient' | 'donating' | 'operator' | 'tim';
 export type MessageDirection = 'in' | 'out';
 export type OutboxKind = 'peer' | 'wholesale';
 export type OutboxStatus = 'pending' | 'delivered' | 'dead';

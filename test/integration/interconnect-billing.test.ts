@@ -11,11 +11,19 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import { configChecks } from '../../src/config/checks.js';
 import { silentLog } from '../support/gateway-pair.js';
+import { TARIFFS } from '../support/interconnect-pair.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const BILLING_KEY = 'billing-key';
 const READER_KEY = 'reader-key';
 const OTHER_KEY = 'switches-key';
+
+const BANDS = [
+  { name: 'peak', days: ['weekday'], from: '08:00', to: '18:30' },
+  { name: 'offpeak', days: ['weekday'], from: '00:00', to: '08:00' },
+  { name: 'offpeak', days: ['weekday'], from: '18:30', to: '24:00' },
+  { name: 'weekend', days: ['saturday', 'holiday'], from: '00:00', to: '24:00' },
+];
 
 function config(profiles: string[]) {
   return parseConfig(
@@ -26,14 +34,7 @@ function config(profiles: string[]) {
         { name: 'reader', keySha256: sha(READER_KEY), scopes: ['interconnect:read'] },
         { name: 'crm', keySha256: sha(OTHER_KEY), scopes: ['switches:read', 'switches:write'] },
       ],
-      interconnect: {
-        timeBands: [
-          { name: 'peak', days: ['weekday'], from: '08:00', to: '18:30' },
-          { name: 'offpeak', days: ['weekday'], from: '00:00', to: '08:00' },
-          { name: 'offpeak', days: ['weekday'], from: '18:30', to: '24:00' },
-          { name: 'weekend', days: ['saturday', 'holiday'], from: '00:00', to: '24:00' },
-        ],
-      },
+      ...(profiles.includes('interconnect') ? { interconnect: { tariffs: TARIFFS, timeBands: BANDS }, peers: [{ carrierCode: 'ITA.TIM', protocol: 'interconnect-json', url: 'http://127.0.0.1:9/interconnect/v1', auth: { type: 'none' } }] } : {}),
     },
     'test',
     {},

@@ -7,6 +7,23 @@
 import { AppError } from '../errors.js';
 import { formatCents, parseCents } from '../../protocols/interconnect/money.js';
 import { accessServicesInvoice, accessServicesIssues, type AccessRecord, type AccessTariffs } from '../../protocols/interconnect/billing/invoice.js';
+import type { AccessRecord as StoredAccess } from '../../store/repos/interconnect-accesses.js';
+
+/**
+ * The access store's view (one entry per completed R1/R2, components as ordered and ceased) in the
+ * invoice function's terms: billing from the completion date, fees up to the requested cessation
+ * date; CAC modules within TIM's dimensioning are part of the port's fee and have no line.
+ */
+export function accessRecordsForBilling(accesses: readonly StoredAccess[]): AccessRecord[] {
+  return accesses.map((a) => ({
+    id: a.id,
+    completedAt: a.completionDate,
+    ...(a.cessationDate ? { ceasedAt: a.cessationDate } : {}),
+    components: a.components
+      .filter((c) => c.quantity > 0)
+      .map((c) => ({ kind: c.kind === 'cac-modules' ? ('cacModule' as const) : c.kind, count: c.quantity })),
+  }));
+}
 
 /** The subset of `interconnect.tariffs` the access-services invoice uses (decimal strings in EUR). */
 export interface AccessTariffStrings {

@@ -4,6 +4,8 @@
  *   POST /v1/interconnect/traffic            text/csv call records → calls and seconds per month and band
  *   POST /v1/interconnect/netting            netting statement of month X
  *   POST /v1/interconnect/payments/allocate  imputation of a partial payment
+ *   GET  /v1/interconnect/invoices/access-services?month=YYYY-MM
+ *                                            the access-services invoice of a month, from the accesses' lifecycle
  *
  * The CSV body is never buffered: a content-type parser of this plugin hands fastify's raw request
  * stream to the rater, so a month of traffic (hundreds of MB) is rated in bounded memory and the
@@ -18,12 +20,18 @@ import type { CompiledTimeBands } from '../../protocols/interconnect/billing/tim
 import { rateTraffic } from '../../app/interconnect-billing/traffic.js';
 import { computeAllocation, computeNetting, type AllocateBody, type NettingBody } from '../../app/interconnect-billing/payments.js';
 import { problem, sendProblem } from '../problem.js';
+import { accessRecordsForBilling, accessServicesInvoiceAnswer, type AccessTariffStrings } from '../../app/interconnect-billing/access-invoice.js';
+import type { AccessRecord as StoredAccess } from '../../store/repos/interconnect-accesses.js';
 
 export interface InterconnectBillingDeps {
   bands: CompiledTimeBands;
   /** the Italian working-day calendar (holidays, last working day, terms) */
   calendar: WorkingDayCalendar;
   registry?: Registry;
+  /** the completed accesses with their components (the access store) */
+  accesses?: () => Promise<readonly StoredAccess[]>;
+  /** `interconnect.tariffs` (decimal strings) */
+  tariffs?: AccessTariffStrings;
 }
 
 const problemRef = { $ref: 'common.json#/definitions/problem' };
@@ -165,4 +173,27 @@ export async function interconnectBillingRoutes(app: FastifyInstance, deps: Inte
     },
     async (request) => computeAllocation(request.body, deps.calendar),
   );
+
+  const { accesses, tariffs } = deps;
+  if (accesses && tariffs) {
+    app.get<{ Querystring: { month: string } }>(
+      '/v1/interconnect/invoices/access-services',
+      {
+        config: { scope: 'interconnect:read' },
+        schema: {
+          tags: ['interconnect'],
+          summary: 'Access-services invoice of a month: activation fees, pro-rata and monthly fees, next month\'s advance, pro rata up to cessation',
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['month'],
+            properties: { month: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'the invoice month, YYYY-MM' } },
+          },
+          response: { 400: problemRef, 401: problemRef, 403: problemRef, 422: problemRef },
+        },
+      },
+      async (request) =>
+        accessServicesInvoiceAnswer({ month: request.query.month, accesses: accessRecordsForBilling(await accesses()), tariffs }),
+    );
+  }
 }

@@ -1,6 +1,6 @@
 /** Case rows: one per Vorabstimmung / migration order, procedure-neutral. */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { toJson, type CaseRow, type Database, type JsonValue } from '../schema.js';
+import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -9,7 +9,7 @@ export interface CaseSnapshot {
   id: string;
   procedure: string;
   type: string;
-  role: 'recipient' | 'donating';
+  role: CaseRole;
   peer: string;
   state: string;
   requestedDate: string | null;
@@ -83,6 +83,8 @@ export interface CaseFilter {
   peer?: string;
   role?: string;
   procedure?: string;
+  /** any of these case types */
+  types?: readonly string[];
   overdue?: boolean;
   /** keyset position: creation time in epoch microseconds (timestamptz precision) and id */
   after?: { createdUs: string; id: string };
@@ -96,8 +98,9 @@ export async function listCases(db: Db, f: CaseFilter): Promise<(CaseRow & { cre
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us'));
   if (f.state) q = q.where('state', '=', f.state);
   if (f.peer) q = q.where('peer', '=', f.peer);
-  if (f.role) q = q.where('role', '=', f.role as 'recipient' | 'donating');
+  if (f.role) q = q.where('role', '=', f.role as CaseRole);
   if (f.procedure) q = q.where('procedure', '=', f.procedure);
+  if (f.types) q = q.where('type', 'in', [...f.types]);
   if (f.overdue !== undefined) q = q.where('overdue', '=', f.overdue);
   if (f.after) {
     const at = sql<Date>`'epoch'::timestamptz + ${f.after.createdUs}::bigint * interval '1 microsecond'`;

@@ -1,10 +1,11 @@
+import { TARIFFS } from '../../../support/interconnect-pair.js';
 import { describe, expect, it } from 'vitest';
 import { compileTimeBands, DEFAULT_TIME_BANDS, TimeBandError, timeBandIssues, type TimeBandEntry } from '../../../../src/protocols/interconnect/billing/time-bands.js';
 import { ConfigError, parseConfig } from '../../../../src/config/load.js';
 import { configChecks } from '../../../../src/config/checks.js';
 import { TEST_BANDS } from './fixtures.js';
 
-const config = (timeBands: unknown) => ({ self: { carrierCode: 'ITA.OAO', profiles: ['interconnect'], holidayRegion: 'IT' }, interconnect: { timeBands } });
+const config = (timeBands: unknown) => ({ self: { carrierCode: 'ITA.OAO', profiles: ['interconnect'], holidayRegion: 'IT' }, interconnect: { tariffs: TARIFFS, timeBands }, peers: [{ carrierCode: 'ITA.TIM', protocol: 'interconnect-json', url: 'http://127.0.0.1:9/interconnect/v1', auth: { type: 'none' } }] });
 
 function configProblems(timeBands: unknown): { key: string; problem: string }[] {
   try {

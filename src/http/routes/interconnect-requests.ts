@@ -1,0 +1,72 @@
+/**
+ * `/v1/interconnect/requests`: access requests to TIM (voip-interconnect.md §2–§4).
+ * Operator side: create (submitted at once unless `draft: true`), submit, annul. TIM side:
+ * progress, complete, reject (incomplete cessations). Scopes interconnect:read / interconnect:write.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.js';
+import type { CaseRow, Database } from '../../store/schema.js';
+import type { InterconnectService } from '../../app/interconnect/service.js';
+import type { CreateRequestInput } from '../../app/interconnect/requests.js';
+import { interconnectView } from '../../app/interconnect/view.js';
+import { REQUEST_TYPES } from '../../protocols/interconnect/types.js';
+import { anyObject, idempotencyHeaders, idempotentCreate, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
+
+export interface InterconnectRouteDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  service: InterconnectService;
+}
+
+const actions = (name: string) => ({ $ref: `interconnect-actions.json#/definitions/${name}` });
+
+export async function interconnectRequestRoutes(app: FastifyInstance, deps: InterconnectRouteDeps): Promise<void> {
+  const { db, clock, service } = deps;
+  const r = service.requests;
+  const answer = (row: CaseRow) => interconnectView(row, clock.now());
+  const tags = ['interconnect'];
+
+  app.post<{ Body: CreateRequestInput }>(
+    '/v1/interconnect/requests',
+    {
+      config: { scope: 'interconnect:write' },
+      schema: { tags, summary: 'As operator: create an access request (R1, R2, R3, R5, further CAC modules); submitted at once unless draft', headers: idempotencyHeaders, body: { $ref: 'interconnect-request.json' }, response: { 201: anyObject, ...problemResponses } },
+    },
+    async (request, reply) =>
+      idempotentCreate(request, reply, deps, { types: REQUEST_TYPES, name: 'interconnection request', path: '/v1/interconnect/requests' }, (opts) => r.create(request.body, opts)),
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/interconnect/requests',
+    { config: { scope: 'interconnect:read' }, schema: { tags, summary: 'List access requests, cursor-paginated', querystring: listQuery, response: { 200: anyObject, ...problemResponses } } },
+    async (request) => listPage(db, clock, REQUEST_TYPES, request.query),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/interconnect/requests/:id',
+    { config: { scope: 'interconnect:read' }, schema: { tags, summary: 'One access request', params: idParams, response: { 200: anyObject, ...problemResponses } } },
+    async (request) => viewOne(db, clock, REQUEST_TYPES, request.params.id, 'interconnection request'),
+  );
+
+  const step = <B>(path: string, body: string, summary: string, run: (id: string, b: B) => Promise<CaseRow>) =>
+    app.post<{ Params: { id: string }; Body: B }>(
+      `/v1/interconnect/requests/:id/${path}`,
+      { config: { scope: 'interconnect:write' }, schema: { tags, summary, params: idParams, body: actions(body), response: { 200: anyObject, ...problemResponses } } },
+      async (request) => {
+        const row = await run(request.params.id, request.body as B);
+        request.log.info({ caseId: row.id, state: row.state }, `interconnect request ${path}`);
+        return answer(row);
+      },
+    );
+
+  step<Record<string, never>>('submit', 'empty', 'As operator: submit a DRAFT', (id) => r.submit(id));
+  step<Record<string, never>>('progress', 'empty', 'As TIM: the request is being worked (IN_PROGRESS)', (id) => r.step(id, { kind: 'progress' }));
+  step<{ completionDate: string; tds?: { port?: string; link?: string } }>('complete', 'complete', 'As TIM: completed, with the completion date and the assigned TDs', (id, b) =>
+    r.step(id, { kind: 'complete', completionDate: b.completionDate, tds: b.tds ?? {} }),
+  );
+  step<{ reason: string }>('reject', 'reject', 'As TIM: an incomplete cessation is not processed (REJECTED_INCOMPLETE)', (id, b) => r.step(id, { kind: 'reject', reason: b.reason }));
+  step<{ requestDate: string; cacModules?: number }>('annulment', 'annulment', 'As operator: annul the whole order, not yet delivered, with the reimbursement of spec §3', (id, b) =>
+    r.step(id, { kind: 'annul', requestDate: b.requestDate, ...(b.cacModules !== undefined ? { cacModules: b.cacModules } : {}) }),
+  );
+}
