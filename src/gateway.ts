@@ -32,6 +32,7 @@ import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { PeerDirectory } from './http/peer-auth.js';
+import { loadWsSecurity } from './config/ws-security-material.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -100,6 +101,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const { config } = opts;
   // an invalid AGCOM configuration stops start-up before anything is opened
   const agcomSettings = agcomEnabled(config) ? resolveAgcomSettings(config) : undefined;
+  // so do unreadable WS-Security keys and certificates; read once here, used by the wire routes
+  loadWsSecurity(config);
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const store =

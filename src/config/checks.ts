@@ -3,6 +3,7 @@ import { parseHolidayRegion } from '../domain/calendar.js';
 import { validateWbciRulesInput } from '../protocols/wbci/rules.js';
 import type { SemanticCheck } from './load.js';
 import { agcomConfigProblems } from './agcom-config.js';
+import { wsSecurityProblems } from './ws-security-material.js';
 
 export const configChecks: SemanticCheck[] = [
   (c) => {
@@ -19,4 +20,5 @@ export const configChecks: SemanticCheck[] = [
       return { key: key!, problem: rest.join(': ') };
     }),
   (c) => agcomConfigProblems(c),
+  (c) => wsSecurityProblems(c),
 ];
