@@ -5,7 +5,7 @@
  * SecurityTokenReference to the token. xml-crypto does the canonicalisation, digests and RSA signature.
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { SignedXml } from 'xml-crypto';
+import { ExclusiveCanonicalization, ExclusiveCanonicalizationWithComments, SignedXml } from 'xml-crypto';
 import { NS } from './wire-names.js';
 
 export type SignatureAlgorithmName = 'rsa-sha256' | 'rsa-sha1';
@@ -41,6 +41,31 @@ export interface SignOptions {
   confirm?: string | null;
 }
 
+/**
+ * Exclusive c14n orders namespace declarations by prefix in code-point order; xml-crypto uses localeCompare, which
+ * puts `ds` before `SOAP-ENV` and so breaks every SignedInfo canonicalised with `PrefixList="SOAP-ENV"` — what
+ * WSS4J-based partners send (see the v2 samples).
+ */
+const codePoint = (a: { prefix: string }, b: { prefix: string }): number => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0);
+class ExcC14n extends ExclusiveCanonicalization {
+  override nsCompare(a: { prefix: string }, b: { prefix: string }): number {
+    return codePoint(a, b);
+  }
+}
+class ExcC14nWithComments extends ExclusiveCanonicalizationWithComments {
+  override nsCompare(a: { prefix: string }, b: { prefix: string }): number {
+    return codePoint(a, b);
+  }
+}
+export function withCodePointC14n(sig: SignedXml): SignedXml {
+  sig.CanonicalizationAlgorithms = {
+    ...sig.CanonicalizationAlgorithms,
+    [EXC_C14N]: ExcC14n,
+    [`${EXC_C14N}WithComments`]: ExcC14nWithComments,
+  };
+  return sig;
+}
+
 const byNs = (local: string, ns: string) => `//*[local-name(.)='${local}' and namespace-uri(.)='${ns}']`;
 
 /**
@@ -64,14 +89,14 @@ export function signEnvelope(envelope: string, id: SigningIdentity, opts: SignOp
     `</wsse:Security></SOAP-ENV:Header>`;
   const prepared = envelope.replace('<SOAP-ENV:Body>', `${header}<SOAP-ENV:Body wsu:Id="${ids.body}" xmlns:wsu="${WSU_NS}">`);
 
-  const sig = new SignedXml({
+  const sig = withCodePointC14n(new SignedXml({
     privateKey: id.privateKey,
     signatureAlgorithm: algorithm.signature,
     canonicalizationAlgorithm: EXC_C14N,
     idMode: 'wssecurity',
     getKeyInfoContent: () =>
       `<wsse:SecurityTokenReference wsu:Id="${ids.str}"><wsse:Reference URI="#${ids.token}" ValueType="${X509V3}"/></wsse:SecurityTokenReference>`,
-  });
+  }));
   sig.addReference({ xpath: byNs('Body', soapNs), transforms: [EXC_C14N], digestAlgorithm: algorithm.digest });
   if (confirmation) sig.addReference({ xpath: byNs('SignatureConfirmation', WSSE11_NS), transforms: [EXC_C14N], digestAlgorithm: algorithm.digest });
   sig.computeSignature(prepared, {

@@ -12,7 +12,7 @@ import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldo
 import { SignedXml } from 'xml-crypto';
 import { certificateIdentity } from './soap-security.js';
 import { NS } from './wire-names.js';
-import { ALGORITHMS, EXC_C14N, WSU_NS } from './ws-security-sign.js';
+import { ALGORITHMS, EXC_C14N, WSU_NS, withCodePointC14n } from './ws-security-sign.js';
 
 export type WsseFaultCode = 'wsse:InvalidSecurity' | 'wsse:InvalidSecurityToken' | 'wsse:FailedAuthentication' | 'wsse:FailedCheck';
 
@@ -186,7 +186,7 @@ export function verifyEnvelope(xml: string, policy: VerifyPolicy, signaturId?: {
   // the Reference resolves by id: only an id no other element carries designates this very Body
   if (elementsWithId(doc, bodyId) !== 1) return failed('body_not_signed', `the id ${bodyId} of the SOAP Body occurs more than once`, info, signatureValue);
 
-  const sig = new SignedXml({ publicCert: pinned.pem, idMode: 'wssecurity' });
+  const sig = withCodePointC14n(new SignedXml({ publicCert: pinned.pem, idMode: 'wssecurity' }));
   try {
     sig.loadSignature(signature);
     if (!sig.checkSignature(xml)) return failed('bad_signature', 'a signed part of the message was changed (digest mismatch)', info, signatureValue);
