@@ -1,6 +1,6 @@
 /**
  * WBCI v2 SOAP codec: domain messages ↔ SOAP 1.1 envelopes shaped like the real wire samples
- * (test/fixtures/wbci-v2, copied from the shared samples), the synchronous Quittung (TEQ) and SOAP faults. No HTTP, no I/O.
+ * (the shared v2 samples; test/fixtures/wbci-v2 holds generated look-alikes), the synchronous Quittung (TEQ) and SOAP faults. No HTTP, no I/O.
  *
  * Requests travel as annehmenAnfrageRequest{Control, Anfrage xsi:type=…}, Meldungen as
  * annehmenMeldungRequest{Control, Meldung xsi:type=…} (inferred, wbci.md §11.1). Decoding refuses hostile input
