@@ -193,9 +193,12 @@ describe('WS-Security at the WBCI endpoint [pglite]', () => {
     });
   });
 
-  it('an unauthenticated caller is refused before its signature is looked at', async () => {
-    const res = await rawPost(`${url}/wbci/v1`, gatewaySigned(va(), a), { ...soapHeaders(undefined, ABG), authorization: `Bearer ${peerToken(LAX, ABG)}` });
+  it('a caller without the peer\'s token is refused as unauthorised before its signature is looked at', async () => {
+    const counted = await refusedCount(AUF, 'unsigned');
+    const res = await rawPost(`${url}/wbci/v1`, encodeSoap(va(), control(a)), { ...soapHeaders(undefined, ABG), authorization: `Bearer ${peerToken(LAX, ABG)}` });
     expect(res.status).toBe(403);
+    expect(res.text).not.toContain('wsse:');
+    expect(await refusedCount(AUF, 'unsigned')).toBe(counted);
   });
 });
 
