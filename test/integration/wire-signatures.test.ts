@@ -13,12 +13,15 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { loadWsSecurity } from '../../src/config/ws-security-material.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { decodeTeq, encodeSoap, type ControlBlock } from '../../src/protocols/wbci/soap-codec.js';
+import { decodeTeq, encodeSoap, encodeTeq, positiveTeq, type ControlBlock } from '../../src/protocols/wbci/soap-codec.js';
+import { createPeerTransport } from '../../src/delivery/peer-transport.js';
+import type { OutboundItem } from '../../src/delivery/transport.js';
+import { silentLog } from '../support/gateway-pair.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
 import { signEnvelope } from '../../src/protocols/wbci/ws-security-sign.js';
 import { TABLES } from '../../src/store/schema.js';
 import { http } from '../support/http-pair.js';
-import { peerToken, rawPost, soapHeaders, wireConfig } from '../support/wire-stubs.js';
+import { peerToken, rawPost, soapHeaders, startStubPeer, wireConfig } from '../support/wire-stubs.js';
 import { makeTestCert, signatureTemplate, tempDir, xmlsecSign, xmlsecVerify, type TestCert } from '../support/ws-security.js';
 import { validVaKueMrn } from '../unit/wbci/builders.js';
 
@@ -199,6 +202,64 @@ describe('WS-Security at the WBCI endpoint [pglite]', () => {
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('wsse:');
     expect(await refusedCount(AUF, 'unsigned')).toBe(counted);
+  });
+});
+
+describe('WS-Security outbound: the PeerTransport signs, and trusts only signed Quittungs [pglite]', () => {
+  const transportTo = (peerUrl: string, algorithm?: 'rsa-sha1' | 'rsa-sha256') => {
+    const { config, env } = wireConfig(AUF, [{ carrierCode: ABG, url: peerUrl, wsSecurity: { certFile: b.certFile, required: true, ...(algorithm ? { algorithm } : {}) } }], {
+      self: { carrierCode: AUF, profiles: ['wbci'], holidayRegion: 'DE-BY', wsSecurity: { keyFile: a.keyFile, certFile: a.certFile } },
+    });
+    return createPeerTransport(config, silentLog(), { env });
+  };
+  const item = (m: WbciMessage): OutboundItem => ({ outboxId: 1, messageId: 'm-1', caseId: 'vaId' in m ? m.vaId : '', kind: 'peer', destination: ABG, type: m.type, body: m });
+  const signal = () => new AbortController().signal;
+
+  it('sends a VA signed RSA-SHA256 that B accepts as verified; the stored wire form is the signed one', async () => {
+    const t = transportTo(`${url}/wbci/v1`);
+    try {
+      const m = va();
+      const r = await t.send(item(m), signal());
+      expect(r).toMatchObject({ ok: true, rawFormat: 'soap' });
+      const raw = (r as { raw: string }).raw;
+      expect(xmlsecVerify(raw, a.certFile).ok).toBe(true);
+      expect(raw).toContain('xmldsig-more#rsa-sha256');
+      expect((await messagesOf(m.vaId))[0]!.signature).toMatchObject({ verified: true, serial: a.identity.serial });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('signs RSA-SHA1 towards a peer set to it; B, set to RSA-SHA256, answers wsse:InvalidSecurity: a permanent failure', async () => {
+    const t = transportTo(`${url}/wbci/v1`, 'rsa-sha1');
+    try {
+      const r = await t.send(item(va()), signal());
+      expect(r).toMatchObject({ ok: false, permanent: true, reason: expect.stringContaining('SOAP fault wsse:InvalidSecurity') });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('does not take an unsigned or foreign-signed Quittung from a required peer as acknowledgement (sent again)', async () => {
+    let answer = '';
+    const stub = await startStubPeer(() => ({ kind: 'reply', status: 200, body: answer, contentType: 'text/xml' }));
+    const t = transportTo(stub.url);
+    try {
+      const m = va();
+      const teq = (cert?: TestCert) => {
+        const xml = encodeTeq('request', positiveTeq(AUF, m.vaId), cert ? control(cert) : { timestamp: '2026-11-23T09:00:00+01:00', major: '02', minor: '00' });
+        return cert ? signEnvelope(xml, cert.identity) : xml;
+      };
+      answer = teq();
+      expect(await t.send(item(m), signal())).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('WS-Security unsigned') });
+      answer = teq(foreign);
+      expect(await t.send(item(m), signal())).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('WS-Security untrusted_certificate') });
+      answer = teq(b);
+      expect(await t.send(item(m), signal())).toMatchObject({ ok: true });
+    } finally {
+      await t.close();
+      await stub.close();
+    }
   });
 });
 
