@@ -122,7 +122,8 @@ export class PeerTransport implements Transport {
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }
-    const result = json ? classifyJson(status, text) : classifySoap(status, text, policy.required ? policy : undefined);
+    const sentSignature = identity ? /<ds:SignatureValue>([^<]+)</.exec(payload)?.[1] : undefined;
+    const result = json ? classifyJson(status, text) : classifySoap(status, text, policy.required ? policy : undefined, sentSignature);
     if (!result.ok) {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
@@ -148,11 +149,15 @@ function classifyStatus(status: number, what: string): SendResult {
  * A Quittung decides; without one the HTTP status does. From a peer that must sign, a Quittung whose signature does
  * not verify acknowledges nothing: the message is sent again (the partner deduplicates it).
  */
-export function classifySoap(status: number, text: string, mustSign?: PeerSignaturePolicy): SendResult {
+export function classifySoap(status: number, text: string, mustSign?: PeerSignaturePolicy, sentSignature?: string): SendResult {
   const teq = decodeTeq(text);
   if (teq.ok && mustSign) {
     const check = verifyEnvelope(text, { pinned: mustSign.pinned, allowSha1: mustSign.algorithm === 'rsa-sha1' }, teq.control.signature);
     if (check.status !== 'verified') return { ok: false, permanent: false, reason: `Quittung refused: WS-Security ${check.refusal}: ${check.message}` };
+    // a signed SignatureConfirmation must confirm what we sent: a Quittung for another message acknowledges nothing
+    if (sentSignature && check.confirmations.length > 0 && !check.confirmations.includes(sentSignature)) {
+      return { ok: false, permanent: false, reason: 'Quittung refused: its SignatureConfirmation confirms another signature' };
+    }
   }
   if (teq.ok) {
     const pos = teq.teq.positions[0];

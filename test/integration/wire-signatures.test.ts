@@ -256,6 +256,9 @@ describe('WS-Security outbound: the PeerTransport signs, and trusts only signed 
       expect(await t.send(item(m), signal())).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('WS-Security untrusted_certificate') });
       answer = teq(b);
       expect(await t.send(item(m), signal())).toMatchObject({ ok: true });
+      // a signed Quittung confirming another message's signature is no acknowledgement of this one
+      answer = signEnvelope(encodeTeq('request', positiveTeq(AUF, m.vaId), control(b)), b.identity, { confirm: 'b3RoZXIgc2lnbmF0dXJl' });
+      expect(await t.send(item(m), signal())).toMatchObject({ ok: false, permanent: false, reason: expect.stringContaining('confirms another signature') });
     } finally {
       await t.close();
       await stub.close();

@@ -12,7 +12,7 @@ import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldo
 import { SignedXml } from 'xml-crypto';
 import { certificateIdentity } from './soap-security.js';
 import { NS } from './wire-names.js';
-import { ALGORITHMS, EXC_C14N, WSU_NS, withCodePointC14n } from './ws-security-sign.js';
+import { ALGORITHMS, EXC_C14N, WSSE11_NS, WSU_NS, withCodePointC14n } from './ws-security-sign.js';
 
 export type WsseFaultCode = 'wsse:InvalidSecurity' | 'wsse:InvalidSecurityToken' | 'wsse:FailedAuthentication' | 'wsse:FailedCheck';
 
@@ -63,7 +63,8 @@ export interface SignatureInfo {
 export type SignatureCheck =
   /** no wsse:Security / ds:Signature at all */
   | { status: 'unsigned'; refusal: SignatureRefusal; fault: WsseFaultCode; message: string }
-  | { status: 'verified'; info: SignatureInfo; signatureValue: string }
+  /** `confirmations`: the Values of the signed wsse11:SignatureConfirmation elements (a Quittung's), null for none */
+  | { status: 'verified'; info: SignatureInfo; signatureValue: string; confirmations: (string | null)[] }
   | { status: 'failed'; refusal: SignatureRefusal; fault: WsseFaultCode; message: string; info: SignatureInfo; signatureValue?: string };
 
 const ALGORITHM_NAME = new Map<string, string>(Object.entries(ALGORITHMS).map(([name, a]) => [a.signature, name]));
@@ -202,5 +203,9 @@ export function verifyEnvelope(xml: string, policy: VerifyPolicy, signaturId?: {
   } else {
     return failed('signaturid_mismatch', 'Control/signaturId is missing in a signed message', info, signatureValue);
   }
-  return { status: 'verified', info: { ...info, verified: true }, signatureValue };
+  const signedIds = new Set(references.map((r) => r.getAttribute('URI') ?? ''));
+  const confirmations = children(security, WSSE11_NS, 'SignatureConfirmation')
+    .filter((c) => signedIds.has(`#${wsuId(c) ?? ''}`))
+    .map((c) => c.getAttribute('Value') || null);
+  return { status: 'verified', info: { ...info, verified: true }, signatureValue, confirmations };
 }
