@@ -12,6 +12,7 @@ import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldo
 import { SignedXml } from 'xml-crypto';
 import { certificateIdentity } from './soap-security.js';
 import { NS } from './wire-names.js';
+import { guardXml } from './xml-guard.js';
 import { ALGORITHMS, EXC_C14N, WSSE11_NS, WSU_NS, withCodePointC14n } from './ws-security-sign.js';
 
 export type WsseFaultCode = 'wsse:InvalidSecurity' | 'wsse:InvalidSecurityToken' | 'wsse:FailedAuthentication' | 'wsse:FailedCheck';
@@ -118,6 +119,9 @@ const serialKey = (s: string): string => s.toLowerCase().replace(/[\s:]/g, '').r
  */
 export function verifyEnvelope(xml: string, policy: VerifyPolicy, signaturId?: { issuer?: string; serial?: string }): SignatureCheck {
   const empty: SignatureInfo = { verified: false, subject: null, issuer: null, serial: null, algorithm: null };
+  // callers run the guard already; repeated here so that no DTD or entity ever reaches the DOM parser
+  const guarded = guardXml(xml);
+  if (!guarded.ok) return failed('malformed_security', `message refused before parsing: ${guarded.issue.message}`, empty);
   let doc: Document;
   try {
     doc = new DOMParser({

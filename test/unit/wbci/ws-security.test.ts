@@ -123,6 +123,7 @@ describe('verification', () => {
     ['a changed SignatureValue', () => signed(validVaKueMrn(), a).replace(/<ds:SignatureValue>(.)/, (_m, ch: string) => `<ds:SignatureValue>${ch === 'A' ? 'B' : 'A'}`), 'wsse:FailedCheck bad_signature'],
     ['a token that is not a certificate', () => signed(validVaKueMrn(), a).replace(/(<wsse:BinarySecurityToken[^>]*>)[^<]+/, '$1bm90IGEgY2VydGlmaWNhdGU='), 'wsse:InvalidSecurityToken invalid_token'],
     ['KeyInfo that references no token of the header', () => signed(validVaKueMrn(), a).replace(/<wsse:Reference URI="#X509-/, '<wsse:Reference URI="#elsewhere-'), 'wsse:InvalidSecurityToken invalid_token'],
+    ['a document type declaration (no DTD reaches the parser)', () => signed(validVaKueMrn(), a).replace('<SOAP-ENV:Envelope', '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><SOAP-ENV:Envelope'), 'wsse:InvalidSecurity malformed_security'],
     ['a Body the signature does not reference', () => signed(validVaKueMrn(), a).replace(/<SOAP-ENV:Body wsu:Id="[^"]+"/, '<SOAP-ENV:Body wsu:Id="other"'), 'wsse:FailedCheck body_not_signed'],
   ])('refuses %s', (_name, make, expected) => {
     expect(outcome(verify(make(), [a]))).toBe(expected);
