@@ -84,6 +84,29 @@ const children = (n: Node | undefined, ns: string, local: string): Element[] =>
   n ? elements(n).filter((e) => e.namespaceURI === ns && e.localName === local) : [];
 const wsuId = (e: Element): string | null => e.getAttributeNS(WSU_NS, 'Id') || e.getAttribute('Id') || null;
 
+interface TokenFacts {
+  der: Buffer;
+  identity: { issuer: string; serial: string };
+  subject: string;
+}
+// a peer signs with the same certificate for months: parse it once, not for every message
+const tokenCache = new Map<string, TokenFacts | null>();
+function tokenFacts(token64: string): TokenFacts | null {
+  const hit = tokenCache.get(token64);
+  if (hit !== undefined) return hit;
+  let facts: TokenFacts | null;
+  try {
+    const der = Buffer.from(token64, 'base64');
+    const cert = new X509Certificate(der);
+    facts = { der, identity: certificateIdentity(cert), subject: cert.subject.split('\n').reverse().join(', ') };
+  } catch {
+    facts = null;
+  }
+  if (tokenCache.size >= 64) tokenCache.delete(tokenCache.keys().next().value as string);
+  tokenCache.set(token64, facts);
+  return facts;
+}
+
 const ID_NAMES = new Set(['Id', 'ID', 'id']);
 function elementsWithId(doc: Document, id: string): number {
   let n = 0;
@@ -155,20 +178,15 @@ export function verifyEnvelope(xml: string, policy: VerifyPolicy, signaturId?: {
   const uri = ref?.getAttribute('URI') ?? '';
   const token = uri.startsWith('#') ? children(security, NS.wsse, 'BinarySecurityToken').find((t) => wsuId(t) === uri.slice(1)) : undefined;
   if (!token) return failed('invalid_token', 'ds:KeyInfo does not reference a wsse:BinarySecurityToken of this header', empty, signatureValue);
-  let der: Buffer;
-  let cert: X509Certificate;
-  try {
-    der = Buffer.from((token.textContent ?? '').replace(/\s+/g, ''), 'base64');
-    cert = new X509Certificate(der);
-  } catch {
-    return failed('invalid_token', 'the BinarySecurityToken is not a readable X.509 certificate', empty, signatureValue);
-  }
-  const identity = certificateIdentity(cert);
+  const token64 = (token.textContent ?? '').replace(/\s+/g, '');
+  const facts = tokenFacts(token64);
+  if (!facts) return failed('invalid_token', 'the BinarySecurityToken is not a readable X.509 certificate', empty, signatureValue);
+  const { der, identity, subject } = facts;
   const signedInfo = child(signature, NS.ds, 'SignedInfo');
   const methodUri = child(signedInfo, NS.ds, 'SignatureMethod')?.getAttribute('Algorithm') ?? '';
   const info: SignatureInfo = {
     verified: false,
-    subject: cert.subject.split('\n').reverse().join(', '),
+    subject,
     issuer: identity.issuer,
     serial: identity.serial,
     algorithm: ALGORITHM_NAME.get(methodUri) ?? (methodUri || null),
@@ -192,6 +210,9 @@ export function verifyEnvelope(xml: string, policy: VerifyPolicy, signaturId?: {
   if (elementsWithId(doc, bodyId) !== 1) return failed('body_not_signed', `the id ${bodyId} of the SOAP Body occurs more than once`, info, signatureValue);
 
   const sig = withCodePointC14n(new SignedXml({ publicCert: pinned.pem, idMode: 'wssecurity' }));
+  // WS-Security ids are wsu:Id; xml-crypto would otherwise search the document for ID and id as well, a full XPath
+  // scan each (the uniqueness of the Body's id over all three is checked above)
+  sig.idAttributes = ['Id'];
   try {
     sig.loadSignature(signature);
     if (!sig.checkSignature(xml)) return failed('bad_signature', 'a signed part of the message was changed (digest mismatch)', info, signatureValue);
