@@ -17,7 +17,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { soapActionOf } from '../../src/delivery/peer-transport.js';
 import { decodeTeq, encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
 import { signEnvelope } from '../../src/protocols/wbci/ws-security-sign.js';
-import { makeTestCert, tempDir, xmlsecVerify, type TestCert } from '../support/ws-security.js';
+import { makeTestCert, tempDir, xmlsecVerifyAll, type TestCert } from '../support/ws-security.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
 
 const AUF = 'DEU.EKPA';
@@ -476,12 +476,17 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
     expect(pair.toA.exchanges.length).toBeGreaterThan(20);
     const signatureValue = (xml: string) => /<ds:SignatureValue>([^<]+)</.exec(xml)?.[1].replace(/\s+/g, '');
     for (const x of wire) {
-      const request = xmlsecVerify(x.request, x.requestBy.certFile);
-      expect(request.ok, request.output).toBe(true);
       expect(x.status).toBe(200);
-      const answer = xmlsecVerify(x.response, x.answerBy.certFile);
-      expect(answer.ok, `${answer.output}\n${x.response}`).toBe(true);
       expect(x.response).toContain(`Value="${signatureValue(x.request)}"`);
+    }
+    // one xmlsec1 run per signer and direction (it stops at the first message that does not verify)
+    for (const [signer, xmls] of [
+      [a, [...pair.toB.exchanges.map((x) => x.request), ...pair.toA.exchanges.map((x) => x.response)]],
+      [b, [...pair.toA.exchanges.map((x) => x.request), ...pair.toB.exchanges.map((x) => x.response)]],
+    ] as const) {
+      const judged = xmlsecVerifyAll(xmls, signer.certFile);
+      expect(judged.ok, judged.output).toBe(true);
+      expect(judged.verified).toBe(xmls.length);
     }
     // and both gateways recorded every inbound message as verified, signed by the pinned certificate
     for (const [node, signer] of [[pair.a, b], [pair.b, a]] as const) {
@@ -490,7 +495,7 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
       expect(inbound.length).toBeGreaterThan(20);
       for (const r of inbound) expect(r.signature).toMatchObject({ verified: true, serial: signer.identity.serial, algorithm: 'rsa-sha256' });
     }
-  });
+  }, 120_000);
 });
 
 describe.skipIf(pgMissing)('WBCI good case over real HTTP [postgres, wbci-json]', () => {

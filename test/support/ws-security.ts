@@ -71,6 +71,27 @@ export function xmlsecVerify(xml: string, certFile: string): { ok: boolean; outp
   }
 }
 
+/**
+ * `xmlsec1 --verify` of many messages signed by one certificate in one run (xmlsec1 stops at the first that fails):
+ * `ok` when every one verifies.
+ */
+export function xmlsecVerifyAll(xmls: readonly string[], certFile: string): { ok: boolean; verified: number; output: string } {
+  const dir = tempDir('sg-xmlsec-');
+  try {
+    const files = xmls.map((xml, i) => {
+      const file = join(dir.path, `m${i}.xml`);
+      writeFileSync(file, xml);
+      return file;
+    });
+    const r = spawnSync('xmlsec1', ['--verify', ...ID_ATTRS, '--pubkey-cert-pem', certFile, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const output = `${r.stdout}${r.stderr}`;
+    const verified = output.split('\n').filter((l) => l === 'OK').length;
+    return { ok: r.status === 0 && verified === xmls.length, verified, output: output.slice(-4000) };
+  } finally {
+    dir.remove();
+  }
+}
+
 /** `xmlsec1 --sign` of a template made by `signatureTemplate`. */
 export function xmlsecSign(template: string, cert: Pick<TestCert, 'keyFile' | 'certFile'>): string {
   const dir = tempDir('sg-xmlsec-');

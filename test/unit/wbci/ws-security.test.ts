@@ -10,7 +10,7 @@ import { decodeSoap, decodeTeq, encodeSoap, encodeTeq, positiveTeq, type Control
 import type { WbciMessage } from '../../../src/protocols/wbci/types.js';
 import { signEnvelope, type SignatureAlgorithmName } from '../../../src/protocols/wbci/ws-security-sign.js';
 import { verifyEnvelope, type SignatureCheck } from '../../../src/protocols/wbci/ws-security-verify.js';
-import { makeTestCert, signatureTemplate, tempDir, xmlsecSign, xmlsecVerify, type TestCert } from '../../support/ws-security.js';
+import { makeTestCert, signatureTemplate, tempDir, xmlsecSign, xmlsecVerify, xmlsecVerifyAll, type TestCert } from '../../support/ws-security.js';
 import { validAbbm, validRuemVa, validVaKueMrn } from './builders.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -83,6 +83,14 @@ describe('signing: the shape of the partners\' messages', () => {
     expect(judge.ok, judge.output).toBe(true);
     // and refuses it with another certificate: the judge is not a rubber stamp
     expect(xmlsecVerify(xml, b.certFile).ok).toBe(false);
+  });
+
+  it('xmlsec1 in one run over many messages refuses the lot when one does not verify', () => {
+    const good = cases.map(([, make]) => make());
+    expect(xmlsecVerifyAll(good, a.certFile)).toMatchObject({ ok: true, verified: good.length });
+    const tampered = good[0]!.replace(/(<CarrierCode>DEU\.)EKP/, '$1EKQ');
+    expect(tampered).not.toBe(good[0]);
+    expect(xmlsecVerifyAll([good[1]!, tampered, good[2]!], a.certFile).ok).toBe(false);
   });
 
   it('signs the SignatureConfirmation of a Quittung too (its value cannot be swapped)', () => {
