@@ -43,6 +43,7 @@ import { createInterconnectTransport, type InterconnectTransport } from './deliv
 import { interconnectRequestRoutes } from './http/routes/interconnect-requests.js';
 import { interconnectAssuranceRoutes } from './http/routes/interconnect-assurance.js';
 import { interconnectWireRoutes } from './http/routes/interconnect-wire.js';
+import { loadWsSecurity } from './config/ws-security-material.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -114,6 +115,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // an invalid AGCOM configuration stops start-up before anything is opened
   const agcomSettings = agcomEnabled(config) ? resolveAgcomSettings(config) : undefined;
   const interconnectSettings = interconnectEnabled(config) ? resolveInterconnectSettings(config) : undefined;
+  // so do unreadable WS-Security keys and certificates; read once here, used by the wire routes
+  loadWsSecurity(config);
   const log = opts.log ?? createLogger();
   const clock = opts.clock ?? systemClock;
   const store =

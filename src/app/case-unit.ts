@@ -69,6 +69,8 @@ export interface Refusal {
   peer: string;
   raw?: string;
   rawFormat?: string;
+  /** WS-Security verification result, for a signed message */
+  signature?: unknown;
   dedupeKey: string;
   issues: Issue[];
   /** what the sender is told, stored with the refused message (and repeated for a duplicate) */
@@ -96,6 +98,7 @@ export function refusalStep(r: Refusal): { step: CaseStep; messageId: string } {
       raw: r.raw ?? null,
       rawFormat: r.rawFormat ?? 'test',
       dedupeKey: r.dedupeKey,
+      signature: r.signature ?? null,
     },
   ];
   const events: NewDomainEvent[] = [{ type: 'message.refused', caseId: r.caseId, data: { messageId, type: r.message.type, issues: r.issues, reply: r.replyInfo } }];

@@ -5,6 +5,7 @@ import type { SemanticCheck } from './load.js';
 import { agcomConfigProblems } from './agcom-config.js';
 import { timeBandsConfigProblems } from './interconnect-time-bands.js';
 import { interconnectConfigProblems } from './interconnect-config.js';
+import { wsSecurityProblems } from './ws-security-material.js';
 
 export const configChecks: SemanticCheck[] = [
   (c) => {
@@ -23,4 +24,5 @@ export const configChecks: SemanticCheck[] = [
   (c) => agcomConfigProblems(c),
   (c) => timeBandsConfigProblems(c),
   (c) => interconnectConfigProblems(c),
+  (c) => wsSecurityProblems(c),
 ];

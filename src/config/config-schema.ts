@@ -6,6 +6,7 @@ const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
 const url = { type: 'string', pattern: '^https?://' } as const;
+const filePath = { type: 'string', minLength: 1 } as const;
 
 const auth = {
   type: 'object',
@@ -32,6 +33,12 @@ export const configSchema = {
         carrierCode,
         profiles: { type: 'array', items: { enum: ['wbci', 'agcom', 'interconnect'] }, minItems: 1, uniqueItems: true, default: ['wbci'] },
         holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$', default: 'DE-BY' },
+        wsSecurity: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['keyFile', 'certFile'],
+          properties: { keyFile: filePath, certFile: filePath },
+        },
       },
     },
     apiKeys: {
@@ -84,6 +91,15 @@ export const configSchema = {
             properties: { major: { type: 'string', pattern: '^[0-9]{2}$' }, minor: { type: 'string', pattern: '^[0-9]{2}$' } },
           },
           agcom: agcomPeerSchema,
+          wsSecurity: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              certFile: { anyOf: [filePath, { type: 'array', items: filePath, minItems: 1, maxItems: 4, uniqueItems: true }] },
+              required: { type: 'boolean', default: false },
+              algorithm: { enum: ['rsa-sha256', 'rsa-sha1'], default: 'rsa-sha256' },
+            },
+          },
         },
       },
     },

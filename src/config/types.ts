@@ -49,6 +49,21 @@ export interface TlsConfig {
   rejectUnauthorized?: boolean;
 }
 
+/** Our WS-Security signing material (PEM files): every outbound SOAP message is signed with it. */
+export interface SelfWsSecurityConfig {
+  keyFile: string;
+  certFile: string;
+}
+
+/** A peer's WS-Security settings: its pinned signing certificate(s) and the algorithm we sign with towards it. */
+export interface PeerWsSecurityConfig {
+  /** PEM file of the certificate the peer signs with, or several during a rollover */
+  certFile?: string | string[];
+  /** refuse (SOAP fault) every message from this peer that is not signed by a pinned certificate */
+  required?: boolean;
+  algorithm?: 'rsa-sha256' | 'rsa-sha1';
+}
+
 export interface PeerConfig {
   carrierCode: string;
   protocol: PeerProtocol;
@@ -61,6 +76,7 @@ export interface PeerConfig {
   version?: { major: string; minor: string };
   /** AGCOM partners only: operator code, file naming, wire values, rules */
   agcom?: AgcomPeerConfig;
+  wsSecurity?: PeerWsSecurityConfig;
 }
 
 export interface WholesaleConfig {
@@ -81,6 +97,7 @@ export interface SelfConfig {
   carrierCode: string;
   profiles: ('wbci' | 'agcom' | 'interconnect')[];
   holidayRegion: string;
+  wsSecurity?: SelfWsSecurityConfig;
 }
 
 export interface GatewayConfig {

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import type { GatewayConfig, PeerConfig } from '../config/types.js';
 import type { WbciMessage } from '../protocols/wbci/types.js';
 import { isVaType, isChangeType } from '../protocols/wbci/types.js';
-import { decodeTeq, encodeSoap } from '../protocols/wbci/soap-codec.js';
+import { decodeTeq, encodeSoap, type ControlBlock } from '../protocols/wbci/soap-codec.js';
+import { signEnvelope } from '../protocols/wbci/ws-security-sign.js';
+import { verifyEnvelope } from '../protocols/wbci/ws-security-verify.js';
+import { loadWsSecurity, peerPolicy, type PeerSignaturePolicy, type WsSecurityMaterial } from '../config/ws-security-material.js';
 import { jsonTeqSchemaValid, type JsonTeq } from '../protocols/wbci/json-codec.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 
@@ -56,9 +59,11 @@ export class PeerTransport implements Transport {
   readonly #peers: Map<string, { peer: PeerConfig; dispatcher: Dispatcher; token?: string }>;
   readonly #o: PeerTransportOptions;
   readonly #self: string;
+  readonly #ws: WsSecurityMaterial;
 
   constructor(config: GatewayConfig, readonly log: Logger, opts: PeerTransportOptions = {}) {
     this.#o = opts;
+    this.#ws = loadWsSecurity(config);
     this.#self = config.self.carrierCode;
     const env = opts.env ?? process.env;
     this.#peers = new Map(
@@ -79,14 +84,18 @@ export class PeerTransport implements Transport {
     const { peer, dispatcher, token } = entry;
     const msg = item.body as WbciMessage;
     const json = peer.protocol === 'wbci-json';
-    const control = {
+    const identity = json ? undefined : this.#ws.identity;
+    const policy = peerPolicy(this.#ws, peer.carrierCode);
+    const control: ControlBlock = {
       timestamp: (this.#o.now?.() ?? new Date()).toISOString(),
       major: peer.version?.major ?? '02',
       minor: peer.version?.minor ?? '00',
+      ...(identity ? { signature: { issuer: identity.issuer, serial: identity.serial } } : {}),
     };
     let payload: string;
     try {
       payload = json ? JSON.stringify({ control, message: msg }) : encodeSoap(msg, control);
+      if (identity) payload = signEnvelope(payload, identity, { algorithm: policy.algorithm });
     } catch (err) {
       return { ok: false, permanent: true, reason: `cannot encode ${item.type}: ${(err as Error).message}` };
     }
@@ -113,7 +122,8 @@ export class PeerTransport implements Transport {
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }
-    const result = json ? classifyJson(status, text) : classifySoap(status, text);
+    const sentSignature = identity ? /<ds:SignatureValue>([^<]+)</.exec(payload)?.[1] : undefined;
+    const result = json ? classifyJson(status, text) : classifySoap(status, text, policy.required ? policy : undefined, sentSignature);
     if (!result.ok) {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
@@ -135,9 +145,20 @@ function classifyStatus(status: number, what: string): SendResult {
   return { ok: false, permanent: true, reason: `HTTP ${status}${what}` };
 }
 
-/** A Quittung decides; without one the HTTP status does. */
-export function classifySoap(status: number, text: string): SendResult {
+/**
+ * A Quittung decides; without one the HTTP status does. From a peer that must sign, a Quittung whose signature does
+ * not verify acknowledges nothing: the message is sent again (the partner deduplicates it).
+ */
+export function classifySoap(status: number, text: string, mustSign?: PeerSignaturePolicy, sentSignature?: string): SendResult {
   const teq = decodeTeq(text);
+  if (teq.ok && mustSign) {
+    const check = verifyEnvelope(text, { pinned: mustSign.pinned, allowSha1: mustSign.algorithm === 'rsa-sha1' }, teq.control.signature);
+    if (check.status !== 'verified') return { ok: false, permanent: false, reason: `Quittung refused: WS-Security ${check.refusal}: ${check.message}` };
+    // a signed SignatureConfirmation must confirm what we sent: a Quittung for another message acknowledges nothing
+    if (sentSignature && check.confirmations.length > 0 && !check.confirmations.includes(sentSignature)) {
+      return { ok: false, permanent: false, reason: 'Quittung refused: its SignatureConfirmation confirms another signature' };
+    }
+  }
   if (teq.ok) {
     const pos = teq.teq.positions[0];
     if (pos?.code === 'OK') return { ok: true };
@@ -145,7 +166,8 @@ export function classifySoap(status: number, text: string): SendResult {
     return { ok: false, permanent: true, reason: `negative TEQ ${pos?.code ?? '?'}: ${pos?.text ?? ''}` };
   }
   if (teq.fault) {
-    const client = /Client|Sender|VersionMismatch|MustUnderstand/.test(teq.fault.code);
+    // a WS-Security fault (wsse:FailedCheck …) will not go away by sending the same bytes again
+    const client = /Client|Sender|VersionMismatch|MustUnderstand|^wsse:/.test(teq.fault.code);
     return { ok: false, permanent: client, reason: `SOAP fault ${teq.fault.code}: ${teq.fault.message}` };
   }
   if (status >= 200 && status < 300) {

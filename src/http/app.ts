@@ -26,7 +26,8 @@ import { wbciWireRoutes } from './routes/wbci-wire.js';
 import { PeerDirectory } from './peer-auth.js';
 import { migrationCodeRoutes } from './routes/migration-code.js';
 import { defaultAgcomRules, migrationCodeOptions } from '../protocols/agcom/rules.js';
-import { httpMetrics } from './metrics.js';
+import { httpMetrics, inboundRefusedCounter } from './metrics.js';
+import { loadWsSecurity } from '../config/ws-security-material.js';
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -103,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     log: deps.log,
     self: deps.config.self.carrierCode,
+    wsSecurity: loadWsSecurity(deps.config),
+    refused: inboundRefusedCounter(deps.registry),
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

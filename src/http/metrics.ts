@@ -1,6 +1,6 @@
 /** HTTP request metrics for Prometheus. */
 import type { FastifyInstance } from 'fastify';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 export function httpMetrics(app: FastifyInstance, registry: Registry): void {
   const duration = new Histogram({
@@ -15,5 +15,22 @@ export function httpMetrics(app: FastifyInstance, registry: Registry): void {
       { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+  });
+}
+
+export const INBOUND_REFUSED = 'switchgate_inbound_refused_total';
+
+/**
+ * East-west messages refused before they were accepted (e.g. a WS-Security signature that does not verify), by
+ * peer and machine reason. Get-or-create: several routes count into the same series.
+ */
+export function inboundRefusedCounter(registry: Registry): Counter<'peer' | 'reason'> {
+  const existing = registry.getSingleMetric(INBOUND_REFUSED);
+  if (existing) return existing as Counter<'peer' | 'reason'>;
+  return new Counter({
+    name: INBOUND_REFUSED,
+    help: 'Inbound east-west messages refused before acceptance, by peer and reason',
+    labelNames: ['peer', 'reason'],
+    registers: [registry],
   });
 }

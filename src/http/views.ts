@@ -51,6 +51,7 @@ export function messageView(row: MessageRow, withRaw: boolean) {
     peer: row.peer,
     businessId: row.business_id,
     body: row.body,
+    ...(row.signature ? { signature: row.signature } : {}),
     ...(withRaw ? { raw: row.raw, rawFormat: row.raw_format } : {}),
   };
 }

@@ -12,6 +12,7 @@ import * as m0002 from '../../migrations/0002_id_sequences.js';
 import * as m0003 from '../../migrations/0003_webhook_leases.js';
 import * as m0004 from '../../migrations/0004_interconnect.js';
 import * as m0005 from '../../migrations/0005_hot_query_indexes.js';
+import * as m0006 from '../../migrations/0006_message_signature.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_webhook_leases': m0003,
   '0004_interconnect': m0004,
   '0005_hot_query_indexes': m0005,
+  '0006_message_signature': m0006,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

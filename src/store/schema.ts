@@ -91,6 +91,8 @@ export interface MessagesTable {
   dedupe_key: string | null;
   created_at: DefaultedTimestamp;
   delivered_at: NullableTimestamp;
+  /** WS-Security verification result of a signed inbound message */
+  signature: NullableJsonb;
 }
 
 export interface CaseHistoryTable {

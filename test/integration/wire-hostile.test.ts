@@ -2,7 +2,7 @@
  * Hostile and broken input on the east-west SOAP endpoint, over real HTTP: every request gets a
  * cheap, precise refusal (SOAP fault, negative TEQ or HTTP status), nothing is stored, and the
  * process stays healthy. The same message twice gets the same answer twice and one effect. A real
- * partner's message (the 2013 M-net sample) is accepted.
+ * partner-shaped signed message (the VA-KUE-MRN fixture) is accepted.
  */
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { eventually, http } from '../support/http-pair.js';
 import { peerToken, rawPost, soapHeaders, startWireNode, type RawResponse, type WireNode } from '../support/wire-stubs.js';
 import { fixtureBytes } from '../unit/wbci/codec-fixtures.js';
+import { ekpaCert } from '../fixtures/wbci-v2/generate.js';
 import { validRuemVa, validStrAuf, validVaKueMrn } from '../unit/wbci/builders.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { decodeTeq, encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
@@ -280,42 +281,43 @@ describe('hostile input on POST /wbci/v1 [pglite]', () => {
   });
 });
 
-describe('a real partner message: the 2013 M-net VA-KUE-MRN sample [pglite]', () => {
-  let dtag: WireNode;
-  afterAll(async () => dtag?.gw.close());
+describe('a partner-shaped signed message: the VA-KUE-MRN fixture [pglite]', () => {
+  let ekpb: WireNode;
+  afterAll(async () => ekpb?.gw.close());
 
   beforeAll(async () => {
-    // the sample was sent on 2013-07-24 for a KWT of 2013-10-01
-    dtag = await startWireNode('DEU.DTAG', [{ carrierCode: 'DEU.MNET', url: 'http://127.0.0.1:9/wbci/v1' }], {
+    // the fixture was sent on 2014-01-15 for a KWT of 2014-04-01, signed RSA-SHA1 like the 2013 partner samples
+    ekpb = await startWireNode('DEU.EKPB', [{ carrierCode: 'DEU.EKPA', url: 'http://127.0.0.1:9/wbci/v1', wsSecurity: { certFile: ekpaCert().certFile, required: true, algorithm: 'rsa-sha1' } }], {
       inMemory: true,
-      clock: new ManualClock('2013-07-24T16:03:20+02:00'),
+      clock: new ManualClock('2014-01-15T16:03:20+01:00'),
       background: false,
     });
   });
 
-  it('is accepted with a positive TEQ and opens a donating case; the signed wire form is kept', async () => {
-    const res = await rawPost(`${dtag.url}/wbci/v1`, fixtureBytes('valid-va-kue-mrn.xml'), {
+  it('is accepted with a positive TEQ and opens a donating case; the signed wire form is kept and its signature verified', async () => {
+    const res = await rawPost(`${ekpb.url}/wbci/v1`, fixtureBytes('valid-va-kue-mrn.xml'), {
       'content-type': 'text/xml; charset=utf-8',
       soapaction: '""',
-      authorization: `Bearer ${peerToken('DEU.MNET', 'DEU.DTAG')}`,
+      authorization: `Bearer ${peerToken('DEU.EKPA', 'DEU.EKPB')}`,
     });
     expect(res.status, res.text).toBe(200);
     const teq = decodeTeq(res.text);
-    expect(teq.ok && teq.teq).toEqual({ sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000004', positions: [{ code: 'OK', text: 'OK' }] });
+    expect(teq.ok && teq.teq).toEqual({ sender: 'DEU.EKPA', vaIdRef: 'DEU.EKPA.V000000004', positions: [{ code: 'OK', text: 'OK' }] });
     expect(teq.ok && teq.kind).toBe('request');
 
-    const view = await http(dtag, 'GET', '/v1/switches/DEU.MNET.V000000004');
+    const view = await http(ekpb, 'GET', '/v1/switches/DEU.EKPA.V000000004');
     expect(view.status, view.text).toBe(200);
-    expect(view.data).toMatchObject({ id: 'DEU.MNET.V000000004', type: 'VA-KUE-MRN', role: 'donating', peer: 'DEU.MNET', state: 'AWAITING_ANSWER', requestedDate: '2013-10-01' });
-    const msgs = await http(dtag, 'GET', '/v1/switches/DEU.MNET.V000000004/messages?raw=true');
+    expect(view.data).toMatchObject({ id: 'DEU.EKPA.V000000004', type: 'VA-KUE-MRN', role: 'donating', peer: 'DEU.EKPA', state: 'AWAITING_ANSWER', requestedDate: '2014-04-01' });
+    const msgs = await http(ekpb, 'GET', '/v1/switches/DEU.EKPA.V000000004/messages?raw=true');
     expect(msgs.data.items).toHaveLength(1);
     const [m] = msgs.data.items;
     expect(m).toMatchObject({ direction: 'in', type: 'VA-KUE-MRN', status: 'accepted', rawFormat: 'soap' });
-    expect(m.body).toMatchObject({ sender: 'DEU.MNET', recipient: 'DEU.MNET', donating: 'DEU.DTAG', customer: { kind: 'company', companyName: 'Bezirksjugendring Oberbayern' } });
+    expect(m.body).toMatchObject({ sender: 'DEU.EKPA', recipient: 'DEU.EKPA', donating: 'DEU.EKPB', customer: { kind: 'company', companyName: 'Musterverein Oberland' } });
+    expect(m.signature).toEqual({ verified: true, subject: ekpaCert().identity.issuer, issuer: ekpaCert().identity.issuer, serial: '5e1c0ffee0042', algorithm: 'rsa-sha1' });
     // the WS-Security header travels with the message as received, byte for byte
     expect(m.raw).toBe(fixtureBytes('valid-va-kue-mrn.xml').toString('utf8'));
     expect(m.raw).toContain('<wsse:BinarySecurityToken');
     expect(m.raw).toContain('<ds:SignatureValue>');
-    await eventually(async () => expect((await http(dtag, 'GET', '/health/live')).status).toBe(200));
+    await eventually(async () => expect((await http(ekpb, 'GET', '/health/live')).status).toBe(200));
   });
 });

@@ -5,15 +5,19 @@
  * side; the test then waits until both sides agree on state, switch date, open change and the
  * message timeline (every message delivered on the sending side, accepted or refused on the
  * receiving side). The auto-refusals travel over the wire too: the refused message comes in over
- * HTTP, the ABBM / ABBM-TR goes back through the outbox over HTTP.
+ * HTTP, the ABBM / ABBM-TR goes back through the outbox over HTTP. Over SOAP both gateways sign with WS-Security
+ * and pin each other's certificate (required): xmlsec1 then verifies every message and Quittung they exchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 import { eventually, freePort, http } from '../support/http-pair.js';
 import { rawPost, soapHeaders, startProxy, startWireNode, type Proxy, type WireNode } from '../support/wire-stubs.js';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/domain/clock.js';
 import { soapActionOf } from '../../src/delivery/peer-transport.js';
 import { decodeTeq, encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
+import { signEnvelope } from '../../src/protocols/wbci/ws-security-sign.js';
+import { makeTestCert, tempDir, xmlsecVerifyAll, type TestCert } from '../support/ws-security.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
 
 const AUF = 'DEU.EKPA';
@@ -59,7 +63,12 @@ interface Pair {
   b: WireNode;
   /** in front of B: A's deliveries to B pass through it */
   toB: Proxy;
+  /** in front of A, likewise */
+  toA: Proxy;
   clock: ManualClock;
+  /** the signing certificates, when the gateways sign and pin each other (SOAP) */
+  certs?: { a: TestCert; b: TestCert };
+  close(): Promise<void>;
 }
 
 /**
@@ -156,10 +165,36 @@ async function startPair(protocol: 'wbci-soap' | 'wbci-json', databases: TestDat
   const path = protocol === 'wbci-json' ? '/wbci/v1/json' : '/wbci/v1';
   const [portA, portB] = [await freePort(), await freePort()];
   const toB = await startProxy(`http://127.0.0.1:${portB}`);
+  const toA = await startProxy(`http://127.0.0.1:${portA}`);
   const retryPolicy = { maxAttempts: 1_000, baseMs: 20, capMs: 150 };
-  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `http://127.0.0.1:${portA}${path}`, protocol }], { databaseUrl: dbB.url, clock, retryPolicy, port: portB });
-  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `${toB.url}${path}`, protocol }], { databaseUrl: dbA.url, clock, retryPolicy, port: portA });
-  return { a, b, toB, clock };
+  const certDir = tempDir();
+  const certs =
+    protocol === 'wbci-soap'
+      ? {
+          a: makeTestCert(certDir.path, 'ekpa', '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test'),
+          b: makeTestCert(certDir.path, 'ekpb', '/C=DE/O=EKPB Test Carrier (fictitious)/CN=wbci.ekpb.test'),
+        }
+      : undefined;
+  const signing = (self: string, own: TestCert | undefined) =>
+    own ? { configOverrides: { self: { carrierCode: self, profiles: ['wbci' as const], holidayRegion: 'DE-BY', wsSecurity: { keyFile: own.keyFile, certFile: own.certFile } } } } : {};
+  const pin = (peer: TestCert | undefined) => (peer ? { wsSecurity: { certFile: peer.certFile, required: true } } : {});
+  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `${toA.url}${path}`, protocol, ...pin(certs?.a) }], { databaseUrl: dbB.url, clock, retryPolicy, port: portB, ...signing(ABG, certs?.b) });
+  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `${toB.url}${path}`, protocol, ...pin(certs?.b) }], { databaseUrl: dbA.url, clock, retryPolicy, port: portA, ...signing(AUF, certs?.a) });
+  return {
+    a,
+    b,
+    toB,
+    toA,
+    clock,
+    certs,
+    async close() {
+      await a.gw.close();
+      await b.gw.close();
+      await toB.close();
+      await toA.close();
+      certDir.remove();
+    },
+  };
 }
 
 describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, wbci-soap]', () => {
@@ -169,9 +204,7 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
     pair = await startPair('wbci-soap', databases);
   });
   afterAll(async () => {
-    await pair?.a.gw.close();
-    await pair?.b.gw.close();
-    await pair?.toB.close();
+    await pair?.close();
     for (const d of databases) await d.drop();
   });
 
@@ -181,7 +214,9 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
 
   /** A message DEU.EKPA's gateway would never send itself, posted to B over HTTP with A's credentials. */
   async function sendRawToB(msg: WbciMessage): Promise<void> {
-    const res = await rawPost(`${pair.b.url}/wbci/v1`, encodeSoap(msg, { timestamp: new Date().toISOString(), major: '02', minor: '00' }), soapHeaders(AUF, ABG, soapActionOf(msg)));
+    const a = pair.certs!.a.identity;
+    const xml = signEnvelope(encodeSoap(msg, { timestamp: new Date().toISOString(), major: '02', minor: '00', signature: { issuer: a.issuer, serial: a.serial } }), a);
+    const res = await rawPost(`${pair.b.url}/wbci/v1`, xml, soapHeaders(AUF, ABG, soapActionOf(msg)));
     const teq = decodeTeq(res.text);
     // a business refusal is still a positive Quittung: the refusal travels back later as a message
     expect(teq.ok && teq.teq.positions, res.text).toEqual([{ code: 'OK', text: 'OK' }]);
@@ -429,6 +464,38 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
       });
     });
   });
+
+  it('WS-Security: xmlsec1 verifies every message and every Quittung exchanged above; each Quittung confirms its request\'s signature', async () => {
+    const { a, b } = pair.certs!;
+    const wire = [
+      ...pair.toB.exchanges.map((x) => ({ ...x, requestBy: a, answerBy: b })),
+      ...pair.toA.exchanges.map((x) => ({ ...x, requestBy: b, answerBy: a })),
+    ];
+    // every canonical sequence above crossed the wire both ways
+    expect(pair.toB.exchanges.length).toBeGreaterThan(20);
+    expect(pair.toA.exchanges.length).toBeGreaterThan(20);
+    const signatureValue = (xml: string) => /<ds:SignatureValue>([^<]+)</.exec(xml)?.[1].replace(/\s+/g, '');
+    for (const x of wire) {
+      expect(x.status).toBe(200);
+      expect(x.response).toContain(`Value="${signatureValue(x.request)}"`);
+    }
+    // one xmlsec1 run per signer and direction (it stops at the first message that does not verify)
+    for (const [signer, xmls] of [
+      [a, [...pair.toB.exchanges.map((x) => x.request), ...pair.toA.exchanges.map((x) => x.response)]],
+      [b, [...pair.toA.exchanges.map((x) => x.request), ...pair.toB.exchanges.map((x) => x.response)]],
+    ] as const) {
+      const judged = xmlsecVerifyAll(xmls, signer.certFile);
+      expect(judged.ok, judged.output).toBe(true);
+      expect(judged.verified).toBe(xmls.length);
+    }
+    // and both gateways recorded every inbound message as verified, signed by the pinned certificate
+    for (const [node, signer] of [[pair.a, b], [pair.b, a]] as const) {
+      const { rows } = await sql<{ signature: { verified: boolean; serial: string } | null; direction: string }>`SELECT signature, direction FROM messages`.execute(node.gw.store.db);
+      const inbound = rows.filter((r) => r.direction === 'in');
+      expect(inbound.length).toBeGreaterThan(20);
+      for (const r of inbound) expect(r.signature).toMatchObject({ verified: true, serial: signer.identity.serial, algorithm: 'rsa-sha256' });
+    }
+  }, 120_000);
 });
 
 describe.skipIf(pgMissing)('WBCI good case over real HTTP [postgres, wbci-json]', () => {
@@ -438,9 +505,7 @@ describe.skipIf(pgMissing)('WBCI good case over real HTTP [postgres, wbci-json]'
     pair = await startPair('wbci-json', databases);
   });
   afterAll(async () => {
-    await pair?.a.gw.close();
-    await pair?.b.gw.close();
-    await pair?.toB.close();
+    await pair?.close();
     for (const d of databases) await d.drop();
   });
 

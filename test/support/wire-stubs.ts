@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { request } from 'undici';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
-import type { GatewayConfig } from '../../src/config/types.js';
+import type { GatewayConfig, PeerConfig } from '../../src/config/types.js';
 import { createPeerTransport, type PeerTransportOptions } from '../../src/delivery/peer-transport.js';
 import { decodeSoap, encodeTeq, negativeTeq, positiveTeq, type DecodeResult } from '../../src/protocols/wbci/soap-codec.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
@@ -29,6 +29,8 @@ export interface PeerSpec {
   carrierCode: string;
   url: string;
   protocol?: 'wbci-soap' | 'wbci-json';
+  /** the peer's pinned signing certificate(s) and algorithm (WS-Security) */
+  wsSecurity?: PeerConfig['wsSecurity'];
 }
 
 /** Config of `self` with bearer auth both ways for every peer, and the environment holding the outbound tokens. */
@@ -45,6 +47,7 @@ export function wireConfig(self: string, peers: PeerSpec[], overrides: Partial<G
         url: p.url,
         auth: { type: 'bearer', tokenEnv: tokenVar(self, p.carrierCode) },
         inboundTokenSha256: sha(peerToken(p.carrierCode, self)),
+        ...(p.wsSecurity ? { wsSecurity: p.wsSecurity } : {}),
       })),
       ...overrides,
     },

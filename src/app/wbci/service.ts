@@ -83,6 +83,8 @@ export interface InboundMeta {
   peer: CarrierCode;
   raw?: string;
   rawFormat?: 'soap' | 'json' | 'test';
+  /** WS-Security verification result of a signed message, recorded with it */
+  signature?: unknown;
 }
 
 export type ReceiveOutcome =
@@ -196,7 +198,7 @@ export class WbciService {
     d: Extract<Decision, { ok: true }>,
     msg: WbciMessage,
     direction: 'in' | 'out',
-    meta: { raw?: string; rawFormat?: string; dedupeKey?: string },
+    meta: { raw?: string; rawFormat?: string; dedupeKey?: string; signature?: unknown },
   ): Promise<{ messageId: string; row: CaseRow }> {
     const now = this.#d.clock.now();
     const next = d.state;
@@ -222,6 +224,7 @@ export class WbciService {
           raw: meta.raw ?? null,
           rawFormat: meta.rawFormat ?? (direction === 'out' ? null : 'test'),
           dedupeKey: meta.dedupeKey ?? null,
+          signature: meta.signature ?? null,
         },
       ],
       history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, message: 0, note: msg.type }] : [],
@@ -388,7 +391,7 @@ export class WbciService {
           : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
       }
       const ctx = this.#ctx('in');
-      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
+      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key, signature: meta.signature };
 
       if (isVa) {
         const va = msg as VaRequest;
@@ -484,6 +487,7 @@ export class WbciService {
       peer: meta.peer,
       raw: meta.raw,
       rawFormat: meta.rawFormat,
+      signature: meta.signature,
       dedupeKey: key,
       issues,
       replyInfo,

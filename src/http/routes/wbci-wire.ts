@@ -8,7 +8,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { WbciService, ReceiveOutcome } from '../../app/wbci/service.js';
-import { decodeSoap, encodeSoapFault, encodeTeq, negativeTeq, positiveTeq, type FaultCode, type SoapVersion } from '../../protocols/wbci/soap-codec.js';
+import type { Counter } from 'prom-client';
+import {
+  decodeSoap,
+  encodeSecurityFault,
+  encodeSoapFault,
+  encodeTeq,
+  negativeTeq,
+  positiveTeq,
+  type ControlBlock,
+  type FaultCode,
+  type SoapVersion,
+  type Teq,
+} from '../../protocols/wbci/soap-codec.js';
+import { signEnvelope } from '../../protocols/wbci/ws-security-sign.js';
+import { verifyEnvelope, type SignatureCheck, type SignatureInfo } from '../../protocols/wbci/ws-security-verify.js';
+import { peerPolicy, type WsSecurityMaterial } from '../../config/ws-security-material.js';
 import { decodeJsonRequest, jsonTeq } from '../../protocols/wbci/json-codec.js';
 import { renderWsdl, renderXsd } from '../../protocols/wbci/wsdl.js';
 import { vaIdOf } from '../../protocols/wbci/types.js';
@@ -24,6 +39,10 @@ export interface WbciWireDeps {
   /** largest accepted message; real WBCI messages are a few KiB */
   maxBytes?: number;
   supportedMajors?: string[];
+  /** our signing identity and the peers' pinned certificates; absent: nothing signed, nothing verified */
+  wsSecurity?: WsSecurityMaterial;
+  /** switchgate_inbound_refused_total */
+  refused?: Counter<'peer' | 'reason'>;
 }
 
 const XML_TYPES = ['text/xml', 'application/soap+xml'];
@@ -32,7 +51,20 @@ const SOAP_ACTIONS = new Set(['annehmenAnfrage', 'annehmenMeldung']);
 export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): Promise<void> {
   const maxBytes = deps.maxBytes ?? 256 * 1024;
   const supportedMajors = deps.supportedMajors ?? ['02'];
-  const control = () => ({ timestamp: deps.clock.now().toISOString(), major: '02', minor: '00' });
+  const ws: WsSecurityMaterial = deps.wsSecurity ?? { peers: new Map() };
+  const identity = ws.identity;
+  const control = (): ControlBlock => ({
+    timestamp: deps.clock.now().toISOString(),
+    major: '02',
+    minor: '00',
+    ...(identity ? { signature: { issuer: identity.issuer, serial: identity.serial } } : {}),
+  });
+  /** The Quittung, signed when we have a signing identity (with the confirmation of the request's signature). */
+  const quittung = (kind: 'request' | 'meldung', teq: Teq, soapVersion: SoapVersion | undefined, peer: string | undefined, confirm?: string | null): string => {
+    const xml = encodeTeq(kind, teq, control(), { soapVersion });
+    if (!identity) return xml;
+    return signEnvelope(xml, identity, { algorithm: peer ? peerPolicy(ws, peer).algorithm : undefined, confirm });
+  };
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
@@ -59,6 +91,19 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       return reply.code(415).type('text/xml; charset=utf-8').send(fault);
     }
   });
+
+  const refuseSignature = (
+    reply: FastifyReply,
+    peer: string,
+    check: Exclude<SignatureCheck, { status: 'verified' }>,
+    soapVersion: SoapVersion | undefined,
+    log: FastifyRequest['log'],
+  ) => {
+    log.warn({ peer, reason: check.refusal, fault: check.fault, detail: check.message }, 'inbound SOAP refused: WS-Security');
+    deps.refused?.inc({ peer, reason: check.refusal });
+    // SOAP 1.1 §6.2: a fault travels with HTTP 500
+    return reply.code(500).type(xmlType(soapVersion)).send(encodeSecurityFault(check.fault, check.message, { soapVersion }));
+  };
 
   const fault = (reply: FastifyReply, status: number, code: FaultCode, message: string, soapVersion?: SoapVersion) =>
     reply
@@ -91,13 +136,22 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     const decoded = decodeSoap(request.body as Buffer, { maxBytes, supportedMajors });
     if (!decoded.ok) {
       const { hint } = decoded;
+      // signature validation comes before schema validation (wbci.md §11.2): a peer that must sign learns
+      // nothing about the structure of a message its signature does not cover
+      const policy = hint.sender ? peerPolicy(ws, hint.sender) : undefined;
+      if (hint.sender && policy?.required) {
+        const check = verifyEnvelope((request.body as Buffer).toString('utf8').replace(/^\uFEFF/, ''), { pinned: policy.pinned, allowSha1: policy.algorithm === 'rsa-sha1' });
+        if (check.status === 'unsigned' || (check.status === 'failed' && check.refusal !== 'signaturid_mismatch')) {
+          return refuseSignature(reply, hint.sender, check, hint.soapVersion, log);
+        }
+      }
       const first = decoded.issues[0];
       log.info({ teq: decoded.teqCode, path: first?.path, rule: first?.rule }, 'inbound SOAP refused');
       if (!hint.kind || !hint.sender || !hint.vaIdRef) {
         return fault(reply, 500, 'Client', `${decoded.teqCode} ${first ? `${first.path}: ${first.message}` : 'invalid message'}`, hint.soapVersion);
       }
       const teq = negativeTeq(decoded.teqCode, hint.sender, hint.vaIdRef, first ? `${first.path} ${first.message}` : undefined);
-      return reply.type(xmlType(hint.soapVersion)).send(encodeTeq(hint.kind, teq, control(), { soapVersion: hint.soapVersion }));
+      return reply.type(xmlType(hint.soapVersion)).send(quittung(hint.kind, teq, hint.soapVersion, hint.sender));
     }
     const msg = decoded.message;
     const expectedAction = decoded.kind === 'request' ? 'annehmenAnfrage' : 'annehmenMeldung';
@@ -109,7 +163,22 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       log.warn({ status: auth.status, reason: auth.reason, sender: msg.sender }, 'inbound SOAP refused: peer not authenticated');
       return fault(reply, auth.status, 'Client', `not authorised: ${auth.reason}`, decoded.soapVersion);
     }
-    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: (request.body as Buffer).toString('utf8'), rawFormat: 'soap' });
+    const raw = (request.body as Buffer).toString('utf8');
+    // WS-Security (wbci.md §11.4): a message a required signature does not cover is refused as a whole, with a
+    // fault and before anything is written
+    const policy = peerPolicy(ws, auth.peer);
+    let signature: SignatureInfo | undefined;
+    let confirm: string | null = null;
+    if (decoded.security.present || policy.required) {
+      const check = verifyEnvelope(raw.replace(/^\uFEFF/, ''), { pinned: policy.pinned, allowSha1: policy.algorithm === 'rsa-sha1' }, decoded.control.signature);
+      if (check.status !== 'verified' && policy.required) return refuseSignature(reply, auth.peer, check, decoded.soapVersion, log);
+      if (check.status !== 'unsigned') {
+        signature = check.info;
+        confirm = check.signatureValue ?? null;
+      }
+      if (check.status === 'failed') log.warn({ peer: auth.peer, reason: check.refusal, detail: check.message }, 'inbound SOAP signature does not verify (not required from this peer)');
+    }
+    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw, rawFormat: 'soap', ...(signature ? { signature } : {}) });
     logOutcome(log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
       return fault(reply, 403, 'Client', `not authorised: ${outcome.issues[0]?.message ?? 'peer mismatch'}`, decoded.soapVersion);
@@ -118,7 +187,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       outcome.status === 'invalid'
         ? negativeTeq('0995', msg.sender, vaIdOf(msg), outcome.issues[0] ? `${outcome.issues[0].path} ${outcome.issues[0].message}` : undefined)
         : positiveTeq(msg.sender, vaIdOf(msg));
-    return reply.type(xmlType(decoded.soapVersion)).send(encodeTeq(decoded.kind, teq, control(), { soapVersion: decoded.soapVersion }));
+    return reply.type(xmlType(decoded.soapVersion)).send(quittung(decoded.kind, teq, decoded.soapVersion, auth.peer, confirm));
   });
 
   app.post('/wbci/v1/json', { schema: { hide: true } }, async (request, reply) => {

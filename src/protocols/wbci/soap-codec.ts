@@ -1,6 +1,6 @@
 /**
  * WBCI v2 SOAP codec: domain messages ↔ SOAP 1.1 envelopes shaped like the real wire samples
- * (test/fixtures/wbci-v2, copied from the shared samples), the synchronous Quittung (TEQ) and SOAP faults. No HTTP, no I/O.
+ * (the shared v2 samples; test/fixtures/wbci-v2 holds generated look-alikes), the synchronous Quittung (TEQ) and SOAP faults. No HTTP, no I/O.
  *
  * Requests travel as annehmenAnfrageRequest{Control, Anfrage xsi:type=…}, Meldungen as
  * annehmenMeldungRequest{Control, Meldung xsi:type=…} (inferred, wbci.md §11.1). Decoding refuses hostile input
@@ -30,6 +30,7 @@ import { CHARSET } from './wire-simple-types.js';
 import { guardXml, type GuardOptions } from './xml-guard.js';
 import { attrNS, parseTree, resolveQName, XmlTreeError, type XNode } from './xml-tree.js';
 import { readSecurity, type SecurityInfo } from './soap-security.js';
+import type { WsseFaultCode } from './ws-security-verify.js';
 
 export { WbciEncodeError } from './wire-engine.js';
 export type { SecurityInfo } from './soap-security.js';
@@ -459,7 +460,8 @@ export function decodeTeq(input: string | Uint8Array, opts: DecodeOptions = {}):
 function readFault(fault: XNode): { code: string; message: string } {
   const find = (n: XNode | undefined, local: string): XNode | undefined => n?.children.find((c) => c.local === local);
   // SOAP 1.1: faultcode/faultstring (unqualified); SOAP 1.2: Code/Value, Reason/Text
-  const code = find(fault, 'faultcode')?.text ?? find(find(fault, 'Code'), 'Value')?.text ?? '';
+  const code12 = find(fault, 'Code');
+  const code = find(fault, 'faultcode')?.text ?? find(find(code12, 'Subcode'), 'Value')?.text ?? find(code12, 'Value')?.text ?? '';
   const message = find(fault, 'faultstring')?.text ?? find(find(fault, 'Reason'), 'Text')?.text ?? '';
   return { code: code.trim(), message: message.trim() };
 }
@@ -476,10 +478,28 @@ const FAULT_12: Record<FaultCode, string> = { Client: 'Sender', Server: 'Receive
  * to address, a fault does not. Business and format problems of real WBCI messages go into a TEQ instead.
  */
 export function encodeSoapFault(code: FaultCode, message: string, opts: EncodeOptions = {}): string {
+  return envelopeOpen(opts.soapVersion) + faultElement(code, message, opts) + ENVELOPE_CLOSE;
+}
+
+/**
+ * A WS-Security fault (WSS 1.0 §12): the faultcode is the wsse QName in SOAP 1.1, the Subcode of Sender in SOAP 1.2.
+ * The message is refused as a whole, so it gets this instead of a Quittung.
+ */
+export function encodeSecurityFault(code: WsseFaultCode, message: string, opts: EncodeOptions = {}): string {
+  const local = code.slice('wsse:'.length);
+  const fault =
+    opts.soapVersion === '1.2'
+      ? `<SOAP-ENV:Fault xmlns:wsse="${NS.wsse}"><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:Sender</SOAP-ENV:Value><SOAP-ENV:Subcode><SOAP-ENV:Value>wsse:${local}</SOAP-ENV:Value></SOAP-ENV:Subcode></SOAP-ENV:Code>` +
+        `<SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="en">${escapeXml(message)}</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault>`
+      : `<SOAP-ENV:Fault xmlns:wsse="${NS.wsse}"><faultcode>wsse:${local}</faultcode><faultstring>${escapeXml(message)}</faultstring></SOAP-ENV:Fault>`;
+  return envelopeOpen(opts.soapVersion) + fault + ENVELOPE_CLOSE;
+}
+
+function faultElement(code: FaultCode, message: string, opts: EncodeOptions): string {
   const fault =
     opts.soapVersion === '1.2'
       ? `<SOAP-ENV:Fault><SOAP-ENV:Code><SOAP-ENV:Value>SOAP-ENV:${FAULT_12[code]}</SOAP-ENV:Value></SOAP-ENV:Code>` +
         `<SOAP-ENV:Reason><SOAP-ENV:Text xml:lang="de">${escapeXml(message)}</SOAP-ENV:Text></SOAP-ENV:Reason></SOAP-ENV:Fault>`
       : `<SOAP-ENV:Fault><faultcode>SOAP-ENV:${code}</faultcode><faultstring>${escapeXml(message)}</faultstring></SOAP-ENV:Fault>`;
-  return envelopeOpen(opts.soapVersion) + fault + ENVELOPE_CLOSE;
+  return fault;
 }

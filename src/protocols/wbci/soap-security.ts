@@ -21,7 +21,7 @@ export interface SecurityInfo {
   signatureAlgorithm?: string;
 }
 
-interface CertFacts {
+export interface CertFacts {
   issuer: string;
   serial: string;
 }
@@ -30,16 +30,20 @@ interface CertFacts {
 const CACHE_SIZE = 64;
 const certCache = new Map<string, CertFacts | null>();
 
+/** Issuer and serial of a certificate as Control/signaturId carries them (most specific RDN first, lower-case hex). */
+export function certificateIdentity(cert: X509Certificate): CertFacts {
+  return {
+    issuer: cert.issuer.split('\n').reverse().join(', '),
+    serial: cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+  };
+}
+
 function certFacts(token: string): CertFacts | null {
   const hit = certCache.get(token);
   if (hit !== undefined) return hit;
   let facts: CertFacts | null;
   try {
-    const cert = new X509Certificate(Buffer.from(token, 'base64'));
-    facts = {
-      issuer: cert.issuer.split('\n').reverse().join(', '),
-      serial: cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
-    };
+    facts = certificateIdentity(new X509Certificate(Buffer.from(token, 'base64')));
   } catch {
     facts = null;
   }

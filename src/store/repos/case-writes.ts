@@ -59,11 +59,11 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: n
 function messagesCte(messages: MessageRecord[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map(
     (m, i) =>
-      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${m.raw ?? null}, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null})`,
+      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${m.raw ?? null}, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${jsonOrNull(m.signature)}::jsonb)`,
   );
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key
-        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key)
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature
+        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature)
        ${guard}
        ORDER BY ord::int
       RETURNING seq, message_id`;

@@ -15,6 +15,8 @@ export interface MessageRecord {
   raw?: string | null;
   rawFormat?: string | null;
   dedupeKey?: string | null;
+  /** WS-Security verification result of a signed inbound message */
+  signature?: unknown;
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
@@ -32,6 +34,7 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       raw: m.raw ?? null,
       raw_format: m.rawFormat ?? null,
       dedupe_key: m.dedupeKey ?? null,
+      signature: m.signature == null ? null : toJson(m.signature as JsonValue),
     })
     .returning('seq')
     .executeTakeFirstOrThrow();

@@ -76,7 +76,7 @@ export function validVaRrnp(over: Partial<VaRrnp> = {}): VaRrnp {
     ...parties('auf'),
     vaId: VA_ID,
     requestedDate: KWT,
-    customer: { kind: 'company', salutation: 'Firma', companyName: 'Bezirksjugendring Oberbayern', companyNameSecondPart: ' K.d.ö.R.' },
+    customer: { kind: 'company', salutation: 'Firma', companyName: 'Musterverein Oberland', companyNameSecondPart: ' e.V.' },
     numbers: {
       kind: 'block',
       portingWindow: 'ZF1',

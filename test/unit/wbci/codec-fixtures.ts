@@ -1,5 +1,5 @@
 /**
- * Helpers for the SOAP codec and XSD tests: the public wire samples, a Control block, the messages to push through
+ * Helpers for the SOAP codec and XSD tests: the partner-shaped wire fixtures, a Control block, the messages to push through
  * the codec, and an infoset view of a SOAP body that ignores prefixes and formatting.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { Abbm, RuemVa, WbciMessage } from '../../../src/protocols/wbci/type
 import { attrNS, parseTree, resolveQName, type XNode } from '../../../src/protocols/wbci/xml-tree.js';
 import { allValidMessages, validAbbm, validRuemVa } from './builders.js';
 
-/** The real WBCI v2 samples shared by the project (wbci.md §11.1, README in that folder). */
+/** WBCI v2 messages shaped like the partners' (wbci.md §11.1), generated and signed for the tests (README in that folder). */
 export const FIXTURES_DIR = new URL('../../fixtures/wbci-v2/', import.meta.url).pathname;
 export const fixture = (name: string): string => readFileSync(FIXTURES_DIR + name, 'utf8');
 export const fixtureBytes = (name: string): Buffer => readFileSync(FIXTURES_DIR + name);

@@ -15,57 +15,22 @@ import {
 import type { VaKueMrn, VaRrnp, WbciMessage } from '../../../src/protocols/wbci/types.js';
 import { guardXml } from '../../../src/protocols/wbci/xml-guard.js';
 import { ABG, AUF, validAbbm, validAkmTr, validStrAen, validStrAuf, validVaKueMrn, validVaKueOrn } from './builders.js';
+import { FIXTURE_MRN, FIXTURE_RRNP, ekpaCert, simulatorCert } from '../../fixtures/wbci-v2/generate.js';
 import { CONTROL, abbmWithRng, codecSamples, fixture, fixtureBytes, infoset, ruemVaWithAda, withWireDefaults } from './codec-fixtures.js';
 
 const MRN_XML = fixture('valid-va-kue-mrn.xml');
 const RRNP_XML = fixture('valid-va-rrnp.xml');
 const TEQ_XML = fixture('valid-teq.xml');
 
-const MNET_ISSUER = 'EMAILADDRESS=wita@m-net.de, CN=wita.m-net.de, OU=IT, O=M-net Telekommunikations GmbH, L=Munich, ST=Bavaria, C=DE';
+const EKPA = ekpaCert().identity;
+const SIMULATOR = simulatorCert().identity;
 const RSA_SHA1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 const ANFRAGE = '/Envelope/Body/annehmenAnfrageRequest/Anfrage';
 
 const tokenOf = (xml: string): string => (/BinarySecurityToken[^>]*>([^<]+)</.exec(xml) as RegExpExecArray)[1].replace(/\s+/g, '');
 
-const FIXTURE_CUSTOMER = {
-  kind: 'company',
-  salutation: 'Firma',
-  companyName: 'Bezirksjugendring Oberbayern',
-  // kept exactly as sent; the XSD's whiteSpace="collapse" only decides validity
-  companyNameSecondPart: ' K.d.ö.R.',
-} as const;
-const FIXTURE_BLOCK_PORTING = {
-  kind: 'block',
-  portingWindow: 'ZF1',
-  areaCode: '89',
-  baseNumber: '547084',
-  operatorPosition: '0',
-  blocks: [{ from: '00', to: '49' }],
-} as const;
-
-const EXPECTED_MRN: VaKueMrn = {
-  type: 'VA-KUE-MRN',
-  sender: 'DEU.MNET',
-  recipient: 'DEU.MNET',
-  donating: 'DEU.DTAG',
-  vaId: 'DEU.MNET.V000000004',
-  requestedDate: '2013-10-01',
-  customer: { ...FIXTURE_CUSTOMER },
-  location: { street: 'Landshuter Allee', houseNumber: '11', postalCode: '80637', city: 'München' },
-  numbers: { ...FIXTURE_BLOCK_PORTING, blocks: [{ from: '00', to: '49' }] },
-};
-
-const EXPECTED_RRNP: VaRrnp = {
-  type: 'VA-RRNP',
-  sender: 'DEU.MNET',
-  recipient: 'DEU.MNET',
-  donating: 'DEU.DTAG',
-  vaId: 'DEU.MNET.V000000006',
-  requestedDate: '2013-10-01',
-  customer: { ...FIXTURE_CUSTOMER },
-  numbers: { ...FIXTURE_BLOCK_PORTING, blocks: [{ from: '00', to: '49' }] },
-  pkiAuf: 'D052',
-};
+const EXPECTED_MRN: VaKueMrn = FIXTURE_MRN;
+const EXPECTED_RRNP: VaRrnp = FIXTURE_RRNP;
 
 function ok(r: DecodeResult): Extract<DecodeResult, { ok: true }> {
   if (!r.ok) throw new Error(`expected success, got ${r.teqCode}: ${JSON.stringify(r.issues)}`);
@@ -87,23 +52,23 @@ function encodeIssues(fn: () => unknown): Issue[] {
   throw new Error('expected WbciEncodeError');
 }
 
-describe('decodeSoap: the public WBCI v2 samples', () => {
+describe('decodeSoap: the WBCI v2 fixtures (partner-shaped, signed by xmlsec1)', () => {
   it('decodes valid-va-kue-mrn.xml into the exact domain message, Control and security facts', () => {
     const r = ok(decodeSoap(MRN_XML));
     expect(r.kind).toBe('request');
     expect(r.message).toEqual(EXPECTED_MRN);
     expect(r.control).toEqual({
-      timestamp: '2013-07-24T16:03:13.137+02:00',
+      timestamp: '2014-01-15T16:03:13.137+01:00',
       major: '02',
       minor: '00',
-      signature: { issuer: MNET_ISSUER, serial: 'fc21b78feb81ebf3' },
+      signature: { issuer: 'emailAddress=wbci@ekpa.test, CN=wbci.ekpa.test, OU=IT, O=Beispiel Telekom Test GmbH (fictitious), L=München, ST=Bayern, C=DE', serial: '5e1c0ffee0042' },
     });
     expect(r.security).toEqual({
       present: true,
       binarySecurityToken: tokenOf(MRN_XML),
-      // the token is M-net's self-signed test certificate, not the one Control/signaturId names
-      certificateIssuer: 'CN=mnet',
-      certificateSerial: '4e3697cb',
+      // the token is the certificate Control/signaturId names
+      certificateIssuer: EKPA.issuer,
+      certificateSerial: EKPA.serial,
       signatureAlgorithm: RSA_SHA1,
     });
     expect(r.soapVersion).toBe('1.1');
@@ -113,7 +78,7 @@ describe('decodeSoap: the public WBCI v2 samples', () => {
   it('decodes valid-va-rrnp.xml, with PKIauf from inside RufnummernPortierung', () => {
     const r = ok(decodeSoap(RRNP_XML));
     expect(r.message).toEqual(EXPECTED_RRNP);
-    expect(r.control.timestamp).toBe('2013-07-24T16:04:02.374+02:00');
+    expect(r.control.timestamp).toBe('2014-01-15T16:04:02.374+01:00');
     expect(r.security.present).toBe(true);
     expect(r.security.binarySecurityToken).toBe(tokenOf(RRNP_XML));
     expect(r.warnings).toEqual([]);
@@ -127,13 +92,13 @@ describe('decodeSoap: the public WBCI v2 samples', () => {
     const r = decodeTeq(TEQ_XML);
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     expect(r.kind).toBe('request');
-    expect(r.teq).toEqual({ sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000002', positions: [{ code: 'OK', text: 'OK' }] });
-    expect(r.control).toEqual({ timestamp: '2013-07-24T14:17:09', major: '02', minor: '00', signature: { issuer: 'CN=flexagon', serial: '4b28c45e' } });
+    expect(r.teq).toEqual({ sender: 'DEU.EKPA', vaIdRef: 'DEU.EKPA.V000000002', positions: [{ code: 'OK', text: 'OK' }] });
+    expect(r.control).toEqual({ timestamp: '2014-01-15T14:17:09', major: '02', minor: '00', signature: { issuer: SIMULATOR.issuer, serial: '1a2b3c4d' } });
     expect(r.security).toEqual({
       present: true,
       binarySecurityToken: tokenOf(TEQ_XML),
-      certificateIssuer: 'CN=Simulator, OU=F-Tbox, O=Flexagon GmbH, L=München, ST=Deutschland, C=de',
-      certificateSerial: '4c3c3295',
+      certificateIssuer: 'CN=Simulator, OU=Test, O=Beispiel Simulator (fictitious), L=München, ST=Bayern, C=DE',
+      certificateSerial: '1a2b3c4d',
       signatureAlgorithm: RSA_SHA1,
     });
     expect(r.warnings).toEqual([]);
@@ -224,12 +189,12 @@ describe('encodeSoap → decodeSoap round trip', () => {
   });
 
   it('decodes character references and keeps CDATA literally', () => {
-    const xml = MRN_XML.replace('<firmenname>Bezirksjugendring Oberbayern</firmenname>', '<firmenname>Jugendring &#x4F;berbayern &amp; Co</firmenname>').replace(
+    const xml = MRN_XML.replace('<firmenname>Musterverein Oberland</firmenname>', '<firmenname>Musterverein &#x4F;berland &amp; Co</firmenname>').replace(
       '<ort>München</ort>',
       '<ort><![CDATA[M&uuml;nchen]]></ort>',
     );
     const m = ok(decodeSoap(xml)).message as VaKueMrn;
-    expect(m.customer).toMatchObject({ companyName: 'Jugendring Oberbayern & Co' });
+    expect(m.customer).toMatchObject({ companyName: 'Musterverein Oberland & Co' });
     expect(m.location.city).toBe('M&uuml;nchen');
   });
 
@@ -286,14 +251,14 @@ describe('encodeSoap refuses what the wire cannot carry', () => {
 
 describe('decodeSoap: structure errors → TEQ 0995 with precise paths', () => {
   it('a missing mandatory element, with a hint to address the negative TEQ', () => {
-    const r = failure(decodeSoap(MRN_XML.replace('<VorabstimmungsId>DEU.MNET.V000000004</VorabstimmungsId>', '')));
+    const r = failure(decodeSoap(MRN_XML.replace('<VorabstimmungsId>DEU.EKPA.V000000004</VorabstimmungsId>', '')));
     expect(r.teqCode).toBe('0995');
     expect(pick(r.issues)).toEqual([{ path: `${ANFRAGE}/VorabstimmungsId`, rule: 'required', code: '0995' }]);
-    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.MNET', soapVersion: '1.1' });
+    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.EKPA', soapVersion: '1.1' });
   });
 
   it('collects every problem, not only the first', () => {
-    const xml = MRN_XML.replace('<postleitzahl>80637</postleitzahl>', '<postleitzahl>8O637</postleitzahl>')
+    const xml = MRN_XML.replace('<postleitzahl>80337</postleitzahl>', '<postleitzahl>8O337</postleitzahl>')
       .replace('<anrede>4</anrede>', '<anrede>1</anrede>')
       .replace('<Portierungszeitfenster>ZF1</Portierungszeitfenster>', '');
     const r = failure(decodeSoap(xml));
@@ -302,7 +267,7 @@ describe('decodeSoap: structure errors → TEQ 0995 with precise paths', () => {
       { path: `${ANFRAGE}/Standort/postleitzahl`, rule: 'pattern', code: '0995' },
       { path: `${ANFRAGE}/RufnummernPortierung/Portierungszeitfenster`, rule: 'required', code: '0995' },
     ]);
-    expect(r.hint.vaIdRef).toBe('DEU.MNET.V000000004');
+    expect(r.hint.vaIdRef).toBe('DEU.EKPA.V000000004');
   });
 
   it('an unknown xsi:type', () => {
@@ -373,7 +338,7 @@ describe('decodeSoap: versions → TEQ 0993', () => {
     expect(r.teqCode).toBe('0993');
     expect(pick(r.issues)).toEqual([{ path: '/Envelope/Body/annehmenAnfrageRequest/Control/majorRelease', rule: 'majorRelease', code: '0993' }]);
     // enough to address the negative TEQ although the content was never decoded
-    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000004', soapVersion: '1.1' });
+    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.EKPA', vaIdRef: 'DEU.EKPA.V000000004', soapVersion: '1.1' });
   });
 
   it('accepts 03 when the partner setting lists it', () => {
@@ -385,7 +350,7 @@ describe('decodeSoap: versions → TEQ 0993', () => {
     const r = failure(decodeSoap(MRN_XML.replace('http://www.vatm.de/wbci/v2/envelope', 'http://www.vatm.de/wbci/v4/envelope')));
     expect(r.teqCode).toBe('0993');
     expect(pick(r.issues)).toEqual([{ path: '/Envelope/Body/annehmenAnfrageRequest', rule: 'majorRelease', code: '0993' }]);
-    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.MNET', vaIdRef: 'DEU.MNET.V000000004', soapVersion: '1.1' });
+    expect(r.hint).toEqual({ kind: 'request', sender: 'DEU.EKPA', vaIdRef: 'DEU.EKPA.V000000004', soapVersion: '1.1' });
   });
 
   it('a malformed majorRelease is a structure error', () => {
@@ -454,12 +419,12 @@ describe('TEQ and SOAP faults', () => {
   it('encodes a positive TEQ with the same infoset as valid-teq.xml', () => {
     const sample = decodeTeq(TEQ_XML);
     if (!sample.ok) throw new Error('sample must decode');
-    const xml = encodeTeq('request', positiveTeq('DEU.MNET', 'DEU.MNET.V000000002'), sample.control);
+    const xml = encodeTeq('request', positiveTeq('DEU.EKPA', 'DEU.EKPA.V000000002'), sample.control);
     expect(infoset(xml)).toEqual(infoset(TEQ_XML));
   });
 
   it('encodes and decodes a negative TEQ 0995 whose detail is cut to the WBCI character set', () => {
-    const teq = negativeTeq('0995', 'DEU.MNET', 'DEU.MNET.V000000004', `${ANFRAGE}/RufnummernPortierung/(anlagenanschluss|einzelanschluss) required`);
+    const teq = negativeTeq('0995', 'DEU.EKPA', 'DEU.EKPA.V000000004', `${ANFRAGE}/RufnummernPortierung/(anlagenanschluss|einzelanschluss) required`);
     expect(teq.positions).toEqual([
       { code: '0995', text: 'Datenstruktur ungültig: /Envelope/Body/annehmenAnfrageRequest/Anfrage/RufnummernPortierung/(anlagenanschluss einzelanschluss) required' },
     ]);
@@ -493,7 +458,7 @@ describe('TEQ and SOAP faults', () => {
   });
 
   it('decodeTeq tolerates a sloppy value but not a missing Quittung', () => {
-    const sloppy = decodeTeq(TEQ_XML.replace('DEU.MNET.V000000002', 'V2'));
+    const sloppy = decodeTeq(TEQ_XML.replace('DEU.EKPA.V000000002', 'V2'));
     expect(sloppy.ok && sloppy.teq.vaIdRef).toBe('V2');
     expect(sloppy.ok && sloppy.warnings.map((w) => w.rule)).toEqual(['minLength']);
     const missing = decodeTeq(TEQ_XML.replace(/<Quittung>[\s\S]*<\/Quittung>/, ''));
