@@ -12,7 +12,7 @@ import type { GatewayConfig } from './config/types.js';
 import { openDatabase, type Store } from './store/connect.js';
 import { migrateToLatest } from './store/migrate.js';
 import { sequenceIdSource, type IdSource } from './store/ids.js';
-import { resolveWbciRules } from './protocols/wbci/rules.js';
+import { resolveWbciRules } from './config/wbci-rules.js';
 import { WbciService } from './app/wbci/service.js';
 import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './app/event-bus.js';

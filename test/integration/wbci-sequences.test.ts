@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { sharedFields } from '../support/wire-play.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock). KWT 2026-12-15 is 16 working
 // days ahead (no short-lead warning); every date below is a working day followed by one.
@@ -182,6 +183,13 @@ class Play {
   async checkBoth(e: Expected) {
     await this.check('a', e);
     await this.check('b', e);
+    await this.sameOnBothSides();
+  }
+
+  /** The two gateways never disagree about a case: every field both sides keep must be equal. */
+  async sameOnBothSides() {
+    const [a, b] = [await this.view('a'), await this.view('b')];
+    expect(sharedFields(b as unknown as Json), `both sides of ${this.id}`).toEqual(sharedFields(a as unknown as Json));
   }
 }
 

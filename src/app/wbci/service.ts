@@ -16,6 +16,7 @@ import { validateMessage } from '../../protocols/wbci/fields.js';
 import { apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
+import type { DeliveryInfo } from '../../protocols/wbci/delivery-header.js';
 import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
@@ -83,6 +84,8 @@ export interface InboundMeta {
   peer: CarrierCode;
   raw?: string;
   rawFormat?: 'soap' | 'json' | 'test';
+  /** switchgate's delivery header / envelope member, when the sender is a switchgate */
+  delivery?: DeliveryInfo;
 }
 
 export type ReceiveOutcome =
@@ -144,9 +147,28 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function dedupeKey(m: WbciMessage): string {
+/**
+ * What makes two receipts the same message (one effect, the same answer), wbci.md §11.2 and the
+ * README's "retry or new message":
+ * - with switchgate's delivery id: the same delivery id from the same peer, nothing else. Two
+ *   deliveries with identical content are two business messages (an unchanged AKM-TR re-sent after
+ *   an ABBM-TR; a TVS-VA that reuses a T-ID, answered with 8115).
+ * - without one (another vendor's gateway): sender, type, business id and a hash of the content —
+ *   refined by the case state for the AKM-TR (see `akmTrRound`).
+ */
+function dedupeKey(m: WbciMessage, delivery: DeliveryInfo | undefined): string {
+  if (delivery?.id !== undefined) return `wbci:${m.sender}:delivery:${delivery.id}`;
   const h = createHash('sha256').update(canonicalJson(m)).digest('base64url');
   return `wbci:${m.sender}:${m.type}:${ownIdOf(m) ?? vaIdOf(m)}:${h}`;
+}
+
+/**
+ * How many AKM-TRs of this case were rejected by ABBM-TR so far. WBCI lets the EKPauf send the
+ * AKM-TR again after an ABBM-TR, possibly unchanged (wbci.md §4, §7 "TR rejected"): an AKM-TR that
+ * arrives after n rejections is a new message even when its content equals an earlier one.
+ */
+function akmTrRound(s: WbciCaseState): number {
+  return s.akmTr.status === 'rejected' ? s.akmTr.count : Math.max(0, s.akmTr.count - 1);
 }
 
 export class WbciService {
@@ -270,6 +292,7 @@ export class WbciService {
     const vaId = await this.#d.ids.next('V');
     const va = buildVa(input, vaId, this.#d.self);
     this.#checkFields(va);
+    if (input.replaces) va.replaces = input.replaces;
     if (!input.replaces && !opts.beforeCommit) {
       // The common case: a new VA is one row set written by one statement — atomic on its own,
       // no transaction needed unless a hook has to write along.
@@ -368,9 +391,10 @@ export class WbciService {
     if (errors.length) return { status: 'invalid', code: '0995', issues: errors };
     const auth = this.#checkParties(msg, meta.peer);
     if (auth) return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [auth] };
-    const key = dedupeKey(msg);
+    const contentKey = dedupeKey(msg, meta.delivery);
 
     return this.#run(async (u) => {
+      let key = contentKey;
       const trx = u.db;
       const caseId = vaIdOf(msg);
       const isVa = isVaType(msg.type);
@@ -380,17 +404,12 @@ export class WbciService {
         ? undefined
         : await readInboundContext(trx, { dedupeKey: key, caseId, ownId: isVa ? null : ownId, replacedFrom: isVa ? msg.sender : null });
       const seen = read ? read.seen : ((await findByDedupeKey(trx, key)) ?? null);
-      if (seen) {
-        // The same message again: one effect, the same answer.
-        const body = seen.body as { reply?: { type: string; code: string } } | null;
-        return seen.status === 'refused'
-          ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
-          : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
-      }
+      const byContent = meta.delivery?.id === undefined;
+      if (seen && !(byContent && msg.type === 'AKM-TR')) return sameAnswer(seen);
       const ctx = this.#ctx('in');
-      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
 
       if (isVa) {
+        const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
         const va = msg as VaRequest;
         const existing = read ? read.caseRow : await loadCase(trx, caseId, { forUpdate: true });
         if (existing) {
@@ -413,6 +432,14 @@ export class WbciService {
           ? { state: read.caseRow.data as WbciCaseState, deadlines: read.caseRow.deadlines as StoredDeadline[], version: read.caseRow.version }
           : undefined
         : await this.#loadState(u, caseId);
+      if (byContent && msg.type === 'AKM-TR') {
+        // without a delivery id the case decides: an AKM-TR after an ABBM-TR is a new message
+        const round = prev ? akmTrRound(prev.state) : 0;
+        if (round > 0) key = `${contentKey}:round${round}`;
+        const again = round > 0 ? ((await findByDedupeKey(trx, key)) ?? null) : seen;
+        if (again) return sameAnswer(again);
+      }
+      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key };
       if (!prev) {
         const issue: Issue = { path: '/vaIdRef', rule: 'knownVaId', code: '8140', message: `VA-ID ${caseId} is not known` };
         // A Meldung that answers nothing we know cannot be answered by a Meldung: just refuse it.
@@ -535,6 +562,14 @@ function pickPredecessor(rows: { data: unknown; deadlines: unknown; version: num
     return !s.replacedBy && canonicalJson(s.va.customer) === same;
   });
   return row && { state: row.data as WbciCaseState, deadlines: row.deadlines as StoredDeadline[], version: row.version };
+}
+
+/** The same message again: one effect, the same answer as the first time. */
+function sameAnswer(seen: { message_id: string; case_id: string; status: string; body: unknown }): ReceiveOutcome {
+  const body = seen.body as { reply?: { type: string; code: string } } | null;
+  return seen.status === 'refused'
+    ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
+    : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
 }
 
 function autoReplyFor(s: WbciCaseState | null, msg: WbciMessage, code: string): AutoReply {

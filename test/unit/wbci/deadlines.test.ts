@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { WbciCaseState } from '../../../src/protocols/wbci/case-state.js';
 import { computeDeadlines, isOverdue, overdue, withOverdue, type Deadline } from '../../../src/protocols/wbci/deadlines.js';
 import { linkSuccessor, tick, type Decision } from '../../../src/protocols/wbci/machine.js';
-import { defaultWbciRules, resolveWbciRules, validateWbciRulesInput, type WbciRules } from '../../../src/protocols/wbci/rules.js';
+import { defaultWbciRules, type WbciRules } from '../../../src/protocols/wbci/rules.js';
+import { resolveWbciRules, validateWbciRulesInput } from '../../../src/config/wbci-rules.js';
 import {
   NOW,
   Pair,
