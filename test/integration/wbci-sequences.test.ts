@@ -277,12 +277,16 @@ describeEachBackend('WBCI canonical sequences (wbci.md §7) through REST', ({ op
     expect((await p.view('b')).deadlines).toEqual([]);
   });
 
-  it('TR rejected: AKM-TR → ABBM-TR → corrected AKM-TR', async () => {
+  it('TR rejected: AKM-TR with an unknown contract number → ABBM-TR 8143 (automatic) → corrected AKM-TR', async () => {
     const p = await play().start(vaBody('VA-KUE-MRN'));
     await p.step('b', 'RUEM-VA', (id) => B(`/v1/switches/${id}/answer`, acceptKue()), agreed());
-    await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] }), trNotified());
-    await p.step('b', 'ABBM-TR', (id) => B(`/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8143' }] }), agreed());
-    expect((await p.messages('a'))[3]!.body.positions).toEqual([{ code: '8143' }]);
+    const res = await A(`/v1/switches/${p.id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] });
+    expect(res.statusCode, res.body).toBe(202);
+    await pair.pump();
+    p.timeline.a.push('out AKM-TR delivered', 'in ABBM-TR accepted');
+    p.timeline.b.push('in AKM-TR refused', 'out ABBM-TR delivered');
+    await p.checkBoth(agreed());
+    expect((await p.messages('a'))[3]!.body.positions).toEqual([expect.objectContaining({ code: '8143' })]);
     await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified());
     expect((await p.messages('b'))[4]!.body).toMatchObject({ lines: [{ contractNumber: '1234567890' }] });
   });

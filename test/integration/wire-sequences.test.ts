@@ -87,11 +87,14 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
     await p.refused('a', (id) => A(`/v1/switches/${id}/cancel`, { kind: 'STR-AUF' }), 409, 'SG_STATE_CLOSED');
   });
 
-  it('TR rejected and corrected: AKM-TR → ABBM-TR (8143) → corrected AKM-TR', async () => {
+  it('TR rejected and corrected: AKM-TR with an unknown contract number → ABBM-TR 8143 (automatic) → corrected AKM-TR', async () => {
     const p = await play().start(vaBody('VA-KUE-MRN'));
     await p.step('b', 'RUEM-VA', (id) => B(`/v1/switches/${id}/answer`, acceptKue()), agreed());
-    await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] }), trNotified());
-    await p.step('b', 'ABBM-TR', (id) => B(`/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8143' }] }), agreed());
+    const res = await A(`/v1/switches/${p.id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] });
+    expect(res.status, res.text).toBe(202);
+    p.timeline.a.push('out AKM-TR delivered', 'in ABBM-TR accepted');
+    p.timeline.b.push('in AKM-TR refused', 'out ABBM-TR delivered');
+    await p.settled(agreed());
     expect((await p.messages('a'))[3]!.body.positions).toEqual([expect.objectContaining({ code: '8143' })]);
     await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified());
     expect((await p.messages('b'))[4]!.body).toMatchObject({ lines: [{ contractNumber: '1234567890' }] });

@@ -5,7 +5,7 @@
  * transaction. It decides nothing itself.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
@@ -13,11 +13,11 @@ import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
 import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
 import { validateMessage } from '../../protocols/wbci/fields.js';
-import { apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
+import { akmTrFindings, apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { DeliveryInfo } from '../../protocols/wbci/delivery-header.js';
-import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
+import type { Abbm, AbbmTr, AkmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
@@ -59,6 +59,8 @@ export interface WbciServiceDeps {
   batcher?: StepBatcher;
   /** called inside the transaction of every committed case change (phase 3 hangs here) */
   onCaseChanged?: CaseChangeHook;
+  /** `wbci.akmTrChecks` (default `auto`) */
+  akmTrChecks?: 'auto' | 'event';
 }
 
 /**
@@ -130,9 +132,12 @@ const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, ne
   };
 };
 
-/** Effects of the machine become feed events one to one, named `case.<kind>`. */
+/** Effects that ask the CRM for a decision are WBCI events of their own (README, "Events"). */
+const WBCI_EVENTS: Partial<Record<Effect['kind'], string>> = { 'akm-tr-finding': 'wbci.akm-tr-finding', clarification: 'wbci.clarification' };
+
+/** Effects of the machine become feed events one to one, named `case.<kind>` (or a `wbci.` event). */
 const eventsOf = (caseId: string, d: Extract<Decision, { ok: true }>): NewDomainEvent[] => [
-  ...d.effects.map((e) => ({ type: `case.${e.kind}`, caseId, data: e as unknown })),
+  ...d.effects.map((e) => ({ type: WBCI_EVENTS[e.kind] ?? `case.${e.kind}`, caseId, data: e as unknown })),
   ...d.warnings.map((w) => ({ type: 'case.warning', caseId, data: w as unknown })),
 ];
 
@@ -460,6 +465,11 @@ export class WbciService {
         const issue: Issue = { path: msg.type === 'TVS-VA' ? '/changeId' : '/stornoId', rule: 'unusedId', code: '8115', message: `${ownIdOf(msg)} is already in use` };
         return this.#refuse(trx, msg, meta, key, [issue], autoReplyFor(prev.state, msg, '8115'));
       }
+      if (msg.type === 'AKM-TR') {
+        ctx.akmTrChecks = this.#d.akmTrChecks ?? 'auto';
+        const stray = akmTrFindings(prev.state, msg, {});
+        if (stray.length > 0) ctx.linesOfOtherCases = await linesNamedElsewhere(trx, caseId, msg);
+      }
       const d = apply(prev.state, msg, ctx);
       if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
       const { messageId } = await this.#persist(u, prev, d, msg, 'in', persistMeta);
@@ -562,6 +572,26 @@ function pickPredecessor(rows: { data: unknown; deadlines: unknown; version: num
     return !s.replacedBy && canonicalJson(s.va.customer) === same;
   });
   return row && { state: row.data as WbciCaseState, deadlines: row.deadlines as StoredDeadline[], version: row.version };
+}
+
+/**
+ * Which of the AKM-TR's lines this gateway named in the RUEM-VA of another of its cases (rare: only
+ * asked for lines the case's own RUEM-VA did not name).
+ */
+async function linesNamedElsewhere(db: Tx | Kysely<Database>, caseId: string, m: AkmTr): Promise<{ lineIds: string[]; contractNumbers: string[] }> {
+  const out = { lineIds: [] as string[], contractNumbers: [] as string[] };
+  for (const line of m.lines) {
+    for (const [field, into] of [['lineId', out.lineIds], ['contractNumber', out.contractNumbers]] as const) {
+      const value = line[field];
+      if (value === undefined) continue;
+      const probe = JSON.stringify([{ [field]: value }]);
+      const hit = await sql<{ id: string }>`SELECT id FROM cases
+         WHERE procedure = 'wbci' AND role = 'donating' AND id <> ${caseId}
+           AND data -> 'agreement' -> 'resources' @> ${probe}::jsonb LIMIT 1`.execute(db);
+      if (hit.rows.length > 0) into.push(value);
+    }
+  }
+  return out;
 }
 
 /** The same message again: one effect, the same answer as the first time. */

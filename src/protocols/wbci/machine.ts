@@ -22,3 +22,4 @@ export { openCase, linkSuccessor, type OpenCaseOptions } from './machine/open-ca
 export { allowedMessages, explainRefusal } from './machine/guards.js';
 export { apply } from './machine/apply.js';
 export { tick, nextTimedTransitionAt } from './machine/tick.js';
+export { akmTrFindings, type AkmTrFinding } from './machine/resource-handover.js';

@@ -97,6 +97,7 @@ export function openCase(va: VaRequest, role: Role, ctx: MachineContext, opts: O
   const opened: Effect = { kind: 'case-opened', vaId: va.vaId, vaType: va.type, requestedDate: va.requestedDate };
   if (pred) {
     state.replaces = pred.vaId;
+    if (pred.switchDate) state.predecessorSwitchDate = pred.switchDate;
     opened.replaces = pred.vaId;
   }
   return { ok: true, state, warnings: issues, effects: [opened] };

@@ -15,6 +15,10 @@ export const REPLY_TEXT: Record<string, string> = {
   '8140': 'Vorabstimmungs-ID nicht bekannt',
   '8141': 'Terminverschiebung abgelehnt',
   '8142': 'Storno abgelehnt',
+  '8143': 'WITA-Vertragsnummer unbekannt',
+  '8144': 'Line-ID unbekannt',
+  '8145': 'WITA-Vertragsnummer gehört nicht zur Vorabstimmungs-ID',
+  '8146': 'Line-ID gehört nicht zur Vorabstimmungs-ID',
   '8147': 'Übernahme der technischen Ressource nicht möglich',
   '8148': 'Übernahme der technischen Ressource wurde bereits bestätigt',
 };

@@ -1,9 +1,53 @@
 /** AKM-TR and ABBM-TR (KUE only). */
 import type { Issue } from '../../../domain/issues.js';
 import { akmTrDueAt, akmTrRejectionDueAt } from '../deadlines.js';
+import type { WbciCaseState } from '../case-state.js';
 import type { AbbmTr, AkmTr } from '../types.js';
-import { warn } from './refusals.js';
+import { err, warn } from './refusals.js';
 import { businessCaseIssue, codesOf, type Outcome, type Transition } from './apply.js';
+import type { Effect, MachineContext } from './types.js';
+
+export interface AkmTrFinding {
+  /** the ABBM-TR code that answers it: 8146/8145 not of this VA, 8144/8143 unknown */
+  code: '8143' | '8144' | '8145' | '8146';
+  path: string;
+  message: string;
+}
+
+/**
+ * Lines of a received AKM-TR that the RUEM-VA of this case did not name (wbci.md §5, ABBM-TR codes).
+ * A line named in the RUEM-VA of another of this gateway's cases "does not belong to this VA"
+ * (8146 / 8145); one this gateway never named anywhere is "unknown" (8144 / 8143). Without the
+ * other cases' lines (`linesOfOtherCases` not given) every stray line counts as not of this VA.
+ */
+export function akmTrFindings(state: WbciCaseState, m: AkmTr, ctx: Pick<MachineContext, 'linesOfOtherCases'>): AkmTrFinding[] {
+  const resources = state.agreement?.resources ?? [];
+  const ownLineIds = new Set(resources.flatMap((r) => (r.lineId ? [r.lineId] : [])));
+  const ownContracts = new Set(resources.flatMap((r) => (r.contractNumber ? [r.contractNumber] : [])));
+  const elsewhere = ctx.linesOfOtherCases;
+  const out: AkmTrFinding[] = [];
+  m.lines.forEach((line, i) => {
+    if (line.lineId !== undefined && !ownLineIds.has(line.lineId)) {
+      const known = !elsewhere || elsewhere.lineIds.includes(line.lineId);
+      out.push({
+        code: known ? '8146' : '8144',
+        path: `/lines/${i}/lineId`,
+        message: known ? `Line-ID ${line.lineId} is not a line of the RUEM-VA to ${state.vaId}` : `Line-ID ${line.lineId} is unknown`,
+      });
+    }
+    if (line.contractNumber !== undefined && !ownContracts.has(line.contractNumber)) {
+      const known = !elsewhere || elsewhere.contractNumbers.includes(line.contractNumber);
+      out.push({
+        code: known ? '8145' : '8143',
+        path: `/lines/${i}/contractNumber`,
+        message: known
+          ? `WITA contract number ${line.contractNumber} is not a line of the RUEM-VA to ${state.vaId}`
+          : `WITA contract number ${line.contractNumber} is unknown`,
+      });
+    }
+  });
+  return out;
+}
 
 export function applyAkmTr(t: Transition, m: AkmTr): Outcome {
   const { state, ctx } = t;
@@ -14,6 +58,18 @@ export function applyAkmTr(t: Transition, m: AkmTr): Outcome {
   if (due && ctx.now.getTime() > due.getTime()) {
     issues.push(warn('', 'akmTrInTime', 'SG_DEADLINE_MISSED', `the AKM-TR was due by ${due.toISOString()}`));
   }
+  const effects: Effect[] = [];
+  // Only the EKPabg can know its lines: the checks apply to what it receives.
+  if (ctx.direction === 'in') {
+    for (const f of akmTrFindings(state, m, ctx)) {
+      if ((ctx.akmTrChecks ?? 'auto') === 'auto') {
+        issues.push(err({ path: f.path, rule: 'akmTrLinesOfVa', code: f.code, message: f.message, reply: f.code }));
+      } else {
+        issues.push(warn(f.path, 'akmTrLinesOfVa', f.code, `${f.message}: the CRM decides (wbci.akmTrChecks "event")`));
+        effects.push({ kind: 'akm-tr-finding', code: f.code, path: f.path, message: f.message });
+      }
+    }
+  }
   const count = state.akmTr.count + 1;
   return {
     issues,
@@ -23,7 +79,7 @@ export function applyAkmTr(t: Transition, m: AkmTr): Outcome {
       akmTr: { status: 'sent', at: t.at, count },
       agreement: { ...(state.agreement ?? {}), takeOver: m.takeOver, safeHarbour: m.safeHarbour },
     },
-    effects: [{ kind: 'tr-notified', attempt: count }],
+    effects: [{ kind: 'tr-notified', attempt: count }, ...effects],
   };
 }
 

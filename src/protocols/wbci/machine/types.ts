@@ -17,6 +17,13 @@ export interface MachineContext {
   rules: WbciRules;
   /** `out`: this gateway sends the message; `in`: it received it from the partner */
   direction: Direction;
+  /**
+   * `wbci.akmTrChecks`: a received AKM-TR quoting lines the RUEM-VA did not name is answered with
+   * ABBM-TR by the gateway (`auto`, default) or accepted and raised to the CRM (`event`).
+   */
+  akmTrChecks?: 'auto' | 'event';
+  /** lines this gateway named in the RUEM-VA of another case: tells "unknown" from "not of this VA" */
+  linesOfOtherCases?: { lineIds: readonly string[]; contractNumbers: readonly string[] };
 }
 
 /** The business answer the gateway itself sends back when it refuses an inbound request. */
@@ -52,7 +59,11 @@ export type Effect =
   | { kind: 'change-closed'; change: OpenChange; result: ChangeOutcome; codes: string[] }
   | { kind: 'switch-date-changed'; from: IsoDate; to: IsoDate }
   | { kind: 'closed'; state: WbciState }
-  | { kind: 'successor-expected'; dueAt: IsoDateTime };
+  | { kind: 'successor-expected'; dueAt: IsoDateTime }
+  /** `wbci.akmTrChecks: "event"`: what the gateway would have answered with ABBM-TR, for the CRM to decide */
+  | { kind: 'akm-tr-finding'; code: string; path: string; message: string }
+  /** received content a person has to look at (Klärfall); `finding` is a machine code */
+  | { kind: 'clarification'; finding: string; path: string; message: string };
 
 export type Decision =
   | { ok: true; state: WbciCaseState; warnings: Issue[]; effects: Effect[] }
