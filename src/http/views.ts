@@ -10,7 +10,7 @@ interface StoredDeadlineView {
 }
 
 export function caseView(row: CaseRow, now: Date) {
-  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown };
+  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown; terminationDate?: string };
   const deadlines = ((row.deadlines ?? []) as unknown as StoredDeadlineView[]).map((d) => ({
     name: d.name,
     dueAt: d.dueAt,
@@ -34,6 +34,7 @@ export function caseView(row: CaseRow, now: Date) {
     agreement: data.agreement ?? null,
     replaces: data.replaces ?? null,
     replacedBy: data.replacedBy ?? null,
+    ...(row.procedure === 'wbci' && row.role === 'donating' ? { terminationDate: data.terminationDate ?? null } : {}),
     ...(row.procedure === 'agcom' ? { agcom: agcomCaseDetails(row.data) } : {}),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -11,12 +11,13 @@ import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
 import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
-import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
+import { computeDeadlines, rrnpContractEndIssue, witaTerminationDate, type Deadline } from '../../protocols/wbci/deadlines.js';
 import { validateMessage } from '../../protocols/wbci/fields.js';
-import { akmTrFindings, apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
+import { akmTrFindings, apply, explainRefusal, linkPredecessor, linkSuccessor, successorIssues, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { DeliveryInfo } from '../../protocols/wbci/delivery-header.js';
+import { matchSuccessor } from '../../protocols/wbci/successor.js';
 import type { Abbm, AbbmTr, AkmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
@@ -133,7 +134,11 @@ const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, ne
 };
 
 /** Effects that ask the CRM for a decision are WBCI events of their own (README, "Events"). */
-const WBCI_EVENTS: Partial<Record<Effect['kind'], string>> = { 'akm-tr-finding': 'wbci.akm-tr-finding', clarification: 'wbci.clarification' };
+const WBCI_EVENTS: Partial<Record<Effect['kind'], string>> = {
+  'akm-tr-finding': 'wbci.akm-tr-finding',
+  clarification: 'wbci.clarification',
+  'successor-ambiguous': 'wbci.successor-ambiguous',
+};
 
 /** Effects of the machine become feed events one to one, named `case.<kind>` (or a `wbci.` event). */
 const eventsOf = (caseId: string, d: Extract<Decision, { ok: true }>): NewDomainEvent[] => [
@@ -201,6 +206,13 @@ export class WbciService {
     });
   }
 
+  /** Dates derived from the state and stored with it (D14 `terminationDate`). */
+  #derived(s: WbciCaseState): WbciCaseState {
+    const termination = witaTerminationDate(s, { calendar: this.#d.calendar, rules: this.#d.rules });
+    if (termination === null || termination === s.terminationDate) return s;
+    return { ...s, terminationDate: termination };
+  }
+
   async #tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
     return this.#d.db.transaction().execute(fn);
   }
@@ -226,7 +238,7 @@ export class WbciService {
     meta: { raw?: string; rawFormat?: string; dedupeKey?: string },
   ): Promise<{ messageId: string; row: CaseRow }> {
     const now = this.#d.clock.now();
-    const next = d.state;
+    const next = this.#derived(d.state);
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
     const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
     const messageId = randomUUID();
@@ -358,7 +370,13 @@ export class WbciService {
   }
 
   answer(id: string, input: AnswerInput): Promise<Sent> {
-    return this.#send(id, (s) => buildAnswer(s, input, this.#d.self));
+    return this.#send(id, (s) => {
+      if (input.result === 'accept' && input.contractEnd !== undefined) {
+        const issue = rrnpContractEndIssue(s, input.contractEnd, { calendar: this.#d.calendar, rules: this.#d.rules });
+        if (issue) throw new AppError(422, issue.code, issue.message, [issue]);
+      }
+      return buildAnswer(s, input, this.#d.self);
+    });
   }
 
   resourceHandover(id: string, input: ResourceHandoverInput): Promise<Sent> {
@@ -421,8 +439,28 @@ export class WbciService {
           const issue: Issue = { path: '/vaId', rule: 'unusedId', code: '8115', message: `VA-ID ${caseId} is already in use` };
           return this.#refuse(trx, msg, meta, key, [issue], { type: 'ABBM', code: '8115', businessCase: va.type, vaIdRef: caseId, text: standardText('8115') ?? issue.message });
         }
-        const predecessor = read ? pickPredecessor(read.replaced, va) : await this.#findPredecessor(u, va);
-        const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
+        const explicit = meta.delivery?.replaces;
+        let predecessor: Loaded | undefined;
+        let d: Decision;
+        if (explicit !== undefined) {
+          // the partner named the cancelled VA: its rules apply (a mismatch is refused, as when sent)
+          const named = await this.#loadState(u, explicit);
+          predecessor = named && named.state.role === 'donating' && named.state.recipient === va.recipient ? named : undefined;
+          d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
+          if (d.ok && !predecessor) d.warnings.push({ path: '/replaces', rule: 'knownPredecessor', code: 'SG_SUCCESSOR_UNKNOWN', message: `${explicit} is not a VA of ${va.recipient} on this gateway; not linked`, severity: 'warning' });
+        } else {
+          const waiting = read ? read.replaced : await this.#waitingForSuccessor(u, va.recipient);
+          const match = matchSuccessor(va, waiting.map((r) => r.data as WbciCaseState), ctx.now, { calendar: this.#d.calendar, rules: this.#d.rules });
+          const linked = match.kind === 'linked' ? loadedOf(waiting.find((r) => (r.data as WbciCaseState).vaId === match.predecessor.vaId)!) : undefined;
+          d = openCase(va, 'donating', ctx, linked ? { replaces: linked.state } : match.kind === 'ambiguous' ? { maybeReplaces: match } : undefined);
+          if (!d.ok && linked) {
+            // an inferred link that breaks a successor rule is no reason to refuse the VA: the CRM decides
+            const why = d.issues.find((i) => i.severity === 'error')?.message ?? 'successor rules not met';
+            d = openCase(va, 'donating', ctx, { maybeReplaces: { candidates: [linked.state.vaId], reason: why } });
+          } else {
+            predecessor = linked;
+          }
+        }
         if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
         if (predecessor) {
           if (!u.locked) throw NEEDS_TX;
@@ -485,22 +523,57 @@ export class WbciService {
     return undefined;
   }
 
-  /**
-   * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
-   * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
-   */
-  async #findPredecessor(u: Unit, va: VaRequest): Promise<Loaded | undefined> {
+  /** Donating cases of `peer` waiting for a successor VA (successor.ts picks among them). */
+  async #waitingForSuccessor(u: Unit, peer: CarrierCode): Promise<{ data: unknown; deadlines: unknown; version: number }[]> {
     let q = u.db
       .selectFrom('cases')
       .select(['id', 'data', 'deadlines', 'version'])
       .where('procedure', '=', 'wbci')
       .where('role', '=', 'donating')
-      .where('peer', '=', va.recipient)
+      .where('peer', '=', peer)
       .where('state', '=', 'REPLACED')
       .orderBy('updated_at', 'desc')
       .limit(20);
     if (u.locked) q = q.forUpdate();
-    return pickPredecessor(await q.execute(), va);
+    return q.execute();
+  }
+
+  /**
+   * The CRM links case `id` to the cancelled VA `replaces` it succeeds (after a
+   * `wbci.successor-ambiguous`, or whenever the link was not known on receipt). Local to this
+   * gateway: each side's CRM links its own cases. Checked by the machine's successor rules.
+   */
+  async link(id: string, replaces: string): Promise<CaseRow> {
+    return this.#tx(async (trx) => {
+      const succ = await this.#loadState(trx, id);
+      if (!succ) throw notFound('switch', id);
+      const pred = await this.#loadState(trx, replaces);
+      if (!pred) {
+        throw new AppError(422, 'SG_SUCCESSOR_MISMATCH', `${replaces} is not a WBCI case of this gateway`, [
+          { path: '/replaces', rule: 'knownCase', code: 'SG_SUCCESSOR_MISMATCH', message: `no WBCI case ${replaces}` },
+        ]);
+      }
+      if (succ.state.replaces !== undefined) {
+        throw new AppError(409, 'SG_SUCCESSOR_ALREADY_LINKED', `${id} already succeeds ${succ.state.replaces}`, [
+          { path: '/replaces', rule: 'linkOnce', code: 'SG_SUCCESSOR_ALREADY_LINKED', message: `${id} already succeeds ${succ.state.replaces}` },
+        ]);
+      }
+      if (succ.state.role !== pred.state.role) {
+        throw new AppError(409, 'SG_SUCCESSOR_MISMATCH', `${id} and ${replaces} are cases of different roles`, [
+          { path: '/replaces', rule: 'sameRole', code: 'SG_SUCCESSOR_MISMATCH', message: `${replaces} is a ${pred.state.role} case, ${id} a ${succ.state.role} case` },
+        ]);
+      }
+      const issues = successorIssues(succ.state.va, pred.state, this.#ctx('out')).filter((i) => i.severity === 'error');
+      if (issues.length > 0) throw refusedByStateMachine(issues.map(({ path, rule, code, message, severity }) => ({ path, rule, code, message, severity })));
+      const now = this.#d.clock.now();
+      const linked = linkPredecessor(succ.state, pred.state);
+      await updateCase(trx, snapshotOf(linked, succ.deadlines, now, this.#nextTickAt(linked)));
+      await this.#linkSuccessor(trx, pred, id);
+      await appendEvents(trx, [{ type: 'case.successor-linked', caseId: id, data: { replaces, by: 'crm' } }]);
+      this.#d.log.info({ caseId: id, replaces }, 'successor linked by the CRM');
+      const row = await loadCase(trx, id);
+      return row!;
+    });
   }
 
   /** Records a refused inbound message and queues the business answer; the case stays as it was. */
@@ -560,19 +633,11 @@ export class WbciService {
   }
 }
 
-/**
- * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
- * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
- * Key order differs between a decoded wire message and jsonb read back: compare canonically.
- */
-function pickPredecessor(rows: { data: unknown; deadlines: unknown; version: number }[], va: VaRequest): Loaded | undefined {
-  const same = canonicalJson(va.customer);
-  const row = rows.find((r) => {
-    const s = r.data as WbciCaseState;
-    return !s.replacedBy && canonicalJson(s.va.customer) === same;
-  });
-  return row && { state: row.data as WbciCaseState, deadlines: row.deadlines as StoredDeadline[], version: row.version };
-}
+const loadedOf = (r: { data: unknown; deadlines: unknown; version: number }): Loaded => ({
+  state: r.data as WbciCaseState,
+  deadlines: r.deadlines as StoredDeadline[],
+  version: r.version,
+});
 
 /**
  * Which of the AKM-TR's lines this gateway named in the RUEM-VA of another of its cases (rare: only

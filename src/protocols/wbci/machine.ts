@@ -18,7 +18,7 @@
  * apply.ts (dispatch), tick.ts (time), refusals.ts and dates.ts (shared helpers).
  */
 export * from './machine/types.js';
-export { openCase, linkSuccessor, type OpenCaseOptions } from './machine/open-case.js';
+export { openCase, linkSuccessor, linkPredecessor, successorIssues, type OpenCaseOptions } from './machine/open-case.js';
 export { allowedMessages, explainRefusal } from './machine/guards.js';
 export { apply } from './machine/apply.js';
 export { tick, nextTimedTransitionAt } from './machine/tick.js';

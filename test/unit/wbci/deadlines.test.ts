@@ -120,7 +120,7 @@ describe('computeDeadlines', () => {
     expect(dl(expired)).toEqual([]);
   });
 
-  it('a closed case has no deadlines', () => {
+  it('a closed case has no deadlines, except the follow-up of a cancelled one (D12)', () => {
     const rejected = Pair.open();
     rejected.send(abbmVa());
     expect(dl(rejected.recipient)).toEqual([]);
@@ -128,7 +128,8 @@ describe('computeDeadlines', () => {
     const cancelled = Pair.open();
     cancelled.send(storno('STR-AUF', 'auf'));
     cancelled.send(erlm('STR-AUF', 'auf'));
-    expect(dl(cancelled.donating)).toEqual([]);
+    expect(dl(cancelled.donating).map((d) => d.name)).toEqual(['strAufFollowUp']);
+    expect(dl(cancelled.donating, { strAufFollowUpWorkingDays: 0 })).toEqual([]);
 
     const completed = Pair.open();
     completed.send(ruemVa());

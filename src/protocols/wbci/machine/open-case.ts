@@ -14,6 +14,8 @@ import type { Decision, Direction, Effect, MachineContext } from './types.js';
 export interface OpenCaseOptions {
   /** the case this VA succeeds after an ERLM to STR-AEN */
   replaces?: WbciCaseState;
+  /** cancelled VAs this one might succeed; announced for the CRM to decide (successor.ts) */
+  maybeReplaces?: { candidates: string[]; reason: string };
 }
 
 /**
@@ -100,10 +102,13 @@ export function openCase(va: VaRequest, role: Role, ctx: MachineContext, opts: O
     if (pred.switchDate) state.predecessorSwitchDate = pred.switchDate;
     opened.replaces = pred.vaId;
   }
-  return { ok: true, state, warnings: issues, effects: [opened] };
+  const effects: Effect[] = [opened];
+  if (!pred && opts.maybeReplaces) effects.push({ kind: 'successor-ambiguous', candidates: opts.maybeReplaces.candidates, reason: opts.maybeReplaces.reason });
+  return { ok: true, state, warnings: issues, effects };
 }
 
-function successorIssues(va: VaRequest, pred: WbciCaseState, ctx: MachineContext): Issue[] {
+/** Why `va` cannot succeed `pred` (errors), or nothing. Also used when the CRM links two cases. */
+export function successorIssues(va: VaRequest, pred: WbciCaseState, ctx: MachineContext): Issue[] {
   const out: Issue[] = [];
   const path = '/vaId';
   if (va.vaId === pred.vaId) {
@@ -187,4 +192,11 @@ function successorIssues(va: VaRequest, pred: WbciCaseState, ctx: MachineContext
 /** The predecessor after its successor VA was opened (`case-opened` with `replaces`). */
 export function linkSuccessor(predecessor: WbciCaseState, successorVaId: string): WbciCaseState {
   return { ...predecessor, replacedBy: successorVaId };
+}
+
+/** The successor after the CRM linked it to `predecessor` (the link command). */
+export function linkPredecessor(successor: WbciCaseState, predecessor: WbciCaseState): WbciCaseState {
+  const linked: WbciCaseState = { ...successor, replaces: predecessor.vaId };
+  if (predecessor.switchDate) linked.predecessorSwitchDate = predecessor.switchDate;
+  return linked;
 }

@@ -62,6 +62,8 @@ export type Effect =
   | { kind: 'successor-expected'; dueAt: IsoDateTime }
   /** `wbci.akmTrChecks: "event"`: what the gateway would have answered with ABBM-TR, for the CRM to decide */
   | { kind: 'akm-tr-finding'; code: string; path: string; message: string }
+  /** a new VA might succeed one of these cancelled VAs: the CRM links it (or not) */
+  | { kind: 'successor-ambiguous'; candidates: string[]; reason: string }
   /** received content a person has to look at (Klärfall); `finding` is a machine code */
   | { kind: 'clarification'; finding: string; path: string; message: string };
 
