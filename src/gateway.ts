@@ -142,6 +142,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     onCaseChanged: wholesale.onCaseChanged,
     akmTrChecks: config.wbci?.akmTrChecks ?? 'auto',
+    wholesaleOrders: config.wholesale !== undefined,
   });
   const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
   for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {

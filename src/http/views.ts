@@ -11,7 +11,9 @@ interface StoredDeadlineView {
 
 export function caseView(row: CaseRow, now: Date) {
   const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown; terminationDate?: string };
-  const deadlines = ((row.deadlines ?? []) as unknown as StoredDeadlineView[]).map((d) => ({
+  const stored = (row.deadlines ?? []) as unknown as StoredDeadlineView[];
+  // D15 watches for a missing wholesale order: one that exists ends the watch
+  const deadlines = stored.filter((d) => !(d.name === 'wholesaleOrder' && row.wholesale_order)).map((d) => ({
     name: d.name,
     dueAt: d.dueAt,
     ...(d.party ? { party: d.party } : {}),

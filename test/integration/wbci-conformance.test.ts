@@ -10,7 +10,7 @@ import { peerToken, rawPost, soapHeaders } from '../support/wire-stubs.js';
 import { soapActionOf } from '../../src/delivery/peer-transport.js';
 import { decodeTeq, encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
-import { ABG, AUF, KWT, NAT_DATE, Play, acceptKue, agreed, akmTr, startPair, trNotified, vaBody, type Pair } from '../support/wire-play.js';
+import { ABG, AUF, KWT, NAT_DATE, START, Play, acceptKue, agreed, akmTr, startPair, trNotified, vaBody, type Pair } from '../support/wire-play.js';
 
 const pgMissing = !pgAdminUrl();
 type Protocol = 'wbci-soap' | 'wbci-json';
@@ -158,17 +158,13 @@ const LINE_1 = 'DEU.EKPB.LINE000001';
 describe.skipIf(pgMissing)('WBCI conformance over real HTTP [postgres, wbci-soap]: lines, content, successors', () => {
   const databases: TestDatabase[] = [];
   let pair: Pair;
-  let eventPair: Pair;
   beforeAll(async () => {
     pair = await startPair('wbci-soap', databases);
-    eventPair = await startPair('wbci-soap', databases, { b: { wbci: { akmTrChecks: 'event' } } });
   });
   afterAll(async () => {
-    for (const p of [pair, eventPair]) {
-      await p?.a.gw.close();
-      await p?.b.gw.close();
-      await p?.toB.close();
-    }
+    await pair?.a.gw.close();
+    await pair?.b.gw.close();
+    await pair?.toB.close();
     for (const d of databases) await d.drop();
   });
   const A = (path: string, body?: unknown) => http(pair.a, 'POST', path, body);
@@ -199,17 +195,6 @@ describe.skipIf(pgMissing)('WBCI conformance over real HTTP [postgres, wbci-soap
       await byLine.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ lineId: LINE_1 }] }), trNotified());
     });
 
-    it('wbci.akmTrChecks "event": the AKM-TR is accepted, the CRM gets wbci.akm-tr-finding and answers itself', async () => {
-      const p = await new Play(eventPair).start(vaBody('VA-KUE-MRN'));
-      await p.step('b', 'RUEM-VA', (id) => http(eventPair.b, 'POST', `/v1/switches/${id}/answer`, withLine(LINE_1)), agreed());
-      await p.step('a', 'AKM-TR', (id) => http(eventPair.a, 'POST', `/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ lineId: 'DEU.EKPB.UNKNOWN98' }] }), trNotified());
-      await eventually(async () => {
-        expect((await eventsOf(eventPair.b, p.id)).filter((e) => e.type === 'wbci.akm-tr-finding').map((e) => e.data)).toEqual([
-          expect.objectContaining({ code: '8144', path: '/lines/0/lineId' }),
-        ]);
-      });
-      await p.step('b', 'ABBM-TR', (id) => http(eventPair.b, 'POST', `/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8144' }] }), agreed());
-    });
   });
 
   describe('3. received RUEM-VA content goes to the CRM as wbci.clarification', () => {
@@ -286,16 +271,46 @@ describe.skipIf(pgMissing)('WBCI conformance over real HTTP [postgres, wbci-soap
   });
 });
 
+describe.skipIf(pgMissing)('3. wbci.akmTrChecks "event" over real HTTP [postgres, wbci-soap]', () => {
+  const databases: TestDatabase[] = [];
+  let eventPair: Pair;
+  beforeAll(async () => {
+    eventPair = await startPair('wbci-soap', databases, { b: { wbci: { akmTrChecks: 'event' } } });
+  });
+  afterAll(async () => {
+    await eventPair?.a.gw.close();
+    await eventPair?.b.gw.close();
+    await eventPair?.toB.close();
+    for (const d of databases) await d.drop();
+  });
+
+  it('wbci.akmTrChecks "event": the AKM-TR is accepted, the CRM gets wbci.akm-tr-finding and answers itself', async () => {
+    const p = await new Play(eventPair).start(vaBody('VA-KUE-MRN'));
+    await p.step('b', 'RUEM-VA', (id) => http(eventPair.b, 'POST', `/v1/switches/${id}/answer`, withLine(LINE_1)), agreed());
+    await p.step('a', 'AKM-TR', (id) => http(eventPair.a, 'POST', `/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ lineId: 'DEU.EKPB.UNKNOWN98' }] }), trNotified());
+    await eventually(async () => {
+      expect((await eventsOf(eventPair.b, p.id)).filter((e) => e.type === 'wbci.akm-tr-finding').map((e) => e.data)).toEqual([
+        expect.objectContaining({ code: '8144', path: '/lines/0/lineId' }),
+      ]);
+    });
+    await p.step('b', 'ABBM-TR', (id) => http(eventPair.b, 'POST', `/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8144' }] }), agreed());
+  });
+});
+
 describe.skipIf(pgMissing)('4. the deadline settings of wbci.md §10 change behaviour [postgres, wbci-soap]', () => {
   const databases: TestDatabase[] = [];
   const changed = {
-    deadlines: { wbci: { strAufFollowUpWorkingDays: 4, successorDateMaxOffsetWorkingDays: 0, witaTerminationOffsetWorkingDays: 6, rrnpMaxDaysAfterContractEnd: 10 } },
+    deadlines: {
+      wbci: { strAufFollowUpWorkingDays: 4, successorDateMaxOffsetWorkingDays: 0, witaTerminationOffsetWorkingDays: 6, missingWitaOrderAlertDays: 20, rrnpMaxDaysAfterContractEnd: 10 },
+    },
   };
+  // A places WITA orders by hand (none is placed in these tests): D15 watches for the missing one
+  const wholesale = { wholesale: { url: 'http://127.0.0.1:9/wholesale', protocol: 'rest' as const, placeOrders: 'manual' as const } };
   /** the same two gateways twice: with the defaults, and with every setting changed */
   const pairs: Record<'defaults' | 'changed', Pair> = {} as never;
   beforeAll(async () => {
-    pairs.defaults = await startPair('wbci-soap', databases);
-    pairs.changed = await startPair('wbci-soap', databases, { a: changed, b: changed });
+    pairs.defaults = await startPair('wbci-soap', databases, { a: wholesale });
+    pairs.changed = await startPair('wbci-soap', databases, { a: { ...changed, ...wholesale }, b: changed });
   });
   afterAll(async () => {
     for (const p of Object.values(pairs)) {
@@ -351,6 +366,29 @@ describe.skipIf(pgMissing)('4. the deadline settings of wbci.md §10 change beha
     }
     // Wechseltermin Tuesday 15 Dec 2026
     expect(dates).toEqual({ defaults: { donating: '2026-12-18', recipient: undefined }, changed: { donating: '2026-12-23', recipient: undefined } });
+  });
+
+  it('D15 missingWitaOrderAlertDays: without a WITA order the recipient case is due 12 (default) or 20 days before the Wechseltermin, and announced overdue', async () => {
+    const seen: Record<string, unknown> = {};
+    for (const [name, pair] of Object.entries(pairs)) {
+      const p = await new Play(pair).start(vaBody('VA-KUE-MRN'));
+      await p.step('b', 'RUEM-VA', (id) => post(pair, 'b')(`/v1/switches/${id}/answer`, acceptKue()), agreed());
+      const due = (await p.view('a')).deadlines.filter((d) => d.name === 'wholesaleOrder') as unknown as { dueAt: string }[];
+      pair.clock.set('2026-11-26T10:00:00+01:00');
+      try {
+        await pair.a.gw.tick();
+      } finally {
+        pair.clock.set(START);
+      }
+      const overdue = await eventually(async () => {
+        const events = (await eventsOf(pair.a, p.id)).filter((e) => e.type === 'deadline.overdue' && e.data.name === 'wholesaleOrder');
+        if (name === 'changed') expect(events).toHaveLength(1);
+        return events.length;
+      });
+      seen[name] = { due: due.map((d) => dayOf(d.dueAt)), overdue, donating: (await p.view('b')).deadlines.map((d) => d.name).includes('wholesaleOrder') };
+    }
+    // Wechseltermin 15 Dec 2026; checked on 26 Nov
+    expect(seen).toEqual({ defaults: { due: ['2026-12-03'], overdue: 0, donating: false }, changed: { due: ['2026-11-25'], overdue: 1, donating: false } });
   });
 
   it('D16 rrnpMaxDaysAfterContractEnd: a VA-RRNP 22 days after the contract ended is accepted (90) or refused (10)', async () => {

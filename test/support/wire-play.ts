@@ -160,12 +160,23 @@ export async function startPair(
   const [dbA, dbB] = [await createTestDatabase(), await createTestDatabase()];
   databases.push(dbA, dbB);
   const path = protocol === 'wbci-json' ? '/wbci/v1/json' : '/wbci/v1';
-  const [portA, portB] = [await freePort(), await freePort()];
-  const toB = await startProxy(`http://127.0.0.1:${portB}`);
   const retryPolicy = { maxAttempts: 1_000, baseMs: 20, capMs: 150 };
-  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `http://127.0.0.1:${portA}${path}`, protocol }], { databaseUrl: dbB.url, clock, retryPolicy, port: portB, configOverrides: config.b });
-  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `${toB.url}${path}`, protocol }], { databaseUrl: dbA.url, clock, retryPolicy, port: portA, configOverrides: config.a });
-  return { a, b, toB, clock };
+  // each gateway must know the other's port before it listens: a port found free may be taken by
+  // another process meanwhile, so a pair that cannot listen is started again on new ports
+  for (let attempt = 1; ; attempt++) {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const toB = await startProxy(`http://127.0.0.1:${portB}`);
+    let b: WireNode | undefined;
+    try {
+      b = await startWireNode(ABG, [{ carrierCode: AUF, url: `http://127.0.0.1:${portA}${path}`, protocol }], { databaseUrl: dbB.url, clock, retryPolicy, port: portB, configOverrides: config.b });
+      const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `${toB.url}${path}`, protocol }], { databaseUrl: dbA.url, clock, retryPolicy, port: portA, configOverrides: config.a });
+      return { a, b, toB, clock };
+    } catch (err) {
+      await b?.gw.close();
+      await toB.close();
+      if (attempt >= 3 || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    }
+  }
 }
 
 /** What the recipient's and the donating gateway both know of a case (not role, peer, deadlines). */

@@ -62,6 +62,8 @@ export interface WbciServiceDeps {
   onCaseChanged?: CaseChangeHook;
   /** `wbci.akmTrChecks` (default `auto`) */
   akmTrChecks?: 'auto' | 'event';
+  /** a wholesale provider is configured: a missing WITA order is watched (D15) */
+  wholesaleOrders?: boolean;
 }
 
 /**
@@ -199,7 +201,7 @@ export class WbciService {
 
   /** Recomputes the open deadlines, keeping the "announced" mark of ones that did not move. */
   #deadlines(s: WbciCaseState, previous: StoredDeadline[]): StoredDeadline[] {
-    const fresh = computeDeadlines(s, { calendar: this.#d.calendar, rules: this.#d.rules });
+    const fresh = computeDeadlines(s, { calendar: this.#d.calendar, rules: this.#d.rules, watchWholesaleOrder: this.#d.wholesaleOrders === true });
     return fresh.map((d) => {
       const old = previous.find((p) => p.name === d.name && p.ref === d.ref && p.dueAt === d.dueAt);
       return old?.announced ? { ...d, announced: true } : d;
@@ -621,7 +623,9 @@ export class WbciService {
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state, effects: d.effects });
         state = d.state;
       }
-      const overdue = announceOverdue(id, this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]), now);
+      // D15: once the wholesale order exists, its absence is no longer watched
+      const open = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).filter((dl) => !(dl.name === 'wholesaleOrder' && row.wholesale_order));
+      const overdue = announceOverdue(id, open, now);
       await updateCase(trx, snapshotOf(state, overdue.deadlines, now, this.#nextTickAt(state)));
       await appendEvents(trx, [...events, ...overdue.events]);
     });

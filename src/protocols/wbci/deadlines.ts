@@ -9,7 +9,7 @@ import type { IsoDate, WbciParty } from './types.js';
 import { isKue } from './types.js';
 import type { WbciRules } from './rules.js';
 
-export type DeadlineName = 'answer' | 'akmTr' | 'changeAnswer' | 'successorVa' | 'akmTrRejection' | 'strAufFollowUp';
+export type DeadlineName = 'answer' | 'akmTr' | 'changeAnswer' | 'successorVa' | 'akmTrRejection' | 'strAufFollowUp' | 'wholesaleOrder';
 
 export interface Deadline {
   name: DeadlineName;
@@ -24,6 +24,8 @@ export interface Deadline {
 export interface DeadlineContext {
   calendar: WorkingDayCalendar;
   rules: WbciRules;
+  /** D15: this gateway places WITA (wholesale) orders, so a missing one is watched */
+  watchWholesaleOrder?: boolean;
 }
 
 const other = (p: WbciParty): WbciParty => (p === 'auf' ? 'abg' : 'auf');
@@ -55,6 +57,15 @@ export function akmTrDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | n
 export function akmTrRejectionDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
   if (state.akmTr.status !== 'sent' || !state.akmTr.at || ctx.rules.akmTrRejectionTimeoutWorkingDays <= 0) return null;
   return dueAfter(state.akmTr.at, ctx.rules.akmTrRejectionTimeoutWorkingDays, ctx.calendar);
+}
+
+/**
+ * D15: the recipient's WITA order must exist N calendar days before the Wechseltermin; after that
+ * the case is overdue (the monitor). KUE only: RRNP ports numbers without a line order.
+ */
+export function missingWitaOrderDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (state.role !== 'recipient' || !isKue(state.type) || !state.switchDate) return null;
+  return ctx.calendar.endOfDay(addDays(state.switchDate, -ctx.rules.missingWitaOrderAlertDays));
 }
 
 /** D12: the follow-up after ERLM to STR-AUF, N WD after the case was cancelled (0: none). */
@@ -130,6 +141,12 @@ export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): De
   if (state.state === 'TR_NOTIFIED') {
     const due = akmTrRejectionDueAt(state, ctx);
     if (due) out.push({ name: 'akmTrRejection', dueAt: due.toISOString(), party: 'abg', ref: state.vaId });
+  }
+
+  if (ctx.watchWholesaleOrder && (state.state === 'AGREED' || state.state === 'TR_NOTIFIED')) {
+    // dropped by the service once the order exists (the case row knows, the WBCI state does not)
+    const due = missingWitaOrderDueAt(state, ctx);
+    if (due) out.push({ name: 'wholesaleOrder', dueAt: due.toISOString(), party: 'auf', ref: state.vaId });
   }
 
   const change = state.openChange;
