@@ -12,7 +12,7 @@ import type { GatewayConfig } from './config/types.js';
 import { openDatabase, type Store } from './store/connect.js';
 import { migrateToLatest } from './store/migrate.js';
 import { sequenceIdSource, type IdSource } from './store/ids.js';
-import { resolveWbciRules } from './protocols/wbci/rules.js';
+import { resolveWbciRules } from './config/wbci-rules.js';
 import { WbciService } from './app/wbci/service.js';
 import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './app/event-bus.js';
@@ -158,6 +158,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     isPeer: (c) => peers.has(c),
     log,
     onCaseChanged: wholesale.onCaseChanged,
+    akmTrChecks: config.wbci?.akmTrChecks ?? 'auto',
+    wholesaleOrders: config.wholesale !== undefined,
   });
   const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
   const interconnect = interconnectSettings ? new InterconnectService({ db: store.db, clock, ids, settings: interconnectSettings, log }) : undefined;

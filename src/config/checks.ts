@@ -1,6 +1,6 @@
 /** Configuration checks that need the domain: holiday regions and deadline keys. */
 import { parseHolidayRegion } from '../domain/calendar.js';
-import { validateWbciRulesInput } from '../protocols/wbci/rules.js';
+import { validateWbciRulesInput } from './wbci-rules.js';
 import type { SemanticCheck } from './load.js';
 import { agcomConfigProblems } from './agcom-config.js';
 import { timeBandsConfigProblems } from './interconnect-time-bands.js';

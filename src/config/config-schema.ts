@@ -140,5 +140,13 @@ export const configSchema = {
     },
     agcom: agcomSchema,
     interconnect: interconnectSchema,
+    wbci: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // a received AKM-TR with lines the RUEM-VA did not name: answer ABBM-TR itself, or ask the CRM
+        akmTrChecks: { enum: ['auto', 'event'], default: 'auto' },
+      },
+    },
   },
 } as const;

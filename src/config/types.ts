@@ -107,6 +107,8 @@ export interface GatewayConfig {
   wholesale?: WholesaleConfig;
   webhooks: WebhookConfig[];
   deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
+  /** WBCI behaviour that is not a deadline */
+  wbci?: { akmTrChecks?: 'auto' | 'event' };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
   /** VoLTE-VoIP/IP interconnection with TIM (with "interconnect" in self.profiles) */

@@ -82,7 +82,11 @@ export class PeerTransport implements Transport {
     const entry = this.#peers.get(item.destination);
     if (!entry) return { ok: false, permanent: true, reason: `no peer ${item.destination} is configured` };
     const { peer, dispatcher, token } = entry;
-    const msg = item.body as WbciMessage;
+    // `replaces` is switchgate's successor reference, not a WBCI element: it travels next to the body
+    const { replaces, ...wire } = item.body as WbciMessage & { replaces?: string };
+    const msg = wire as WbciMessage;
+    // the outbox message id is the same for every retry of this message: the receiver de-duplicates on it
+    const delivery = { id: item.messageId, ...(replaces ? { replaces } : {}) };
     const json = peer.protocol === 'wbci-json';
     const identity = json ? undefined : this.#ws.identity;
     const policy = peerPolicy(this.#ws, peer.carrierCode);
@@ -94,7 +98,7 @@ export class PeerTransport implements Transport {
     };
     let payload: string;
     try {
-      payload = json ? JSON.stringify({ control, message: msg }) : encodeSoap(msg, control);
+      payload = json ? JSON.stringify({ control, message: msg, delivery }) : encodeSoap(msg, control, { delivery });
       if (identity) payload = signEnvelope(payload, identity, { algorithm: policy.algorithm });
     } catch (err) {
       return { ok: false, permanent: true, reason: `cannot encode ${item.type}: ${(err as Error).message}` };

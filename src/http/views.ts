@@ -10,8 +10,10 @@ interface StoredDeadlineView {
 }
 
 export function caseView(row: CaseRow, now: Date) {
-  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown };
-  const deadlines = ((row.deadlines ?? []) as unknown as StoredDeadlineView[]).map((d) => ({
+  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown; terminationDate?: string };
+  const stored = (row.deadlines ?? []) as unknown as StoredDeadlineView[];
+  // D15 watches for a missing wholesale order: one that exists ends the watch
+  const deadlines = stored.filter((d) => !(d.name === 'wholesaleOrder' && row.wholesale_order)).map((d) => ({
     name: d.name,
     dueAt: d.dueAt,
     ...(d.party ? { party: d.party } : {}),
@@ -34,6 +36,7 @@ export function caseView(row: CaseRow, now: Date) {
     agreement: data.agreement ?? null,
     replaces: data.replaces ?? null,
     replacedBy: data.replacedBy ?? null,
+    ...(row.procedure === 'wbci' && row.role === 'donating' ? { terminationDate: data.terminationDate ?? null } : {}),
     ...(row.procedure === 'agcom' ? { agcom: agcomCaseDetails(row.data) } : {}),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

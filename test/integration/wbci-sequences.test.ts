@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { sharedFields } from '../support/wire-play.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock). KWT 2026-12-15 is 16 working
 // days ahead (no short-lead warning); every date below is a working day followed by one.
@@ -182,6 +183,13 @@ class Play {
   async checkBoth(e: Expected) {
     await this.check('a', e);
     await this.check('b', e);
+    await this.sameOnBothSides();
+  }
+
+  /** The two gateways never disagree about a case: every field both sides keep must be equal. */
+  async sameOnBothSides() {
+    const [a, b] = [await this.view('a'), await this.view('b')];
+    expect(sharedFields(b as unknown as Json), `both sides of ${this.id}`).toEqual(sharedFields(a as unknown as Json));
   }
 }
 
@@ -269,12 +277,16 @@ describeEachBackend('WBCI canonical sequences (wbci.md §7) through REST', ({ op
     expect((await p.view('b')).deadlines).toEqual([]);
   });
 
-  it('TR rejected: AKM-TR → ABBM-TR → corrected AKM-TR', async () => {
+  it('TR rejected: AKM-TR with an unknown contract number → ABBM-TR 8143 (automatic) → corrected AKM-TR', async () => {
     const p = await play().start(vaBody('VA-KUE-MRN'));
     await p.step('b', 'RUEM-VA', (id) => B(`/v1/switches/${id}/answer`, acceptKue()), agreed());
-    await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] }), trNotified());
-    await p.step('b', 'ABBM-TR', (id) => B(`/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8143' }] }), agreed());
-    expect((await p.messages('a'))[3]!.body.positions).toEqual([{ code: '8143' }]);
+    const res = await A(`/v1/switches/${p.id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] });
+    expect(res.statusCode, res.body).toBe(202);
+    await pair.pump();
+    p.timeline.a.push('out AKM-TR delivered', 'in ABBM-TR accepted');
+    p.timeline.b.push('in AKM-TR refused', 'out ABBM-TR delivered');
+    await p.checkBoth(agreed());
+    expect((await p.messages('a'))[3]!.body.positions).toEqual([expect.objectContaining({ code: '8143' })]);
     await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified());
     expect((await p.messages('b'))[4]!.body).toMatchObject({ lines: [{ contractNumber: '1234567890' }] });
   });

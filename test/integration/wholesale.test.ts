@@ -234,9 +234,9 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     const refused = await call(w.a, 'POST', `/v1/switches/${id}/wholesale-order`);
     expect([refused.status, refused.data.code]).toEqual([409, 'SG_WHOLESALE_AKM_TR_REJECTED']);
 
-    // the corrected AKM-TR (it must differ: WBCI messages carry no id, an identical one is a duplicate)
+    // the AKM-TR again (unchanged: switchgate's delivery id makes it a new message, not a duplicate)
     // on Friday 27 Nov: its window ends with Wednesday 2 Dec
-    await handover(w, id, '1234567891');
+    await handover(w, id);
     w.clock.set('2026-12-02T22:00:00.000Z');
     await w.a.gw.tick();
     expect((await caseOf(w.a, id)).wholesaleOrder).toBeNull();

@@ -205,7 +205,7 @@ describe('node-soap from the served WSDL as the partner operator', () => {
 
     const akm = meldung('MeldungAKM_TRType', id, AUF, ABG, 'VA-KUE-MRN', '8010', 'Antwort des aufnehmenden Anbieters', 'MeldungsPositionAKM_TRType', {
       Ressourcenuebernahme: 'true',
-      UebernahmeLeitung: { vertragsnummer: '9999999999' },
+      UebernahmeLeitung: { vertragsnummer: '1234567890' }, // a line of the RUEM-VA: a stray one is refused by the gateway itself (8143)
       SichererHafen: 'false',
     });
     expect(await call('annehmenMeldung', akm)).toEqual(ok(id));

@@ -9,193 +9,18 @@
  * and pin each other's certificate (required): xmlsec1 then verifies every message and Quittung they exchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
-import { eventually, freePort, http } from '../support/http-pair.js';
-import { rawPost, soapHeaders, startProxy, startWireNode, type Proxy, type WireNode } from '../support/wire-stubs.js';
-import { sql } from 'kysely';
-import { ManualClock } from '../../src/domain/clock.js';
+import { pgAdminUrl, type TestDatabase } from '../support/backends.js';
+import { eventually, http } from '../support/http-pair.js';
+import { rawPost, soapHeaders } from '../support/wire-stubs.js';
 import { soapActionOf } from '../../src/delivery/peer-transport.js';
 import { decodeTeq, encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
 import { signEnvelope } from '../../src/protocols/wbci/ws-security-sign.js';
-import { makeTestCert, tempDir, xmlsecVerifyAll, type TestCert } from '../support/ws-security.js';
+import { sql } from 'kysely';
+import { xmlsecVerifyAll } from '../support/ws-security.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
-
-const AUF = 'DEU.EKPA';
-const ABG = 'DEU.EKPB';
-// Monday 23 Nov 2026, 09:00 in Munich; every date below is a working day followed by one
-const START = '2026-11-23T09:00:00+01:00';
-const KWT = '2026-12-15';
-const NAT_DATE = '2026-12-17';
-const TV_DATE = '2026-12-22';
-
-type Side = 'a' | 'b';
-type Json = Record<string, unknown>;
-type Res = Awaited<ReturnType<typeof http>>;
-
-interface Expected {
-  state: string;
-  switchDate: string | null;
-  openChange: Json | null;
-}
-
-let customerSeq = 0;
-const customer = () => ({ kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: `Wire${++customerSeq}` });
-const location = { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' };
-const numbers = { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] };
-
-function vaBody(type: 'VA-KUE-MRN' | 'VA-KUE-ORN' | 'VA-RRNP', extra: Json = {}): Json {
-  const base = { procedure: 'wbci', type, donating: ABG, requestedDate: KWT, customer: customer() };
-  if (type === 'VA-KUE-MRN') return { ...base, location, numbers, ...extra };
-  if (type === 'VA-KUE-ORN') return { ...base, location, lineIdentification: { areaCode: '89', number: '7654321' }, ...extra };
-  return { ...base, numbers, pkiAuf: 'D001', ...extra };
-}
-const acceptKue = (extra: Json = {}) => ({ result: 'accept', code: 'ZWA', switchDate: KWT, technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123', ...extra });
-const acceptOrn = { result: 'accept', code: 'ZWA', switchDate: KWT, technology: '001', resources: [{ contractNumber: '1234567890' }] };
-const acceptRrnp = { result: 'accept', code: 'ZWA', switchDate: KWT, pkiAbg: 'D123' };
-const akmTr = { takeOver: true, lines: [{ contractNumber: '1234567890' }] };
-
-const AWAITING: Expected = { state: 'AWAITING_ANSWER', switchDate: null, openChange: null };
-const agreed = (switchDate = KWT): Expected => ({ state: 'AGREED', switchDate, openChange: null });
-const trNotified = (switchDate = KWT): Expected => ({ state: 'TR_NOTIFIED', switchDate, openChange: null });
-
-interface Pair {
-  a: WireNode;
-  b: WireNode;
-  /** in front of B: A's deliveries to B pass through it */
-  toB: Proxy;
-  /** in front of A, likewise */
-  toA: Proxy;
-  clock: ManualClock;
-  /** the signing certificates, when the gateways sign and pin each other (SOAP) */
-  certs?: { a: TestCert; b: TestCert };
-  close(): Promise<void>;
-}
-
-/**
- * One Vorabstimmung played from both REST APIs over HTTP, with the timeline each side must show
- * once delivery has settled.
- */
-class Play {
-  id = '';
-  readonly timeline: Record<Side, string[]> = { a: [], b: [] };
-  now: Expected = AWAITING;
-
-  constructor(private readonly pair: Pair) {}
-
-  node(side: Side): WireNode {
-    return side === 'a' ? this.pair.a : this.pair.b;
-  }
-
-  async start(body: Json): Promise<this> {
-    const res = await http(this.pair.a, 'POST', '/v1/switches', body);
-    expect(res.status, res.text).toBe(201);
-    this.id = res.data.id as string;
-    expect(this.id).toMatch(/^DEU\.EKPA\.V[0-9A-Z]{9}$/);
-    this.sent('a', body.type as string);
-    await this.settled(AWAITING);
-    return this;
-  }
-
-  /** `by` sends `type` (one REST call, 202); afterwards both sides show `then`. */
-  async step(by: Side, type: string, call: (id: string, openChangeId: string | undefined) => Promise<Res>, then: Expected): Promise<Res> {
-    const openId = (await this.view(by)).openChange?.id as string | undefined;
-    const res = await call(this.id, openId);
-    expect(res.status, res.text).toBe(202);
-    expect((res.data.case as Json).state).toBe(then.state);
-    this.sent(by, type);
-    await this.settled(then);
-    return res;
-  }
-
-  /** A REST call the gateway refuses itself: nothing goes out, nothing changes on either side. */
-  async refused(by: Side, call: (id: string) => Promise<Res>, status: number, code: string): Promise<void> {
-    const res = await call(this.id);
-    expect(res.status, res.text).toBe(status);
-    expect(res.data.code).toBe(code);
-    await this.settled(this.now);
-  }
-
-  sent(by: Side, type: string, receiverStatus = 'accepted'): void {
-    this.timeline[by].push(`out ${type} delivered`);
-    this.timeline[by === 'a' ? 'b' : 'a'].push(`in ${type} ${receiverStatus}`);
-  }
-
-  async settled(e: Expected): Promise<void> {
-    this.now = e;
-    await eventually(async () => {
-      await this.check('a', e);
-      await this.check('b', e);
-    }, 10_000);
-  }
-
-  async view(side: Side): Promise<Json & { openChange: Json | null; deadlines: { name: string }[] }> {
-    const res = await http(this.node(side), 'GET', `/v1/switches/${this.id}`);
-    expect(res.status, res.text).toBe(200);
-    return res.data;
-  }
-
-  async messages(side: Side): Promise<(Json & { body: Json & { positions?: Json[] } })[]> {
-    const res = await http(this.node(side), 'GET', `/v1/switches/${this.id}/messages?raw=true`);
-    expect(res.status, res.text).toBe(200);
-    return res.data.items;
-  }
-
-  async check(side: Side, e: Expected): Promise<void> {
-    const v = await this.view(side);
-    expect({ side, state: v.state, switchDate: v.switchDate, role: v.role, peer: v.peer }).toEqual({
-      side,
-      state: e.state,
-      switchDate: e.switchDate,
-      role: side === 'a' ? 'recipient' : 'donating',
-      peer: side === 'a' ? ABG : AUF,
-    });
-    if (e.openChange === null) expect(v.openChange, `${side}: openChange`).toBeNull();
-    else expect(v.openChange, `${side}: openChange`).toMatchObject(e.openChange);
-    const msgs = await this.messages(side);
-    expect(msgs.map((m) => `${m.direction} ${m.type} ${m.status}`), `${side}: timeline`).toEqual(this.timeline[side]);
-  }
-}
+import { ABG, AUF, KWT, NAT_DATE, Play, START, TV_DATE, acceptKue, acceptOrn, acceptRrnp, agreed, akmTr, startPair, trNotified, vaBody, type Pair, type Side } from '../support/wire-play.js';
 
 const pgMissing = !pgAdminUrl();
-
-async function startPair(protocol: 'wbci-soap' | 'wbci-json', databases: TestDatabase[]): Promise<Pair> {
-  const clock = new ManualClock(START);
-  const [dbA, dbB] = [await createTestDatabase(), await createTestDatabase()];
-  databases.push(dbA, dbB);
-  const path = protocol === 'wbci-json' ? '/wbci/v1/json' : '/wbci/v1';
-  const [portA, portB] = [await freePort(), await freePort()];
-  const toB = await startProxy(`http://127.0.0.1:${portB}`);
-  const toA = await startProxy(`http://127.0.0.1:${portA}`);
-  const retryPolicy = { maxAttempts: 1_000, baseMs: 20, capMs: 150 };
-  const certDir = tempDir();
-  const certs =
-    protocol === 'wbci-soap'
-      ? {
-          a: makeTestCert(certDir.path, 'ekpa', '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test'),
-          b: makeTestCert(certDir.path, 'ekpb', '/C=DE/O=EKPB Test Carrier (fictitious)/CN=wbci.ekpb.test'),
-        }
-      : undefined;
-  const signing = (self: string, own: TestCert | undefined) =>
-    own ? { configOverrides: { self: { carrierCode: self, profiles: ['wbci' as const], holidayRegion: 'DE-BY', wsSecurity: { keyFile: own.keyFile, certFile: own.certFile } } } } : {};
-  const pin = (peer: TestCert | undefined) => (peer ? { wsSecurity: { certFile: peer.certFile, required: true } } : {});
-  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `${toA.url}${path}`, protocol, ...pin(certs?.a) }], { databaseUrl: dbB.url, clock, retryPolicy, port: portB, ...signing(ABG, certs?.b) });
-  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `${toB.url}${path}`, protocol, ...pin(certs?.b) }], { databaseUrl: dbA.url, clock, retryPolicy, port: portA, ...signing(AUF, certs?.a) });
-  return {
-    a,
-    b,
-    toB,
-    toA,
-    clock,
-    certs,
-    async close() {
-      await a.gw.close();
-      await b.gw.close();
-      await toB.close();
-      await toA.close();
-      certDir.remove();
-    },
-  };
-}
 
 describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, wbci-soap]', () => {
   const databases: TestDatabase[] = [];
@@ -266,11 +91,14 @@ describe.skipIf(pgMissing)('WBCI canonical sequences over real HTTP [postgres, w
     await p.refused('a', (id) => A(`/v1/switches/${id}/cancel`, { kind: 'STR-AUF' }), 409, 'SG_STATE_CLOSED');
   });
 
-  it('TR rejected and corrected: AKM-TR → ABBM-TR (8143) → corrected AKM-TR', async () => {
+  it('TR rejected and corrected: AKM-TR with an unknown contract number → ABBM-TR 8143 (automatic) → corrected AKM-TR', async () => {
     const p = await play().start(vaBody('VA-KUE-MRN'));
     await p.step('b', 'RUEM-VA', (id) => B(`/v1/switches/${id}/answer`, acceptKue()), agreed());
-    await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] }), trNotified());
-    await p.step('b', 'ABBM-TR', (id) => B(`/v1/switches/${id}/resource-handover/answer`, { codes: [{ code: '8143' }] }), agreed());
+    const res = await A(`/v1/switches/${p.id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '9999999999' }] });
+    expect(res.status, res.text).toBe(202);
+    p.timeline.a.push('out AKM-TR delivered', 'in ABBM-TR accepted');
+    p.timeline.b.push('in AKM-TR refused', 'out ABBM-TR delivered');
+    await p.settled(agreed());
     expect((await p.messages('a'))[3]!.body.positions).toEqual([expect.objectContaining({ code: '8143' })]);
     await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified());
     expect((await p.messages('b'))[4]!.body).toMatchObject({ lines: [{ contractNumber: '1234567890' }] });

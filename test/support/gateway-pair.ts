@@ -45,8 +45,10 @@ export class InProcessTransport implements Transport {
     if (this.down) return { ok: false as const, permanent: false, reason: 'peer unreachable (test)' };
     const target = this.targets.get(item.destination);
     if (!target) return { ok: false as const, permanent: true, reason: `unknown destination ${item.destination}` };
-    const msg = item.body as WbciMessage;
-    const outcome = await target.wbci.receive(msg, { peer: msg.sender, rawFormat: 'test' });
+    // as the production transport: the outbox message id is the delivery id, `replaces` travels beside the body
+    const { replaces, ...msg } = item.body as WbciMessage & { replaces?: string };
+    const delivery = { id: item.messageId, ...(replaces ? { replaces } : {}) };
+    const outcome = await target.wbci.receive(msg as WbciMessage, { peer: msg.sender, rawFormat: 'test', delivery });
     this.sent.push({ destination: item.destination, type: item.type });
     if (outcome.status === 'invalid') return { ok: false as const, permanent: true, reason: `negative ack ${outcome.code}` };
     return { ok: true as const };

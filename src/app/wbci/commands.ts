@@ -65,6 +65,8 @@ export type AnswerInput =
       numbers?: ConfirmedPorting;
       pkiAbg?: string;
       corrections?: { field: CorrectedAddressField; value: string }[];
+      /** VA-RRNP: end of the customer's contract, checked against D16 */
+      contractEnd?: IsoDate;
     }
   | { result: 'reject'; codes: CodeInput[]; reason?: string };
 

@@ -5,18 +5,20 @@
  * transaction. It decides nothing itself.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
 import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { Role, WbciCaseState } from '../../protocols/wbci/case-state.js';
-import { computeDeadlines, type Deadline } from '../../protocols/wbci/deadlines.js';
+import { computeDeadlines, rrnpContractEndIssue, witaTerminationDate, type Deadline } from '../../protocols/wbci/deadlines.js';
 import { validateMessage } from '../../protocols/wbci/fields.js';
-import { apply, explainRefusal, linkSuccessor, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
+import { akmTrFindings, apply, explainRefusal, linkPredecessor, linkSuccessor, successorIssues, messageKind, nextTimedTransitionAt, openCase, tick, type AutoReply, type Decision, type Effect, type MachineContext } from '../../protocols/wbci/machine.js';
 import { standardText } from '../../protocols/wbci/codes.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
-import type { Abbm, AbbmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
+import type { DeliveryInfo } from '../../protocols/wbci/delivery-header.js';
+import { matchSuccessor } from '../../protocols/wbci/successor.js';
+import type { Abbm, AbbmTr, AkmTr, CarrierCode, VaRequest, VaType, WbciMessage } from '../../protocols/wbci/types.js';
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
@@ -58,6 +60,10 @@ export interface WbciServiceDeps {
   batcher?: StepBatcher;
   /** called inside the transaction of every committed case change (phase 3 hangs here) */
   onCaseChanged?: CaseChangeHook;
+  /** `wbci.akmTrChecks` (default `auto`) */
+  akmTrChecks?: 'auto' | 'event';
+  /** a wholesale provider is configured: a missing WITA order is watched (D15) */
+  wholesaleOrders?: boolean;
 }
 
 /**
@@ -85,6 +91,8 @@ export interface InboundMeta {
   rawFormat?: 'soap' | 'json' | 'test';
   /** WS-Security verification result of a signed message, recorded with it */
   signature?: unknown;
+  /** switchgate's delivery header / envelope member, when the sender is a switchgate */
+  delivery?: DeliveryInfo;
 }
 
 export type ReceiveOutcome =
@@ -129,9 +137,16 @@ const snapshotOf = (s: WbciCaseState, deadlines: StoredDeadline[], now: Date, ne
   };
 };
 
-/** Effects of the machine become feed events one to one, named `case.<kind>`. */
+/** Effects that ask the CRM for a decision are WBCI events of their own (README, "Events"). */
+const WBCI_EVENTS: Partial<Record<Effect['kind'], string>> = {
+  'akm-tr-finding': 'wbci.akm-tr-finding',
+  clarification: 'wbci.clarification',
+  'successor-ambiguous': 'wbci.successor-ambiguous',
+};
+
+/** Effects of the machine become feed events one to one, named `case.<kind>` (or a `wbci.` event). */
 const eventsOf = (caseId: string, d: Extract<Decision, { ok: true }>): NewDomainEvent[] => [
-  ...d.effects.map((e) => ({ type: `case.${e.kind}`, caseId, data: e as unknown })),
+  ...d.effects.map((e) => ({ type: WBCI_EVENTS[e.kind] ?? `case.${e.kind}`, caseId, data: e as unknown })),
   ...d.warnings.map((w) => ({ type: 'case.warning', caseId, data: w as unknown })),
 ];
 
@@ -146,9 +161,28 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function dedupeKey(m: WbciMessage): string {
+/**
+ * What makes two receipts the same message (one effect, the same answer), wbci.md §11.2 and the
+ * README's "retry or new message":
+ * - with switchgate's delivery id: the same delivery id from the same peer, nothing else. Two
+ *   deliveries with identical content are two business messages (an unchanged AKM-TR re-sent after
+ *   an ABBM-TR; a TVS-VA that reuses a T-ID, answered with 8115).
+ * - without one (another vendor's gateway): sender, type, business id and a hash of the content —
+ *   refined by the case state for the AKM-TR (see `akmTrRound`).
+ */
+function dedupeKey(m: WbciMessage, delivery: DeliveryInfo | undefined): string {
+  if (delivery?.id !== undefined) return `wbci:${m.sender}:delivery:${delivery.id}`;
   const h = createHash('sha256').update(canonicalJson(m)).digest('base64url');
   return `wbci:${m.sender}:${m.type}:${ownIdOf(m) ?? vaIdOf(m)}:${h}`;
+}
+
+/**
+ * How many AKM-TRs of this case were rejected by ABBM-TR so far. WBCI lets the EKPauf send the
+ * AKM-TR again after an ABBM-TR, possibly unchanged (wbci.md §4, §7 "TR rejected"): an AKM-TR that
+ * arrives after n rejections is a new message even when its content equals an earlier one.
+ */
+function akmTrRound(s: WbciCaseState): number {
+  return s.akmTr.status === 'rejected' ? s.akmTr.count : Math.max(0, s.akmTr.count - 1);
 }
 
 export class WbciService {
@@ -169,11 +203,18 @@ export class WbciService {
 
   /** Recomputes the open deadlines, keeping the "announced" mark of ones that did not move. */
   #deadlines(s: WbciCaseState, previous: StoredDeadline[]): StoredDeadline[] {
-    const fresh = computeDeadlines(s, { calendar: this.#d.calendar, rules: this.#d.rules });
+    const fresh = computeDeadlines(s, { calendar: this.#d.calendar, rules: this.#d.rules, watchWholesaleOrder: this.#d.wholesaleOrders === true });
     return fresh.map((d) => {
       const old = previous.find((p) => p.name === d.name && p.ref === d.ref && p.dueAt === d.dueAt);
       return old?.announced ? { ...d, announced: true } : d;
     });
+  }
+
+  /** Dates derived from the state and stored with it (D14 `terminationDate`). */
+  #derived(s: WbciCaseState): WbciCaseState {
+    const termination = witaTerminationDate(s, { calendar: this.#d.calendar, rules: this.#d.rules });
+    if (termination === null || termination === s.terminationDate) return s;
+    return { ...s, terminationDate: termination };
   }
 
   async #tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
@@ -201,7 +242,7 @@ export class WbciService {
     meta: { raw?: string; rawFormat?: string; dedupeKey?: string; signature?: unknown },
   ): Promise<{ messageId: string; row: CaseRow }> {
     const now = this.#d.clock.now();
-    const next = d.state;
+    const next = this.#derived(d.state);
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
     const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
     const messageId = randomUUID();
@@ -273,6 +314,7 @@ export class WbciService {
     const vaId = await this.#d.ids.next('V');
     const va = buildVa(input, vaId, this.#d.self);
     this.#checkFields(va);
+    if (input.replaces) va.replaces = input.replaces;
     if (!input.replaces && !opts.beforeCommit) {
       // The common case: a new VA is one row set written by one statement — atomic on its own,
       // no transaction needed unless a hook has to write along.
@@ -333,7 +375,13 @@ export class WbciService {
   }
 
   answer(id: string, input: AnswerInput): Promise<Sent> {
-    return this.#send(id, (s) => buildAnswer(s, input, this.#d.self));
+    return this.#send(id, (s) => {
+      if (input.result === 'accept' && input.contractEnd !== undefined) {
+        const issue = rrnpContractEndIssue(s, input.contractEnd, { calendar: this.#d.calendar, rules: this.#d.rules });
+        if (issue) throw new AppError(422, issue.code, issue.message, [issue]);
+      }
+      return buildAnswer(s, input, this.#d.self);
+    });
   }
 
   resourceHandover(id: string, input: ResourceHandoverInput): Promise<Sent> {
@@ -371,9 +419,10 @@ export class WbciService {
     if (errors.length) return { status: 'invalid', code: '0995', issues: errors };
     const auth = this.#checkParties(msg, meta.peer);
     if (auth) return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [auth] };
-    const key = dedupeKey(msg);
+    const contentKey = dedupeKey(msg, meta.delivery);
 
     return this.#run(async (u) => {
+      let key = contentKey;
       const trx = u.db;
       const caseId = vaIdOf(msg);
       const isVa = isVaType(msg.type);
@@ -383,25 +432,40 @@ export class WbciService {
         ? undefined
         : await readInboundContext(trx, { dedupeKey: key, caseId, ownId: isVa ? null : ownId, replacedFrom: isVa ? msg.sender : null });
       const seen = read ? read.seen : ((await findByDedupeKey(trx, key)) ?? null);
-      if (seen) {
-        // The same message again: one effect, the same answer.
-        const body = seen.body as { reply?: { type: string; code: string } } | null;
-        return seen.status === 'refused'
-          ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
-          : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
-      }
+      const byContent = meta.delivery?.id === undefined;
+      if (seen && !(byContent && msg.type === 'AKM-TR')) return sameAnswer(seen);
       const ctx = this.#ctx('in');
-      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key, signature: meta.signature };
 
       if (isVa) {
+        const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key, signature: meta.signature };
         const va = msg as VaRequest;
         const existing = read ? read.caseRow : await loadCase(trx, caseId, { forUpdate: true });
         if (existing) {
           const issue: Issue = { path: '/vaId', rule: 'unusedId', code: '8115', message: `VA-ID ${caseId} is already in use` };
           return this.#refuse(trx, msg, meta, key, [issue], { type: 'ABBM', code: '8115', businessCase: va.type, vaIdRef: caseId, text: standardText('8115') ?? issue.message });
         }
-        const predecessor = read ? pickPredecessor(read.replaced, va) : await this.#findPredecessor(u, va);
-        const d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
+        const explicit = meta.delivery?.replaces;
+        let predecessor: Loaded | undefined;
+        let d: Decision;
+        if (explicit !== undefined) {
+          // the partner named the cancelled VA: its rules apply (a mismatch is refused, as when sent)
+          const named = await this.#loadState(u, explicit);
+          predecessor = named && named.state.role === 'donating' && named.state.recipient === va.recipient ? named : undefined;
+          d = openCase(va, 'donating', ctx, predecessor ? { replaces: predecessor.state } : undefined);
+          if (d.ok && !predecessor) d.warnings.push({ path: '/replaces', rule: 'knownPredecessor', code: 'SG_SUCCESSOR_UNKNOWN', message: `${explicit} is not a VA of ${va.recipient} on this gateway; not linked`, severity: 'warning' });
+        } else {
+          const waiting = read ? read.replaced : await this.#waitingForSuccessor(u, va.recipient);
+          const match = matchSuccessor(va, waiting.map((r) => r.data as WbciCaseState), ctx.now, { calendar: this.#d.calendar, rules: this.#d.rules });
+          const linked = match.kind === 'linked' ? loadedOf(waiting.find((r) => (r.data as WbciCaseState).vaId === match.predecessor.vaId)!) : undefined;
+          d = openCase(va, 'donating', ctx, linked ? { replaces: linked.state } : match.kind === 'ambiguous' ? { maybeReplaces: match } : undefined);
+          if (!d.ok && linked) {
+            // an inferred link that breaks a successor rule is no reason to refuse the VA: the CRM decides
+            const why = d.issues.find((i) => i.severity === 'error')?.message ?? 'successor rules not met';
+            d = openCase(va, 'donating', ctx, { maybeReplaces: { candidates: [linked.state.vaId], reason: why } });
+          } else {
+            predecessor = linked;
+          }
+        }
         if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
         if (predecessor) {
           if (!u.locked) throw NEEDS_TX;
@@ -416,6 +480,14 @@ export class WbciService {
           ? { state: read.caseRow.data as WbciCaseState, deadlines: read.caseRow.deadlines as StoredDeadline[], version: read.caseRow.version }
           : undefined
         : await this.#loadState(u, caseId);
+      if (byContent && msg.type === 'AKM-TR') {
+        // without a delivery id the case decides: an AKM-TR after an ABBM-TR is a new message
+        const round = prev ? akmTrRound(prev.state) : 0;
+        if (round > 0) key = `${contentKey}:round${round}`;
+        const again = round > 0 ? ((await findByDedupeKey(trx, key)) ?? null) : seen;
+        if (again) return sameAnswer(again);
+      }
+      const persistMeta = { raw: meta.raw, rawFormat: meta.rawFormat ?? 'test', dedupeKey: key, signature: meta.signature };
       if (!prev) {
         const issue: Issue = { path: '/vaIdRef', rule: 'knownVaId', code: '8140', message: `VA-ID ${caseId} is not known` };
         // A Meldung that answers nothing we know cannot be answered by a Meldung: just refuse it.
@@ -436,6 +508,11 @@ export class WbciService {
         const issue: Issue = { path: msg.type === 'TVS-VA' ? '/changeId' : '/stornoId', rule: 'unusedId', code: '8115', message: `${ownIdOf(msg)} is already in use` };
         return this.#refuse(trx, msg, meta, key, [issue], autoReplyFor(prev.state, msg, '8115'));
       }
+      if (msg.type === 'AKM-TR') {
+        ctx.akmTrChecks = this.#d.akmTrChecks ?? 'auto';
+        const stray = akmTrFindings(prev.state, msg, {});
+        if (stray.length > 0) ctx.linesOfOtherCases = await linesNamedElsewhere(trx, caseId, msg);
+      }
       const d = apply(prev.state, msg, ctx);
       if (!d.ok) return this.#refuse(trx, msg, meta, key, d.issues, d.reply);
       const { messageId } = await this.#persist(u, prev, d, msg, 'in', persistMeta);
@@ -451,22 +528,57 @@ export class WbciService {
     return undefined;
   }
 
-  /**
-   * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
-   * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
-   */
-  async #findPredecessor(u: Unit, va: VaRequest): Promise<Loaded | undefined> {
+  /** Donating cases of `peer` waiting for a successor VA (successor.ts picks among them). */
+  async #waitingForSuccessor(u: Unit, peer: CarrierCode): Promise<{ data: unknown; deadlines: unknown; version: number }[]> {
     let q = u.db
       .selectFrom('cases')
       .select(['id', 'data', 'deadlines', 'version'])
       .where('procedure', '=', 'wbci')
       .where('role', '=', 'donating')
-      .where('peer', '=', va.recipient)
+      .where('peer', '=', peer)
       .where('state', '=', 'REPLACED')
       .orderBy('updated_at', 'desc')
       .limit(20);
     if (u.locked) q = q.forUpdate();
-    return pickPredecessor(await q.execute(), va);
+    return q.execute();
+  }
+
+  /**
+   * The CRM links case `id` to the cancelled VA `replaces` it succeeds (after a
+   * `wbci.successor-ambiguous`, or whenever the link was not known on receipt). Local to this
+   * gateway: each side's CRM links its own cases. Checked by the machine's successor rules.
+   */
+  async link(id: string, replaces: string): Promise<CaseRow> {
+    return this.#tx(async (trx) => {
+      const succ = await this.#loadState(trx, id);
+      if (!succ) throw notFound('switch', id);
+      const pred = await this.#loadState(trx, replaces);
+      if (!pred) {
+        throw new AppError(422, 'SG_SUCCESSOR_MISMATCH', `${replaces} is not a WBCI case of this gateway`, [
+          { path: '/replaces', rule: 'knownCase', code: 'SG_SUCCESSOR_MISMATCH', message: `no WBCI case ${replaces}` },
+        ]);
+      }
+      if (succ.state.replaces !== undefined) {
+        throw new AppError(409, 'SG_SUCCESSOR_ALREADY_LINKED', `${id} already succeeds ${succ.state.replaces}`, [
+          { path: '/replaces', rule: 'linkOnce', code: 'SG_SUCCESSOR_ALREADY_LINKED', message: `${id} already succeeds ${succ.state.replaces}` },
+        ]);
+      }
+      if (succ.state.role !== pred.state.role) {
+        throw new AppError(409, 'SG_SUCCESSOR_MISMATCH', `${id} and ${replaces} are cases of different roles`, [
+          { path: '/replaces', rule: 'sameRole', code: 'SG_SUCCESSOR_MISMATCH', message: `${replaces} is a ${pred.state.role} case, ${id} a ${succ.state.role} case` },
+        ]);
+      }
+      const issues = successorIssues(succ.state.va, pred.state, this.#ctx('out')).filter((i) => i.severity === 'error');
+      if (issues.length > 0) throw refusedByStateMachine(issues.map(({ path, rule, code, message, severity }) => ({ path, rule, code, message, severity })));
+      const now = this.#d.clock.now();
+      const linked = linkPredecessor(succ.state, pred.state);
+      await updateCase(trx, snapshotOf(linked, succ.deadlines, now, this.#nextTickAt(linked)));
+      await this.#linkSuccessor(trx, pred, id);
+      await appendEvents(trx, [{ type: 'case.successor-linked', caseId: id, data: { replaces, by: 'crm' } }]);
+      this.#d.log.info({ caseId: id, replaces }, 'successor linked by the CRM');
+      const row = await loadCase(trx, id);
+      return row!;
+    });
   }
 
   /** Records a refused inbound message and queues the business answer; the case stays as it was. */
@@ -515,7 +627,9 @@ export class WbciService {
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state, effects: d.effects });
         state = d.state;
       }
-      const overdue = announceOverdue(id, this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]), now);
+      // D15: once the wholesale order exists, its absence is no longer watched
+      const open = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).filter((dl) => !(dl.name === 'wholesaleOrder' && row.wholesale_order));
+      const overdue = announceOverdue(id, open, now);
       await updateCase(trx, snapshotOf(state, overdue.deadlines, now, this.#nextTickAt(state)));
       await appendEvents(trx, [...events, ...overdue.events]);
     });
@@ -527,18 +641,38 @@ export class WbciService {
   }
 }
 
+const loadedOf = (r: { data: unknown; deadlines: unknown; version: number }): Loaded => ({
+  state: r.data as WbciCaseState,
+  deadlines: r.deadlines as StoredDeadline[],
+  version: r.version,
+});
+
 /**
- * The successor of a VA cancelled by STR-AEN: the wire has no link (wbci.md §16.5), so it is
- * correlated like M-net does — same EKPauf, same customer, predecessor waiting for a successor.
- * Key order differs between a decoded wire message and jsonb read back: compare canonically.
+ * Which of the AKM-TR's lines this gateway named in the RUEM-VA of another of its cases (rare: only
+ * asked for lines the case's own RUEM-VA did not name).
  */
-function pickPredecessor(rows: { data: unknown; deadlines: unknown; version: number }[], va: VaRequest): Loaded | undefined {
-  const same = canonicalJson(va.customer);
-  const row = rows.find((r) => {
-    const s = r.data as WbciCaseState;
-    return !s.replacedBy && canonicalJson(s.va.customer) === same;
-  });
-  return row && { state: row.data as WbciCaseState, deadlines: row.deadlines as StoredDeadline[], version: row.version };
+async function linesNamedElsewhere(db: Tx | Kysely<Database>, caseId: string, m: AkmTr): Promise<{ lineIds: string[]; contractNumbers: string[] }> {
+  const out = { lineIds: [] as string[], contractNumbers: [] as string[] };
+  for (const line of m.lines) {
+    for (const [field, into] of [['lineId', out.lineIds], ['contractNumber', out.contractNumbers]] as const) {
+      const value = line[field];
+      if (value === undefined) continue;
+      const probe = JSON.stringify([{ [field]: value }]);
+      const hit = await sql<{ id: string }>`SELECT id FROM cases
+         WHERE procedure = 'wbci' AND role = 'donating' AND id <> ${caseId}
+           AND data -> 'agreement' -> 'resources' @> ${probe}::jsonb LIMIT 1`.execute(db);
+      if (hit.rows.length > 0) into.push(value);
+    }
+  }
+  return out;
+}
+
+/** The same message again: one effect, the same answer as the first time. */
+function sameAnswer(seen: { message_id: string; case_id: string; status: string; body: unknown }): ReceiveOutcome {
+  const body = seen.body as { reply?: { type: string; code: string } } | null;
+  return seen.status === 'refused'
+    ? { status: 'refused', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, issues: [], reply: body?.reply ?? null }
+    : { status: 'accepted', messageId: seen.message_id, caseId: seen.case_id, duplicate: true, warnings: [] };
 }
 
 function autoReplyFor(s: WbciCaseState | null, msg: WbciMessage, code: string): AutoReply {

@@ -287,6 +287,21 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
   );
   write<RescheduleInput>('/v1/switches/:id/reschedule', 'reschedule.json', 'As recipient: TVS-VA with a new requested date', (id, b) => wbci.reschedule(id, b));
   write<CancelInput>('/v1/switches/:id/cancel', 'cancel.json', 'Either side: STR-AUF or STR-AEN', (id, b) => wbci.cancel(id, b));
+  app.post<{ Params: { id: string }; Body: { replaces: string } }>(
+    '/v1/switches/:id/link',
+    {
+      config: { scope: 'switches:write' },
+      schema: {
+        tags: ['switches'],
+        summary: 'Link this case as the successor of a VA cancelled by STR-AEN (after wbci.successor-ambiguous); sends nothing',
+        params: idParams,
+        body: { $ref: 'link.json' },
+        response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses },
+      },
+    },
+    async (request) => caseView(await wbci.link(request.params.id, request.body.replaces), clock.now()),
+  );
+
   write<ChangeAnswerInput>(
     '/v1/switches/:id/changes/:changeId/answer',
     'change-answer.json',

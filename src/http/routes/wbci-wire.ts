@@ -178,7 +178,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       }
       if (check.status === 'failed') log.warn({ peer: auth.peer, reason: check.refusal, detail: check.message }, 'inbound SOAP signature does not verify (not required from this peer)');
     }
-    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw, rawFormat: 'soap', ...(signature ? { signature } : {}) });
+    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw, rawFormat: 'soap', ...(signature ? { signature } : {}), delivery: decoded.delivery });
     logOutcome(log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
       return fault(reply, 403, 'Client', `not authorised: ${outcome.issues[0]?.message ?? 'peer mismatch'}`, decoded.soapVersion);
@@ -207,7 +207,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       request.log.warn({ status: auth.status, reason: auth.reason, sender: msg.sender }, 'inbound JSON refused: peer not authenticated');
       return sendProblem(reply, problem(auth.status, auth.status === 401 ? 'SG_UNAUTHENTICATED' : 'SG_FORBIDDEN', auth.reason));
     }
-    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: JSON.stringify(request.body), rawFormat: 'json' });
+    const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: JSON.stringify(request.body), rawFormat: 'json', delivery: decoded.delivery });
     logOutcome(request.log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
       return sendProblem(reply, problem(403, 'SG_FORBIDDEN', outcome.issues[0]?.message));

@@ -102,6 +102,10 @@ export interface WbciCaseState {
   replacedBy?: string;
   /** successor VA: the VA-ID it replaces */
   replaces?: string;
+  /** successor VA: the cancelled VA's Wechseltermin (D13b compares the successor's date with it) */
+  predecessorSwitchDate?: IsoDate;
+  /** donating side, KUE: its own WITA termination of the line (D14), derived from the Wechseltermin */
+  terminationDate?: IsoDate;
   /** when this VA reached a terminal state */
   closedAt?: IsoDateTime;
 }

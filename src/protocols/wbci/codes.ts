@@ -157,7 +157,7 @@ function mandatoryCodes(type: MeldungType, businessCase: unknown): ReadonlySet<s
 const list = (codes: ReadonlySet<string>): string => [...codes].join(', ');
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-function checkCorrected(out: Issue[], corrected: unknown, path: string, code: string, expected: CorrectedAddressField): void {
+function checkCorrected(out: Issue[], corrected: unknown, path: string, code: string, expected: CorrectedAddressField, mode: ValidationMode): void {
   if (typeof corrected !== 'object' || corrected === null) {
     out.push(issue(path, 'type', 'SG_FIELD_FORMAT', `${path} must be an object { field, value }.`));
     return;
@@ -165,9 +165,14 @@ function checkCorrected(out: Issue[], corrected: unknown, path: string, code: st
   const c = corrected as { field?: unknown; value?: unknown };
   if (c.field !== expected) {
     out.push(
-      issue(`${path}/field`, 'adaField', 'SG_CODE_RULE', `${path}/field must be ${expected} for ADA code ${code}; got ${JSON.stringify(c.field)}.`),
+      // received: the partner's intent is clear enough to keep; the machine raises it for clarification
+      issue(`${path}/field`, 'adaField', 'SG_CODE_RULE', `${path}/field must be ${expected} for ADA code ${code}; got ${JSON.stringify(c.field)}.`, mode === 'receive' ? 'warning' : 'error'),
     );
-    return;
+    if (mode === 'receive' && typeof c.field === 'string' && (Object.values(ADA_FIELDS) as string[]).includes(c.field)) {
+      expected = c.field as CorrectedAddressField;
+    } else {
+      return;
+    }
   }
   const vp = `${path}/value`;
   switch (expected) {
@@ -284,7 +289,7 @@ export function validatePositions(msg: Meldung, mode: ValidationMode): Issue[] {
           issue(`${p}/corrected`, 'required', 'SG_FIELD_REQUIRED', `${p}/corrected is required with ADA code ${code}: { field: ${adaField}, value }.`),
         );
       } else {
-        checkCorrected(out, corrected, `${p}/corrected`, code, adaField);
+        checkCorrected(out, corrected, `${p}/corrected`, code, adaField, mode);
       }
     } else if (hasCorrected) {
       out.push(issue(`${p}/corrected`, 'correctedOnlyAda', 'SG_FIELD_FORBIDDEN', `${p}/corrected is only allowed with ADA codes 8104-8107, not with ${code}.`));

@@ -2,13 +2,14 @@
  * Open deadlines of a Vorabstimmung (wbci.md §10), derived from the case state alone so they can
  * be recomputed after every message and stored with the case ("deadlines are data").
  */
-import { addDays, type WorkingDayCalendar } from '../../domain/calendar.js';
+import { addDays, daysBetween, type WorkingDayCalendar } from '../../domain/calendar.js';
+import type { Issue } from '../../domain/issues.js';
 import { TERMINAL_STATES, type WbciCaseState } from './case-state.js';
 import type { IsoDate, WbciParty } from './types.js';
 import { isKue } from './types.js';
 import type { WbciRules } from './rules.js';
 
-export type DeadlineName = 'answer' | 'akmTr' | 'changeAnswer' | 'successorVa' | 'akmTrRejection';
+export type DeadlineName = 'answer' | 'akmTr' | 'changeAnswer' | 'successorVa' | 'akmTrRejection' | 'strAufFollowUp' | 'wholesaleOrder';
 
 export interface Deadline {
   name: DeadlineName;
@@ -23,6 +24,8 @@ export interface Deadline {
 export interface DeadlineContext {
   calendar: WorkingDayCalendar;
   rules: WbciRules;
+  /** D15: this gateway places WITA (wholesale) orders, so a missing one is watched */
+  watchWholesaleOrder?: boolean;
 }
 
 const other = (p: WbciParty): WbciParty => (p === 'auf' ? 'abg' : 'auf');
@@ -57,8 +60,51 @@ export function akmTrRejectionDueAt(state: WbciCaseState, ctx: DeadlineContext):
 }
 
 /**
+ * D15: the recipient's WITA order must exist N calendar days before the Wechseltermin; after that
+ * the case is overdue (the monitor). KUE only: RRNP ports numbers without a line order.
+ */
+export function missingWitaOrderDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (state.role !== 'recipient' || !isKue(state.type) || !state.switchDate) return null;
+  return ctx.calendar.endOfDay(addDays(state.switchDate, -ctx.rules.missingWitaOrderAlertDays));
+}
+
+/** D12: the follow-up after ERLM to STR-AUF, N WD after the case was cancelled (0: none). */
+export function strAufFollowUpDueAt(state: WbciCaseState, ctx: DeadlineContext): Date | null {
+  if (state.state !== 'CANCELLED' || !state.closedAt || ctx.rules.strAufFollowUpWorkingDays <= 0) return null;
+  return dueAfter(state.closedAt, ctx.rules.strAufFollowUpWorkingDays, ctx.calendar);
+}
+
+/**
+ * D14: the EKPabg's own WITA termination of the line, Wechseltermin + N WD ("safe harbour"); shown
+ * on the donating case as `terminationDate`. Null for the recipient and before a Wechseltermin.
+ */
+export function witaTerminationDate(state: WbciCaseState, ctx: DeadlineContext): IsoDate | null {
+  if (state.role !== 'donating' || !state.switchDate || !isKue(state.type)) return null;
+  return ctx.calendar.addWorkingDays(state.switchDate, ctx.rules.witaTerminationOffsetWorkingDays);
+}
+
+/**
+ * D16: the donating side accepts a VA-RRNP only up to N calendar days after the customer's contract
+ * ended (M-net: 90; the statutory claim is at least one month). `contractEnd` comes from the CRM.
+ */
+export function rrnpContractEndIssue(state: WbciCaseState, contractEnd: IsoDate, ctx: DeadlineContext): Issue | null {
+  if (state.type !== 'VA-RRNP') {
+    return { path: '/contractEnd', rule: 'rrnpOnly', code: 'SG_FIELD_FORBIDDEN', message: `contractEnd is checked for a VA-RRNP only, this is a ${state.type}` };
+  }
+  const received = ctx.calendar.today(new Date(state.vaAt));
+  const after = daysBetween(contractEnd, received);
+  if (after <= ctx.rules.rrnpMaxDaysAfterContractEnd) return null;
+  return {
+    path: '/contractEnd',
+    rule: 'rrnpMaxDaysAfterContractEnd',
+    code: 'SG_RRNP_AFTER_CONTRACT_END',
+    message: `the VA-RRNP arrived ${after} days after the contract ended on ${contractEnd}; at most ${ctx.rules.rrnpMaxDaysAfterContractEnd} are accepted: reject it (ABBM)`,
+  };
+}
+
+/**
  * The deadlines open now. A closed case has none, except a REPLACED case still waiting for its
- * successor VA: that wait is the one thing left to watch on it.
+ * successor VA (that wait is the one thing left to watch on it) and a CANCELLED one's follow-up (D12).
  */
 export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): Deadline[] {
   const { calendar, rules } = ctx;
@@ -67,6 +113,12 @@ export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): De
   if (state.state === 'REPLACED') {
     const due = state.replacedBy ? null : successorDueAt(state, ctx);
     if (due) out.push({ name: 'successorVa', dueAt: due.toISOString(), party: 'auf', ref: state.vaId });
+    return out;
+  }
+  if (state.state === 'CANCELLED') {
+    // D12: the internal follow-up after ERLM to STR-AUF (e.g. stop the customer's order), for this gateway's own side
+    const due = strAufFollowUpDueAt(state, ctx);
+    if (due) out.push({ name: 'strAufFollowUp', dueAt: due.toISOString(), party: state.role === 'recipient' ? 'auf' : 'abg', ref: state.vaId });
     return out;
   }
   if (TERMINAL_STATES.includes(state.state)) return out;
@@ -89,6 +141,12 @@ export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): De
   if (state.state === 'TR_NOTIFIED') {
     const due = akmTrRejectionDueAt(state, ctx);
     if (due) out.push({ name: 'akmTrRejection', dueAt: due.toISOString(), party: 'abg', ref: state.vaId });
+  }
+
+  if (ctx.watchWholesaleOrder && (state.state === 'AGREED' || state.state === 'TR_NOTIFIED')) {
+    // dropped by the service once the order exists (the case row knows, the WBCI state does not)
+    const due = missingWitaOrderDueAt(state, ctx);
+    if (due) out.push({ name: 'wholesaleOrder', dueAt: due.toISOString(), party: 'auf', ref: state.vaId });
   }
 
   const change = state.openChange;

@@ -1,6 +1,7 @@
 /**
  * The JSON variant of the WBCI wire (`POST /wbci/v1/json`, peers with `"protocol": "wbci-json"`):
- * the domain messages as they are, wrapped as `{ control, message }`, answered by
+ * the domain messages as they are, wrapped as `{ control, message, delivery? }` (delivery: switchgate's
+ * extension, see delivery-header.ts), answered by
  * `{ quittung }`. Structure is checked by `schemas/wbci-json/wbci-json.json`; field rules by the
  * same validators as the SOAP wire.
  */
@@ -9,6 +10,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { Issue } from '../../domain/issues.js';
 import { ajvIssues } from '../../schemas/ajv-issues.js';
 import type { WbciMessage } from './types.js';
+import { checkDelivery, type DeliveryInfo } from './delivery-header.js';
 
 const schema = (rel: string): { $id: string } =>
   JSON.parse(readFileSync(new URL(`../../../schemas/${rel}`, import.meta.url), 'utf8')) as { $id: string };
@@ -31,7 +33,7 @@ export interface JsonTeq {
 }
 
 export type JsonDecodeResult =
-  | { ok: true; control: JsonControl; message: WbciMessage }
+  | { ok: true; control: JsonControl; message: WbciMessage; delivery: DeliveryInfo; warnings: Issue[] }
   | { ok: false; teqCode: '0993' | '0995'; issues: Issue[]; hint: { sender?: string; vaIdRef?: string } };
 
 const issuesOf = (errors: ErrorObject[] | null | undefined): Issue[] => ajvIssues(errors, { code: '0995' });
@@ -43,7 +45,7 @@ export function decodeJsonRequest(body: unknown, supportedMajors: readonly strin
     vaIdRef: typeof b?.message?.vaId === 'string' ? b.message.vaId : typeof b?.message?.vaIdRef === 'string' ? b.message.vaIdRef : undefined,
   };
   if (!validateRequest(body)) return { ok: false, teqCode: '0995', issues: issuesOf(validateRequest.errors), hint };
-  const { control, message } = body as { control: JsonControl; message: WbciMessage };
+  const { control, message, delivery: rawDelivery } = body as { control: JsonControl; message: WbciMessage; delivery?: { id?: string; replaces?: string } };
   if (!supportedMajors.includes(control.major)) {
     return {
       ok: false,
@@ -52,7 +54,9 @@ export function decodeJsonRequest(body: unknown, supportedMajors: readonly strin
       hint,
     };
   }
-  return { ok: true, control, message };
+  const warnings: Issue[] = [];
+  const delivery = rawDelivery ? checkDelivery(rawDelivery, '/delivery', warnings) : {};
+  return { ok: true, control, message, delivery, warnings };
 }
 
 export const jsonTeqSchemaValid = (body: unknown): body is JsonTeq => validateQuittung(body) === true;

@@ -2,9 +2,9 @@
  * The counts of wbci.md §10 (one operator's values, tag O) as configuration.
  *
  * Every count is in working days (WD) unless its name says `Days` (calendar days). The config file
- * gives a partial object under `deadlines.wbci`; `resolveWbciRules` merges it over the defaults.
+ * gives a partial object under `deadlines.wbci`; src/config/wbci-rules.ts validates it and merges it
+ * over these defaults, and the gateway passes the result in (protocols do not read configuration).
  */
-import type { WbciRulesInput } from '../../config/wbci-rules-input.js';
 
 export interface WbciRules {
   /** D1: KWT of a VA-KUE at least this many WD after today */
@@ -85,43 +85,3 @@ export const defaultWbciRules: Readonly<WbciRules> = Object.freeze({
 });
 
 export const WBCI_RULE_KEYS = Object.keys(defaultWbciRules) as (keyof WbciRules)[];
-
-/** Where the rules live in the config file; used in error messages. */
-const CONFIG_PATH = 'deadlines.wbci';
-
-/** Problems of a partial rules object, one message per offending key (empty if valid). */
-export function validateWbciRulesInput(input: WbciRulesInput | undefined): string[] {
-  const errors: string[] = [];
-  if (input === undefined) return errors;
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return [`${CONFIG_PATH}: must be an object`];
-  }
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    if (!(key in defaultWbciRules)) {
-      errors.push(`${CONFIG_PATH}.${key}: unknown key (known: ${WBCI_RULE_KEYS.join(', ')})`);
-      continue;
-    }
-    const expected = typeof defaultWbciRules[key as keyof WbciRules];
-    if (expected === 'boolean') {
-      if (typeof value !== 'boolean') errors.push(`${CONFIG_PATH}.${key}: must be true or false, got ${JSON.stringify(value)}`);
-    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      errors.push(`${CONFIG_PATH}.${key}: must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
-    } else if (value > 3660) {
-      errors.push(`${CONFIG_PATH}.${key}: ${value} is implausibly large (max 3660)`);
-    }
-  }
-  return errors;
-}
-
-/** Defaults merged with a (validated) partial; throws one error naming every bad key. */
-export function resolveWbciRules(partial?: WbciRulesInput | Partial<WbciRules>): WbciRules {
-  const input = partial as WbciRulesInput | undefined;
-  const errors = validateWbciRulesInput(input);
-  if (errors.length > 0) throw new Error(`invalid WBCI rules: ${errors.join('; ')}`);
-  const rules: WbciRules = { ...defaultWbciRules };
-  for (const [key, value] of Object.entries(input ?? {})) {
-    if (value !== undefined) (rules as unknown as Record<string, number | boolean>)[key] = value;
-  }
-  return rules;
-}

@@ -31,6 +31,7 @@ import { guardXml, type GuardOptions } from './xml-guard.js';
 import { attrNS, parseTree, resolveQName, XmlTreeError, type XNode } from './xml-tree.js';
 import { readSecurity, type SecurityInfo } from './soap-security.js';
 import type { WsseFaultCode } from './ws-security-verify.js';
+import { encodeDeliveryHeader, readDeliveryHeader, type DeliveryInfo } from './delivery-header.js';
 
 export { WbciEncodeError } from './wire-engine.js';
 export type { SecurityInfo } from './soap-security.js';
@@ -69,6 +70,8 @@ export type DecodeResult =
       message: WbciMessage;
       control: ControlBlock;
       security: SecurityInfo;
+      /** switchgate's delivery header (empty when the sender is not a switchgate) */
+      delivery: DeliveryInfo;
       soapVersion: SoapVersion;
       warnings: Issue[];
     }
@@ -76,14 +79,16 @@ export type DecodeResult =
 
 export interface EncodeOptions {
   soapVersion?: SoapVersion;
+  /** switchgate's delivery header (delivery-header.ts); messages only */
+  delivery?: DeliveryInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Envelope
 
 const SOAP_NS: Record<SoapVersion, string> = { '1.1': NS.soap11, '1.2': NS.soap12 };
-const envelopeOpen = (v: SoapVersion | undefined): string =>
-  `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_NS[v ?? '1.1']}"><SOAP-ENV:Body>`;
+const envelopeOpen = (v: SoapVersion | undefined, header = ''): string =>
+  `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_NS[v ?? '1.1']}">${header ? `<SOAP-ENV:Header>${header}</SOAP-ENV:Header>` : ''}<SOAP-ENV:Body>`;
 const ENVELOPE_CLOSE = '</SOAP-ENV:Body></SOAP-ENV:Envelope>';
 
 const REQUEST_CTX: EncodeCtx = { xsi: 'xsi', message: 'ns6' };
@@ -97,7 +102,8 @@ const encodeControl = (control: ControlBlock): string =>
 
 /**
  * A full SOAP envelope for a request (annehmenAnfrageRequest) or a Meldung (annehmenMeldungRequest), prefixes and
- * element forms as in the samples. No WS-Security header: signing is a later step.
+ * element forms as in the samples. No WS-Security header: signing is a later step. `opts.delivery` adds switchgate's
+ * own optional header element (delivery-header.ts).
  * Throws WbciEncodeError (with domain paths) for a message the wire cannot carry.
  */
 export function encodeSoap(msg: WbciMessage, control: ControlBlock, opts: EncodeOptions = {}): string {
@@ -118,7 +124,7 @@ export function encodeSoap(msg: WbciMessage, control: ControlBlock, opts: Encode
       : `<ns3:${ENVELOPE.meldungRequest} xmlns="" xmlns:ns3="${NS.envelope}">${encodeControl(control)}` +
         `<${ENVELOPE.meldung} xmlns:ns6="${NS.message}" xmlns:xsi="${NS.xsi}" xsi:type="ns6:${target.wire.xsiType}">${content}</${ENVELOPE.meldung}>` +
         `</ns3:${ENVELOPE.meldungRequest}>`;
-  return envelopeOpen(opts.soapVersion) + body + ENVELOPE_CLOSE;
+  return envelopeOpen(opts.soapVersion, encodeDeliveryHeader(opts.delivery)) + body + ENVELOPE_CLOSE;
 }
 
 const coveredKeys = new WeakMap<readonly Field[], Set<string>>();
@@ -330,6 +336,7 @@ export function decodeSoap(input: string | Uint8Array, opts: DecodeOptions = {})
   if (typeof vaRef === 'string') hint.vaIdRef = vaRef;
 
   const security = readSecurity(opened.header, '/Envelope/Header', ctx.warnings);
+  const delivery = readDeliveryHeader(opened.header, '/Envelope/Header', ctx.warnings);
   if (ctx.issues.length > 0) return { ok: false, teqCode: '0995', issues: ctx.issues, hint };
   return {
     ok: true,
@@ -337,6 +344,7 @@ export function decodeSoap(input: string | Uint8Array, opts: DecodeOptions = {})
     message: message as unknown as WbciMessage,
     control: parts.control as unknown as ControlBlock,
     security,
+    delivery,
     soapVersion,
     warnings: ctx.warnings,
   };

@@ -124,6 +124,11 @@ export interface VaRequestBase extends RequestBase {
   customer: Party;
   furtherHolders?: Party[];
   project?: Project;
+  /**
+   * switchgate extension, not a WBCI element: the cancelled VA (after STR-AEN) this successor replaces.
+   * Kept with the outbound message and sent in switchgate's delivery header, never in the WBCI body.
+   */
+  replaces?: string;
 }
 
 export interface VaKueMrn extends VaRequestBase {

@@ -71,7 +71,8 @@ const step = (local: string, ns: string) => `*[local-name(.)='${local}' and name
 const inSecurity = (soapNs: string, local: string, ns: string) => `/${step('Envelope', soapNs)}/${step('Header', soapNs)}/${step('Security', NS.wsse)}/${step(local, ns)}`;
 
 /**
- * Adds the WS-Security header to an envelope produced by the codec (prefix `SOAP-ENV`, no Header yet) and signs it.
+ * Adds the WS-Security header to an envelope produced by the codec (prefix `SOAP-ENV`) and signs it. An envelope
+ * that has a Header already (switchgate's delivery header) gets the Security block as the Header's first child.
  * The Control block inside must already name this identity in signaturId: it is part of the signed Body.
  */
 export function signEnvelope(envelope: string, id: SigningIdentity, opts: SignOptions = {}): string {
@@ -84,12 +85,15 @@ export function signEnvelope(envelope: string, id: SigningIdentity, opts: SignOp
     opts.confirm === undefined
       ? ''
       : `<wsse11:SignatureConfirmation xmlns:wsse11="${WSSE11_NS}"${opts.confirm === null ? '' : ` Value="${opts.confirm}"`} wsu:Id="${ids.confirmation}"/>`;
-  const header =
-    `<SOAP-ENV:Header><wsse:Security SOAP-ENV:mustUnderstand="1" xmlns:wsse="${NS.wsse}" xmlns:wsu="${WSU_NS}">` +
+  const security =
+    `<wsse:Security SOAP-ENV:mustUnderstand="1" xmlns:wsse="${NS.wsse}" xmlns:wsu="${WSU_NS}">` +
     `<wsse:BinarySecurityToken EncodingType="${BASE64_BINARY}" ValueType="${X509V3}" wsu:Id="${ids.token}">${id.certificateBase64}</wsse:BinarySecurityToken>` +
     confirmation +
-    `</wsse:Security></SOAP-ENV:Header>`;
-  const prepared = envelope.replace('<SOAP-ENV:Body>', `${header}<SOAP-ENV:Body wsu:Id="${ids.body}" xmlns:wsu="${WSU_NS}">`);
+    `</wsse:Security>`;
+  const signedBody = `<SOAP-ENV:Body wsu:Id="${ids.body}" xmlns:wsu="${WSU_NS}">`;
+  const prepared = envelope.includes('<SOAP-ENV:Header>')
+    ? envelope.replace('<SOAP-ENV:Header>', `<SOAP-ENV:Header>${security}`).replace('<SOAP-ENV:Body>', signedBody)
+    : envelope.replace('<SOAP-ENV:Body>', `<SOAP-ENV:Header>${security}</SOAP-ENV:Header>${signedBody}`);
 
   const sig = withCodePointC14n(new SignedXml({
     privateKey: id.privateKey,

@@ -268,9 +268,12 @@ describe('ADA codes 8104–8107 in RUEM-VA', () => {
     ['8105', 'postalCode'],
     ['8106', 'houseNumber'],
     ['8107', 'street'],
-  ] as const)('%s with corrected.field %s is refused', (code, field) => {
-    const issues = validatePositions(ruem({ code, corrected: { field, value: 'x' } }), 'receive');
-    expect(issues.map(pick)).toEqual([{ path: '/positions/1/corrected/field', rule: 'adaField', code: 'SG_CODE_RULE', severity: 'error' }]);
+  ] as const)('%s with corrected.field %s is refused when sent, kept for clarification when received', (code, field) => {
+    const sent = validatePositions(ruem({ code, corrected: { field, value: 'x' } }), 'send');
+    expect(sent.map(pick)).toEqual([{ path: '/positions/1/corrected/field', rule: 'adaField', code: 'SG_CODE_RULE', severity: 'error' }]);
+    // received: a warning (the machine raises wbci.clarification SG_ADA_MISMATCH); the value is still checked as a ${field}
+    const received = validatePositions(ruem({ code, corrected: { field, value: 'x' } }), 'receive');
+    expect(received.map(pick)[0]).toEqual({ path: '/positions/1/corrected/field', rule: 'adaField', code: 'SG_CODE_RULE', severity: 'warning' });
   });
 
   it.each([

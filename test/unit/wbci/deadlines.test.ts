@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { WbciCaseState } from '../../../src/protocols/wbci/case-state.js';
 import { computeDeadlines, isOverdue, overdue, withOverdue, type Deadline } from '../../../src/protocols/wbci/deadlines.js';
 import { linkSuccessor, tick, type Decision } from '../../../src/protocols/wbci/machine.js';
-import { defaultWbciRules, resolveWbciRules, validateWbciRulesInput, type WbciRules } from '../../../src/protocols/wbci/rules.js';
+import { defaultWbciRules, type WbciRules } from '../../../src/protocols/wbci/rules.js';
+import { resolveWbciRules, validateWbciRulesInput } from '../../../src/config/wbci-rules.js';
 import {
   NOW,
   Pair,
@@ -119,7 +120,7 @@ describe('computeDeadlines', () => {
     expect(dl(expired)).toEqual([]);
   });
 
-  it('a closed case has no deadlines', () => {
+  it('a closed case has no deadlines, except the follow-up of a cancelled one (D12)', () => {
     const rejected = Pair.open();
     rejected.send(abbmVa());
     expect(dl(rejected.recipient)).toEqual([]);
@@ -127,7 +128,8 @@ describe('computeDeadlines', () => {
     const cancelled = Pair.open();
     cancelled.send(storno('STR-AUF', 'auf'));
     cancelled.send(erlm('STR-AUF', 'auf'));
-    expect(dl(cancelled.donating)).toEqual([]);
+    expect(dl(cancelled.donating).map((d) => d.name)).toEqual(['strAufFollowUp']);
+    expect(dl(cancelled.donating, { strAufFollowUpWorkingDays: 0 })).toEqual([]);
 
     const completed = Pair.open();
     completed.send(ruemVa());

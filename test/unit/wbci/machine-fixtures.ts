@@ -60,7 +60,9 @@ export function va(type: VaType = 'VA-KUE-MRN', over: Partial<VaRequest> = {}): 
 }
 
 export function ruemVa(businessCase: VaType = 'VA-KUE-MRN', over: Partial<RuemVa> = {}): RuemVa {
-  return { type: 'RUEM-VA', ...from('abg'), vaIdRef: VA_ID, businessCase, positions: [{ code: '8001' }], switchDate: KWT, technology: '001 TAL ISDN', ...over };
+  // a KUE RUEM-VA names the line the AKM-TR quotes (the EKPabg checks AKM-TR lines against it)
+  const resources = businessCase === 'VA-RRNP' ? {} : { resources: [{ contractNumber: '1234567890' }] };
+  return { type: 'RUEM-VA', ...from('abg'), vaIdRef: VA_ID, businessCase, positions: [{ code: '8001' }], switchDate: KWT, technology: '001 TAL ISDN', ...resources, ...over };
 }
 
 export function abbmVa(businessCase: VaType = 'VA-KUE-MRN', over: Partial<Abbm> = {}): Abbm {
