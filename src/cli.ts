@@ -12,6 +12,7 @@ import { openDatabase } from './store/connect.js';
 import { migrateToLatest } from './store/migrate.js';
 import { replayDeadLetter } from './delivery/outbox-worker.js';
 import { createPeerTransport } from './delivery/peer-transport.js';
+import { checkExposure } from './config/exposure.js';
 
 const USAGE = `usage: switchgate <command>
   start                         run the gateway (PORT, HOST, DATABASE_URL, DATA_DIR, SWITCHGATE_CONFIG, LOG_LEVEL)
@@ -40,6 +41,9 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
+  const exposure = checkExposure(config, host, process.env);
+  if (!exposure.ok) throw new StartRefused(exposure.line);
+  if (exposure.warning) log.warn(exposure.warning);
   const gw = await createGateway({
     config,
     databaseUrl: process.env.DATABASE_URL,
@@ -99,6 +103,8 @@ async function replay(arg: string | undefined): Promise<void> {
 }
 
 class UsageError extends Error {}
+/** start-up refused for a reason the operator must fix: one line, no stack */
+class StartRefused extends Error {}
 
 /** `--name value` flags after the positional arguments. */
 function flags(args: string[], known: readonly string[]): Record<string, string> {
@@ -174,6 +180,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(2);
+  }
+  if (err instanceof StartRefused) {
+    console.error(err.message);
+    process.exit(78);
   }
   if (err instanceof UsageError) {
     console.error(`${err.message}\n\n${USAGE}`);

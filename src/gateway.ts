@@ -31,7 +31,8 @@ import { agcomWireRoutes } from './http/routes/agcom-wire.js';
 import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
-import { PeerDirectory } from './http/peer-auth.js';
+import { hasInboundAuth, PeerDirectory } from './http/peer-auth.js';
+import { inboundRefusedCounter } from './http/metrics.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -143,18 +144,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     onCaseChanged: wholesale.onCaseChanged,
   });
   const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
-  for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
-    log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
+  for (const p of config.peers.filter((p) => !hasInboundAuth(p))) {
+    log.warn({ peer: p.carrierCode }, 'peer has neither inboundTokenSha256 nor inboundCertSha256: its inbound calls are accepted unauthenticated');
   }
   const bus = new EventBus();
   await bus.start(store);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  if (config.wholesale && !config.wholesale.inboundTokenSha256) {
+  if (config.wholesale && !hasInboundAuth(config.wholesale)) {
     log.warn('wholesale has no inboundTokenSha256: the provider\'s callbacks and verification requests are refused (401)');
   }
-  const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale })];
-  if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
+  const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale, refused: inboundRefusedCounter(registry) })];
+  if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
   const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });

@@ -5,6 +5,18 @@ const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
 const url = { type: 'string', pattern: '^https?://' } as const;
+/** one value, or old and new during a rollover */
+const hex64OrPair = { anyOf: [hex64, { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true }] } as const;
+const certDigests = { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true } as const;
+const retry = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxAttempts: { type: 'integer', minimum: 1, maximum: 1000 },
+    initialDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+    maxDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+  },
+} as const;
 
 const auth = {
   type: 'object',
@@ -31,6 +43,18 @@ export const configSchema = {
         carrierCode,
         profiles: { type: 'array', items: { enum: ['wbci', 'agcom'] }, minItems: 1, uniqueItems: true, default: ['wbci'] },
         holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$', default: 'DE-BY' },
+      },
+    },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['certFile', 'keyFile'],
+          properties: { certFile: { type: 'string', minLength: 1 }, keyFile: { type: 'string', minLength: 1 } },
+        },
       },
     },
     apiKeys: {
@@ -65,7 +89,8 @@ export const configSchema = {
           protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file'] },
           url,
           auth,
-          inboundTokenSha256: hex64,
+          inboundTokenSha256: hex64OrPair,
+          inboundCertSha256: certDigests,
           tls: {
             type: 'object',
             additionalProperties: false,
@@ -95,7 +120,8 @@ export const configSchema = {
         protocol: { enum: ['rest', 'soap'], default: 'rest' },
         placeOrders: { enum: ['auto', 'manual'], default: 'auto' },
         auth,
-        inboundTokenSha256: hex64,
+        inboundTokenSha256: hex64OrPair,
+        inboundCertSha256: certDigests,
       },
     },
     webhooks: {
@@ -105,7 +131,7 @@ export const configSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['url', 'secretEnv'],
-        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 } },
+        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 }, previousSecretEnv: envName, retry },
       },
     },
     deadlines: {

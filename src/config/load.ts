@@ -2,7 +2,7 @@
  * Loads and validates the configuration file. Any problem stops start-up with a message that
  * names the key and what is wrong (architecture.md "Configuration file").
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { configSchema } from './config-schema.js';
 import type { GatewayConfig } from './types.js';
@@ -96,6 +96,15 @@ export const semanticChecks: SemanticCheck[] = [
       need('wholesale.auth.tokenEnv', c.wholesale.auth.tokenEnv);
     }
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].secretEnv`, w.secretEnv));
+    c.webhooks.forEach((w, i) => need(`webhooks[${i}].previousSecretEnv`, w.previousSecretEnv));
+    c.webhooks.forEach((w, i) => {
+      if (w.retry?.initialDelayMs !== undefined && w.retry.maxDelayMs !== undefined && w.retry.maxDelayMs < w.retry.initialDelayMs) {
+        out.push({ key: `webhooks[${i}].retry.maxDelayMs`, problem: 'must not be smaller than retry.initialDelayMs' });
+      }
+    });
+    for (const [key, file] of [['server.tls.certFile', c.server?.tls?.certFile], ['server.tls.keyFile', c.server?.tls?.keyFile]] as const) {
+      if (file && !existsSync(file)) out.push({ key, problem: `file ${file} does not exist` });
+    }
     return out;
   },
 ];

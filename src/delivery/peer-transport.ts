@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
+import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
 import type { GatewayConfig, PeerConfig } from '../config/types.js';
 import type { WbciMessage } from '../protocols/wbci/types.js';
@@ -109,7 +110,7 @@ export class PeerTransport implements Transport {
       });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      text = await readBoundedText(res.body, res.headers);
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }

@@ -1,6 +1,6 @@
 /** HTTP request metrics for Prometheus. */
 import type { FastifyInstance } from 'fastify';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 export function httpMetrics(app: FastifyInstance, registry: Registry): void {
   const duration = new Histogram({
@@ -16,4 +16,24 @@ export function httpMetrics(app: FastifyInstance, registry: Registry): void {
       reply.elapsedTime / 1000,
     );
   });
+}
+
+export const INBOUND_REFUSED = 'switchgate_inbound_refused_total';
+
+/**
+ * Inbound calls refused before they changed anything (authentication, client certificate,
+ * version, signature), by peer and reason. Get-or-create: every route plugin of one gateway
+ * counts into the same series.
+ */
+export function inboundRefusedCounter(registry: Registry): Counter<'peer' | 'reason'> {
+  const existing = registry.getSingleMetric(INBOUND_REFUSED) as Counter<'peer' | 'reason'> | undefined;
+  return (
+    existing ??
+    new Counter({
+      name: INBOUND_REFUSED,
+      help: 'Inbound east-west and southbound calls refused before they changed anything, by peer and reason',
+      labelNames: ['peer', 'reason'],
+      registers: [registry],
+    })
+  );
 }

@@ -224,7 +224,11 @@ describeEachBackend('agcom east-west wire', ({ open }) => {
     const missing = await request(`${pair.b.url}/agcom/v1?xsd=../../package.json`);
     expect(missing.statusCode).toBe(404);
     await missing.body.dump();
-    const fault = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<nope/>' });
+    // without credentials the envelope is not even read: 401 with Reply 02
+    const stranger = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<nope/>' });
+    expect(stranger.statusCode).toBe(401);
+    expect(await stranger.body.text()).toContain('02');
+    const fault = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml', authorization: `Bearer ${TOKEN_OLA}` }, body: '<nope/>' });
     expect(fault.statusCode).toBe(500);
     expect(await fault.body.text()).toContain('<faultcode>soapenv:Client</faultcode>');
   });

@@ -29,6 +29,8 @@ export interface PeerSpec {
   carrierCode: string;
   url: string;
   protocol?: 'wbci-soap' | 'wbci-json';
+  /** more peer keys (tls, inboundCertSha256, version, …) */
+  extra?: Record<string, unknown>;
 }
 
 /** Config of `self` with bearer auth both ways for every peer, and the environment holding the outbound tokens. */
@@ -45,6 +47,7 @@ export function wireConfig(self: string, peers: PeerSpec[], overrides: Partial<G
         url: p.url,
         auth: { type: 'bearer', tokenEnv: tokenVar(self, p.carrierCode) },
         inboundTokenSha256: sha(peerToken(p.carrierCode, self)),
+        ...p.extra,
       })),
       ...overrides,
     },
@@ -91,7 +94,7 @@ export async function startWireNode(self: string, peers: PeerSpec[], opts: WireN
   try {
     const address = await gw.listen(wanted ?? 0, '127.0.0.1');
     const port = Number(new URL(address).port);
-    return { gw, url: `http://127.0.0.1:${port}`, port };
+    return { gw, url: `${config.server?.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port };
   } catch (err) {
     await gw.close();
     throw err;
