@@ -114,7 +114,7 @@ export class PeerTransport implements Transport {
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }
-    const result = json ? classifyJson(status, text) : classifySoap(status, text);
+    const result = json ? classifyJson(status, text) : classifySoap(status, text, control.major);
     if (!result.ok) {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
@@ -136,10 +136,17 @@ function classifyStatus(status: number, what: string): SendResult {
   return { ok: false, permanent: true, reason: `HTTP ${status}${what}` };
 }
 
-/** A Quittung decides; without one the HTTP status does. */
-export function classifySoap(status: number, text: string): SendResult {
-  const teq = decodeTeq(text);
+/**
+ * A Quittung decides; without one the HTTP status does. A Quittung in another major release than
+ * the one configured for the peer (`expectedMajor`) means the two sides disagree on the version:
+ * a human must look, so it is permanent.
+ */
+export function classifySoap(status: number, text: string, expectedMajor?: string): SendResult {
+  const teq = decodeTeq(text, expectedMajor ? { supportedMajors: [expectedMajor] } : {});
   if (teq.ok) {
+    if (expectedMajor && teq.control.major !== expectedMajor) {
+      return { ok: false, permanent: true, reason: `the Quittung is in WBCI major release ${teq.control.major}, the peer is configured for ${expectedMajor} (peers[].version.major)` };
+    }
     const pos = teq.teq.positions[0];
     if (pos?.code === 'OK') return { ok: true };
     // 0993 / 0995: the partner will never accept this message as it is

@@ -76,6 +76,11 @@ export class PeerDirectory {
     return this.#byCode.get(code);
   }
 
+  /** Every WBCI major release a configured peer may send (02 for peers without `version`). */
+  majors(): string[] {
+    return [...new Set([...this.#byCode.values()].map((p) => p.version?.major ?? '02'))].sort();
+  }
+
   openPeers(): string[] {
     return [...this.#byCode.values()].filter((p) => !hasInboundAuth(p)).map((p) => p.carrierCode);
   }

@@ -62,6 +62,8 @@ export interface WireNodeOptions extends Omit<GatewayOptions, 'config' | 'transp
   configOverrides?: Partial<GatewayConfig>;
   /** default: any free port */
   port?: number;
+  /** default: silent */
+  log?: GatewayOptions['log'];
 }
 
 export interface WireNode {
@@ -72,9 +74,9 @@ export interface WireNode {
 
 /** One gateway listening on 127.0.0.1, delivering through the production PeerTransport. */
 export async function startWireNode(self: string, peers: PeerSpec[], opts: WireNodeOptions = {}): Promise<WireNode> {
-  const { transportOptions, configOverrides, port: wanted, ...rest } = opts;
+  const { transportOptions, configOverrides, port: wanted, log: givenLog, ...rest } = opts;
   const { config, env } = wireConfig(self, peers, configOverrides);
-  const log = silentLog();
+  const log = givenLog ?? silentLog();
   const transport = createPeerTransport(config, log, { env, responseTimeoutMs: 5_000, connectTimeoutMs: 2_000, ...transportOptions });
   const gw = await createGateway({
     retryPolicy: { maxAttempts: 8, baseMs: 20, capMs: 200 },

@@ -31,7 +31,8 @@ const SOAP_ACTIONS = new Set(['annehmenAnfrage', 'annehmenMeldung']);
 
 export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): Promise<void> {
   const maxBytes = deps.maxBytes ?? 256 * 1024;
-  const supportedMajors = deps.supportedMajors ?? ['02'];
+  // before a caller is identified, any major some peer may send; each peer's own once it is known
+  const supportedMajors = deps.supportedMajors ?? (deps.peers.majors().length ? deps.peers.majors() : ['02']);
   const control = () => ({ timestamp: deps.clock.now().toISOString(), major: '02', minor: '00' });
 
   app.removeAllContentTypeParsers();
@@ -82,8 +83,8 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
 
   /** The majors a caller may send: its own configured one once it is identified, else the endpoint's. */
   const majorsOf = (peer: string | undefined): readonly string[] => {
-    const major = peer ? deps.peers.get(peer)?.version?.major : undefined;
-    return major ? [major] : supportedMajors;
+    const config = peer ? deps.peers.get(peer) : undefined;
+    return config ? [config.version?.major ?? '02'] : supportedMajors;
   };
 
   // Who is calling is settled before the body is even read: a stranger learns nothing about its
