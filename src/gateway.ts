@@ -64,6 +64,8 @@ export interface GatewayOptions {
   /** where secrets referenced by name are read (default process.env) */
   env?: NodeJS.ProcessEnv;
   outboxPollMs?: number;
+  /** lease of each webhook dispatcher (default 30 s; tests shorten it) */
+  webhookLeaseMs?: number;
 }
 
 export interface Gateway {
@@ -192,7 +194,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     : undefined;
   const background = opts.background ?? true;
   const webhooks = config.webhooks.map(
-    (webhook) => new WebhookDispatcher({ db: store.db, bus, log, webhook, secret: env[webhook.secretEnv] ?? '' }),
+    (webhook) =>
+      new WebhookDispatcher({
+        db: store.db,
+        bus,
+        log,
+        webhook,
+        secret: env[webhook.secretEnv] ?? '',
+        previousSecret: webhook.previousSecretEnv ? env[webhook.previousSecretEnv] : undefined,
+        leaseMs: opts.webhookLeaseMs,
+      }),
   );
   let timer: NodeJS.Timeout | undefined;
   if (background) {

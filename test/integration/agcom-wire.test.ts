@@ -121,7 +121,8 @@ describeEachBackend('agcom east-west wire', ({ open }) => {
       await expectReply({ ...good(), Operatore: 'XYZ' }, '02', 200, 'XYZ is not a configured partner');
       await expectReply({ ...good(), Operatore: undefined }, '02', 200, 'Operatore is missing');
       const r = await expectReply({ ...good(), token: 'wrong-token' }, '02', 401, 'unknown bearer token');
-      expect(r.reply.sender).toBe('OLA');
+      // refused before the upload is read: the Reply echoes nothing of it
+      expect(r.reply.sender).toBe('');
       // the Operatore must be the sender the name gives
       await expectReply({ ...good('N_TIM_OLB_20261201_00901.xml') }, '02', 200, 'is not the sender TIM');
     });
