@@ -6,7 +6,10 @@ const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' }
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
 const url = { type: 'string', pattern: '^https?://' } as const;
 /** one value, or old and new during a rollover */
-const hex64OrPair = { anyOf: [hex64, { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true }] } as const;
+const hex64OrPair = {
+  description: 'a hex SHA-256 (64 lowercase hex digits), or a list of one or two of them (old and new during a rollover)',
+  anyOf: [hex64, { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true }],
+} as const;
 const certDigests = { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true } as const;
 const retry = {
   type: 'object',

@@ -22,7 +22,7 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(configSchema);
 
 function keyOf(instancePath: string): string {
@@ -49,6 +49,10 @@ function describe(e: ErrorObject): ConfigProblem {
       return { key: base, problem: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
     case 'pattern':
       return { key: base, problem: `has an invalid format (expected ${(e.params as { pattern: string }).pattern})` };
+    case 'anyOf': {
+      const described = (e.parentSchema as { description?: string } | undefined)?.description;
+      return { key: base, problem: described ? `must be ${described}` : (e.message ?? e.keyword) };
+    }
     default:
       return { key: base, problem: e.message ?? e.keyword };
   }
@@ -118,7 +122,11 @@ export function parseConfig(
 ): GatewayConfig {
   const copy: unknown = structuredClone(raw);
   if (!validate(copy)) {
-    throw new ConfigError(source, (validate.errors ?? []).map(describe));
+    const errors = validate.errors ?? [];
+    // a described anyOf speaks for its branches' errors at the same key (deeper ones stay: they are precise)
+    const anyOfs = errors.filter((e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string } | undefined)?.description);
+    const shown = errors.filter((e) => !anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(`${a.schemaPath}/`)));
+    throw new ConfigError(source, shown.map(describe));
   }
   const config = copy as unknown as GatewayConfig;
   const problems = [...semanticChecks, ...extraChecks].flatMap((check) => check(config, env));
