@@ -25,6 +25,7 @@ export type RefusalReason =
   | 'no_credentials'
   | 'not_a_peer'
   | 'sender_mismatch'
+  | 'not_counterparty'
   | 'wrong_endpoint'
   | 'version_mismatch';
 

@@ -141,6 +141,8 @@ describe('refusals on the east-west wire [pglite]', () => {
       expect(res.status, res.text).toBe(200);
       const teq = decodeTeq(res.text, { supportedMajors: ['02', '03'] });
       expect(teq.ok && teq.teq.positions[0]?.code, res.text).toBe('OK');
+      // the Quittung answers in the peer's own major release
+      expect(teq.ok && teq.control.major).toBe('03');
       expect((await counts()).cases).toBe(before + 1);
     }
   });

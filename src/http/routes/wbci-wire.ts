@@ -33,7 +33,11 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
   const maxBytes = deps.maxBytes ?? 256 * 1024;
   // before a caller is identified, any major some peer may send; each peer's own once it is known
   const supportedMajors = deps.supportedMajors ?? (deps.peers.majors().length ? deps.peers.majors() : ['02']);
-  const control = () => ({ timestamp: deps.clock.now().toISOString(), major: '02', minor: '00' });
+  // the Quittung speaks the caller's major release (its configured one; 02 while it is unknown)
+  const control = (peer?: string) => {
+    const v = peer ? deps.peers.get(peer)?.version : undefined;
+    return { timestamp: deps.clock.now().toISOString(), major: v?.major ?? '02', minor: v?.minor ?? '00' };
+  };
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
@@ -130,7 +134,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
         return fault(reply, 500, 'Client', `${decoded.teqCode} ${first ? `${first.path}: ${first.message}` : 'invalid message'}`, hint.soapVersion);
       }
       const teq = negativeTeq(decoded.teqCode, hint.sender, hint.vaIdRef, first ? `${first.path} ${first.message}` : undefined);
-      return reply.type(xmlType(hint.soapVersion)).send(encodeTeq(hint.kind, teq, control(), { soapVersion: hint.soapVersion }));
+      return reply.type(xmlType(hint.soapVersion)).send(encodeTeq(hint.kind, teq, control(auth.peer), { soapVersion: hint.soapVersion }));
     }
     const msg = decoded.message;
     const auth = deps.peers.checkSender(identity, msg.sender, ['wbci-soap']);
@@ -143,7 +147,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       const detail = `major release ${decoded.control.major} is not the one configured for ${auth.peer} (${majorsOf(auth.peer).join(', ')})`;
       deps.peers.refuse(request, { ok: false, status: 403, reason: 'version_mismatch', detail, peer: auth.peer }, 'inbound SOAP');
       const teq = negativeTeq('0993', msg.sender, vaIdOf(msg), detail);
-      return reply.type(xmlType(decoded.soapVersion)).send(encodeTeq(decoded.kind, teq, control(), { soapVersion: decoded.soapVersion }));
+      return reply.type(xmlType(decoded.soapVersion)).send(encodeTeq(decoded.kind, teq, control(auth.peer), { soapVersion: decoded.soapVersion }));
     }
     const expectedAction = decoded.kind === 'request' ? 'annehmenAnfrage' : 'annehmenMeldung';
     if (action !== undefined && action !== expectedAction) {
@@ -152,13 +156,15 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: (request.body as Buffer).toString('utf8'), rawFormat: 'soap' });
     logOutcome(log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
-      return fault(reply, 403, 'Client', `not authorised: ${outcome.issues[0]?.message ?? 'peer mismatch'}`, decoded.soapVersion);
+      const detail = outcome.issues[0]?.message ?? 'peer mismatch';
+      deps.peers.refuse(request, { ok: false, status: 403, reason: 'not_counterparty', detail, peer: auth.peer }, 'inbound SOAP');
+      return fault(reply, 403, 'Client', `not authorised: ${detail}`, decoded.soapVersion);
     }
     const teq =
       outcome.status === 'invalid'
         ? negativeTeq('0995', msg.sender, vaIdOf(msg), outcome.issues[0] ? `${outcome.issues[0].path} ${outcome.issues[0].message}` : undefined)
         : positiveTeq(msg.sender, vaIdOf(msg));
-    return reply.type(xmlType(decoded.soapVersion)).send(encodeTeq(decoded.kind, teq, control(), { soapVersion: decoded.soapVersion }));
+    return reply.type(xmlType(decoded.soapVersion)).send(encodeTeq(decoded.kind, teq, control(auth.peer), { soapVersion: decoded.soapVersion }));
   });
 
   app.post('/wbci/v1/json', { schema: { hide: true }, onRequest: identifyJson }, async (request, reply) => {
@@ -192,7 +198,7 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: JSON.stringify(request.body), rawFormat: 'json' });
     logOutcome(request.log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
-      return sendProblem(reply, problem(403, 'SG_FORBIDDEN', outcome.issues[0]?.message));
+      return refused({ ok: false, status: 403, reason: 'not_counterparty', detail: outcome.issues[0]?.message ?? 'peer mismatch', peer: auth.peer });
     }
     if (outcome.status === 'invalid') {
       const first = outcome.issues[0];
