@@ -25,7 +25,7 @@ function runCli(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`the CLI did not exit: ${stdout}${stderr}`));
-    }, 60_000);
+    }, 80_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -41,7 +41,7 @@ const refusesConnection = (port: number) =>
   });
 
 describe('start-up on a public HOST with the shipped config/default.json', () => {
-  it('refuses: exit 78, one line naming the published key, the open peer and the fix; nothing bound or opened', async () => {
+  it('refuses: exit 78, one line naming the published key, the open peer and the fix; nothing bound or opened', { timeout: 90_000 }, async () => {
     const port = await freePort();
     const dataDir = join(scratch, 'data');
     const { code, stdout, stderr } = await runCli({ HOST: '0.0.0.0', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' });
