@@ -104,8 +104,9 @@ export class PeerDirectory {
       peer = this.#byCert.get(cert);
     }
     if (!peer) {
-      // no credentials of any configured peer: only an open peer may call, named by its message
-      return this.openPeers().length > 0 ? { ok: 'deferred' } : refusal(401, 'no_credentials', 'a bearer token or a client certificate of a configured peer is required', 'unknown');
+      // no credentials of any configured peer: only an open peer of this endpoint may call, named by its message
+      const open = this.openPeers().some((code) => protocols.includes(this.#byCode.get(code)!.protocol));
+      return open ? { ok: 'deferred' } : refusal(401, 'no_credentials', 'a bearer token or a client certificate of a configured peer is required', 'unknown');
     }
     return this.#complete(peer, token, cert, protocols);
   }
