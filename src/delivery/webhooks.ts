@@ -258,14 +258,16 @@ export class WebhookDispatcher {
       if (attempt >= policy.maxAttempts) return { reason: error, attempts: attempt };
       const delay = backoffMs(policy, attempt);
       this.#o.log.warn({ webhook: this.#name, event: e.cursor, attempt, retryInMs: delay, error }, 'webhook delivery failed');
+      const signals = [this.#stop.signal, ...(this.#batch ? [this.#batch.signal] : [])];
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(t);
+          // a long-running dispatcher retries often: leave no listener behind
+          for (const s of signals) s.removeEventListener('abort', done);
           resolve();
         };
         const t = setTimeout(done, delay);
-        this.#stop.signal.addEventListener('abort', done, { once: true });
-        this.#batch?.signal.addEventListener('abort', done, { once: true });
+        for (const s of signals) s.addEventListener('abort', done, { once: true });
       });
     }
   }
