@@ -15,8 +15,10 @@ RUN node scripts/build.mjs
 
 FROM node:22-bookworm-slim
 WORKDIR /app
-# HOST=0.0.0.0: start-up refuses the development key and unauthenticated peers on a public
-# interface; mount a production config at /app/config/production.json (see README "Production").
+# HOST is 0.0.0.0 here, so the shipped config/default.json (published dev key, unauthenticated peer)
+# is refused at start-up: mount a production config and name it, e.g.
+#   docker run -v /etc/switchgate:/etc/switchgate:ro -e SWITCHGATE_CONFIG=/etc/switchgate/config.json \
+#     -e DATABASE_URL=postgres://… switchgate
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force

@@ -31,7 +31,6 @@ import { agcomWireRoutes } from './http/routes/agcom-wire.js';
 import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
-import { PeerDirectory } from './http/peer-auth.js';
 import { interconnectBillingRoutes } from './http/routes/interconnect-billing.js';
 import { italianCalendar } from './app/interconnect-billing/traffic.js';
 import { resolveTimeBands } from './config/interconnect-time-bands.js';
@@ -44,6 +43,8 @@ import { interconnectRequestRoutes } from './http/routes/interconnect-requests.j
 import { interconnectAssuranceRoutes } from './http/routes/interconnect-assurance.js';
 import { interconnectWireRoutes } from './http/routes/interconnect-wire.js';
 import { loadWsSecurity } from './config/ws-security-material.js';
+import { hasInboundAuth, PeerDirectory } from './http/peer-auth.js';
+import { inboundRefusedCounter } from './http/metrics.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -75,6 +76,8 @@ export interface GatewayOptions {
   /** where secrets referenced by name are read (default process.env) */
   env?: NodeJS.ProcessEnv;
   outboxPollMs?: number;
+  /** lease of each webhook dispatcher (default 30 s; tests shorten it) */
+  webhookLeaseMs?: number;
 }
 
 export interface Gateway {
@@ -163,18 +166,18 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
   const interconnect = interconnectSettings ? new InterconnectService({ db: store.db, clock, ids, settings: interconnectSettings, log }) : undefined;
-  for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
-    log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
+  for (const p of config.peers.filter((p) => !hasInboundAuth(p))) {
+    log.warn({ peer: p.carrierCode }, 'peer has neither inboundTokenSha256 nor inboundCertSha256: its inbound calls are accepted unauthenticated');
   }
   const bus = new EventBus();
   await bus.start(store);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  if (config.wholesale && !config.wholesale.inboundTokenSha256) {
+  if (config.wholesale && !hasInboundAuth(config.wholesale)) {
     log.warn('wholesale has no inboundTokenSha256: the provider\'s callbacks and verification requests are refused (401)');
   }
-  const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale })];
-  if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
+  const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale, refused: inboundRefusedCounter(registry) })];
+  if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
   if (interconnect) {
@@ -227,7 +230,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     : undefined;
   const background = opts.background ?? true;
   const webhooks = config.webhooks.map(
-    (webhook) => new WebhookDispatcher({ db: store.db, bus, log, webhook, secret: env[webhook.secretEnv] ?? '' }),
+    (webhook) =>
+      new WebhookDispatcher({
+        db: store.db,
+        bus,
+        log,
+        webhook,
+        secret: env[webhook.secretEnv] ?? '',
+        previousSecret: webhook.previousSecretEnv ? env[webhook.previousSecretEnv] : undefined,
+        leaseMs: opts.webhookLeaseMs,
+      }),
   );
   let timer: NodeJS.Timeout | undefined;
   if (background) {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway.js';
+import { checkExposure } from '../config/exposure.js';
 import { readStartEnvironment } from './environment.js';
 import { explainStartupError, StartupError } from './startup-error.js';
 
@@ -24,6 +25,10 @@ export async function startGateway(env: NodeJS.ProcessEnv): Promise<void> {
   ]);
   const config = loadConfigFile(e.configPath, env, configChecks);
   const log = createLogger(e.logLevel);
+  // a published development key or an unauthenticated peer on a public interface: refuse before anything opens
+  const exposure = checkExposure(config, e.host, env);
+  if (!exposure.ok) throw new StartupError(exposure.line, '');
+  if (exposure.warning) log.warn(exposure.warning);
 
   // A signal during start-up is honoured once the gateway exists (or start-up failed).
   let gw: Gateway | undefined;

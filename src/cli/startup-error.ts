@@ -6,11 +6,11 @@ export class StartupError extends Error {
   constructor(
     /** what is wrong */
     readonly problem: string,
-    /** what to do about it */
+    /** what to do about it (empty when `problem` already says it) */
     readonly fix: string,
     readonly exitCode = 78, // EX_CONFIG
   ) {
-    super(`${problem} — ${fix}`);
+    super(fix ? `${problem} — ${fix}` : problem);
     this.name = 'StartupError';
   }
 }

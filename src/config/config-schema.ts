@@ -7,6 +7,21 @@ const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' }
 const envName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
 const url = { type: 'string', pattern: '^https?://' } as const;
 const filePath = { type: 'string', minLength: 1 } as const;
+/** one value, or old and new during a rollover */
+const hex64OrPair = {
+  description: 'a hex SHA-256 (64 lowercase hex digits), or a list of one or two of them (old and new during a rollover)',
+  anyOf: [hex64, { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true }],
+} as const;
+const certDigests = { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true } as const;
+const retry = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    maxAttempts: { type: 'integer', minimum: 1, maximum: 1000 },
+    initialDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+    maxDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
+  },
+} as const;
 
 const auth = {
   type: 'object',
@@ -38,6 +53,18 @@ export const configSchema = {
           additionalProperties: false,
           required: ['keyFile', 'certFile'],
           properties: { keyFile: filePath, certFile: filePath },
+        },
+      },
+    },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['certFile', 'keyFile'],
+          properties: { certFile: { type: 'string', minLength: 1 }, keyFile: { type: 'string', minLength: 1 } },
         },
       },
     },
@@ -73,7 +100,8 @@ export const configSchema = {
           protocol: { enum: ['wbci-soap', 'wbci-json', 'agcom-soap', 'agcom-json', 'agcom-file', 'interconnect-json'] },
           url,
           auth,
-          inboundTokenSha256: hex64,
+          inboundTokenSha256: hex64OrPair,
+          inboundCertSha256: certDigests,
           tls: {
             type: 'object',
             additionalProperties: false,
@@ -112,7 +140,8 @@ export const configSchema = {
         protocol: { enum: ['rest', 'soap'], default: 'rest' },
         placeOrders: { enum: ['auto', 'manual'], default: 'auto' },
         auth,
-        inboundTokenSha256: hex64,
+        inboundTokenSha256: hex64OrPair,
+        inboundCertSha256: certDigests,
       },
     },
     webhooks: {
@@ -122,7 +151,7 @@ export const configSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['url', 'secretEnv'],
-        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 } },
+        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 }, previousSecretEnv: envName, retry },
       },
     },
     deadlines: {

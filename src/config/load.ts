@@ -2,7 +2,7 @@
  * Loads and validates the configuration file. Any problem stops start-up with a message that
  * names the key and what is wrong (architecture.md "Configuration file").
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { configSchema } from './config-schema.js';
 import type { GatewayConfig } from './types.js';
@@ -22,7 +22,7 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(configSchema);
 
 function keyOf(instancePath: string): string {
@@ -49,6 +49,10 @@ function describe(e: ErrorObject): ConfigProblem {
       return { key: base, problem: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
     case 'pattern':
       return { key: base, problem: `has an invalid format (expected ${(e.params as { pattern: string }).pattern})` };
+    case 'anyOf': {
+      const described = (e.parentSchema as { description?: string } | undefined)?.description;
+      return { key: base, problem: described ? `must be ${described}` : (e.message ?? e.keyword) };
+    }
     default:
       return { key: base, problem: e.message ?? e.keyword };
   }
@@ -96,6 +100,15 @@ export const semanticChecks: SemanticCheck[] = [
       need('wholesale.auth.tokenEnv', c.wholesale.auth.tokenEnv);
     }
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].secretEnv`, w.secretEnv));
+    c.webhooks.forEach((w, i) => need(`webhooks[${i}].previousSecretEnv`, w.previousSecretEnv));
+    c.webhooks.forEach((w, i) => {
+      if (w.retry?.initialDelayMs !== undefined && w.retry.maxDelayMs !== undefined && w.retry.maxDelayMs < w.retry.initialDelayMs) {
+        out.push({ key: `webhooks[${i}].retry.maxDelayMs`, problem: 'must not be smaller than retry.initialDelayMs' });
+      }
+    });
+    for (const [key, file] of [['server.tls.certFile', c.server?.tls?.certFile], ['server.tls.keyFile', c.server?.tls?.keyFile]] as const) {
+      if (file && !existsSync(file)) out.push({ key, problem: `file ${file} does not exist` });
+    }
     return out;
   },
 ];
@@ -109,7 +122,11 @@ export function parseConfig(
 ): GatewayConfig {
   const copy: unknown = structuredClone(raw);
   if (!validate(copy)) {
-    throw new ConfigError(source, (validate.errors ?? []).map(describe));
+    const errors = validate.errors ?? [];
+    // a described anyOf speaks for its branches' errors at the same key (deeper ones stay: they are precise)
+    const anyOfs = errors.filter((e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string } | undefined)?.description);
+    const shown = errors.filter((e) => !anyOfs.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(`${a.schemaPath}/`)));
+    throw new ConfigError(source, shown.map(describe));
   }
   const config = copy as unknown as GatewayConfig;
   const problems = [...semanticChecks, ...extraChecks].flatMap((check) => check(config, env));

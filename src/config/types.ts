@@ -69,8 +69,10 @@ export interface PeerConfig {
   protocol: PeerProtocol;
   url: string;
   auth?: AuthConfig;
-  /** hex SHA-256 of the bearer token this peer presents to us */
-  inboundTokenSha256?: string;
+  /** hex SHA-256 of the bearer token this peer presents to us (old and new during a rollover) */
+  inboundTokenSha256?: string | string[];
+  /** hex SHA-256 of the DER client certificate this peer must present (mutual TLS) */
+  inboundCertSha256?: string[];
   tls?: TlsConfig;
   /** WBCI version this partner speaks */
   version?: { major: string; minor: string };
@@ -84,14 +86,32 @@ export interface WholesaleConfig {
   protocol: 'rest' | 'soap';
   placeOrders: 'auto' | 'manual';
   auth?: AuthConfig;
-  inboundTokenSha256?: string;
+  inboundTokenSha256?: string | string[];
+  inboundCertSha256?: string[];
+}
+
+export interface RetryConfig {
+  maxAttempts?: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
 }
 
 export interface WebhookConfig {
   url: string;
   secretEnv: string;
   name?: string;
+  /** the secret being replaced, during a rollover: both signatures are sent */
+  previousSecretEnv?: string;
+  retry?: RetryConfig;
 }
+
+export interface ServerConfig {
+  /** HTTPS with client certificates requested (mutual TLS on the east-west routes) */
+  tls?: { certFile: string; keyFile: string };
+}
+
+/** A string-or-list hash setting as a list. */
+export const hashList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export interface SelfConfig {
   carrierCode: string;
@@ -102,6 +122,7 @@ export interface SelfConfig {
 
 export interface GatewayConfig {
   self: SelfConfig;
+  server?: ServerConfig;
   apiKeys: ApiKeyConfig[];
   peers: PeerConfig[];
   wholesale?: WholesaleConfig;

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
+import { readBoundedText } from './bounded-body.js';
 import type { AgcomPartner, AgcomSettings } from '../app/agcom/settings.js';
 import {
   buildMultipart,
@@ -251,7 +252,7 @@ export class AgcomTransport implements Transport {
       const res = await request(url, { method: 'POST', dispatcher: peer.dispatcher, headers, body, signal, headersTimeout: timeout, bodyTimeout: timeout });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      text = await readBoundedText(res.body, res.headers);
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }

@@ -4,6 +4,7 @@
  * client (2xx delivered, 408/429/5xx retried, other 4xx dead-lettered).
  */
 import { Agent, request } from 'undici';
+import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
 import type { NumberPortabilityConfig } from '../config/agcom-config.js';
 import { classifyRest } from '../wholesale/transport.js';
@@ -28,7 +29,7 @@ export function createNpTransport(cfg: NumberPortabilityConfig, log: Logger, opt
           headers: { 'content-type': 'application/json', 'idempotency-key': item.messageId, ...(token ? { authorization: `Bearer ${token}` } : {}) },
           body: raw,
         });
-        const text = await res.body.text();
+        const text = await readBoundedText(res.body, res.headers);
         const result = classifyRest(res.statusCode, text);
         return result.ok ? { ok: true, raw, rawFormat: 'json' } : result;
       } catch (err) {

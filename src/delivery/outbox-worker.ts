@@ -249,6 +249,11 @@ export async function replayDeadLetter(db: Kysely<Database>, id: number): Promis
   return db.transaction().execute(async (trx) => {
     const dl = await trx.selectFrom('dead_letters').selectAll().where('id', '=', id).where('replayed_at', 'is', null).forUpdate().executeTakeFirst();
     if (!dl) return false;
+    if (dl.kind === 'webhook') {
+      // the webhook's dispatcher sends the event again (delivery/webhooks.ts)
+      await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();
+      return true;
+    }
     await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();
     await trx
       .updateTable('outbox')

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
+import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
 import type { GatewayConfig, PeerConfig } from '../config/types.js';
 import type { WbciMessage } from '../protocols/wbci/types.js';
@@ -122,12 +123,14 @@ export class PeerTransport implements Transport {
       });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      text = await readBoundedText(res.body, res.headers);
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }
     const sentSignature = identity ? /<ds:SignatureValue>([^<]+)</.exec(payload)?.[1] : undefined;
-    const result = json ? classifyJson(status, text) : classifySoap(status, text, policy.required ? policy : undefined, sentSignature);
+    const result = json
+      ? classifyJson(status, text)
+      : classifySoap(status, text, { expectedMajor: control.major, mustSign: policy.required ? policy : undefined, sentSignature });
     if (!result.ok) {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
@@ -150,11 +153,18 @@ function classifyStatus(status: number, what: string): SendResult {
 }
 
 /**
- * A Quittung decides; without one the HTTP status does. From a peer that must sign, a Quittung whose signature does
+ * A Quittung decides; without one the HTTP status does. A Quittung in another major release than
+ * the one configured for the peer (`expectedMajor`) means the two sides disagree on the version:
+ * a human must look, so it is permanent. From a peer that must sign, a Quittung whose signature does
  * not verify acknowledges nothing: the message is sent again (the partner deduplicates it).
  */
-export function classifySoap(status: number, text: string, mustSign?: PeerSignaturePolicy, sentSignature?: string): SendResult {
-  const teq = decodeTeq(text);
+export function classifySoap(
+  status: number,
+  text: string,
+  opts: { expectedMajor?: string; mustSign?: PeerSignaturePolicy; sentSignature?: string } = {},
+): SendResult {
+  const { expectedMajor, mustSign, sentSignature } = opts;
+  const teq = decodeTeq(text, expectedMajor ? { supportedMajors: [expectedMajor] } : {});
   if (teq.ok && mustSign) {
     const check = verifyEnvelope(text, { pinned: mustSign.pinned, allowSha1: mustSign.algorithm === 'rsa-sha1' }, teq.control.signature);
     if (check.status !== 'verified') return { ok: false, permanent: false, reason: `Quittung refused: WS-Security ${check.refusal}: ${check.message}` };
@@ -164,6 +174,9 @@ export function classifySoap(status: number, text: string, mustSign?: PeerSignat
     }
   }
   if (teq.ok) {
+    if (expectedMajor && teq.control.major !== expectedMajor) {
+      return { ok: false, permanent: true, reason: `the Quittung is in WBCI major release ${teq.control.major}, the peer is configured for ${expectedMajor} (peers[].version.major)` };
+    }
     const pos = teq.teq.positions[0];
     if (pos?.code === 'OK') return { ok: true };
     // 0993 / 0995: the partner will never accept this message as it is

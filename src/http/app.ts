@@ -3,6 +3,7 @@
  * are registered by their own plugins. Every route is an ordinary fastify route, so hooks,
  * limits, validation and error shapes apply uniformly.
  */
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -56,6 +57,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 5_000,
     forceCloseConnections: 'idle',
     ajv: undefined,
+    // mutual TLS: client certificates are requested, and checked per peer on the east-west routes
+    // (peer-auth.ts) — a pinned digest, not a CA, decides, so unknown issuers get as far as the check
+    ...(deps.config.server?.tls
+      ? { https: { cert: readFileSync(deps.config.server.tls.certFile), key: readFileSync(deps.config.server.tls.keyFile), requestCert: true, rejectUnauthorized: false } }
+      : {}),
   });
 
   const shared = loadRestSchemas();
@@ -100,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(wbciWireRoutes, {
     wbci: deps.wbci,
-    peers: new PeerDirectory(deps.config.peers),
+    peers: new PeerDirectory(deps.config.peers, deps.registry),
     clock: deps.clock,
     log: deps.log,
     self: deps.config.self.carrierCode,

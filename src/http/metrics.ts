@@ -21,16 +21,19 @@ export function httpMetrics(app: FastifyInstance, registry: Registry): void {
 export const INBOUND_REFUSED = 'switchgate_inbound_refused_total';
 
 /**
- * East-west messages refused before they were accepted (e.g. a WS-Security signature that does not verify), by
- * peer and machine reason. Get-or-create: several routes count into the same series.
+ * Inbound calls refused before they changed anything (authentication, client certificate,
+ * version, signature), by peer and reason. Get-or-create: every route plugin of one gateway
+ * counts into the same series.
  */
 export function inboundRefusedCounter(registry: Registry): Counter<'peer' | 'reason'> {
-  const existing = registry.getSingleMetric(INBOUND_REFUSED);
-  if (existing) return existing as Counter<'peer' | 'reason'>;
-  return new Counter({
-    name: INBOUND_REFUSED,
-    help: 'Inbound east-west messages refused before acceptance, by peer and reason',
-    labelNames: ['peer', 'reason'],
-    registers: [registry],
-  });
+  const existing = registry.getSingleMetric(INBOUND_REFUSED) as Counter<'peer' | 'reason'> | undefined;
+  return (
+    existing ??
+    new Counter({
+      name: INBOUND_REFUSED,
+      help: 'Inbound east-west and southbound calls refused before they changed anything, by peer and reason',
+      labelNames: ['peer', 'reason'],
+      registers: [registry],
+    })
+  );
 }

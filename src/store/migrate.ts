@@ -13,6 +13,7 @@ import * as m0003 from '../../migrations/0003_webhook_leases.js';
 import * as m0004 from '../../migrations/0004_interconnect.js';
 import * as m0005 from '../../migrations/0005_hot_query_indexes.js';
 import * as m0006 from '../../migrations/0006_message_signature.js';
+import * as m0007 from '../../migrations/0007_webhook_dead_letters.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -21,6 +22,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_interconnect': m0004,
   '0005_hot_query_indexes': m0005,
   '0006_message_signature': m0006,
+  '0007_webhook_dead_letters': m0007,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

@@ -123,14 +123,24 @@ export interface OutboxTable {
 
 export interface DeadLettersTable {
   id: Serial;
-  outbox_id: number;
-  message_id: string;
-  case_id: string;
+  /** null for kind `webhook` */
+  outbox_id: number | null;
+  message_id: string | null;
+  /** null for a webhook event without a case */
+  case_id: string | null;
   destination: string;
   reason: string;
   attempts: number;
   created_at: DefaultedTimestamp;
   replayed_at: NullableTimestamp;
+  /** added by 0004_webhook_dead_letters: `outbox` or `webhook` */
+  kind: Generated<'outbox' | 'webhook'>;
+  /** webhook name, feed event id (cursor) and type, for kind `webhook` */
+  webhook: string | null;
+  event_id: string | null;
+  event_type: string | null;
+  /** a replayed webhook dead letter the dispatcher has carried out */
+  redelivered_at: NullableTimestamp;
 }
 
 export interface EventsTable {

@@ -11,6 +11,7 @@
  * (REST) or `DUPLICATE` (SOAP), which counts as delivered.
  */
 import { Agent, request, type Dispatcher } from 'undici';
+import { readBoundedText } from '../delivery/bounded-body.js';
 import type { Logger } from 'pino';
 import type { WholesaleConfig } from '../config/types.js';
 import type { OutboundItem, SendResult, Transport } from '../delivery/transport.js';
@@ -127,7 +128,7 @@ export class WholesaleTransport implements Transport {
       });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
+      text = await readBoundedText(res.body, res.headers);
     } catch (err) {
       return { ok: false, permanent: false, reason: `transport: ${(err as Error).message || String(err)}` };
     }

@@ -121,7 +121,8 @@ describeEachBackend('agcom east-west wire', ({ open }) => {
       await expectReply({ ...good(), Operatore: 'XYZ' }, '02', 200, 'XYZ is not a configured partner');
       await expectReply({ ...good(), Operatore: undefined }, '02', 200, 'Operatore is missing');
       const r = await expectReply({ ...good(), token: 'wrong-token' }, '02', 401, 'unknown bearer token');
-      expect(r.reply.sender).toBe('OLA');
+      // refused before the upload is read: the Reply echoes nothing of it
+      expect(r.reply.sender).toBe('');
       // the Operatore must be the sender the name gives
       await expectReply({ ...good('N_TIM_OLB_20261201_00901.xml') }, '02', 200, 'is not the sender TIM');
     });
@@ -224,7 +225,11 @@ describeEachBackend('agcom east-west wire', ({ open }) => {
     const missing = await request(`${pair.b.url}/agcom/v1?xsd=../../package.json`);
     expect(missing.statusCode).toBe(404);
     await missing.body.dump();
-    const fault = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<nope/>' });
+    // without credentials the envelope is not even read: 401 with Reply 02
+    const stranger = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<nope/>' });
+    expect(stranger.statusCode).toBe(401);
+    expect(await stranger.body.text()).toContain('02');
+    const fault = await request(`${pair.b.url}/agcom/v1`, { method: 'POST', headers: { 'content-type': 'text/xml', authorization: `Bearer ${TOKEN_OLA}` }, body: '<nope/>' });
     expect(fault.statusCode).toBe(500);
     expect(await fault.body.text()).toContain('<faultcode>soapenv:Client</faultcode>');
   });

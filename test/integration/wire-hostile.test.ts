@@ -191,13 +191,14 @@ describe('hostile input on POST /wbci/v1 [pglite]', () => {
 
   it('missing, unknown or borrowed bearer tokens: 401 / 403', async () => {
     const body = valid();
-    expectFault(await refused(() => rawPost(url(), body, soapHeaders(undefined, ABG))), 401, `not authorised: ${AUF} must authenticate with its bearer token`);
+    // no credentials: refused before the message is read, so the answer names no peer
+    expectFault(await refused(() => rawPost(url(), body, soapHeaders(undefined, ABG))), 401, 'not authorised: a bearer token or a client certificate of a configured peer is required');
     expectFault(await refused(() => rawPost(url(), body, { ...fromA, authorization: 'Bearer guessed-token' })), 401, 'not authorised: unknown bearer token');
     // the other peer's own, valid token, for a message whose Absender is DEU.EKPA
-    expectFault(await refused(() => rawPost(url(), body, soapHeaders(OTHER, ABG))), 403, `not authorised: token of ${OTHER} used for a message from ${AUF}`);
+    expectFault(await refused(() => rawPost(url(), body, soapHeaders(OTHER, ABG))), 403, `not authorised: credentials of ${OTHER} used for a message from ${AUF}`);
     // an Absender nobody configured, without a token
     const stranger = valid(nextVa({ sender: 'DEU.XXXX', recipient: 'DEU.XXXX', vaId: 'DEU.XXXX.V000000001' }));
-    expectFault(await refused(() => rawPost(url(), stranger, soapHeaders(undefined, ABG))), 403, 'not authorised: DEU.XXXX is not a configured peer');
+    expectFault(await refused(() => rawPost(url(), stranger, soapHeaders(undefined, ABG))), 401, 'not authorised: a bearer token or a client certificate of a configured peer is required');
   });
 
   it('a message from a peer that is not the counterparty of the case: 403 (or 0995 when it is not even a party), nothing stored', async () => {

@@ -31,6 +31,8 @@ export interface PeerSpec {
   protocol?: 'wbci-soap' | 'wbci-json';
   /** the peer's pinned signing certificate(s) and algorithm (WS-Security) */
   wsSecurity?: PeerConfig['wsSecurity'];
+  /** more peer keys (tls, inboundCertSha256, version, …) */
+  extra?: Record<string, unknown>;
 }
 
 /** Config of `self` with bearer auth both ways for every peer, and the environment holding the outbound tokens. */
@@ -48,6 +50,7 @@ export function wireConfig(self: string, peers: PeerSpec[], overrides: Partial<G
         auth: { type: 'bearer', tokenEnv: tokenVar(self, p.carrierCode) },
         inboundTokenSha256: sha(peerToken(p.carrierCode, self)),
         ...(p.wsSecurity ? { wsSecurity: p.wsSecurity } : {}),
+        ...p.extra,
       })),
       ...overrides,
     },
@@ -62,6 +65,8 @@ export interface WireNodeOptions extends Omit<GatewayOptions, 'config' | 'transp
   configOverrides?: Partial<GatewayConfig>;
   /** default: any free port */
   port?: number;
+  /** default: silent */
+  log?: GatewayOptions['log'];
 }
 
 export interface WireNode {
@@ -72,9 +77,9 @@ export interface WireNode {
 
 /** One gateway listening on 127.0.0.1, delivering through the production PeerTransport. */
 export async function startWireNode(self: string, peers: PeerSpec[], opts: WireNodeOptions = {}): Promise<WireNode> {
-  const { transportOptions, configOverrides, port: wanted, ...rest } = opts;
+  const { transportOptions, configOverrides, port: wanted, log: givenLog, ...rest } = opts;
   const { config, env } = wireConfig(self, peers, configOverrides);
-  const log = silentLog();
+  const log = givenLog ?? silentLog();
   const transport = createPeerTransport(config, log, { env, responseTimeoutMs: 5_000, connectTimeoutMs: 2_000, ...transportOptions });
   const gw = await createGateway({
     retryPolicy: { maxAttempts: 8, baseMs: 20, capMs: 200 },
@@ -94,7 +99,7 @@ export async function startWireNode(self: string, peers: PeerSpec[], opts: WireN
   try {
     const address = await gw.listen(wanted ?? 0, '127.0.0.1');
     const port = Number(new URL(address).port);
-    return { gw, url: `http://127.0.0.1:${port}`, port };
+    return { gw, url: `${config.server?.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port };
   } catch (err) {
     await gw.close();
     throw err;

@@ -85,8 +85,8 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
     if (partner) {
       const auth = deps.peers.authenticate(request, partner.carrierCode, AGCOM_PROTOCOLS);
       if (!auth.ok) {
-        log.warn({ status: auth.status, reason: auth.reason, operator }, 'AGCOM upload refused: partner not authenticated');
-        return { status: auth.status, reply: replyOf(params, '02', `${REPLY_CODES['02']}: ${auth.reason}`) };
+        deps.peers.refuse(request, auth, 'AGCOM upload');
+        return { status: auth.status, reply: replyOf(params, '02', `${REPLY_CODES['02']}: ${auth.detail}`) };
       }
     }
     const checked = checkUpload(params, content, {
@@ -137,9 +137,27 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
     return { status: 200, reply: replyOf(params, '00') };
   }
 
+  /**
+   * A caller whose credentials belong to no partner (and no open partner exists) is refused before
+   * its body is read, in the endpoint's own answer format; the rest is checked against the operator
+   * its upload names in `handle`.
+   */
+  const identifyFirst = (form: Form) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const identity = deps.peers.identify(request, AGCOM_PROTOCOLS);
+    if (identity.ok !== false) return;
+    deps.peers.refuse(request, identity, 'AGCOM upload');
+    const params: UploadParams = {};
+    const q = (request.query ?? {}) as Record<string, string>;
+    for (const k of ['Operatore', 'TipoFile', 'FileName'] as const) if (typeof q[k] === 'string') params[k] = q[k];
+    const r = replyOf(params, '02', `${REPLY_CODES['02']}: ${identity.detail}`);
+    if (form === 'json') return reply.code(identity.status).send(encodeJsonReply(r));
+    if (form === 'soap') return reply.code(identity.status).type('text/xml; charset=utf-8').send(encodeSoapReply(r));
+    return reply.code(identity.status).type('application/xml; charset=utf-8').send(encodeReply(r));
+  };
+
   const sendXmlReply = (reply: FastifyReply, h: Handled) => reply.code(h.status).type('application/xml; charset=utf-8').send(encodeReply(h.reply));
 
-  app.post<{ Querystring: Record<string, string> }>('/agcom/v1/upload', { schema: { hide: true } }, async (request, reply) => {
+  app.post<{ Querystring: Record<string, string> }>('/agcom/v1/upload', { schema: { hide: true }, onRequest: identifyFirst('file') }, async (request, reply) => {
     const ct = (request.headers['content-type'] ?? '').toLowerCase();
     const q = request.query ?? {};
     const fromQuery: UploadParams = {};
@@ -157,7 +175,7 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
     return sendXmlReply(reply, await handle(request, fromQuery, (request.body as Buffer | undefined) ?? undefined, 'file'));
   });
 
-  app.post('/agcom/v1/json', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/agcom/v1/json', { schema: { hide: true }, onRequest: identifyFirst('json') }, async (request, reply) => {
     const ct = (request.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/json')) return sendProblem(reply, problem(415, 'SG_UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     const body = jsonToFile(request.body);
@@ -167,10 +185,11 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
       // the partner must still be the one it claims before it learns anything about the file
       const partner = settings.byOperator(body.params.Operatore ?? '');
       const auth = partner ? deps.peers.authenticate(request, partner.carrierCode, AGCOM_PROTOCOLS) : undefined;
+      if (auth && !auth.ok) deps.peers.refuse(request, auth, 'AGCOM upload');
       h = !partner
         ? { status: 200, reply: replyOf(body.params, '02') }
         : auth && !auth.ok
-          ? { status: auth.status, reply: replyOf(body.params, '02', `${REPLY_CODES['02']}: ${auth.reason}`) }
+          ? { status: auth.status, reply: replyOf(body.params, '02', `${REPLY_CODES['02']}: ${auth.detail}`) }
           : { status: 200, reply: replyOf(body.params, '05', `${REPLY_CODES['05']}: ${first.path || '/'} ${first.message}`) };
     } else {
       h = await handle(request, body.params, body.xml, 'json');
@@ -191,7 +210,7 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
     return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP caricaFile'));
   });
 
-  app.post('/agcom/v1', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/agcom/v1', { schema: { hide: true }, onRequest: identifyFirst('soap') }, async (request, reply) => {
     const xml = (status: number, body: string) => reply.code(status).type('text/xml; charset=utf-8').send(body);
     const ct = (request.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('text/xml')) return xml(415, encodeSoapFault('Client', 'Content-Type must be text/xml (SOAP 1.1)'));

@@ -28,8 +28,10 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
     async (request) => {
       let q = db
         .selectFrom('dead_letters as d')
-        .innerJoin('messages as m', 'm.message_id', 'd.message_id')
-        .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'm.type'])
+        .leftJoin('messages as m', 'm.message_id', 'd.message_id')
+        .leftJoin('outbox as o', 'o.id', 'd.outbox_id')
+        .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'm.type', 'o.kind as outbox_kind'])
+        .select(['d.kind', 'd.webhook', 'd.event_id', 'd.event_type', 'd.redelivered_at'])
         .orderBy('d.id', 'desc')
         .limit(request.query.limit);
       if (request.query.caseId) q = q.where('d.case_id', '=', request.query.caseId);
@@ -38,9 +40,12 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
       return {
         items: rows.map((r) => ({
           id: String(r.id),
+          // peer / wholesale for outbox rows; webhook for feed events a webhook kept refusing
+          kind: r.kind === 'webhook' ? 'webhook' : (r.outbox_kind ?? 'peer'),
           messageId: r.message_id,
           caseId: r.case_id,
-          type: r.type,
+          type: r.kind === 'webhook' ? r.event_type : r.type,
+          ...(r.kind === 'webhook' ? { webhook: r.webhook, eventId: r.event_id, redeliveredAt: r.redelivered_at ? r.redelivered_at.toISOString() : null } : {}),
           destination: r.destination,
           reason: r.reason,
           attempts: r.attempts,
@@ -57,7 +62,7 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
       config: { scope: 'dead-letters:write' },
       schema: {
         tags: ['delivery'],
-        summary: 'Put a dead-lettered delivery back into the outbox',
+        summary: 'Put a dead-lettered delivery back into the outbox (kind webhook: the webhook sends the event again)',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
       },
     },

@@ -27,7 +27,7 @@ import { peerPolicy, type WsSecurityMaterial } from '../../config/ws-security-ma
 import { decodeJsonRequest, jsonTeq } from '../../protocols/wbci/json-codec.js';
 import { renderWsdl, renderXsd } from '../../protocols/wbci/wsdl.js';
 import { vaIdOf } from '../../protocols/wbci/types.js';
-import type { PeerDirectory } from '../peer-auth.js';
+import type { PeerDirectory, PeerIdentity, Refusal } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
 
 export interface WbciWireDeps {
@@ -50,18 +50,23 @@ const SOAP_ACTIONS = new Set(['annehmenAnfrage', 'annehmenMeldung']);
 
 export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): Promise<void> {
   const maxBytes = deps.maxBytes ?? 256 * 1024;
-  const supportedMajors = deps.supportedMajors ?? ['02'];
+  // before a caller is identified, any major some peer may send; each peer's own once it is known
+  const supportedMajors = deps.supportedMajors ?? (deps.peers.majors().length ? deps.peers.majors() : ['02']);
   const ws: WsSecurityMaterial = deps.wsSecurity ?? { peers: new Map() };
   const identity = ws.identity;
-  const control = (): ControlBlock => ({
-    timestamp: deps.clock.now().toISOString(),
-    major: '02',
-    minor: '00',
-    ...(identity ? { signature: { issuer: identity.issuer, serial: identity.serial } } : {}),
-  });
+  // the Quittung speaks the caller's major release (its configured one; 02 while it is unknown)
+  const control = (peer?: string): ControlBlock => {
+    const v = peer ? deps.peers.get(peer)?.version : undefined;
+    return {
+      timestamp: deps.clock.now().toISOString(),
+      major: v?.major ?? '02',
+      minor: v?.minor ?? '00',
+      ...(identity ? { signature: { issuer: identity.issuer, serial: identity.serial } } : {}),
+    };
+  };
   /** The Quittung, signed when we have a signing identity (with the confirmation of the request's signature). */
   const quittung = (kind: 'request' | 'meldung', teq: Teq, soapVersion: SoapVersion | undefined, peer: string | undefined, confirm?: string | null): string => {
-    const xml = encodeTeq(kind, teq, control(), { soapVersion });
+    const xml = encodeTeq(kind, teq, control(peer), { soapVersion });
     if (!identity) return xml;
     return signEnvelope(xml, identity, { algorithm: peer ? peerPolicy(ws, peer).algorithm : undefined, confirm });
   };
@@ -125,15 +130,40 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP message'));
   });
 
-  app.post('/wbci/v1', { schema: { hide: true } }, async (request: FastifyRequest, reply) => {
+  /** The majors a caller may send: its own configured one once it is identified, else the endpoint's. */
+  const majorsOf = (peer: string | undefined): readonly string[] => {
+    const config = peer ? deps.peers.get(peer) : undefined;
+    return config ? [config.version?.major ?? '02'] : supportedMajors;
+  };
+
+  // Who is calling is settled before the body is even read: a stranger learns nothing about its
+  // message, and its bytes are never parsed.
+  const identities = new WeakMap<FastifyRequest, Exclude<PeerIdentity, Refusal>>();
+  const identifySoap = async (request: FastifyRequest, reply: FastifyReply) => {
+    const identity = deps.peers.identify(request, ['wbci-soap']);
+    if (identity.ok !== false) return void identities.set(request, identity);
+    deps.peers.refuse(request, identity, 'inbound SOAP');
+    const ctVersion: SoapVersion = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/soap+xml') ? '1.2' : '1.1';
+    return fault(reply, identity.status, 'Client', `not authorised: ${identity.detail}`, ctVersion);
+  };
+  const identifyJson = async (request: FastifyRequest, reply: FastifyReply) => {
+    const identity = deps.peers.identify(request, ['wbci-json']);
+    if (identity.ok !== false) return void identities.set(request, identity);
+    deps.peers.refuse(request, identity, 'inbound JSON');
+    return sendProblem(reply, problem(identity.status, identity.status === 401 ? 'SG_UNAUTHENTICATED' : 'SG_FORBIDDEN', identity.detail));
+  };
+
+  app.post('/wbci/v1', { schema: { hide: true }, onRequest: identifySoap }, async (request: FastifyRequest, reply) => {
     const log = request.log;
     const ct = (request.headers['content-type'] ?? '').toLowerCase();
     if (!XML_TYPES.some((t) => ct.startsWith(t))) return fault(reply, 415, 'Client', 'Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)');
+    const identity = identities.get(request)!;
     const action = soapActionOf(request);
     if (action !== undefined && !SOAP_ACTIONS.has(action)) {
       return fault(reply, 400, 'Client', `unknown SOAPAction "${action}" (expected annehmenAnfrage or annehmenMeldung)`);
     }
-    const decoded = decodeSoap(request.body as Buffer, { maxBytes, supportedMajors });
+    const known = identity.ok === true ? identity.peer : undefined;
+    const decoded = decodeSoap(request.body as Buffer, { maxBytes, supportedMajors: majorsOf(known) });
     if (!decoded.ok) {
       const { hint } = decoded;
       // signature validation comes before schema validation (wbci.md §11.2): a peer that must sign learns
@@ -146,22 +176,36 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
         }
       }
       const first = decoded.issues[0];
-      log.info({ teq: decoded.teqCode, path: first?.path, rule: first?.rule }, 'inbound SOAP refused');
+      // a deferred (open) caller must at least be the open peer its message names
+      const auth = deps.peers.checkSender(identity, known ?? hint.sender, ['wbci-soap']);
+      if (!auth.ok) {
+        deps.peers.refuse(request, auth, 'inbound SOAP');
+        return fault(reply, auth.status, 'Client', `not authorised: ${auth.detail}`, hint.soapVersion);
+      }
+      log.info({ peer: auth.peer, teq: decoded.teqCode, path: first?.path, rule: first?.rule }, 'inbound SOAP refused');
+      if (decoded.teqCode === '0993') deps.peers.refuse(request, { ok: false, status: 403, reason: 'version_mismatch', detail: first?.message ?? 'major version', peer: auth.peer }, 'inbound SOAP');
       if (!hint.kind || !hint.sender || !hint.vaIdRef) {
         return fault(reply, 500, 'Client', `${decoded.teqCode} ${first ? `${first.path}: ${first.message}` : 'invalid message'}`, hint.soapVersion);
       }
       const teq = negativeTeq(decoded.teqCode, hint.sender, hint.vaIdRef, first ? `${first.path} ${first.message}` : undefined);
-      return reply.type(xmlType(hint.soapVersion)).send(quittung(hint.kind, teq, hint.soapVersion, hint.sender));
+      return reply.type(xmlType(hint.soapVersion)).send(quittung(hint.kind, teq, hint.soapVersion, auth.peer));
     }
     const msg = decoded.message;
+    const auth = deps.peers.checkSender(identity, msg.sender, ['wbci-soap']);
+    if (!auth.ok) {
+      deps.peers.refuse(request, auth, 'inbound SOAP');
+      return fault(reply, auth.status, 'Client', `not authorised: ${auth.detail}`, decoded.soapVersion);
+    }
+    if (known === undefined && !majorsOf(auth.peer).includes(decoded.control.major)) {
+      // an open peer is known only now: its own major applies all the same
+      const detail = `major release ${decoded.control.major} is not the one configured for ${auth.peer} (${majorsOf(auth.peer).join(', ')})`;
+      deps.peers.refuse(request, { ok: false, status: 403, reason: 'version_mismatch', detail, peer: auth.peer }, 'inbound SOAP');
+      const teq = negativeTeq('0993', msg.sender, vaIdOf(msg), detail);
+      return reply.type(xmlType(decoded.soapVersion)).send(quittung(decoded.kind, teq, decoded.soapVersion, auth.peer));
+    }
     const expectedAction = decoded.kind === 'request' ? 'annehmenAnfrage' : 'annehmenMeldung';
     if (action !== undefined && action !== expectedAction) {
       return fault(reply, 400, 'Client', `SOAPAction "${action}" does not match the body (${expectedAction})`, decoded.soapVersion);
-    }
-    const auth = deps.peers.authenticate(request, msg.sender, ['wbci-soap']);
-    if (!auth.ok) {
-      log.warn({ status: auth.status, reason: auth.reason, sender: msg.sender }, 'inbound SOAP refused: peer not authenticated');
-      return fault(reply, auth.status, 'Client', `not authorised: ${auth.reason}`, decoded.soapVersion);
     }
     const raw = (request.body as Buffer).toString('utf8');
     // WS-Security (wbci.md §11.4): a message a required signature does not cover is refused as a whole, with a
@@ -181,7 +225,9 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw, rawFormat: 'soap', ...(signature ? { signature } : {}), delivery: decoded.delivery });
     logOutcome(log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
-      return fault(reply, 403, 'Client', `not authorised: ${outcome.issues[0]?.message ?? 'peer mismatch'}`, decoded.soapVersion);
+      const detail = outcome.issues[0]?.message ?? 'peer mismatch';
+      deps.peers.refuse(request, { ok: false, status: 403, reason: 'not_counterparty', detail, peer: auth.peer }, 'inbound SOAP');
+      return fault(reply, 403, 'Client', `not authorised: ${detail}`, decoded.soapVersion);
     }
     const teq =
       outcome.status === 'invalid'
@@ -190,27 +236,38 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     return reply.type(xmlType(decoded.soapVersion)).send(quittung(decoded.kind, teq, decoded.soapVersion, auth.peer, confirm));
   });
 
-  app.post('/wbci/v1/json', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/wbci/v1/json', { schema: { hide: true }, onRequest: identifyJson }, async (request, reply) => {
     const ct = (request.headers['content-type'] ?? '').toLowerCase();
     if (!ct.startsWith('application/json')) {
       return sendProblem(reply, problem(415, 'SG_UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }
-    const decoded = decodeJsonRequest(request.body, supportedMajors);
+    const refused = (r: Refusal) => {
+      deps.peers.refuse(request, r, 'inbound JSON');
+      return sendProblem(reply, problem(r.status, r.status === 401 ? 'SG_UNAUTHENTICATED' : 'SG_FORBIDDEN', r.detail));
+    };
+    const identity = identities.get(request)!;
+    const known = identity.ok === true ? identity.peer : undefined;
+    const decoded = decodeJsonRequest(request.body, majorsOf(known));
     if (!decoded.ok) {
       const first = decoded.issues[0];
-      request.log.info({ teq: decoded.teqCode, path: first?.path }, 'inbound JSON refused');
+      const auth = deps.peers.checkSender(identity, known ?? decoded.hint.sender, ['wbci-json']);
+      if (!auth.ok) return refused(auth);
+      request.log.info({ peer: auth.peer, teq: decoded.teqCode, path: first?.path }, 'inbound JSON refused');
+      if (decoded.teqCode === '0993') deps.peers.refuse(request, { ok: false, status: 403, reason: 'version_mismatch', detail: first?.message ?? 'major version', peer: auth.peer }, 'inbound JSON');
       return reply.send(jsonTeq(decoded.hint.sender ?? '', decoded.hint.vaIdRef ?? '', decoded.teqCode, first ? `${first.path} ${first.message}` : 'invalid'));
     }
     const msg = decoded.message;
-    const auth = deps.peers.authenticate(request, msg.sender, ['wbci-json']);
-    if (!auth.ok) {
-      request.log.warn({ status: auth.status, reason: auth.reason, sender: msg.sender }, 'inbound JSON refused: peer not authenticated');
-      return sendProblem(reply, problem(auth.status, auth.status === 401 ? 'SG_UNAUTHENTICATED' : 'SG_FORBIDDEN', auth.reason));
+    const auth = deps.peers.checkSender(identity, msg.sender, ['wbci-json']);
+    if (!auth.ok) return refused(auth);
+    if (known === undefined && !majorsOf(auth.peer).includes(decoded.control.major)) {
+      const detail = `major release ${decoded.control.major} is not the one configured for ${auth.peer} (${majorsOf(auth.peer).join(', ')})`;
+      deps.peers.refuse(request, { ok: false, status: 403, reason: 'version_mismatch', detail, peer: auth.peer }, 'inbound JSON');
+      return reply.send(jsonTeq(msg.sender, vaIdOf(msg), '0993', detail));
     }
     const outcome = await deps.wbci.receive(msg, { peer: auth.peer, raw: JSON.stringify(request.body), rawFormat: 'json', delivery: decoded.delivery });
     logOutcome(request.log, msg.type, outcome);
     if (outcome.status === 'invalid' && outcome.code === 'SG_PEER_MISMATCH') {
-      return sendProblem(reply, problem(403, 'SG_FORBIDDEN', outcome.issues[0]?.message));
+      return refused({ ok: false, status: 403, reason: 'not_counterparty', detail: outcome.issues[0]?.message ?? 'peer mismatch', peer: auth.peer });
     }
     if (outcome.status === 'invalid') {
       const first = outcome.issues[0];

@@ -11,7 +11,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WholesaleConfig } from '../../config/types.js';
+import type { Counter } from 'prom-client';
+import { hashList, type WholesaleConfig } from '../../config/types.js';
+import { clientCertSha256 } from '../peer-auth.js';
 import type { WholesaleService } from '../../app/wholesale/service.js';
 import { AppError } from '../../app/errors.js';
 import { bearerToken } from '../auth.js';
@@ -23,6 +25,8 @@ import type { VerificationRequest } from '../../wholesale/verification.js';
 export interface WholesaleRoutesDeps {
   service: WholesaleService;
   config: WholesaleConfig | undefined;
+  /** switchgate_inbound_refused_total */
+  refused?: Counter<'peer' | 'reason'>;
 }
 
 const idParams = {
@@ -33,21 +37,41 @@ const idParams = {
 
 const problemRef = { $ref: 'common.json#/definitions/problem' } as const;
 
-/** The provider's bearer token, compared by hash in constant time. */
-export function providerAuth(expectedSha256: string | undefined) {
-  const expected = expectedSha256 ? Buffer.from(expectedSha256, 'hex') : undefined;
+/**
+ * The provider's bearer token (one hash, or old and new during a rollover), compared by hash in
+ * constant time, and its client certificate when `wholesale.inboundCertSha256` pins one. Runs
+ * before the body is read.
+ */
+export function providerAuth(config: Pick<WholesaleConfig, 'inboundTokenSha256' | 'inboundCertSha256'> | undefined, refused?: Counter<'peer' | 'reason'>) {
+  const expected = hashList(config?.inboundTokenSha256).map((h) => Buffer.from(h, 'hex'));
+  const pinned = config?.inboundCertSha256 ?? [];
   return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     const token = bearerToken(request.headers.authorization);
-    let ok = false;
-    if (expected && token) {
+    // a pinned certificate alone authenticates a provider configured without a token
+    let ok = expected.length === 0 && pinned.length > 0;
+    if (expected.length > 0 && token) {
       const got = createHash('sha256').update(token).digest();
-      ok = got.length === expected.length && timingSafeEqual(got, expected);
+      ok = expected.some((e) => got.length === e.length && timingSafeEqual(got, e));
+    }
+    let reason = 'token_required';
+    let status: 401 | 403 = 401;
+    let why = expected.length === 0 ? 'no wholesale provider token or certificate is configured (wholesale.inboundTokenSha256, wholesale.inboundCertSha256)' : token ? 'the bearer token is not the wholesale provider\'s' : 'the wholesale provider\'s bearer token is required';
+    if (ok && pinned.length > 0) {
+      const cert = clientCertSha256(request);
+      ok = cert !== undefined && pinned.includes(cert);
+      if (!ok) {
+        reason = cert ? 'client_cert_mismatch' : 'client_cert_required';
+        status = cert ? 403 : 401;
+        why = cert ? 'the client certificate is not the wholesale provider\'s' : 'the wholesale provider must present its client certificate (mutual TLS)';
+      }
+    } else if (!ok && token && expected.length > 0) {
+      reason = 'unknown_token';
     }
     if (!ok) {
-      const why = !expected ? 'no wholesale provider token is configured (wholesale.inboundTokenSha256)' : token ? 'the bearer token is not the wholesale provider\'s' : 'the wholesale provider\'s bearer token is required';
-      request.log.warn({ reason: why }, 'wholesale callback refused: not authenticated');
-      reply.header('www-authenticate', 'Bearer realm="switchgate-wholesale"');
-      return sendProblem(reply, problem(401, 'SG_UNAUTHENTICATED', why));
+      request.log.warn({ peer: 'wholesale', reason, status, detail: why }, 'wholesale callback refused');
+      refused?.inc({ peer: 'wholesale', reason });
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="switchgate-wholesale"');
+      return sendProblem(reply, problem(status, status === 401 ? 'SG_UNAUTHENTICATED' : 'SG_FORBIDDEN', why));
     }
   };
 }
@@ -64,7 +88,7 @@ function validated<T>(name: WholesaleSchemaName, body: unknown): T {
 export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { service } = deps;
-    const auth = providerAuth(deps.config?.inboundTokenSha256);
+    const auth = providerAuth(deps.config, deps.refused);
 
     app.post<{ Params: { id: string } }>(
       '/v1/switches/:id/wholesale-order',
