@@ -1,5 +1,6 @@
 /** JSON Schema of the configuration file. Unknown keys are errors: a typo must not be silently ignored. */
 import { agcomPeerSchema, agcomRulesSchema, agcomSchema } from './agcom-config.js';
+import { retrySchema } from './retry-schema.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
@@ -83,6 +84,7 @@ export const configSchema = {
             properties: { major: { type: 'string', pattern: '^[0-9]{2}$' }, minor: { type: 'string', pattern: '^[0-9]{2}$' } },
           },
           agcom: agcomPeerSchema,
+          retry: retrySchema,
         },
       },
     },
@@ -96,6 +98,7 @@ export const configSchema = {
         placeOrders: { enum: ['auto', 'manual'], default: 'auto' },
         auth,
         inboundTokenSha256: hex64,
+        retry: retrySchema,
       },
     },
     webhooks: {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { configSchema } from './config-schema.js';
 import type { GatewayConfig } from './types.js';
+import { retryProblems } from './retry-schema.js';
 
 export interface ConfigProblem {
   /** dotted key, e.g. `peers[0].url` */
@@ -98,6 +99,11 @@ export const semanticChecks: SemanticCheck[] = [
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].secretEnv`, w.secretEnv));
     return out;
   },
+  (c) => [
+    ...c.peers.flatMap((p, i) => retryProblems(`peers[${i}].retry`, p.retry)),
+    ...retryProblems('wholesale.retry', c.wholesale?.retry),
+    ...retryProblems('agcom.numberPortability.retry', c.agcom?.numberPortability?.retry),
+  ],
 ];
 
 /** Validates an already parsed object; `extraChecks` let procedures add their own (deadline keys, regions). */

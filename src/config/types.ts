@@ -2,6 +2,9 @@
 import type { WbciRulesInput } from './wbci-rules-input.js';
 import type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 import type { AgcomRulesInput } from '../protocols/agcom/rules.js';
+import type { RetryConfig } from './retry-schema.js';
+
+export type { RetryConfig } from './retry-schema.js';
 
 export type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 
@@ -56,6 +59,8 @@ export interface PeerConfig {
   version?: { major: string; minor: string };
   /** AGCOM partners only: operator code, file naming, wire values, rules */
   agcom?: AgcomPeerConfig;
+  /** delivery retries to this peer (README "Delivery, retries and recovery") */
+  retry?: RetryConfig;
 }
 
 export interface WholesaleConfig {
@@ -64,6 +69,8 @@ export interface WholesaleConfig {
   placeOrders: 'auto' | 'manual';
   auth?: AuthConfig;
   inboundTokenSha256?: string;
+  /** delivery retries of orders (README "Delivery, retries and recovery") */
+  retry?: RetryConfig;
 }
 
 export interface WebhookConfig {
