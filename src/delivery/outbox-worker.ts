@@ -68,6 +68,8 @@ export class OutboxWorker {
   #kicked = false;
   /** destinations this worker saw fail since their last recovery (`kind destination`) */
   readonly #troubled = new Set<string>();
+  /** destinations that asked for a pause (Retry-After): not probed before it ends (epoch ms) */
+  readonly #pausedUntil = new Map<string, number>();
   #probeTimer: NodeJS.Timeout | undefined;
   #probing: Promise<number> | undefined;
 
@@ -195,9 +197,15 @@ export class OutboxWorker {
          WHERE status = 'pending'
          GROUP BY kind, destination
         HAVING bool_or(attempts > 0 AND next_attempt_at > now())
-           AND NOT bool_or(lease_until IS NOT NULL AND lease_until >= now())`.execute(this.#db);
+           AND NOT bool_or(lease_until IS NOT NULL AND lease_until >= now())
+           -- a retry due within the probe interval anyway is probe enough
+           AND min(next_attempt_at) FILTER (WHERE attempts > 0) > now() + ${`${this.#o.probeIntervalMs} milliseconds`}::interval`.execute(this.#db);
+      const now = Date.now();
       const probes = await Promise.all(
         waiting.map(async ({ kind, destination }) => {
+          const key = destinationKey(kind, destination);
+          if ((this.#pausedUntil.get(key) ?? 0) > now) return 0;
+          this.#pausedUntil.delete(key);
           const row = await this.#claimProbe(kind, destination);
           if (!row) return 0;
           this.#troubled.add(destinationKey(kind, destination));
@@ -368,6 +376,7 @@ export class OutboxWorker {
       return;
     }
     this.#troubled.add(key);
+    if (result.retryAfterMs) this.#pausedUntil.set(key, Date.now() + result.retryAfterMs);
     const delay = Math.max(result.retryAfterMs ?? 0, backoffMs(policy, row.attempts, this.#o.random));
     await this.#db
       .updateTable('outbox')

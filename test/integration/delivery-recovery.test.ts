@@ -99,7 +99,7 @@ describeEachBackend('delivery recovery per destination', ({ open }) => {
     const bOrder = received.filter((m) => m.case_id === cancelled).map((m) => m.type);
     expect(bOrder).toEqual(['VA-KUE-MRN', 'STR-AUF']);
     expect(new Set(received.map((m) => m.case_id))).toEqual(new Set([...waitingIds, fresh]));
-  });
+  }, 120_000);
 
   it('a probe tries a waiting destination out of schedule: a failed probe costs no attempt, a good one releases the rest', async () => {
     const p = await startFixed({ maxAttempts: 3, initialDelayMs: 60_000, maxDelayMs: 60_000 });
@@ -129,7 +129,7 @@ describeEachBackend('delivery recovery per destination', ({ open }) => {
     expect(await p.a.deliver()).toBe(2);
     // nothing left to probe
     expect(await p.a.worker!.probe()).toBe(0);
-  });
+  }, 120_000);
 
   it('a destination that fails on and on is dead-lettered at exactly its peers[].retry.maxAttempts', async () => {
     const p = await startFixed({ maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 1 });
@@ -151,7 +151,7 @@ describeEachBackend('delivery recovery per destination', ({ open }) => {
     }
     expect(attemptsMade).toBe(4);
     expect((await outbox(p.a)).map((r) => [r.status, r.attempts])).toEqual([['dead', 4]]);
-  });
+  }, 120_000);
 });
 
 it('the retry shape is one schema fragment: peers, wholesale and number portability take it; contradictions name the key', () => {
