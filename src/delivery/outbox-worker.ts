@@ -143,7 +143,9 @@ export class OutboxWorker {
               });
             inflight.add(p);
           }
-          if (claimed < capacity) waitMs = Math.min(waitMs, await this.#untilNextDue());
+          // with deliveries just started, their completion wakes the loop anyway; a short poll is
+          // its own timer (and spares an embedded database a query per cycle)
+          if (claimed === 0 && this.#o.pollMs > 1_000) waitMs = Math.min(waitMs, await this.#untilNextDue());
         } catch (err) {
           if (this.#running) this.#o.log.error({ err }, 'outbox worker: claim failed');
           waitMs = Math.min(waitMs, this.#o.dbRetryMs);
