@@ -19,7 +19,7 @@ import { EventBus } from './app/event-bus.js';
 import { buildApp } from './http/app.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { routingTransport, type Transport } from './delivery/transport.js';
-import type { RetryPolicy } from './delivery/retry-policy.js';
+import { defaultRetryPolicy, retryPolicyOf, type RetryPolicy } from './delivery/retry-policy.js';
 import { WebhookDispatcher } from './delivery/webhooks.js';
 import { WholesaleService } from './app/wholesale/service.js';
 import { createWholesaleTransport } from './wholesale/transport.js';
@@ -78,6 +78,10 @@ export interface GatewayOptions {
   outboxPollMs?: number;
   /** lease of each webhook dispatcher (default 30 s; tests shorten it) */
   webhookLeaseMs?: number;
+  /** how often a destination with rows waiting on backoff is probed (default 5 s; 0: never) */
+  outboxProbeMs?: number;
+  /** source of the backoff jitter (tests fix it; default Math.random) */
+  retryJitter?: () => number;
 }
 
 export interface Gateway {
@@ -223,7 +227,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         transport,
         log,
         policy: opts.retryPolicy,
+        policyFor: destinationPolicies(config, opts.retryPolicy ?? defaultRetryPolicy),
         pollMs: opts.outboxPollMs,
+        probeIntervalMs: opts.outboxProbeMs,
+        random: opts.retryJitter,
         // one claim is what an AGCOM file batches: let it hold a full file
         batchSize: agcomSettings ? Math.max(32, agcomSettings.maxRecordsPerFile) : undefined,
       })
@@ -286,4 +293,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await store.close();
     },
   };
+}
+
+/** Each destination's retry policy from its `retry` key (peers by carrier code, wholesale, number portability). */
+function destinationPolicies(config: GatewayConfig, fallback: RetryPolicy): (kind: 'peer' | 'wholesale', destination: string) => RetryPolicy {
+  const peers = new Map(config.peers.map((p) => [p.carrierCode, retryPolicyOf(p.retry, fallback)]));
+  const wholesale = retryPolicyOf(config.wholesale?.retry, fallback);
+  const np = retryPolicyOf(config.agcom?.numberPortability?.retry, fallback);
+  return (kind, destination) =>
+    kind === 'peer' ? (peers.get(destination) ?? fallback) : destination === NP_DESTINATION ? np : wholesale;
 }

@@ -15,6 +15,7 @@ import { DEFAULT_WIRE_VALUES, validateWireValues, type DateFormat, type Operator
 import { resolveAgcomRules, validateAgcomRulesInput, type AgcomRulesInput } from '../protocols/agcom/rules.js';
 import { KO_CATEGORIES, type KoCategory, type Procedure } from '../protocols/agcom/types.js';
 import type { ConfigProblem } from './load.js';
+import { retrySchema, type RetryConfig } from './retry-schema.js';
 
 export type AgcomPeerProtocol = 'agcom-file' | 'agcom-json' | 'agcom-soap';
 export const AGCOM_PROTOCOLS: readonly AgcomPeerProtocol[] = ['agcom-file', 'agcom-json', 'agcom-soap'];
@@ -68,6 +69,8 @@ export interface NumberPortabilityConfig {
   ranges?: { prefix: string; donor: string }[];
   /** hex SHA-256 of the bearer token Donors present with their KO (N13) at POST /agcom/v1/np-notifications */
   inboundTokenSha256?: string;
+  /** delivery retries of the notices (README "Delivery, retries and recovery") */
+  retry?: RetryConfig;
 }
 
 const code3 = { type: 'string', pattern: '^[A-Z0-9]{3}$' } as const;
@@ -169,6 +172,7 @@ export const agcomSchema = {
         },
         defaultDonor: code3,
         inboundTokenSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        retry: retrySchema,
         ranges: {
           type: 'array',
           items: {

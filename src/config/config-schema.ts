@@ -1,6 +1,7 @@
 /** JSON Schema of the configuration file. Unknown keys are errors: a typo must not be silently ignored. */
 import { agcomPeerSchema, agcomRulesSchema, agcomSchema } from './agcom-config.js';
 import { interconnectSchema } from './interconnect-config.js';
+import { retrySchema } from './retry-schema.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const carrierCode = { type: 'string', pattern: '^[0-9A-Z]{3}\\.[0-9A-Z]{1,6}$' } as const;
@@ -13,16 +14,6 @@ const hex64OrPair = {
   anyOf: [hex64, { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true }],
 } as const;
 const certDigests = { type: 'array', items: hex64, minItems: 1, maxItems: 2, uniqueItems: true } as const;
-const retry = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    maxAttempts: { type: 'integer', minimum: 1, maximum: 1000 },
-    initialDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
-    maxDelayMs: { type: 'integer', minimum: 1, maximum: 86_400_000 },
-  },
-} as const;
-
 const auth = {
   type: 'object',
   additionalProperties: false,
@@ -128,6 +119,7 @@ export const configSchema = {
               algorithm: { enum: ['rsa-sha256', 'rsa-sha1'], default: 'rsa-sha256' },
             },
           },
+          retry: retrySchema,
         },
       },
     },
@@ -142,6 +134,7 @@ export const configSchema = {
         auth,
         inboundTokenSha256: hex64OrPair,
         inboundCertSha256: certDigests,
+        retry: retrySchema,
       },
     },
     webhooks: {
@@ -151,7 +144,7 @@ export const configSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['url', 'secretEnv'],
-        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 }, previousSecretEnv: envName, retry },
+        properties: { url, secretEnv: envName, name: { type: 'string', minLength: 1, maxLength: 64 }, previousSecretEnv: envName, retry: retrySchema },
       },
     },
     deadlines: {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { configSchema } from './config-schema.js';
 import type { GatewayConfig } from './types.js';
+import { retryProblems } from './retry-schema.js';
 
 export interface ConfigProblem {
   /** dotted key, e.g. `peers[0].url` */
@@ -101,16 +102,17 @@ export const semanticChecks: SemanticCheck[] = [
     }
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].secretEnv`, w.secretEnv));
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].previousSecretEnv`, w.previousSecretEnv));
-    c.webhooks.forEach((w, i) => {
-      if (w.retry?.initialDelayMs !== undefined && w.retry.maxDelayMs !== undefined && w.retry.maxDelayMs < w.retry.initialDelayMs) {
-        out.push({ key: `webhooks[${i}].retry.maxDelayMs`, problem: 'must not be smaller than retry.initialDelayMs' });
-      }
-    });
     for (const [key, file] of [['server.tls.certFile', c.server?.tls?.certFile], ['server.tls.keyFile', c.server?.tls?.keyFile]] as const) {
       if (file && !existsSync(file)) out.push({ key, problem: `file ${file} does not exist` });
     }
     return out;
   },
+  (c) => [
+    ...c.peers.flatMap((p, i) => retryProblems(`peers[${i}].retry`, p.retry)),
+    ...retryProblems('wholesale.retry', c.wholesale?.retry),
+    ...retryProblems('agcom.numberPortability.retry', c.agcom?.numberPortability?.retry),
+    ...c.webhooks.flatMap((w, i) => retryProblems(`webhooks[${i}].retry`, w.retry)),
+  ],
 ];
 
 /** Validates an already parsed object; `extraChecks` let procedures add their own (deadline keys, regions). */

@@ -3,6 +3,9 @@ import type { WbciRulesInput } from './wbci-rules-input.js';
 import type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 import type { AgcomRulesInput } from '../protocols/agcom/rules.js';
 import type { InterconnectConfig } from './interconnect-config.js';
+import type { RetryConfig } from './retry-schema.js';
+
+export type { RetryConfig } from './retry-schema.js';
 
 export type { AgcomConfig, AgcomPeerConfig } from './agcom-config.js';
 
@@ -79,6 +82,8 @@ export interface PeerConfig {
   /** AGCOM partners only: operator code, file naming, wire values, rules */
   agcom?: AgcomPeerConfig;
   wsSecurity?: PeerWsSecurityConfig;
+  /** delivery retries to this peer (README "Delivery, retries and recovery") */
+  retry?: RetryConfig;
 }
 
 export interface WholesaleConfig {
@@ -88,12 +93,8 @@ export interface WholesaleConfig {
   auth?: AuthConfig;
   inboundTokenSha256?: string | string[];
   inboundCertSha256?: string[];
-}
-
-export interface RetryConfig {
-  maxAttempts?: number;
-  initialDelayMs?: number;
-  maxDelayMs?: number;
+  /** delivery retries of orders (README "Delivery, retries and recovery") */
+  retry?: RetryConfig;
 }
 
 export interface WebhookConfig {

@@ -4,7 +4,14 @@
  * per case and channel (kind and destination: peer, wholesale, number-portability) only the
  * oldest undelivered row is ever claimable, so message n+1 never overtakes n, and a wholesale
  * outage does not hold back the peer messages.
- * Woken by NOTIFY, with polling as the fallback.
+ * Woken by NOTIFY, by the time the next row falls due (a backoff or a lost lease ending), and by
+ * polling as the fallback.
+ *
+ * Recovery per destination (a circuit breaker closing): when a delivery to a destination succeeds
+ * after failures, its other rows waiting on backoff become due at once — still one per case at a
+ * time, and at most `batchSize` in flight. A destination with rows waiting on backoff is probed
+ * every `probeIntervalMs` with its next waiting row, sent out of schedule: a failed probe leaves
+ * the row's attempts and due time as they were, so probing never brings a dead letter closer.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
@@ -20,7 +27,16 @@ export interface OutboxWorkerOptions {
   store: Store;
   transport: Transport;
   log: Logger;
+  /** the policy of destinations without their own */
   policy?: RetryPolicy;
+  /** per-destination policy (config `peers[].retry`, `wholesale.retry`, …); undefined → `policy` */
+  policyFor?: (kind: OutboundItem['kind'], destination: string) => RetryPolicy | undefined;
+  /** how often a destination with rows waiting on backoff is probed (0: never) */
+  probeIntervalMs?: number;
+  /** wait before claiming again after the database failed a claim */
+  dbRetryMs?: number;
+  /** the jitter's source of randomness (tests fix it) */
+  random?: () => number;
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
@@ -42,7 +58,7 @@ interface ClaimedRow {
 }
 
 export class OutboxWorker {
-  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered'>> & Pick<OutboxWorkerOptions, 'onDelivered'>;
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor'>;
   readonly #db: Kysely<Database>;
   #running = false;
   #wake: (() => void) | undefined;
@@ -50,6 +66,12 @@ export class OutboxWorker {
   #unlisten: (() => Promise<void>) | undefined;
   readonly #abort = new AbortController();
   #kicked = false;
+  /** destinations this worker saw fail since their last recovery (`kind destination`) */
+  readonly #troubled = new Set<string>();
+  /** destinations that asked for a pause (Retry-After): not probed before it ends (epoch ms) */
+  readonly #pausedUntil = new Map<string, number>();
+  #probeTimer: NodeJS.Timeout | undefined;
+  #probing: Promise<number> | undefined;
 
   constructor(opts: OutboxWorkerOptions) {
     // explicit `??`: an option passed as undefined must not erase its default
@@ -60,6 +82,9 @@ export class OutboxWorker {
       batchSize: opts.batchSize ?? 32,
       pollMs: opts.pollMs ?? 1_000,
       sendTimeoutMs: opts.sendTimeoutMs ?? 15_000,
+      probeIntervalMs: opts.probeIntervalMs ?? 5_000,
+      dbRetryMs: opts.dbRetryMs ?? 1_000,
+      random: opts.random ?? Math.random,
       workerId: opts.workerId ?? randomUUID(),
     };
     this.#db = opts.store.db;
@@ -70,6 +95,12 @@ export class OutboxWorker {
     this.#running = true;
     if (this.#o.store.listen) this.#unlisten = await this.#o.store.listen(OUTBOX_CHANNEL, () => this.kick());
     this.#loop = this.#run();
+    if (this.#o.probeIntervalMs > 0) {
+      this.#probeTimer = setInterval(() => {
+        this.probe().catch((err: unknown) => this.#o.log.error({ err }, 'outbox worker: probe failed'));
+      }, this.#o.probeIntervalMs);
+      this.#probeTimer.unref();
+    }
   }
 
   /** Something was enqueued: look now rather than at the next poll. */
@@ -81,10 +112,12 @@ export class OutboxWorker {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    clearInterval(this.#probeTimer);
     this.#abort.abort();
     this.#wake?.();
     await this.#unlisten?.();
     await this.#loop;
+    await this.#probing;
   }
 
   /**
@@ -96,6 +129,7 @@ export class OutboxWorker {
     while (this.#running) {
       const capacity = this.#o.batchSize - inflight.size;
       let claimed = 0;
+      let waitMs = this.#o.pollMs;
       if (capacity > 0) {
         try {
           const rows = await this.#claim(capacity);
@@ -109,8 +143,12 @@ export class OutboxWorker {
               });
             inflight.add(p);
           }
+          // with deliveries just started, their completion wakes the loop anyway; a short poll is
+          // its own timer (and spares an embedded database a query per cycle)
+          if (claimed === 0 && this.#o.pollMs > 1_000) waitMs = Math.min(waitMs, await this.#untilNextDue());
         } catch (err) {
           if (this.#running) this.#o.log.error({ err }, 'outbox worker: claim failed');
+          waitMs = Math.min(waitMs, this.#o.dbRetryMs);
         }
       }
       if (!this.#running) break;
@@ -120,7 +158,7 @@ export class OutboxWorker {
         continue;
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.#o.pollMs);
+        const t = setTimeout(resolve, waitMs);
         this.#wake = () => {
           clearTimeout(t);
           resolve();
@@ -130,6 +168,101 @@ export class OutboxWorker {
       this.#kicked = false;
     }
     await Promise.all(inflight);
+  }
+
+  /**
+   * Milliseconds until the next claimable row falls due (its backoff or a lost lease ends); a row
+   * behind an undelivered predecessor of its case does not count. Never below 10 ms, so a row
+   * another worker is claiming right now cannot make this loop spin.
+   */
+  async #untilNextDue(): Promise<number> {
+    const { rows } = await sql<{ ms: number | null }>`
+      SELECT (extract(epoch FROM min(greatest(o.next_attempt_at, coalesce(o.lease_until, o.next_attempt_at)))) - extract(epoch FROM now())) * 1000 AS ms
+        FROM outbox o
+       WHERE o.status = 'pending'
+         AND NOT EXISTS (
+           SELECT 1 FROM outbox p
+            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')`.execute(this.#db);
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? Number.POSITIVE_INFINITY : Math.max(10, Math.ceil(Number(ms)));
+  }
+
+  /**
+   * Probes every destination that has rows waiting on backoff and no attempt in flight: its next
+   * waiting row is sent now, out of schedule. Returns the number of probes sent. Public for tests.
+   */
+  probe(): Promise<number> {
+    if (this.#probing) return this.#probing;
+    const run = (async () => {
+      const { rows: waiting } = await sql<{ kind: ClaimedRow['kind']; destination: string }>`
+        SELECT kind, destination FROM outbox
+         WHERE status = 'pending'
+         GROUP BY kind, destination
+        HAVING bool_or(attempts > 0 AND next_attempt_at > now())
+           AND NOT bool_or(lease_until IS NOT NULL AND lease_until >= now())
+           -- a retry due within the probe interval anyway is probe enough
+           AND min(next_attempt_at) FILTER (WHERE attempts > 0) > now() + ${`${this.#o.probeIntervalMs} milliseconds`}::interval`.execute(this.#db);
+      const now = Date.now();
+      const probes = await Promise.all(
+        waiting.map(async ({ kind, destination }) => {
+          const key = destinationKey(kind, destination);
+          if ((this.#pausedUntil.get(key) ?? 0) > now) return 0;
+          this.#pausedUntil.delete(key);
+          const row = await this.#claimProbe(kind, destination);
+          if (!row) return 0;
+          this.#troubled.add(destinationKey(kind, destination));
+          await this.#deliver(row, true);
+          return 1;
+        }),
+      );
+      return probes.reduce<number>((a, b) => a + b, 0);
+    })();
+    this.#probing = run;
+    return run.finally(() => {
+      this.#probing = undefined;
+    });
+  }
+
+  /** The destination's row waiting longest to be tried, leased without counting an attempt. */
+  async #claimProbe(kind: ClaimedRow['kind'], destination: string): Promise<ClaimedRow | undefined> {
+    const { workerId, leaseMs } = this.#o;
+    const { rows } = await sql<ClaimedRow>`
+      WITH next AS (
+        SELECT o.id FROM outbox o
+         WHERE o.status = 'pending' AND o.kind = ${kind} AND o.destination = ${destination}
+           AND o.next_attempt_at > now()
+           AND (o.lease_until IS NULL OR o.lease_until < now())
+           AND NOT EXISTS (
+             SELECT 1 FROM outbox p
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
+         ORDER BY o.next_attempt_at, o.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbox
+         SET lease_owner = ${workerId},
+             lease_until = now() + ${`${leaseMs} milliseconds`}::interval
+        FROM next, messages m
+       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
+      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(this.#db);
+    return rows[0];
+  }
+
+  /** The destination answers again: every row of it waiting on backoff is due now. */
+  async #recover(kind: ClaimedRow['kind'], destination: string): Promise<void> {
+    this.#troubled.delete(destinationKey(kind, destination));
+    const { rows } = await sql<{ n: number }>`
+      WITH r AS (
+        UPDATE outbox SET next_attempt_at = now()
+         WHERE status = 'pending' AND kind = ${kind} AND destination = ${destination} AND next_attempt_at > now()
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM r`.execute(this.#db);
+    const n = Number(rows[0]?.n ?? 0);
+    if (n === 0) return;
+    // other replicas' workers may hold these rows' cases next: wake them too
+    await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.#db);
+    this.#o.log.info({ destination, kind, released: n }, 'destination answers again: rows waiting on backoff are due now');
+    this.kick();
   }
 
   /** One claim-and-deliver cycle; returns the number of rows handled. Public for tests. */
@@ -164,7 +297,8 @@ export class OutboxWorker {
     return rows;
   }
 
-  async #deliver(row: ClaimedRow): Promise<void> {
+  /** `probe`: sent out of schedule; a transient failure leaves attempts and due time as they were. */
+  async #deliver(row: ClaimedRow, probe = false): Promise<void> {
     const item: OutboundItem = {
       outboxId: Number(row.id),
       messageId: row.message_id,
@@ -187,6 +321,8 @@ export class OutboxWorker {
       return;
     }
     const log = this.#o.log.child({ caseId: item.caseId, messageId: item.messageId, type: item.type, destination: item.destination });
+    const policy = this.#o.policyFor?.(row.kind, row.destination) ?? this.#o.policy;
+    const key = destinationKey(row.kind, row.destination);
     if (result.ok) {
       // one statement: outbox row, message status and wire form, event — or nothing if the lease was lost
       const raw = result.raw ?? null;
@@ -203,11 +339,22 @@ export class OutboxWorker {
           INSERT INTO events (type, case_id, data)
           SELECT 'message.delivered', case_id, ${JSON.stringify({ messageId: item.messageId, type: item.type })}::jsonb FROM o)
         SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
-      log.info({ attempts: row.attempts }, 'message delivered');
+      log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
+      if (probe || row.attempts > 1 || this.#troubled.has(key)) await this.#recover(row.kind, row.destination);
       return;
     }
-    const exhausted = row.attempts >= this.#o.policy.maxAttempts;
+    if (probe && !result.permanent) {
+      await this.#db
+        .updateTable('outbox')
+        .set({ lease_owner: null, lease_until: null, last_error: result.reason })
+        .where('id', '=', item.outboxId)
+        .where('lease_owner', '=', this.#o.workerId)
+        .execute();
+      log.info({ attempts: row.attempts, reason: result.reason }, 'probe failed: destination still unavailable');
+      return;
+    }
+    const exhausted = !probe && row.attempts >= policy.maxAttempts;
     if (result.permanent || exhausted) {
       const reason = result.permanent ? result.reason : `gave up after ${row.attempts} attempts: ${result.reason}`;
       await this.#db.transaction().execute(async (trx) => {
@@ -226,9 +373,13 @@ export class OutboxWorker {
         await appendEvents(trx, [{ type: 'delivery.dead-lettered', caseId: item.caseId, data: { messageId: item.messageId, type: item.type, reason } }]);
       });
       log.warn({ attempts: row.attempts, reason }, 'delivery dead-lettered');
+      // a refusal is an answer: a probed destination is reachable again
+      if (probe) await this.#recover(row.kind, row.destination);
       return;
     }
-    const delay = Math.max(result.retryAfterMs ?? 0, backoffMs(this.#o.policy, row.attempts));
+    this.#troubled.add(key);
+    if (result.retryAfterMs) this.#pausedUntil.set(key, Date.now() + result.retryAfterMs);
+    const delay = Math.max(result.retryAfterMs ?? 0, backoffMs(policy, row.attempts, this.#o.random));
     await this.#db
       .updateTable('outbox')
       .set({
@@ -243,6 +394,8 @@ export class OutboxWorker {
     log.info({ attempts: row.attempts, retryInMs: delay, reason: result.reason }, 'delivery failed, will retry');
   }
 }
+
+const destinationKey = (kind: string, destination: string): string => `${kind} ${destination}`;
 
 /** Puts a dead letter's message back into delivery; returns false when it was already replayed or is unknown. */
 export async function replayDeadLetter(db: Kysely<Database>, id: number): Promise<boolean> {

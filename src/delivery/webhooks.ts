@@ -24,6 +24,7 @@ import type { RetryConfig, WebhookConfig } from '../config/types.js';
 import { decodeCursor, encodeCursor, readEvents, type FeedEvent } from '../store/repos/events.js';
 import type { EventBus } from '../app/event-bus.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
+import { RETRY_DEFAULTS } from '../config/retry-schema.js';
 
 export const SIGNATURE_HEADER = 'switchgate-signature';
 
@@ -49,7 +50,7 @@ export interface WebhookDispatcherOptions {
 }
 
 /** Defaults of `webhooks[].retry`: about an hour of tries before an event is dead-lettered. */
-export const WEBHOOK_RETRY_DEFAULTS = { maxAttempts: 12, initialDelayMs: 1_000, maxDelayMs: 10 * 60_000 } as const;
+export const WEBHOOK_RETRY_DEFAULTS = RETRY_DEFAULTS;
 
 export function webhookPolicy(retry: RetryConfig | undefined): RetryPolicy {
   return {

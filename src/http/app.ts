@@ -21,6 +21,7 @@ import { apiKeyAuth } from './auth.js';
 import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
 import { switchRoutes } from './routes/switches.js';
 import { eventRoutes } from './routes/events.js';
+import { replyDatabaseUnavailable } from './database-unavailable.js';
 import { healthRoutes } from './routes/health.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { wbciWireRoutes } from './routes/wbci-wire.js';
@@ -67,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const shared = loadRestSchemas();
   for (const s of shared) app.addSchema(s);
   app.setValidatorCompiler(createValidatorCompiler(shared));
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error, request, reply) => replyDatabaseUnavailable(error, request, reply) ?? errorHandler(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, { ...problem(404, 'SG_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url }),
   );

@@ -139,11 +139,19 @@ export async function openPostgres(
     max: opts.poolSize ?? 10,
     types: pgTypes,
     application_name: 'switchgate',
+    // a database that does not answer must fail a request (503), not hold it forever
+    connectionTimeoutMillis: 5_000,
   };
   const pool = new pg.Pool(config);
   // Without a listener, an idle client dropped by the server would crash the process.
   pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL connection failed'));
-  pool.on('connect', (client) => guardCommit(client));
+  pool.on('connect', (client) => {
+    guardCommit(client);
+    // A checked-out client has no pool listener: when the server goes away (restart, fail-over)
+    // its 'error' event would be unhandled and end the process. The query in flight fails on its
+    // own and the pool drops the broken client on release.
+    client.on('error', (err) => logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'PostgreSQL connection lost'));
+  });
 
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
@@ -293,9 +301,13 @@ class PgListener {
         const client = await this.#connect();
         for (const channel of this.#channels.keys()) await client.query(`listen ${channel}`);
         this.#retryDelayMs = 250;
+        this.#logger.warn({ channels: [...this.#channels.keys()] }, 'LISTEN connection re-established');
+        // notifications sent while the connection was down are lost: wake every subscriber once
+        for (const callbacks of this.#channels.values()) dispatch(callbacks, '', this.#logger);
       }).catch((err: unknown) => {
         this.#logger.warn({ err }, 'LISTEN reconnect failed');
-        this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, 30_000);
+        // short cap: LISTEN is how deliveries and the feed learn of new rows after an outage
+        this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, 2_000);
         this.#scheduleResubscribe();
       });
     }, this.#retryDelayMs);

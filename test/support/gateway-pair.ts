@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import pino from 'pino';
 import type { LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/domain/clock.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import type { Transport } from '../../src/delivery/transport.js';
@@ -67,10 +67,10 @@ export interface Pair {
 
 export const silentLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function startPair(open: () => Promise<Store>, opts: { now?: string; configA?: Partial<GatewayConfig>; configB?: Partial<GatewayConfig> } = {}): Promise<Pair> {
+export async function startPair(open: () => Promise<Store>, opts: { now?: string; configA?: Partial<GatewayConfig>; configB?: Partial<GatewayConfig>; gateway?: Partial<GatewayOptions> } = {}): Promise<Pair> {
   const clock = new ManualClock(opts.now ?? '2026-11-23T09:00:00+01:00');
   const transport = new InProcessTransport();
-  const common = { clock, transport, background: false, log: silentLog() };
+  const common = { clock, transport, background: false, log: silentLog(), ...opts.gateway };
   const a = await createGateway({ ...common, config: testConfig('DEU.EKPA', 'DEU.EKPB', opts.configA), store: await open() });
   const b = await createGateway({ ...common, config: testConfig('DEU.EKPB', 'DEU.EKPA', opts.configB), store: await open() });
   transport.targets.set('DEU.EKPA', a);

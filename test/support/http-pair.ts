@@ -38,6 +38,8 @@ export interface HttpPairOptions {
   /** peer URL override for A's view of B (e.g. a proxy in front of B) */
   bUrlForA?: (bPort: number) => string;
   configA?: Partial<GatewayConfig>;
+  /** the outbox worker's fallback poll (default 50 ms) */
+  outboxPollMs?: number;
 }
 
 export function httpConfig(self: string, peer: string, peerUrl: string, protocol: 'wbci-soap' | 'wbci-json', overrides: Partial<GatewayConfig> = {}): GatewayConfig {
@@ -89,7 +91,7 @@ export async function startHttpNode(
     env,
     transport: createPeerTransport(config, log, { env, responseTimeoutMs: 5_000, connectTimeoutMs: 2_000 }),
     retryPolicy: opts.retry ?? { maxAttempts: 8, baseMs: 20, capMs: 200 },
-    outboxPollMs: 50,
+    outboxPollMs: opts.outboxPollMs ?? 50,
   });
   await gw.listen(port, '127.0.0.1');
   return { gw, url: `http://127.0.0.1:${port}` };

@@ -29,7 +29,12 @@ export function findPostgresBin(): string | undefined {
 export interface Cluster {
   url: string;
   port: number;
+  /** Stops and removes the cluster. */
   stopSync(): void;
+  /** Shuts the server down (fast: sessions are cut, committed data stays); the data stays for `startServer`. */
+  stopServer(): void;
+  /** Starts the stopped server again on the same port and data. */
+  startServer(): void;
 }
 
 export async function startCluster(bin: string, opts: ClusterOptions = {}): Promise<Cluster> {
@@ -73,6 +78,7 @@ export async function startCluster(bin: string, opts: ClusterOptions = {}): Prom
   }
 
   let stopped = false;
+  const pgCtl = (args: string[]) => sh(join(bin, 'pg_ctl'), ['-D', dataDir, ...args]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -83,6 +89,12 @@ export async function startCluster(bin: string, opts: ClusterOptions = {}): Prom
       const cmd = asRoot ? 'runuser' : join(bin, 'pg_ctl');
       spawnSync(cmd, asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args] : args, { stdio: 'ignore' });
       rmSync(root, { recursive: true, force: true });
+    },
+    stopServer: () => {
+      pgCtl(['-m', 'fast', '-w', '-t', '60', 'stop']);
+    },
+    startServer: () => {
+      pgCtl(['-l', logFile, '-w', '-t', '60', 'start']);
     },
   };
 }

@@ -25,7 +25,7 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps)
       }
       return { status: 'ok', database: 'ok', migrations: { pending: [] } };
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
+      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', database: 'unreachable', error: (err as Error).message });
     }
   });
 

@@ -44,7 +44,7 @@ describe('trust configuration keys', () => {
     expect(problems(hook({ previousSecretEnv: 'OLD' }), { S: 'x' })).toEqual([{ key: 'webhooks[0].previousSecretEnv', problem: 'environment variable OLD is not set' }]);
     expect(problems(hook({ retry: { maxAttempts: 0 } }), { S: 'x' })).toEqual([{ key: 'webhooks[0].retry.maxAttempts', problem: 'must be >= 1' }]);
     expect(problems(hook({ retry: { initialDelayMs: 1000, maxDelayMs: 10 } }), { S: 'x' })).toEqual([
-      { key: 'webhooks[0].retry.maxDelayMs', problem: 'must not be smaller than retry.initialDelayMs' },
+      { key: 'webhooks[0].retry.maxDelayMs', problem: 'must be at least initialDelayMs (1000), is 10' },
     ]);
     expect(problems(hook({ retry: { attempts: 3 } }), { S: 'x' })).toEqual([{ key: 'webhooks[0].retry.attempts', problem: 'unknown key' }]);
   });
