@@ -119,6 +119,7 @@ export const configSchema = {
           additionalProperties: { anyOf: [{ type: 'integer', minimum: 0, maximum: 365 }, { type: 'boolean' }] },
         },
         agcom: agcomRulesSchema,
+        maxRequestedDateHorizonDays: { type: 'integer', minimum: 1, maximum: 3650, default: 730 },
       },
     },
     agcom: agcomSchema,

@@ -84,7 +84,12 @@ export interface GatewayConfig {
   peers: PeerConfig[];
   wholesale?: WholesaleConfig;
   webhooks: WebhookConfig[];
-  deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
+  deadlines: {
+    wbci: WbciRulesInput;
+    agcom?: AgcomRulesInput;
+    /** a requested date (KWT, Wechseltermin, DAC) more than this many days ahead is refused (default 730) */
+    maxRequestedDateHorizonDays?: number;
+  };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
 }

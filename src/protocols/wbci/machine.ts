@@ -14,6 +14,7 @@
  */
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
 import { addDays, daysBetween } from '../../domain/calendar.js';
+import { DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS, dateHorizonViolation } from '../../domain/date-horizon.js';
 import type { Issue } from '../../domain/issues.js';
 import { TERMINAL_STATES, type ChangeRecord, type OpenChange, type Role, type WbciCaseState, type WbciState } from './case-state.js';
 import { akmTrDueAt, akmTrRejectionDueAt, successorDueAt } from './deadlines.js';
@@ -47,6 +48,8 @@ export interface MachineContext {
   rules: WbciRules;
   /** `out`: this gateway sends the message; `in`: it received it from the partner */
   direction: Direction;
+  /** `deadlines.maxRequestedDateHorizonDays`: how far ahead a requested date may lie (default 730) */
+  maxRequestedDateHorizonDays?: number;
 }
 
 /** The business answer the gateway itself sends back when it refuses an inbound request. */
@@ -312,6 +315,9 @@ function dateIssues(c: DateCheck, ctx: MachineContext): Issue[] {
   const { calendar: cal, rules } = ctx;
   const out: Issue[] = [];
   const today = cal.today(ctx.now);
+  // the range first: no working-day arithmetic on a date nobody can mean (9999-12-31, 0001-01-01)
+  const horizon = horizonIssue(c, today, ctx);
+  if (horizon) return [horizon];
   const kue = isKue(c.vaType);
   const min = kue
     ? c.of === 'kwt'
@@ -363,6 +369,18 @@ function dateIssues(c: DateCheck, ctx: MachineContext): Issue[] {
     out.push(warn(c.path, 'maxHorizonDays', 'SG_DATE_HORIZON', `${c.label} ${c.date} is ${ahead} days ahead; some partners refuse more than ${rules.maxHorizonDays}`));
   }
   return out;
+}
+
+/** SG_DATE_HORIZON in both directions; inbound it is answered (VA: ABBM 8116, TVS-VA: 8141) naming the horizon. */
+function horizonIssue(c: DateCheck, today: IsoDate, ctx: MachineContext): ErrorIssue | null {
+  const maxDays = ctx.maxRequestedDateHorizonDays ?? DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS;
+  const v = dateHorizonViolation(c.date, today, maxDays);
+  if (!v) return null;
+  const message =
+    v.side === 'early'
+      ? `${c.label} ${c.date} is before ${v.limit}, the earliest date accepted`
+      : `${c.label} ${c.date} is more than ${maxDays} days ahead (deadlines.maxRequestedDateHorizonDays; latest ${v.limit})`;
+  return err({ path: c.path, rule: 'maxRequestedDateHorizonDays', code: 'SG_DATE_HORIZON', message, replyDetail: v.text });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -872,7 +890,7 @@ function applyRuemVa(t: Transition, m: RuemVa): Outcome {
       ctx,
     ),
   );
-  if (!strict && m.switchDate >= state.requestedDate) {
+  if (!strict && m.switchDate >= state.requestedDate && !issues.some((i) => i.code === 'SG_DATE_HORIZON')) {
     const offset = ctx.calendar.workingDaysBetween(state.requestedDate, m.switchDate);
     if (offset > ctx.rules.confirmedDateMaxOffsetWorkingDays) {
       issues.push(
