@@ -123,5 +123,16 @@ export const configSchema = {
       },
     },
     agcom: agcomSchema,
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEventLoopDelayMs: { type: 'integer', minimum: 1, maximum: 60000, default: 3000 },
+        eventLoopSampleIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+        retryAfterSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
+        handlerTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 90000 },
+      },
+    },
   },
 } as const;

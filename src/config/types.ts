@@ -92,4 +92,17 @@ export interface GatewayConfig {
   };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
+  /** load shedding and request time limits (README "Input limits and error formats") */
+  limits?: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  /** shed load (503 + Retry-After) while the mean event-loop delay is above this (default 3000) */
+  maxEventLoopDelayMs?: number;
+  /** how often the event-loop delay is sampled (default 1000) */
+  eventLoopSampleIntervalMs?: number;
+  /** Retry-After of a shed or timed-out request (default 5) */
+  retryAfterSeconds?: number;
+  /** a handler still running after this long is answered 503 SG_TIMEOUT (default 90000) */
+  handlerTimeoutMs?: number;
 }

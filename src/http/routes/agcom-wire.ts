@@ -35,6 +35,7 @@ import { AGCOM_PROTOCOLS } from '../../config/agcom-config.js';
 import { checkUpload, DEFAULT_MAX_FILE_BYTES, encodeReply, REPLY_CODES, type FileKind, type Reply, type UploadParams } from '../../protocols/agcom/files.js';
 import type { PeerDirectory } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { jsonBodyParser } from '../json-body.js';
 
 export interface AgcomWireDeps {
   agcom: AgcomService;
@@ -64,16 +65,7 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/octet-stream', 'multipart/form-data'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      const err = new Error('the body is not valid JSON') as Error & { statusCode: number; code: string };
-      err.statusCode = 400;
-      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(err, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, jsonBodyParser);
 
   /** Authenticates, checks the upload (02, 01, 03, 04, 05), then commits every record. */
   async function handle(request: FastifyRequest, params: UploadParams, body: string | Uint8Array | undefined, form: Form): Promise<Handled> {

@@ -14,6 +14,7 @@ import { renderWsdl, renderXsd } from '../../protocols/wbci/wsdl.js';
 import { vaIdOf } from '../../protocols/wbci/types.js';
 import type { PeerDirectory } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { jsonBodyParser } from '../json-body.js';
 
 export interface WbciWireDeps {
   wbci: WbciService;
@@ -36,29 +37,13 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      const err = new Error('the body is not valid JSON') as Error & { statusCode: number; code: string };
-      err.statusCode = 400;
-      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(err, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBytes }, jsonBodyParser);
 
   // any other media type reaches the routes too, so that they answer in their own format (a SOAP
   // fault, a problem document) instead of a generic 415
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
 
-  // compressed bodies are refused before they are read: no decompression bombs
-  app.addHook('onRequest', async (request, reply) => {
-    const enc = request.headers['content-encoding'];
-    if (request.method === 'POST' && enc && enc !== 'identity') {
-      const fault = encodeSoapFault('Client', `Content-Encoding ${enc} is not accepted`);
-      return reply.code(415).type('text/xml; charset=utf-8').send(fault);
-    }
-  });
+  // compressed bodies are refused before they are read (http/input-guard.ts), in this endpoint's format
 
   const fault = (reply: FastifyReply, status: number, code: FaultCode, message: string, soapVersion?: SoapVersion) =>
     reply
