@@ -14,6 +14,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { encodeSoapFault as encodeWbciFault } from '../protocols/wbci/soap-codec.js';
 import { encodeSoapFault as encodeAgcomFault, replyOf } from '../app/agcom/wire.js';
 import { encodeReply, REPLY_CODES, type ReplyCode, type UploadParams } from '../protocols/agcom/files.js';
+import { CONTROL_STRICT as HAS_CONTROL } from './input-guard.js';
 import { errorProblem, problem, sendProblem, type Problem } from './problem.js';
 
 export type EdgeFormat = 'problem' | 'soap-wbci' | 'soap-agcom' | 'agcom-reply';
@@ -105,8 +106,6 @@ function uploadParamsOf(request: FastifyRequest): UploadParams {
   }
   return out;
 }
-
-const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
 
 function safeInstance(request: FastifyRequest): string | undefined {
   const url = request.url.split('?')[0] ?? '';

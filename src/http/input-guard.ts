@@ -17,10 +17,13 @@ import type { Issue } from '../domain/issues.js';
 
 export const MAX_JSON_DEPTH = 32;
 
+// matching control characters is the point of these two expressions
+/* eslint-disable no-control-regex */
 /** C0 except nothing, and DEL: for ids and query parameters */
-const CONTROL_STRICT = /[\u0000-\u001f\u007f]/;
+export const CONTROL_STRICT = /[\u0000-\u001f\u007f]/;
 /** C0 except tab, LF, CR, and DEL: for text in bodies */
 const CONTROL_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/* eslint-enable no-control-regex */
 
 const escapeSegment = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 const printable = (k: string) => (CONTROL_STRICT.test(k) ? JSON.stringify(k).slice(1, -1) : k).slice(0, 64);
