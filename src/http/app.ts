@@ -68,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(createValidatorCompiler(shared));
   app.setErrorHandler(edgeErrorHandler);
   app.setNotFoundHandler(edgeNotFoundHandler(app));
-  app.removeContentTypeParser('application/json');
+  // no body is plain text: without this fastify's text/plain parser would hand a string to the routes
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);
   await loadShedding(app, deps.config.limits);
   inputGuard(app);

@@ -37,7 +37,14 @@ const TITLES: Record<number, string> = {
 
 export const PROBLEM_TYPE_BASE = 'https://switchgate.dev/problems/';
 
+/** A problem lists at most this many issues: 200 000 wrong array items must not make a 20 MB answer. */
+export const MAX_PROBLEM_ERRORS = 50;
+
 export function problem(status: number, code: string, detail?: string, errors?: Issue[]): Problem {
+  if (errors && errors.length > MAX_PROBLEM_ERRORS) {
+    detail = `${detail ?? ''} (${errors.length} issues; the first ${MAX_PROBLEM_ERRORS} are listed)`.trim();
+    errors = errors.slice(0, MAX_PROBLEM_ERRORS);
+  }
   return {
     type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-'),
     title: TITLES[status] ?? 'Error',

@@ -84,6 +84,11 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       const teq = negativeTeq(decoded.teqCode, hint.sender, hint.vaIdRef, first ? `${first.path} ${first.message}` : undefined);
       return reply.type(xmlType(hint.soapVersion)).send(encodeTeq(hint.kind, teq, control(), { soapVersion: hint.soapVersion }));
     }
+    // the media type names the SOAP version; an envelope of the other version is refused, not guessed
+    const declared: SoapVersion = ct.startsWith('application/soap+xml') ? '1.2' : '1.1';
+    if (decoded.soapVersion !== declared) {
+      return fault(reply, 415, 'Client', `SG_SOAP_VERSION_MISMATCH: a SOAP ${decoded.soapVersion} envelope sent as ${declared === '1.2' ? 'application/soap+xml (SOAP 1.2)' : 'text/xml (SOAP 1.1)'}`, decoded.soapVersion);
+    }
     const msg = decoded.message;
     const expectedAction = decoded.kind === 'request' ? 'annehmenAnfrage' : 'annehmenMeldung';
     if (action !== undefined && action !== expectedAction) {
