@@ -83,7 +83,7 @@ function withRawBytes(text: string, marker: string, bytes: number[]): Buffer {
 // ---------------------------------------------------------------------------------------------
 // REST
 
-const REST_STRINGS = [
+export const REST_STRINGS = [
   'procedure', 'type', 'donating', 'requestedDate',
   'customer/kind', 'customer/salutation', 'customer/firstName', 'customer/lastName',
   'location/street', 'location/houseNumber', 'location/postalCode', 'location/city',
@@ -114,18 +114,24 @@ function restCases(): HostileCase[] {
   }
   // huge strings and arrays
   for (const p of REST_STRINGS) postJson(`100 000 characters in ${p}`, () => setAt(restVa(), p, 'a'.repeat(100_000)), { status: [400, 422], format: 'problem', codes: ['SG_INVALID_REQUEST', 'SG_VALIDATION'] });
-  postJson('20 000 numbers', () => setAt(restVa(), 'numbers/list', Array.from({ length: 20_000 }, () => ({ areaCode: '89', number: '1234567' }))), problemOf(422, 'SG_VALIDATION'));
-  postJson('200 000 wrong items: at most 50 of them listed', () => setAt(restVa(), 'numbers/list', Array.from({ length: 200_000 }, () => 1)), invalid());
-  postJson('an unknown array of 100 000 items', () => ({ ...restVa(), extra: Array.from({ length: 100_000 }, (_, i) => i % 10) }), invalid());
+  postJson('20 numbers (one list too long: a field rule)', () => setAt(restVa(), 'numbers/list', Array.from({ length: 20 }, () => ({ areaCode: '89', number: '1234567' }))), problemOf(422, 'SG_VALIDATION'));
+  postJson('200 wrong items: at most 50 of them listed', () => setAt(restVa(), 'numbers/list', Array.from({ length: 200 }, () => 1)), invalid());
+  postJson('20 000 numbers', () => setAt(restVa(), 'numbers/list', Array.from({ length: 20_000 }, () => ({ areaCode: '89', number: '1234567' }))), problemOf(400, 'SG_TOO_MANY_ITEMS'));
+  postJson('200 000 wrong items', () => setAt(restVa(), 'numbers/list', Array.from({ length: 200_000 }, () => 1)), problemOf(400, 'SG_TOO_MANY_ITEMS'));
+  postJson('an unknown array of 100 000 items', () => ({ ...restVa(), extra: Array.from({ length: 100_000 }, (_, i) => i % 10) }), problemOf(400, 'SG_TOO_MANY_ITEMS'));
+  postJson('an object with 50 000 keys', () => ({ ...restVa(), customer: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 1])) }), problemOf(400, 'SG_TOO_MANY_ITEMS'));
   postJson('a known array of 200 000 items (past the body limit)', () => setAt(restVa(), 'numbers/list', Array.from({ length: 600_000 }, () => 1)), problemOf(413, 'SG_BODY_TOO_LARGE'));
   // deep nesting
   for (const depth of [40, 1_000, 100_000]) post(`nesting ${depth} deep in customer`, () => nestedIn(JSON.stringify(restVa()), '"customer":', depth), problemOf(400, 'SG_TOO_DEEP'));
   post('100 000 nested arrays as the body', () => nestedArraysText(100_000), problemOf(400, 'SG_TOO_DEEP'));
+  post('JSON wire-sized list of 5 000 numbers in an unknown field', () => JSON.stringify({ ...restVa(), extra: Array.from({ length: 5_000 }, () => 1) }), problemOf(400, 'SG_TOO_MANY_ITEMS'));
   // invalid UTF-8
   const marker = 'Hostile';
   for (const [name, bytes] of [['a lone 0xFF', [0xff]], ['an overlong "/"', [0xc0, 0xaf]], ['a UTF-16 surrogate', [0xed, 0xa0, 0x80]], ['a truncated sequence', [0xe2, 0x82]], ['a lone continuation byte', [0x80]]] as const) {
     post(`invalid UTF-8: ${name}`, () => withRawBytes(JSON.stringify(restVa()), marker, [...bytes]), problemOf(400, 'SG_INVALID_ENCODING'));
   }
+  post('an escaped lone surrogate \\ud800', () => JSON.stringify(restVa()).replace('Hostile', 'Hos\\ud800tile'), problemOf(422, 'SG_INVALID_ENCODING'));
+  post('an escaped lone low surrogate \\udc00', () => JSON.stringify(restVa()).replace('München', '\\udc00'), problemOf(422, 'SG_INVALID_ENCODING'));
   post('UTF-16LE with its BOM', () => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(restVa()), 'utf16le')]), problemOf(400, 'SG_INVALID_ENCODING'));
   post('UTF-8 BOM before an invalid body', () => `\ufeff${JSON.stringify({ ...restVa(), colour: 'blue' })}`, invalid());
   // other charsets are refused, not guessed
@@ -276,6 +282,7 @@ function jsonCases(): HostileCase[] {
   for (const [name, bytes] of [['0xFF', [0xff]], ['an overlong "/"', [0xc0, 0xaf]], ['a surrogate', [0xed, 0xa0, 0x80]]] as const) {
     post(`invalid UTF-8: ${name}`, () => withRawBytes(JSON.stringify(jsonVa()), 'Müller', [...bytes]), problemOf(400, 'SG_INVALID_ENCODING'));
   }
+  post('an escaped lone surrogate', () => JSON.stringify(jsonVa()).replace('Müller', 'M\\ud800'), problemOf(422, 'SG_INVALID_ENCODING'));
   post('__proto__ in message', () => JSON.stringify(jsonVa()).replace('"message":{', '"message":{"__proto__":{"x":1},'), problemOf(400, 'SG_FORBIDDEN_KEY'));
   post('constructor at the root', () => JSON.stringify(jsonVa()).replace('{', '{"constructor":{},'), problemOf(400, 'SG_FORBIDDEN_KEY'));
   for (const c of ['\u0000', '\u0001', '\u001f', '\u007f']) {
