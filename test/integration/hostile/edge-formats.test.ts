@@ -14,8 +14,10 @@ import { describeEachBackend } from '../../support/backends.js';
 import { API_KEY, silentLog } from '../../support/gateway-pair.js';
 import { freePort } from '../../support/http-pair.js';
 import type { WireNode } from '../../support/wire-stubs.js';
-import { restVa, soapVa } from './corpus.js';
-import { alive, rowCounts, rowDelta, send, startWbciEdge, type Answer, type Sent } from './world.js';
+import { encodeSoap } from '../../../src/protocols/wbci/soap-codec.js';
+import { validVaKueMrn } from '../../unit/wbci/builders.js';
+import { jsonVa, restVa, soapVa } from './corpus.js';
+import { alive, jsonWireHeaders, rowCounts, rowDelta, send, soapHeadersFrom, startWbciEdge, type Answer, type Sent } from './world.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const PROVIDER_TOKEN = 'wholesale-provider-token';
@@ -259,5 +261,40 @@ describeEachBackend('requested dates past the horizon', ({ open }) => {
       expect(rowDelta(before, await rowCounts(node.gw.store.db as never))).toEqual({});
       await alive(node.url);
     }
+  });
+});
+
+describeEachBackend('lenient acceptances, decided (README "Input limits and error formats")', ({ open }) => {
+  let node: WireNode;
+  beforeAll(async () => {
+    node = await startWbciEdge(await open());
+  });
+  afterAll(async () => node?.gw.close());
+
+  it('accepted: a JSON body with a UTF-8 BOM (REST and JSON wire); charset=utf-8 in any spelling', async () => {
+    const rest = await send(node.url, { path: '/v1/switches', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json; charset=UTF-8' }, body: `\ufeff${JSON.stringify(restVa())}` });
+    expect(rest.status, rest.text).toBe(201);
+    const wire = await send(node.url, { path: '/wbci/v1/json', headers: jsonWireHeaders({ 'content-type': 'application/json; charset=utf8' }), body: `\ufeff${JSON.stringify(jsonVa())}` });
+    expect([wire.format, wire.code], wire.text).toEqual(['json-teq', 'OK']);
+  });
+
+  it('accepted: comments, CDATA sections and a UTF-8 BOM in SOAP (the same XML information), SOAP 1.2 as application/soap+xml', async () => {
+    const vaId = 'DEU.EKPA.V000777001';
+    const xml = soapVa({ vaId }).replace('<Control>', '<!-- from the peer --><Control>').replace('Müller', '<![CDATA[Mül]]><!-- split -->ler');
+    const a = await send(node.url, { path: '/wbci/v1', headers: soapHeadersFrom(), body: `\ufeff${xml}` });
+    expect([a.format, a.code], a.text).toEqual(['soap-teq', 'OK']);
+    const stored = await node.gw.store.db.selectFrom('messages').select('body').where('business_id', '=', vaId).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.body)).toContain('"lastName":"Müller"');
+    const soap12 = encodeSoap(validVaKueMrn({ vaId: 'DEU.EKPA.V000777002' }), { timestamp: '2026-11-23T09:00:00.000+01:00', major: '02', minor: '00' }, { soapVersion: '1.2' });
+    const b = await send(node.url, { path: '/wbci/v1', headers: soapHeadersFrom(undefined, { 'content-type': 'application/soap+xml; charset=utf-8; action="annehmenAnfrage"' }), body: soap12 });
+    expect([b.status, b.format, b.code], b.text).toEqual([200, 'soap-teq', 'OK']);
+  });
+
+  it('refused: charset=latin1 (415 SG_UNSUPPORTED_CHARSET) and a SOAP 1.2 envelope as text/xml (415 SG_SOAP_VERSION_MISMATCH)', async () => {
+    const latin = await send(node.url, { path: '/v1/switches', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json; charset=latin1' }, body: Buffer.from(JSON.stringify(restVa()), 'latin1') });
+    expectFormat(latin, 415, 'problem', 'SG_UNSUPPORTED_CHARSET');
+    const soap12 = encodeSoap(validVaKueMrn({ vaId: 'DEU.EKPA.V000777003' }), { timestamp: '2026-11-23T09:00:00.000+01:00', major: '02', minor: '00' }, { soapVersion: '1.2' });
+    const a = await send(node.url, { path: '/wbci/v1', headers: soapHeadersFrom(), body: soap12 });
+    expectFormat(a, 415, 'soap-fault', 'SG_SOAP_VERSION_MISMATCH');
   });
 });
