@@ -14,6 +14,8 @@ export type IsoDate = string;
 export interface WorkingDayCalendar {
   readonly timeZone: string;
   isWorkingDay(d: IsoDate): boolean;
+  /** A statutory public holiday of the region (whatever the weekday). */
+  isPublicHoliday(d: IsoDate): boolean;
   /** n > 0: the n-th working day after d; n < 0: the |n|-th working day before d; n = 0: d itself. */
   addWorkingDays(d: IsoDate, n: number): IsoDate;
   /** Working days after `from` up to and including `to`; negative (mirrored) if `to` < `from`. */
@@ -217,6 +219,7 @@ export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
   return {
     timeZone,
     isWorkingDay: (d) => isWorkingEpochDay(toEpochDay(d)),
+    isPublicHoliday: (d) => table.isPublicHoliday(toEpochDay(d)),
     addWorkingDays(d, n) {
       if (!Number.isInteger(n)) throw new RangeError(`addWorkingDays: n must be an integer, got ${n}`);
       return fromEpochDay(table.addWorking(toEpochDay(d), n));

@@ -49,8 +49,8 @@ export interface WorkProbe {
 export class WorkingDayTable {
   readonly #hd: Holidays;
   readonly #probe: WorkProbe | undefined;
-  /** sorted public holidays on weekdays, per year */
-  readonly #holidays = new LruCache<number, readonly number[]>(HOLIDAY_YEARS_CACHED);
+  /** per year: its public holidays (sorted), and those on weekdays */
+  readonly #holidays = new LruCache<number, { all: ReadonlySet<number>; weekdays: readonly number[] }>(HOLIDAY_YEARS_CACHED);
   /** working days per year; -1 = not computed yet */
   readonly #counts = new Int32Array(YEARS).fill(-1);
 
@@ -144,21 +144,30 @@ export class WorkingDayTable {
     return c;
   }
 
+  /** A statutory public holiday, whatever the weekday (any year date-holidays knows; one lookup). */
+  isPublicHoliday(n: number): boolean {
+    return this.#yearTable(yearOf(n)).all.has(n);
+  }
+
   #holidaysOf(year: number): readonly number[] {
+    return this.#yearTable(year).weekdays;
+  }
+
+  #yearTable(year: number): { all: ReadonlySet<number>; weekdays: readonly number[] } {
     if (this.#probe) this.#probe.lookups++;
-    let days = this.#holidays.get(year);
-    if (!days) {
-      const set = new Set<number>();
+    let t = this.#holidays.get(year);
+    if (!t) {
+      const all = new Set<number>();
       for (const h of this.#hd.getHolidays(year)) {
         // Only statutory holidays close offices; `bank` (24 Dec, 31 Dec) and `observance` do not.
         if (h.type !== 'public') continue;
         const n = Date.parse(`${h.date.slice(0, 10)}T00:00:00Z`) / DAY_MS;
-        if (isWeekday(n) && yearOf(n) === year) set.add(n);
+        if (yearOf(n) === year) all.add(n);
       }
-      days = [...set].sort((a, b) => a - b);
-      this.#holidays.set(year, days);
+      t = { all, weekdays: [...all].filter(isWeekday).sort((a, b) => a - b) };
+      this.#holidays.set(year, t);
     }
-    return days;
+    return t;
   }
 
   #yearIn(n: number): number {

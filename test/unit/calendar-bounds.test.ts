@@ -160,3 +160,12 @@ describe('LruCache', () => {
     }
   });
 });
+
+describe('isPublicHoliday', () => {
+  it('knows public holidays on any weekday, in and outside the working-day years', () => {
+    expect(it_.isPublicHoliday('2026-12-25')).toBe(true);
+    expect(it_.isPublicHoliday('2027-12-25')).toBe(true); // a Saturday
+    expect(it_.isPublicHoliday('2026-12-24')).toBe(false); // a bank holiday only
+    expect(it_.isPublicHoliday('1995-12-08')).toBe(true); // Immacolata, before 2000
+  });
+});
