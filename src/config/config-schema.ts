@@ -130,6 +130,7 @@ export const configSchema = {
       properties: {
         maxEventLoopDelayMs: { type: 'integer', minimum: 1, maximum: 60000, default: 3000 },
         eventLoopSampleIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+        shedMinInFlight: { type: 'integer', minimum: 0, maximum: 100000, default: 8 },
         retryAfterSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
         handlerTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 90000 },
       },

@@ -101,6 +101,8 @@ export interface LimitsConfig {
   maxEventLoopDelayMs?: number;
   /** how often the event-loop delay is sampled (default 1000) */
   eventLoopSampleIntervalMs?: number;
+  /** shed only while more requests than this are being handled (default 8) */
+  shedMinInFlight?: number;
   /** Retry-After of a shed or timed-out request (default 5) */
   retryAfterSeconds?: number;
   /** a handler still running after this long is answered 503 SG_TIMEOUT (default 90000) */
