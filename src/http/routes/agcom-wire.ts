@@ -36,6 +36,7 @@ import { checkUpload, DEFAULT_MAX_FILE_BYTES, encodeReply, REPLY_CODES, type Fil
 import type { PeerDirectory } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
 import { jsonBodyParser } from '../json-body.js';
+import { sendEdgeError } from '../edge-errors.js';
 
 export interface AgcomWireDeps {
   agcom: AgcomService;
@@ -177,10 +178,10 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
       return reply.type('text/xml; charset=utf-8').send(readFileSync(WSDL_FILE, 'utf8').replace('{{ADDRESS}}', address));
     }
     if (q.xsd) {
-      if (!XSDS.has(q.xsd)) return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd} (known: ${[...XSDS].join(', ')})`));
+      if (!XSDS.has(q.xsd)) return sendEdgeError(request, reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd} (known: ${[...XSDS].join(', ')})`));
       return reply.type('text/xml; charset=utf-8').send(readFileSync(new URL(q.xsd, XSD_DIR), 'utf8'));
     }
-    return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP caricaFile'));
+    return sendEdgeError(request, reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP caricaFile'));
   });
 
   app.post('/agcom/v1', { schema: { hide: true } }, async (request, reply) => {

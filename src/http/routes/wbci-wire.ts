@@ -15,6 +15,7 @@ import { vaIdOf } from '../../protocols/wbci/types.js';
 import type { PeerDirectory } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
 import { jsonBodyParser } from '../json-body.js';
+import { sendEdgeError } from '../edge-errors.js';
 
 export interface WbciWireDeps {
   wbci: WbciService;
@@ -60,9 +61,9 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     if (q.xsd) {
       const xsd = renderXsd(q.xsd);
       if (xsd) return reply.type('text/xml; charset=utf-8').send(xsd);
-      return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd}`));
+      return sendEdgeError(request, reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd}`));
     }
-    return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP message'));
+    return sendEdgeError(request, reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP message'));
   });
 
   app.post('/wbci/v1', { schema: { hide: true } }, async (request: FastifyRequest, reply) => {

@@ -119,6 +119,13 @@ describe('one error format per endpoint [pglite]', () => {
     });
   }
 
+  it('GET on a SOAP endpoint without ?wsdl, or for an unknown schema: a SOAP fault', async () => {
+    for (const path of ['/wbci/v1', '/agcom/v1']) {
+      expectFormat(await send(node.url, { method: 'GET', path }), 400, 'soap-fault', 'SG_BAD_REQUEST');
+      expectFormat(await send(node.url, { method: 'GET', path: `${path}?xsd=nope.xsd` }), 404, 'soap-fault', 'SG_NOT_FOUND');
+    }
+  });
+
   it('unknown routes: 404 SG_ROUTE_NOT_FOUND as a problem, under every prefix', async () => {
     for (const path of ['/v1/nope', '/wbci/v1/nope', '/agcom/v1/nope', '/wholesale/v1/nope', '/nope']) {
       expectFormat(await send(node.url, { method: 'GET', path, headers: authFor(path) }), 404, 'problem', 'SG_ROUTE_NOT_FOUND');
