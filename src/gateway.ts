@@ -161,6 +161,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ids,
     calendar,
     rules,
+    maxRequestedDateHorizonDays: config.deadlines.maxRequestedDateHorizonDays,
     self: config.self.carrierCode,
     isPeer: (c) => peers.has(c),
     log,

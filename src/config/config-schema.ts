@@ -158,6 +158,7 @@ export const configSchema = {
           additionalProperties: { anyOf: [{ type: 'integer', minimum: 0, maximum: 365 }, { type: 'boolean' }] },
         },
         agcom: agcomRulesSchema,
+        maxRequestedDateHorizonDays: { type: 'integer', minimum: 1, maximum: 3650, default: 730 },
       },
     },
     agcom: agcomSchema,
@@ -168,6 +169,18 @@ export const configSchema = {
       properties: {
         // a received AKM-TR with lines the RUEM-VA did not name: answer ABBM-TR itself, or ask the CRM
         akmTrChecks: { enum: ['auto', 'event'], default: 'auto' },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxEventLoopDelayMs: { type: 'integer', minimum: 1, maximum: 60000, default: 3000 },
+        eventLoopSampleIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+        shedMinInFlight: { type: 'integer', minimum: 0, maximum: 100000, default: 8 },
+        retryAfterSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
+        handlerTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 90000 },
       },
     },
   },

@@ -128,11 +128,31 @@ export interface GatewayConfig {
   peers: PeerConfig[];
   wholesale?: WholesaleConfig;
   webhooks: WebhookConfig[];
-  deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
+  deadlines: {
+    wbci: WbciRulesInput;
+    agcom?: AgcomRulesInput;
+    /** a requested date (KWT, Wechseltermin, DAC) more than this many days ahead is refused (default 730) */
+    maxRequestedDateHorizonDays?: number;
+  };
   /** WBCI behaviour that is not a deadline */
   wbci?: { akmTrChecks?: 'auto' | 'event' };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
   /** VoLTE-VoIP/IP interconnection with TIM (with "interconnect" in self.profiles) */
   interconnect?: InterconnectConfig;
+  /** load shedding and request time limits (README "Input limits and error formats") */
+  limits?: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  /** shed load (503 + Retry-After) while the mean event-loop delay is above this (default 3000) */
+  maxEventLoopDelayMs?: number;
+  /** how often the event-loop delay is sampled (default 1000) */
+  eventLoopSampleIntervalMs?: number;
+  /** shed only while more requests than this are being handled (default 8) */
+  shedMinInFlight?: number;
+  /** Retry-After of a shed or timed-out request (default 5) */
+  retryAfterSeconds?: number;
+  /** a handler still running after this long is answered 503 SG_TIMEOUT (default 90000) */
+  handlerTimeoutMs?: number;
 }

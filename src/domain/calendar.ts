@@ -6,6 +6,7 @@
  * an instant onto "today" and to find the last instant of a due day.
  */
 import Holidays from 'date-holidays';
+import { WorkingDayTable, type WorkProbe } from './working-day-table.js';
 
 /** Calendar date `YYYY-MM-DD` (same as the WBCI `IsoDate`, repeated so the domain stays independent). */
 export type IsoDate = string;
@@ -34,7 +35,12 @@ export interface CalendarOptions {
   subRegion?: string;
   /** IANA zone; defaults per country (Europe/Berlin for DE, Europe/Rome for IT) */
   timeZone?: string;
+  /** counts the work of the working-day functions (tests prove the bound with it) */
+  probe?: CalendarProbe;
 }
+
+/** Work done by the working-day functions: holiday-table lookups and loop iterations. */
+export type CalendarProbe = WorkProbe;
 
 export interface HolidayRegion {
   country: string;
@@ -50,25 +56,38 @@ const DAY_MS = 86_400_000;
 // ---------------------------------------------------------------------------------------------
 // Date arithmetic on epoch days (days since 1970-01-01, UTC), so no time zone can shift a date.
 
+/** Years a calendar date may have at all (`YYYY` is four digits). */
+export const MIN_DATE: IsoDate = '0001-01-01';
+export const MAX_DATE: IsoDate = '9999-12-31';
+
 export function toEpochDay(d: IsoDate): number {
   const m = ISO_DATE.exec(d);
   if (!m) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(d)}`);
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const day = Number(m[3]);
-  const t = Date.UTC(y, mo - 1, day);
-  const back = new Date(t);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== day) {
+  // Date.UTC maps years 0–99 onto 1900–1999; setUTCFullYear does not
+  const at = new Date(0);
+  at.setUTCFullYear(y, mo - 1, day);
+  const t = at.getTime();
+  if (y < 1 || at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== day) {
     throw new RangeError(`not a calendar date: ${d}`);
   }
   return Math.round(t / DAY_MS);
 }
 
+const MIN_EPOCH_DAY = toEpochDay(MIN_DATE);
+const MAX_EPOCH_DAY = toEpochDay(MAX_DATE);
+
 export function fromEpochDay(n: number): IsoDate {
+  // the day after 9999-12-31 has no YYYY-MM-DD form: refuse it rather than write "+010000-01-01"
+  if (!Number.isInteger(n) || n < MIN_EPOCH_DAY || n > MAX_EPOCH_DAY) {
+    throw new RangeError(`date out of range: epoch day ${n} is outside ${MIN_DATE}..${MAX_DATE}`);
+  }
   return new Date(n * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Calendar-day offset (positive, zero or negative). */
+/** Calendar-day offset (positive, zero or negative); RangeError past 9999-12-31 or before 0001-01-01. */
 export function addDays(d: IsoDate, n: number): IsoDate {
   return fromEpochDay(toEpochDay(d) + n);
 }
@@ -77,9 +96,6 @@ export function addDays(d: IsoDate, n: number): IsoDate {
 export function daysBetween(from: IsoDate, to: IsoDate): number {
   return toEpochDay(to) - toEpochDay(from);
 }
-
-/** 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday. */
-const weekdayOf = (epochDay: number): number => (((epochDay + 4) % 7) + 7) % 7;
 
 // ---------------------------------------------------------------------------------------------
 // Holiday regions
@@ -170,28 +186,8 @@ export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
   if (!timeZone) throw new Error(`no default time zone for ${region.country}: set timeZone explicitly`);
   assertTimeZone(timeZone);
 
-  // Deadlines are evaluated for every case on every tick: compute each year's holidays once.
-  const byYear = new Map<number, ReadonlySet<number>>();
-  const holidaysOf = (year: number): ReadonlySet<number> => {
-    let set = byYear.get(year);
-    if (!set) {
-      const days = new Set<number>();
-      for (const h of hd.getHolidays(year)) {
-        // Only statutory holidays close offices; `bank` (24 Dec, 31 Dec) and `observance` do not.
-        if (h.type === 'public') days.add(toEpochDay(h.date.slice(0, 10)));
-      }
-      set = days;
-      byYear.set(year, set);
-    }
-    return set;
-  };
-
-  const isWorkingEpochDay = (n: number): boolean => {
-    const wd = weekdayOf(n);
-    if (wd === 0 || wd === 6) return false;
-    const year = new Date(n * DAY_MS).getUTCFullYear();
-    return !holidaysOf(year).has(n);
-  };
+  const table = new WorkingDayTable(hd, opts.probe);
+  const isWorkingEpochDay = (n: number): boolean => table.isWorking(n);
 
   const partsFmt = new Intl.DateTimeFormat('en-US', {
     timeZone,
@@ -223,29 +219,13 @@ export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
   return {
     timeZone,
     isWorkingDay: (d) => isWorkingEpochDay(toEpochDay(d)),
-    isPublicHoliday(d) {
-      const n = toEpochDay(d);
-      return holidaysOf(new Date(n * DAY_MS).getUTCFullYear()).has(n);
-    },
+    isPublicHoliday: (d) => table.isPublicHoliday(toEpochDay(d)),
     addWorkingDays(d, n) {
       if (!Number.isInteger(n)) throw new RangeError(`addWorkingDays: n must be an integer, got ${n}`);
-      let day = toEpochDay(d);
-      const step = n < 0 ? -1 : 1;
-      let left = Math.abs(n);
-      while (left > 0) {
-        day += step;
-        if (isWorkingEpochDay(day)) left--;
-      }
-      return fromEpochDay(day);
+      return fromEpochDay(table.addWorking(toEpochDay(d), n));
     },
     workingDaysBetween(from, to) {
-      const a = toEpochDay(from);
-      const b = toEpochDay(to);
-      const lo = Math.min(a, b);
-      const hi = Math.max(a, b);
-      let count = 0;
-      for (let n = lo + 1; n <= hi; n++) if (isWorkingEpochDay(n)) count++;
-      return b >= a ? count : -count;
+      return table.between(toEpochDay(from), toEpochDay(to));
     },
     today(now) {
       const p = zonedParts(partsFmt, now.getTime());

@@ -16,7 +16,10 @@ import type { GatewayConfig } from '../config/types.js';
 import type { WbciService } from '../app/wbci/service.js';
 import type { AgcomService } from '../app/agcom/service.js';
 import type { EventBus } from '../app/event-bus.js';
-import { errorHandler, problem, sendProblem } from './problem.js';
+import { edgeErrorHandler, edgeFrameworkErrors, edgeNotFoundHandler } from './edge-errors.js';
+import { inputGuard } from './input-guard.js';
+import { jsonBodyParser } from './json-body.js';
+import { loadShedding } from './load-shedding.js';
 import { apiKeyAuth } from './auth.js';
 import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
 import { switchRoutes } from './routes/switches.js';
@@ -63,15 +66,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.config.server?.tls
       ? { https: { cert: readFileSync(deps.config.server.tls.certFile), key: readFileSync(deps.config.server.tls.keyFile), requestCert: true, rejectUnauthorized: false } }
       : {}),
+    // router errors (bad URL encoding, a path segment past maxParamLength → 414) in the endpoint's format
+    frameworkErrors: edgeFrameworkErrors,
+    handlerTimeout: deps.config.limits?.handlerTimeoutMs ?? 90_000,
   });
 
   const shared = loadRestSchemas();
   for (const s of shared) app.addSchema(s);
   app.setValidatorCompiler(createValidatorCompiler(shared));
-  app.setErrorHandler((error, request, reply) => replyDatabaseUnavailable(error, request, reply) ?? errorHandler(error as Error, request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { ...problem(404, 'SG_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url }),
-  );
+  app.setErrorHandler((error, request, reply) => replyDatabaseUnavailable(error, request, reply) ?? edgeErrorHandler.call(app, error as Error, request, reply));
+  app.setNotFoundHandler(edgeNotFoundHandler(app));
+  // no body is plain text: without this fastify's text/plain parser would hand a string to the routes
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);
+  await loadShedding(app, deps.config.limits);
+  inputGuard(app);
 
   await app.register(swagger, {
     openapi: {

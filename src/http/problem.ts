@@ -27,6 +27,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -36,7 +37,14 @@ const TITLES: Record<number, string> = {
 
 export const PROBLEM_TYPE_BASE = 'https://switchgate.dev/problems/';
 
+/** A problem lists at most this many issues: 200 000 wrong array items must not make a 20 MB answer. */
+export const MAX_PROBLEM_ERRORS = 50;
+
 export function problem(status: number, code: string, detail?: string, errors?: Issue[]): Problem {
+  if (errors && errors.length > MAX_PROBLEM_ERRORS) {
+    detail = `${detail ?? ''} (${errors.length} issues; the first ${MAX_PROBLEM_ERRORS} are listed)`.trim();
+    errors = errors.slice(0, MAX_PROBLEM_ERRORS);
+  }
   return {
     type: PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-'),
     title: TITLES[status] ?? 'Error',
@@ -56,28 +64,33 @@ export function schemaIssues(errors: ErrorObject[], root: string): Issue[] {
   return ajvIssues(errors, { code: 'SG_SCHEMA', pathPrefix: root === 'body' ? '' : `/${root}` });
 }
 
-export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+/** The problem document for anything thrown while handling a request. */
+export function errorProblem(error: FastifyError | AppError | Error, request: FastifyRequest): Problem {
   if (error instanceof AppError) {
     const p = problem(error.status, error.code, error.message, error.issues);
     p.instance = request.url;
-    return sendProblem(reply, p);
+    return p;
   }
   const fe = error as FastifyError;
   if (fe.validation) {
     const issues = schemaIssues(fe.validation as ErrorObject[], fe.validationContext ?? 'body');
     const first = issues[0];
-    return sendProblem(
-      reply,
-      problem(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues),
-    );
+    return problem(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues);
   }
+  if (fe.code === 'FST_ERR_HANDLER_TIMEOUT') return problem(503, 'SG_TIMEOUT', 'the request took too long and was abandoned; try again');
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'SG_UNSUPPORTED_MEDIA_TYPE'
       : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'SG_BODY_TOO_LARGE'
       : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe instanceof SyntaxError ? 'SG_MALFORMED_BODY'
+      : fe.code?.startsWith('SG_') ? fe.code
       : 'SG_BAD_REQUEST';
-    return sendProblem(reply, problem(fe.statusCode, code, fe.message));
+    return problem(fe.statusCode, code, fe.message);
   }
-  request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(reply, problem(500, 'SG_INTERNAL', 'an internal error occurred; it has been logged'));
+  return problem(500, 'SG_INTERNAL', 'an internal error occurred; it has been logged');
+}
+
+export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
+  const p = errorProblem(error, request);
+  if (p.code === 'SG_INTERNAL') request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, p);
 }

@@ -105,7 +105,7 @@ describe('interconnection billing over HTTP', () => {
   describe('POST /v1/interconnect/traffic', () => {
     it('rates a streamed CSV by month and band', async () => {
       const res = await call(base, 'POST', '/v1/interconnect/traffic', { csv: chunked(CSV) });
-      expect(res.status).toBe(200);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body).toEqual(EXPECTED);
     });
 

@@ -107,8 +107,8 @@ describe('hostile input on POST /wbci/v1 [pglite]', () => {
   it('a 10 MB body: 413 before it is read', async () => {
     const body = valid().replace('<Control>', `<Control><!--${'x'.repeat(10 * 1024 * 1024)}-->`);
     const res = await refused(() => rawPost(url(), body, fromA));
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 413, code: 'SG_BODY_TOO_LARGE' });
+    // a SOAP endpoint answers even a body-parser error as a SOAP fault
+    expectFault(res, 413, /^SG_BODY_TOO_LARGE: /);
     // the same without a Content-Length (chunked): reading stops at the limit
     const chunked = await refused(async () => {
       const t0 = performance.now();
@@ -126,8 +126,7 @@ describe('hostile input on POST /wbci/v1 [pglite]', () => {
       const text = await r.body.text();
       return { status: r.statusCode, headers: r.headers, text, ms: performance.now() - t0 };
     });
-    expect(chunked.status).toBe(413);
-    expect(JSON.parse(chunked.text)).toMatchObject({ status: 413, code: 'SG_BODY_TOO_LARGE' });
+    expectFault(chunked, 413, /^SG_BODY_TOO_LARGE: /);
   });
 
   it('10 000 levels of nesting: SOAP fault 0995, no stack overflow', async () => {
@@ -183,7 +182,7 @@ describe('hostile input on POST /wbci/v1 [pglite]', () => {
 
   it('a gzip Content-Encoding: 415, nothing decompressed', async () => {
     const res = await refused(() => rawPost(url(), gzipSync(valid()), { ...fromA, 'content-encoding': 'gzip' }));
-    expectFault(res, 415, 'Content-Encoding gzip is not accepted');
+    expectFault(res, 415, /^SG_UNSUPPORTED_CONTENT_ENCODING: Content-Encoding gzip is not accepted/);
     // any other media type is refused by the SOAP route itself, as a SOAP fault
     const xml = await refused(() => rawPost(url(), valid(), { ...fromA, 'content-type': 'application/xml' }));
     expectFault(xml, 415, 'Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)');

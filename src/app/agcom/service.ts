@@ -194,7 +194,7 @@ export class AgcomService {
 
   #ctx(direction: 'in' | 'out', role: 'recipient' | 'donating', rules: AgcomRules): MachineContext {
     const st = this.#d.settings;
-    return { now: this.#d.clock.now(), calendar: st.calendar, rules, direction, cowOwner: st.cowOwner(role), cosTable: st.cosTable };
+    return { now: this.#d.clock.now(), calendar: st.calendar, rules, direction, cowOwner: st.cowOwner(role), cosTable: st.cosTable, maxRequestedDateHorizonDays: st.maxRequestedDateHorizonDays };
   }
 
   #deadlines(s: AgcomCaseState, previous: StoredDeadline[]): StoredDeadline[] {

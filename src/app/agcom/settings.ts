@@ -36,6 +36,8 @@ export interface AgcomSettings {
   pools: ReadonlyMap<string, OperatorCode>;
   partners: readonly AgcomPartner[];
   maxRecordsPerFile: number;
+  /** `deadlines.maxRequestedDateHorizonDays` (default 730) */
+  maxRequestedDateHorizonDays?: number;
   byCarrier(carrierCode: string): AgcomPartner | undefined;
   byOperator(operatorCode: string): AgcomPartner | undefined;
   /**
@@ -83,6 +85,7 @@ export function resolveAgcomSettings(config: GatewayConfig, source = 'configurat
     pools,
     partners,
     maxRecordsPerFile: a.maxRecordsPerFile ?? DEFAULT_MAX_RECORDS,
+    maxRequestedDateHorizonDays: config.deadlines.maxRequestedDateHorizonDays,
     byCarrier: (c) => byCarrier.get(c),
     byOperator: (o) => byOperator.get(o),
     cowOwner: (role) => (role === 'recipient' ? recipientView : donatingView),

@@ -52,6 +52,8 @@ export interface WbciServiceDeps {
   ids: IdSource;
   calendar: WorkingDayCalendar;
   rules: WbciRules;
+  /** `deadlines.maxRequestedDateHorizonDays` (default 730) */
+  maxRequestedDateHorizonDays?: number;
   self: CarrierCode;
   /** whether a carrier code is a configured WBCI peer */
   isPeer: (carrierCode: string) => boolean;
@@ -193,7 +195,7 @@ export class WbciService {
   }
 
   #ctx(direction: 'in' | 'out'): MachineContext {
-    return { now: this.#d.clock.now(), calendar: this.#d.calendar, rules: this.#d.rules, direction };
+    return { now: this.#d.clock.now(), calendar: this.#d.calendar, rules: this.#d.rules, direction, maxRequestedDateHorizonDays: this.#d.maxRequestedDateHorizonDays };
   }
 
   /** When the machine's `tick` may next change something by itself (completion, successor expiry). */

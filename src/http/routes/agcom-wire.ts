@@ -35,6 +35,8 @@ import { AGCOM_PROTOCOLS } from '../../config/agcom-config.js';
 import { checkUpload, DEFAULT_MAX_FILE_BYTES, encodeReply, REPLY_CODES, type FileKind, type Reply, type UploadParams } from '../../protocols/agcom/files.js';
 import type { PeerDirectory } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { jsonBodyParser } from '../json-body.js';
+import { sendEdgeError } from '../edge-errors.js';
 
 export interface AgcomWireDeps {
   agcom: AgcomService;
@@ -64,16 +66,7 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/xml', 'text/xml', 'application/octet-stream', 'multipart/form-data'], { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      const err = new Error('the body is not valid JSON') as Error & { statusCode: number; code: string };
-      err.statusCode = 400;
-      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(err, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, jsonBodyParser);
 
   /** Authenticates, checks the upload (02, 01, 03, 04, 05), then commits every record. */
   async function handle(request: FastifyRequest, params: UploadParams, body: string | Uint8Array | undefined, form: Form): Promise<Handled> {
@@ -204,10 +197,10 @@ export async function agcomWireRoutes(app: FastifyInstance, deps: AgcomWireDeps)
       return reply.type('text/xml; charset=utf-8').send(readFileSync(WSDL_FILE, 'utf8').replace('{{ADDRESS}}', address));
     }
     if (q.xsd) {
-      if (!XSDS.has(q.xsd)) return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd} (known: ${[...XSDS].join(', ')})`));
+      if (!XSDS.has(q.xsd)) return sendEdgeError(request, reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd} (known: ${[...XSDS].join(', ')})`));
       return reply.type('text/xml; charset=utf-8').send(readFileSync(new URL(q.xsd, XSD_DIR), 'utf8'));
     }
-    return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP caricaFile'));
+    return sendEdgeError(request, reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP caricaFile'));
   });
 
   app.post('/agcom/v1', { schema: { hide: true }, onRequest: identifyFirst('soap') }, async (request, reply) => {

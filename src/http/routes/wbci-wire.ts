@@ -29,6 +29,8 @@ import { renderWsdl, renderXsd } from '../../protocols/wbci/wsdl.js';
 import { vaIdOf } from '../../protocols/wbci/types.js';
 import type { PeerDirectory, PeerIdentity, Refusal } from '../peer-auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { jsonBodyParser } from '../json-body.js';
+import { sendEdgeError } from '../edge-errors.js';
 
 export interface WbciWireDeps {
   wbci: WbciService;
@@ -73,29 +75,13 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch {
-      const err = new Error('the body is not valid JSON') as Error & { statusCode: number; code: string };
-      err.statusCode = 400;
-      err.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(err, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: maxBytes }, jsonBodyParser);
 
   // any other media type reaches the routes too, so that they answer in their own format (a SOAP
   // fault, a problem document) instead of a generic 415
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
 
-  // compressed bodies are refused before they are read: no decompression bombs
-  app.addHook('onRequest', async (request, reply) => {
-    const enc = request.headers['content-encoding'];
-    if (request.method === 'POST' && enc && enc !== 'identity') {
-      const fault = encodeSoapFault('Client', `Content-Encoding ${enc} is not accepted`);
-      return reply.code(415).type('text/xml; charset=utf-8').send(fault);
-    }
-  });
+  // compressed bodies are refused before they are read (http/input-guard.ts), in this endpoint's format
 
   const refuseSignature = (
     reply: FastifyReply,
@@ -125,9 +111,9 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
     if (q.xsd) {
       const xsd = renderXsd(q.xsd);
       if (xsd) return reply.type('text/xml; charset=utf-8').send(xsd);
-      return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd}`));
+      return sendEdgeError(request, reply, problem(404, 'SG_NOT_FOUND', `no schema ${q.xsd}`));
     }
-    return sendProblem(reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP message'));
+    return sendEdgeError(request, reply, problem(400, 'SG_BAD_REQUEST', 'use ?wsdl, or POST a SOAP message'));
   });
 
   /** The majors a caller may send: its own configured one once it is identified, else the endpoint's. */
@@ -189,6 +175,11 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
       }
       const teq = negativeTeq(decoded.teqCode, hint.sender, hint.vaIdRef, first ? `${first.path} ${first.message}` : undefined);
       return reply.type(xmlType(hint.soapVersion)).send(quittung(hint.kind, teq, hint.soapVersion, auth.peer));
+    }
+    // the media type names the SOAP version; an envelope of the other version is refused, not guessed
+    const declared: SoapVersion = ct.startsWith('application/soap+xml') ? '1.2' : '1.1';
+    if (decoded.soapVersion !== declared) {
+      return fault(reply, 415, 'Client', `SG_SOAP_VERSION_MISMATCH: a SOAP ${decoded.soapVersion} envelope sent as ${declared === '1.2' ? 'application/soap+xml (SOAP 1.2)' : 'text/xml (SOAP 1.1)'}`, decoded.soapVersion);
     }
     const msg = decoded.message;
     const auth = deps.peers.checkSender(identity, msg.sender, ['wbci-soap']);

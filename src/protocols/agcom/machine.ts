@@ -19,6 +19,7 @@
  * while the state follows the partner; a received request/change that breaks a rule is refused
  * with the xml2 KO the Donating owes.
  */
+import { DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS, dateHorizonViolation } from '../../domain/date-horizon.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
 import { addDays, daysBetween } from '../../domain/calendar.js';
 import type { Issue } from '../../domain/issues.js';
@@ -60,6 +61,8 @@ export interface MachineContext {
   cowOwner: CowOwner;
   /** known COS values; default italy.md §8 */
   cosTable?: CosTable;
+  /** `deadlines.maxRequestedDateHorizonDays`: how far ahead a DAC may lie (default 730) */
+  maxRequestedDateHorizonDays?: number;
 }
 
 export const unknownCowOwner: CowOwner = () => undefined;
@@ -255,6 +258,16 @@ function dacIssues(c: DacCheck, ctx: MachineContext): Issue[] {
   const out: Issue[] = [];
   const { calendar, rules } = ctx;
   const today = calendar.today(ctx.now);
+  // the range first, in both directions: no working-day arithmetic on a date nobody can mean
+  const maxDays = ctx.maxRequestedDateHorizonDays ?? DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS;
+  const horizon = dateHorizonViolation(c.dac, today, maxDays);
+  if (horizon) {
+    const message =
+      horizon.side === 'early'
+        ? `${c.label} ${c.dac} is before ${horizon.limit}, the earliest date accepted`
+        : `${c.label} ${c.dac} is more than ${maxDays} days ahead (deadlines.maxRequestedDateHorizonDays; latest ${horizon.limit})`;
+    return [err({ path: c.path, rule: 'maxRequestedDateHorizonDays', code: 'SG_DATE_HORIZON', message, category: 'ALTRO' })];
+  }
   const problem = (rule: string, code: string, message: string): Issue =>
     c.strict ? err({ path: c.path, rule, code, message, category: 'ALTRO' }) : warn(c.path, rule, code, message);
 

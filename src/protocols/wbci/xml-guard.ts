@@ -34,6 +34,12 @@ const QMARK = 63;
 const DQUOTE = 34;
 const SQUOTE = 39;
 
+// matching control characters is the point of these two expressions
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** &#N; / &#xN; naming C0 except tab, LF, CR; or DEL */
+const CONTROL_REFERENCE = /&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|7f)|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|127));/i;
+
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 export function guardXml(input: string | Uint8Array, opts: GuardOptions = {}): GuardResult {
@@ -73,6 +79,9 @@ export function guardXml(input: string | Uint8Array, opts: GuardOptions = {}): G
   // literal checks first: they are the cheapest and name the attack precisely
   if (text.includes('<!DOCTYPE')) return refuse('doctype', 'DOCTYPE declarations are not accepted');
   if (text.includes('<!ENTITY')) return refuse('entity', 'ENTITY declarations are not accepted');
+  // NUL cannot be stored, and no WBCI/AGCOM field carries a control character, raw or as a reference
+  if (RAW_CONTROL.test(text)) return refuse('controlCharacter', 'control characters (NUL, C0 other than tab/CR/LF, DEL) are not accepted');
+  if (CONTROL_REFERENCE.test(text)) return refuse('controlCharacter', 'character references to control characters (&#0;, &#x1;, &#127; …) are not accepted');
 
   return scan(text, maxDepth) ?? { ok: true, text };
 }

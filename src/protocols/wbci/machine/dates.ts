@@ -3,7 +3,8 @@ import { addDays, daysBetween } from '../../../domain/calendar.js';
 import type { Issue } from '../../../domain/issues.js';
 import type { IsoDate, VaType } from '../types.js';
 import { isKue } from '../types.js';
-import { err, warn, type Refusal } from './refusals.js';
+import { DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS, dateHorizonViolation } from '../../../domain/date-horizon.js';
+import { err, warn, type ErrorIssue, type Refusal } from './refusals.js';
 import type { MachineContext } from './types.js';
 
 
@@ -28,6 +29,9 @@ export function dateIssues(c: DateCheck, ctx: MachineContext): Issue[] {
   const { calendar: cal, rules } = ctx;
   const out: Issue[] = [];
   const today = cal.today(ctx.now);
+  // the range first: no working-day arithmetic on a date nobody can mean (9999-12-31, 0001-01-01)
+  const horizon = horizonIssue(c, today, ctx);
+  if (horizon) return [horizon];
   const kue = isKue(c.vaType);
   const min = kue
     ? c.of === 'kwt'
@@ -79,4 +83,21 @@ export function dateIssues(c: DateCheck, ctx: MachineContext): Issue[] {
     out.push(warn(c.path, 'maxHorizonDays', 'SG_DATE_HORIZON', `${c.label} ${c.date} is ${ahead} days ahead; some partners refuse more than ${rules.maxHorizonDays}`));
   }
   return out;
+}
+
+/** True when `date` lies outside the accepted range, so that no working-day arithmetic may touch it. */
+export function outsideHorizon(date: IsoDate, ctx: MachineContext): boolean {
+  return dateHorizonViolation(date, ctx.calendar.today(ctx.now), ctx.maxRequestedDateHorizonDays ?? DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS) !== null;
+}
+
+/** SG_DATE_HORIZON in both directions; inbound it is answered (VA: ABBM 8116, TVS-VA: 8141) naming the horizon. */
+function horizonIssue(c: DateCheck, today: IsoDate, ctx: MachineContext): ErrorIssue | null {
+  const maxDays = ctx.maxRequestedDateHorizonDays ?? DEFAULT_MAX_REQUESTED_DATE_HORIZON_DAYS;
+  const v = dateHorizonViolation(c.date, today, maxDays);
+  if (!v) return null;
+  const message =
+    v.side === 'early'
+      ? `${c.label} ${c.date} is before ${v.limit}, the earliest date accepted`
+      : `${c.label} ${c.date} is more than ${maxDays} days ahead (deadlines.maxRequestedDateHorizonDays; latest ${v.limit})`;
+  return err({ path: c.path, rule: 'maxRequestedDateHorizonDays', code: 'SG_DATE_HORIZON', message, replyDetail: v.text });
 }

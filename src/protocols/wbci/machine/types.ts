@@ -17,6 +17,8 @@ export interface MachineContext {
   rules: WbciRules;
   /** `out`: this gateway sends the message; `in`: it received it from the partner */
   direction: Direction;
+  /** `deadlines.maxRequestedDateHorizonDays`: how far ahead a requested date may lie (default 730) */
+  maxRequestedDateHorizonDays?: number;
   /**
    * `wbci.akmTrChecks`: a received AKM-TR quoting lines the RUEM-VA did not name is answered with
    * ABBM-TR by the gateway (`auto`, default) or accepted and raised to the CRM (`event`).

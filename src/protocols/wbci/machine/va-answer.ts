@@ -2,7 +2,7 @@
 import type { Issue } from '../../../domain/issues.js';
 import type { WbciCaseState } from '../case-state.js';
 import type { Abbm, RuemVa } from '../types.js';
-import { dateIssues } from './dates.js';
+import { dateIssues, outsideHorizon } from './dates.js';
 import { err, warn } from './refusals.js';
 import { businessCaseIssue, codesOf, supersedeChange, type Outcome, type Transition } from './apply.js';
 import { ADA_FIELDS } from '../codes.js';
@@ -60,7 +60,7 @@ const numberKey = (n: { areaCode: string; number: string }): string => `${n.area
 function receivedContentFindings(state: WbciCaseState, m: RuemVa, ctx: MachineContext): Issue[] {
   const out: Issue[] = [];
   const { calendar, rules } = ctx;
-  if (m.switchDate >= state.requestedDate) {
+  if (m.switchDate >= state.requestedDate && !outsideHorizon(m.switchDate, ctx)) {
     const offset = calendar.workingDaysBetween(state.requestedDate, m.switchDate);
     if (offset > rules.confirmedDateMaxOffsetWorkingDays) {
       out.push(
