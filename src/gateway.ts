@@ -157,7 +157,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
-  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
+  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins, env: opts.env ?? process.env });
 
   const env = opts.env ?? process.env;
   // Peer rows go to the peer transport, wholesale rows to the wholesale client.

@@ -122,5 +122,13 @@ export const configSchema = {
       },
     },
     agcom: agcomSchema,
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sessionSecretEnv: envName,
+        sessionTtlMinutes: { type: 'integer', minimum: 1, maximum: 10080 },
+      },
+    },
   },
 } as const;

@@ -96,6 +96,9 @@ export const semanticChecks: SemanticCheck[] = [
       need('wholesale.auth.tokenEnv', c.wholesale.auth.tokenEnv);
     }
     c.webhooks.forEach((w, i) => need(`webhooks[${i}].secretEnv`, w.secretEnv));
+    need('console.sessionSecretEnv', c.console?.sessionSecretEnv);
+    const consoleSecret = c.console?.sessionSecretEnv ? env[c.console.sessionSecretEnv] : undefined;
+    if (consoleSecret && consoleSecret.length < 16) out.push({ key: 'console.sessionSecretEnv', problem: `environment variable ${c.console!.sessionSecretEnv} must hold at least 16 characters` });
     return out;
   },
 ];

@@ -87,4 +87,13 @@ export interface GatewayConfig {
   deadlines: { wbci: WbciRulesInput; agcom?: AgcomRulesInput };
   /** the Italian procedure (with "agcom" in self.profiles) */
   agcom?: AgcomConfig;
+  /** the operations console at /console */
+  console?: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** environment variable holding the secret that signs console sessions (the same on every replica) */
+  sessionSecretEnv?: string;
+  /** how long a console login lasts (default 480) */
+  sessionTtlMinutes?: number;
 }

@@ -27,6 +27,7 @@ import { PeerDirectory } from './peer-auth.js';
 import { migrationCodeRoutes } from './routes/migration-code.js';
 import { defaultAgcomRules, migrationCodeOptions } from '../protocols/agcom/rules.js';
 import { httpMetrics } from './metrics.js';
+import { consoleRoutes } from './console/plugin.js';
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -38,6 +39,8 @@ export interface AppDeps {
   agcom?: AgcomService;
   bus: EventBus;
   registry: Registry;
+  /** where secrets referenced by name are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
   /** extra plugins (east-west, wholesale) registered after the core routes */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -102,6 +105,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     log: deps.log,
     self: deps.config.self.carrierCode,
+  });
+  await app.register(consoleRoutes, {
+    config: deps.config,
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    wbci: deps.wbci,
+    agcom: deps.agcom,
+    env: deps.env ?? process.env,
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

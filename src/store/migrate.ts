@@ -10,11 +10,13 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, typ
 import * as m0001 from '../../migrations/0001_init.js';
 import * as m0002 from '../../migrations/0002_id_sequences.js';
 import * as m0003 from '../../migrations/0003_webhook_leases.js';
+import * as m0004 from '../../migrations/0004_ops_observability.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
   '0002_id_sequences': m0002,
   '0003_webhook_leases': m0003,
+  '0004_ops_observability': m0004,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';
