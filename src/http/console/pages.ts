@@ -122,7 +122,7 @@ async function caseModel(d: PageDeps, row: CaseRow, q: Query, ctx: ConsoleContex
   const canWrite = ctx.principal.scopes.has('switches:write');
   const data = (row.data ?? {}) as Record<string, unknown>;
   return {
-    c: view,
+    c: { ...view, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) },
     parties: partiesOf(row, data, d.config.self.carrierCode),
     procedurePartial: row.procedure === 'agcom' ? 'partials/case-agcom' : row.procedure === 'wbci' ? 'partials/case-wbci' : undefined,
     agcom: row.procedure === 'agcom' ? (view as { agcom?: unknown }).agcom : undefined,
