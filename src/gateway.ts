@@ -32,6 +32,7 @@ import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { PeerDirectory } from './http/peer-auth.js';
+import { createDomainMetrics } from './http/domain-metrics.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -118,6 +119,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     throw err;
   }
 
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createDomainMetrics({ db: store.db, registry, config, log, clock });
+
   const region = parseHolidayRegion(config.self.holidayRegion);
   const calendar = createCalendar(region);
   const rules = resolveWbciRules(config.deadlines.wbci);
@@ -141,15 +146,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     isPeer: (c) => peers.has(c),
     log,
     onCaseChanged: wholesale.onCaseChanged,
+    onReceived: metrics.inbound,
   });
-  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
+  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged, onReceived: metrics.inbound }) : undefined;
   for (const p of config.peers.filter((p) => !p.inboundTokenSha256 && !p.tls)) {
     log.warn({ peer: p.carrierCode }, 'peer has no inboundTokenSha256: its inbound calls are accepted unauthenticated');
   }
   const bus = new EventBus();
   await bus.start(store);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   if (config.wholesale && !config.wholesale.inboundTokenSha256) {
     log.warn('wholesale has no inboundTokenSha256: the provider\'s callbacks and verification requests are refused (401)');
   }
@@ -185,6 +189,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         log,
         policy: opts.retryPolicy,
         pollMs: opts.outboxPollMs,
+        observer: metrics.observer,
         // one claim is what an AGCOM file batches: let it hold a full file
         batchSize: agcomSettings ? Math.max(32, agcomSettings.maxRecordsPerFile) : undefined,
       })

@@ -4,14 +4,18 @@
  * form, and replay a dead letter whose reason is a stub peer's hostile error body.
  * With SWITCHGATE_SCREENSHOTS=<dir> it also saves the four pages there (docs/console-*.png).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeEachBackend } from '../../support/backends.js';
-import { eventually, freePort } from '../../support/http-pair.js';
+import { eventually as eventuallyWithin, freePort } from '../../support/http-pair.js';
 import { startStubPeer, startWireNode, type StubPeer, type WireNode } from '../../support/wire-stubs.js';
 import { API_KEY } from '../../support/gateway-pair.js';
 import { chromiumAvailable, launchChromium } from '../../support/browser.js';
 import { request } from 'undici';
+
+// whole gateways on a shared two-core machine: generous, never a timing assertion
+vi.setConfig({ testTimeout: 120_000 });
+const eventually = <T>(check: () => Promise<T>) => eventuallyWithin(check, 60_000, 50);
 
 const HOSTILE = '<script>document.title="pwned"</script><b id="injected">bold</b>';
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -2,12 +2,15 @@
  * The console over HTTP: sessions, CSRF, scopes, the same validation as the REST API, escaping.
  * Two whole gateways (in-process delivery, manual clock) on each backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../../support/backends.js';
 import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair } from '../../support/gateway-pair.js';
 import { consoleGet, consoleLogin, consolePost } from '../../support/console-client.js';
 import { SessionCodec } from '../../../src/http/console/session.js';
 import { sha256Hex } from '../../../src/http/auth.js';
+
+// whole gateways on a shared two-core machine: generous, never a timing assertion
+vi.setConfig({ testTimeout: 120_000 });
 
 const va = {
   procedure: 'wbci',
