@@ -21,6 +21,8 @@ const USAGE = `usage: switchgate <command>
   demo                          two operators, a wholesale simulator and one complete switch, printed
   simulate wholesale [--config file] [--port n] [--behaviour b]
                                 a wholesale provider (REST + SOAP) for trying a gateway's phase 3
+  simulate peer [--help] [options]
+                                a partner operator (WBCI) answering by a script, for CRM tests
 `;
 
 function configPath(arg?: string): string {
@@ -113,7 +115,11 @@ function flags(args: string[], known: readonly string[]): Record<string, string>
 }
 
 async function simulate(what: string | undefined, args: string[]): Promise<void> {
-  if (what !== 'wholesale') throw new UsageError(what ? `cannot simulate ${what} (only: wholesale)` : 'simulate needs what to simulate: wholesale');
+  if (what === 'peer') {
+    const { runPeerSimulator } = await import('./peer-simulator/run.js');
+    return runPeerSimulator(args);
+  }
+  if (what !== 'wholesale') throw new UsageError(what ? `cannot simulate ${what} (only: wholesale, peer)` : 'simulate needs what to simulate: wholesale or peer');
   const f = flags(args, ['config', 'port', 'behaviour']);
   const { parseSimulatorConfig } = await import('./wholesale/simulator-config.js');
   const { startWholesaleSimulator } = await import('./wholesale/simulator.js');

@@ -60,7 +60,7 @@ function sessionSecret(deps: ConsoleDeps): string {
   const value = name ? deps.env[name] : undefined;
   if (value) return value;
   // without a configured secret the console still works, on this replica and until it restarts
-  deps.log.warn({ key: 'console.sessionSecretEnv' }, 'console: no session secret configured; sessions are valid on this replica only and end at restart');
+  if (deps.config.apiKeys.length) deps.log.warn({ key: 'console.sessionSecretEnv' }, 'console: no session secret configured; sessions are valid on this replica only and end at restart');
   return randomBytes(32).toString('base64url');
 }
 
