@@ -8,6 +8,7 @@ import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair } from '../../suppor
 import { consoleGet, consoleLogin, consolePost } from '../../support/console-client.js';
 import { SessionCodec } from '../../../src/http/console/session.js';
 import { sha256Hex } from '../../../src/http/auth.js';
+import { parseConfig } from '../../../src/config/load.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
@@ -185,6 +186,16 @@ describeEachBackend('console over HTTP', ({ open }) => {
     const out = await consolePost(p.b, '/console/logout', { _csrf: s.csrf }, s.cookie);
     expect(out.statusCode).toBe(303);
     expect(String(out.headers['set-cookie'])).toMatch(/sg_console=;/);
+  });
+});
+
+describe('console configuration', () => {
+  const base = { self: { carrierCode: 'DEU.EKPA' } };
+  it('names console.sessionSecretEnv when its variable is unset or too short, and rejects unknown keys', () => {
+    expect(() => parseConfig({ ...base, console: { sessionSecretEnv: 'SG_SECRET' } }, 'test', {})).toThrow(/console\.sessionSecretEnv: environment variable SG_SECRET is not set/);
+    expect(() => parseConfig({ ...base, console: { sessionSecretEnv: 'SG_SECRET' } }, 'test', { SG_SECRET: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => parseConfig({ ...base, console: { sessionTtl: 5 } }, 'test', {})).toThrow(/console/);
+    expect(parseConfig({ ...base, console: { sessionSecretEnv: 'SG_SECRET', sessionTtlMinutes: 30 } }, 'test', { SG_SECRET: SECRET }).console).toEqual({ sessionSecretEnv: 'SG_SECRET', sessionTtlMinutes: 30 });
   });
 });
 
