@@ -12,6 +12,8 @@ import { startStubPeer, startWireNode, type StubPeer, type WireNode } from '../.
 import { API_KEY } from '../../support/gateway-pair.js';
 import { chromiumAvailable, launchChromium } from '../../support/browser.js';
 import { request } from 'undici';
+import { createCalendar } from '../../../src/domain/calendar.js';
+import { firstKueKwtOnOrAfter } from '../../../src/protocols/wbci/deadlines.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
@@ -21,7 +23,11 @@ const HOSTILE = '<script>document.title="pwned"</script><b id="injected">bold</b
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const FAULT = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>${xmlEscape(HOSTILE)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
 
-const vaTo = (donating: string, requestedDate = '2026-12-15') => ({
+// the gateways run on the system clock: a requested date comfortably ahead of today
+const cal = createCalendar({ country: 'DE', region: 'BY' });
+const REQUESTED = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 15));
+
+const vaTo = (donating: string, requestedDate = REQUESTED) => ({
   procedure: 'wbci',
   type: 'VA-KUE-MRN',
   donating,
