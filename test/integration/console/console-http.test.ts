@@ -174,6 +174,33 @@ describeEachBackend('console over HTTP', ({ open }) => {
     expect(page.body).toContain('&lt;script&gt;alert(');
   });
 
+  it('replays a selection of dead letters; ids already replayed are counted, not errors', async () => {
+    const p = await startPair(open, { configA: consoleConfig, configB: consoleConfig, env: { SG_CONSOLE_SECRET: SECRET } });
+    pair = p;
+    const b = p.transport.targets.get('DEU.EKPB')!;
+    p.transport.targets.delete('DEU.EKPB'); // unknown destination: a permanent failure
+    const ids: string[] = [];
+    for (const number of ['1234567', '7654321']) {
+      const created = await rest(p.a, 'POST', '/v1/switches', { ...va, numbers: { ...va.numbers, list: [{ areaCode: '89', number }] } });
+      expect(created.statusCode, created.body).toBe(201);
+      ids.push(created.data.id as string);
+    }
+    await p.pump();
+    const s = await consoleLogin(p.a, API_KEY);
+    const before = await consoleGet(p.a, '/console/dead-letters', s.cookie);
+    const deadIds = [...before.body.matchAll(/<tr id="dl-(\d+)"/g)].map((m) => m[1]!);
+    expect(deadIds).toHaveLength(2);
+    p.transport.targets.set('DEU.EKPB', b);
+    const replay = await consolePost(p.a, '/console/dead-letters/replay', { _csrf: s.csrf, id: [...deadIds, deadIds[0]!, '999999'] }, s.cookie);
+    expect(replay.statusCode).toBe(303);
+    expect(replay.headers.location).toBe('/console/dead-letters?replayed=2&missing=1');
+    const after = await consoleGet(p.a, String(replay.headers.location), s.cookie);
+    expect(after.body).toContain('2 replayed, 1 already replayed or unknown');
+    expect(after.body).not.toContain('<tr id="dl-');
+    await p.pump();
+    for (const id of ids) expect((await rest(p.b, 'GET', `/v1/switches/${id}`)).statusCode).toBe(200);
+  });
+
   it('logout ends the session in the browser and search by id finds the case', async () => {
     const { pair: p, id } = await donatingCase();
     const s = await consoleLogin(p.b, API_KEY);
