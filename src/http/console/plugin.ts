@@ -21,6 +21,7 @@ import type { AgcomService } from '../../app/agcom/service.js';
 import { sha256Hex, type Principal } from '../auth.js';
 import { SessionCodec, type SessionData } from './session.js';
 import { ConsoleActions } from './actions.js';
+import { LoginThrottle } from './login-throttle.js';
 import { casePage, deadLettersPage, peersPage, replayDeadLetters } from './pages.js';
 
 export const SESSION_COOKIE = 'sg_console';
@@ -69,6 +70,7 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   const codec = new SessionCodec(sessionSecret(deps), ttlMs);
   const keys = new Map(deps.config.apiKeys.map((k) => [k.keySha256, { name: k.name, scopes: new Set(k.scopes) } satisfies Principal]));
   const actions = new ConsoleActions({ wbci: deps.wbci, agcom: deps.agcom });
+  const throttle = new LoginThrottle();
   const css = readFileSync(`${ASSETS}console.css`);
   const js = readFileSync(`${ASSETS}console.js`);
 
@@ -125,13 +127,22 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
   app.get('/console/login', { config: { consoleScope: 'public' }, schema: hide }, async (_request, reply) => loginPage(reply, 200));
 
   app.post<{ Body: { apiKey?: string } }>('/console/login', { config: { consoleScope: 'public' }, schema: hide }, async (request, reply) => {
+    const now = Date.now();
+    const wait = throttle.retryAfter(request.ip, now);
+    if (wait > 0) {
+      request.log.warn({ ip: request.ip }, 'console: login refused (too many failed attempts)');
+      reply.header('retry-after', String(wait));
+      return loginPage(reply, 429, `Too many failed logins. Try again in ${wait} seconds.`);
+    }
     const key = typeof request.body?.apiKey === 'string' ? request.body.apiKey.trim() : '';
     const keySha256 = key ? sha256Hex(key) : '';
     const principal = keys.get(keySha256);
     if (!principal) {
+      throttle.failed(request.ip, now);
       request.log.info({ reason: key ? 'unknown key' : 'no key' }, 'console: login refused');
       return loginPage(reply, 401, key ? 'This API key is not valid.' : 'Enter an API key.');
     }
+    throttle.succeeded(request.ip);
     const { value } = codec.issue(keySha256, deps.clock.now().getTime());
     request.log.info({ apiKey: principal.name }, 'console: logged in');
     reply.setCookie(SESSION_COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure: secureCookie(request), maxAge: Math.floor(ttlMs / 1000) });

@@ -9,6 +9,7 @@ import { consoleGet, consoleLogin, consolePost } from '../../support/console-cli
 import { SessionCodec } from '../../../src/http/console/session.js';
 import { sha256Hex } from '../../../src/http/auth.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { LoginThrottle } from '../../../src/http/console/login-throttle.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
@@ -53,6 +54,12 @@ describeEachBackend('console over HTTP', ({ open }) => {
     const wrong = await consolePost(p.b, '/console/login', { apiKey: 'not-a-key' });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
+    // guessing is slowed down: after 10 failures even the right key waits
+    for (let i = 0; i < 9; i++) expect((await consolePost(p.a, '/console/login', { apiKey: `guess-${i}` })).statusCode).toBe(401);
+    expect((await consolePost(p.a, '/console/login', { apiKey: 'guess-9' })).statusCode).toBe(401);
+    const throttled = await consolePost(p.a, '/console/login', { apiKey: API_KEY });
+    expect(throttled.statusCode).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
 
     const ok = await consolePost(p.b, '/console/login', { apiKey: API_KEY });
     expect(ok.statusCode).toBe(303);
@@ -223,6 +230,19 @@ describe('console configuration', () => {
     expect(() => parseConfig({ ...base, console: { sessionSecretEnv: 'SG_SECRET' } }, 'test', { SG_SECRET: 'short' })).toThrow(/at least 16 characters/);
     expect(() => parseConfig({ ...base, console: { sessionTtl: 5 } }, 'test', {})).toThrow(/console/);
     expect(parseConfig({ ...base, console: { sessionSecretEnv: 'SG_SECRET', sessionTtlMinutes: 30 } }, 'test', { SG_SECRET: SECRET }).console).toEqual({ sessionSecretEnv: 'SG_SECRET', sessionTtlMinutes: 30 });
+  });
+});
+
+describe('login throttle', () => {
+  it('refuses an address after 10 failures within 5 minutes, until the window has passed', () => {
+    const t = new LoginThrottle();
+    const now = 1_000_000;
+    for (let i = 0; i < 9; i++) t.failed('10.0.0.1', now + i);
+    expect(t.retryAfter('10.0.0.1', now + 10)).toBe(0);
+    t.failed('10.0.0.1', now + 10);
+    expect(t.retryAfter('10.0.0.1', now + 11)).toBe(300);
+    expect(t.retryAfter('10.0.0.2', now + 11)).toBe(0);
+    expect(t.retryAfter('10.0.0.1', now + 5 * 60_000 + 1)).toBe(0);
   });
 });
 
