@@ -1,4 +1,6 @@
 /** The data behind each console page (templates in ./views only lay it out). */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { CaseRow, Database } from '../../store/schema.js';
@@ -124,7 +126,7 @@ async function caseModel(d: PageDeps, row: CaseRow, q: Query, ctx: ConsoleContex
   return {
     c: { ...view, createdAt: iso(row.created_at), updatedAt: iso(row.updated_at) },
     parties: partiesOf(row, data, d.config.self.carrierCode),
-    procedurePartial: row.procedure === 'agcom' ? 'partials/case-agcom' : row.procedure === 'wbci' ? 'partials/case-wbci' : undefined,
+    procedurePartial: procedurePartial(row.procedure),
     agcom: row.procedure === 'agcom' ? (view as { agcom?: unknown }).agcom : undefined,
     data,
     timeline: messages.map((m) => {
@@ -160,6 +162,15 @@ async function caseModel(d: PageDeps, row: CaseRow, q: Query, ctx: ConsoleContex
     },
     actionUrl: (a: ActionName) => `/console/cases/${encodeURIComponent(row.id)}/actions/${a}`,
   };
+}
+
+const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
+const partials = new Map<string, string | undefined>();
+/** A procedure shows its own section by shipping `views/partials/case-<procedure>.eta`. */
+function procedurePartial(procedure: string): string | undefined {
+  if (!/^[a-z0-9-]{1,32}$/.test(procedure)) return undefined;
+  if (!partials.has(procedure)) partials.set(procedure, existsSync(`${VIEWS}partials/case-${procedure}.eta`) ? `partials/case-${procedure}` : undefined);
+  return partials.get(procedure);
 }
 
 function partiesOf(row: CaseRow, data: Record<string, unknown>, self: string) {
