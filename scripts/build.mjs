@@ -2,7 +2,7 @@
 // Compiles src/ and migrations/ to dist/ (run by `npm ci` through `prepare`, and by `npm run build`),
 // so that the gateway starts without compiling TypeScript at run time. The compiled modules find
 // schemas/, wsdl/ and package.json by relative URL exactly as the sources do, one level deeper, so
-// those are copied next to them. The stamp tells bin/switchgate.js that dist/ is complete.
+// those are copied next to them, and so are the non-TypeScript files under src/ (templates, assets). The stamp tells bin/switchgate.js that dist/ is complete.
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,4 +19,6 @@ for (const dir of ['schemas', 'wsdl']) {
   cpSync(join(root, dir), join(dist, dir), { recursive: true });
 }
 cpSync(join(root, 'package.json'), join(dist, 'package.json'));
+// files the sources read at run time next to themselves (the console's templates and assets)
+cpSync(join(root, 'src'), join(dist, 'src'), { recursive: true, filter: (path) => !path.endsWith('.ts') });
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

@@ -45,6 +45,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = COMMANDS.find((c) => c.name === first);
   if (!command) throw new UsageError(first.startsWith('-') ? `unknown option: ${first}` : `unknown command: ${first}`);
+  const delegate = rest[0] !== undefined ? command.delegates?.[rest[0]] : undefined;
+  if (delegate) return delegate(rest.slice(1));
   const config: ParseArgsConfig = {
     args: rest,
     options: { help: { type: 'boolean', short: 'h' }, ...command.options },

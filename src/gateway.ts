@@ -45,6 +45,7 @@ import { interconnectWireRoutes } from './http/routes/interconnect-wire.js';
 import { loadWsSecurity } from './config/ws-security-material.js';
 import { hasInboundAuth, PeerDirectory } from './http/peer-auth.js';
 import { inboundRefusedCounter } from './http/metrics.js';
+import { createDomainMetrics } from './http/domain-metrics.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -142,6 +143,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     throw err;
   }
 
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createDomainMetrics({ db: store.db, registry, config, log, clock });
+
   const region = parseHolidayRegion(config.self.holidayRegion);
   const calendar = createCalendar(region);
   const rules = resolveWbciRules(config.deadlines.wbci);
@@ -168,16 +173,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     onCaseChanged: wholesale.onCaseChanged,
     akmTrChecks: config.wbci?.akmTrChecks ?? 'auto',
     wholesaleOrders: config.wholesale !== undefined,
+    onReceived: metrics.inbound,
   });
-  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged }) : undefined;
+  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged, onReceived: metrics.inbound }) : undefined;
   const interconnect = interconnectSettings ? new InterconnectService({ db: store.db, clock, ids, settings: interconnectSettings, log }) : undefined;
   for (const p of config.peers.filter((p) => !hasInboundAuth(p))) {
     log.warn({ peer: p.carrierCode }, 'peer has neither inboundTokenSha256 nor inboundCertSha256: its inbound calls are accepted unauthenticated');
   }
   const bus = new EventBus();
   await bus.start(store);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   if (config.wholesale && !hasInboundAuth(config.wholesale)) {
     log.warn('wholesale has no inboundTokenSha256: the provider\'s callbacks and verification requests are refused (401)');
   }
@@ -194,7 +198,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const billing = { bands: resolveTimeBands(config), calendar: italianCalendar(), registry, accesses: () => listAccesses(store.db), tariffs };
     plugins.push((app: FastifyInstance) => interconnectBillingRoutes(app, billing));
   }
-  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins });
+  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins, env: opts.env ?? process.env });
 
   const env = opts.env ?? process.env;
   // Peer rows go to the peer transport, wholesale rows to the wholesale client.
@@ -232,6 +236,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         pollMs: opts.outboxPollMs,
         probeIntervalMs: opts.outboxProbeMs,
         random: opts.retryJitter,
+        observer: metrics.observer,
         // one claim is what an AGCOM file batches: let it hold a full file
         batchSize: agcomSettings ? Math.max(32, agcomSettings.maxRecordsPerFile) : undefined,
       })

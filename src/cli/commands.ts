@@ -21,6 +21,8 @@ export interface Command {
   options?: NonNullable<ParseArgsConfig['options']>;
   /** how many positional arguments it takes at most */
   positionals?: number;
+  /** subcommands that parse their own arguments (`simulate peer …`), by name */
+  delegates?: Record<string, (argv: string[]) => Promise<void>>;
   run(values: Values, positionals: string[]): Promise<void>;
 }
 
@@ -154,13 +156,22 @@ const demo: Command = {
   },
 };
 
-const SIMULATORS = ['wholesale'] as const;
+const SIMULATORS = ['wholesale', 'peer'] as const;
 
 const simulate: Command = {
   name: 'simulate',
-  summary: 'a counterpart to test a gateway against: wholesale',
-  usage: 'wholesale [--config file] [--port n] [--behaviour b]',
-  help: 'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
+  summary: 'a counterpart to test a gateway against: wholesale provider or partner operator',
+  usage: 'wholesale [--config file] [--port n] [--behaviour b] | peer [options] (simulate peer --help)',
+  help: [
+    'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
+    'peer: a partner operator\'s gateway (WBCI) answering by scripted behaviours; see `switchgate simulate peer --help`.',
+  ].join('\n'),
+  delegates: {
+    peer: async (argv) => {
+      const { runPeerSimulator } = await import('../peer-simulator/run.js');
+      await runPeerSimulator(argv);
+    },
+  },
   options: { config: { type: 'string' }, port: { type: 'string' }, behaviour: { type: 'string' } },
   positionals: 1,
   async run(values, [what]) {

@@ -183,5 +183,13 @@ export const configSchema = {
         handlerTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 90000 },
       },
     },
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        sessionSecretEnv: envName,
+        sessionTtlMinutes: { type: 'integer', minimum: 1, maximum: 10080 },
+      },
+    },
   },
 } as const;

@@ -105,6 +105,9 @@ export const semanticChecks: SemanticCheck[] = [
     for (const [key, file] of [['server.tls.certFile', c.server?.tls?.certFile], ['server.tls.keyFile', c.server?.tls?.keyFile]] as const) {
       if (file && !existsSync(file)) out.push({ key, problem: `file ${file} does not exist` });
     }
+    need('console.sessionSecretEnv', c.console?.sessionSecretEnv);
+    const consoleSecret = c.console?.sessionSecretEnv ? env[c.console.sessionSecretEnv] : undefined;
+    if (consoleSecret && consoleSecret.length < 16) out.push({ key: 'console.sessionSecretEnv', problem: `environment variable ${c.console!.sessionSecretEnv} must hold at least 16 characters` });
     return out;
   },
   (c) => [

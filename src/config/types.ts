@@ -142,6 +142,15 @@ export interface GatewayConfig {
   interconnect?: InterconnectConfig;
   /** load shedding and request time limits (README "Input limits and error formats") */
   limits?: LimitsConfig;
+  /** the operations console at /console */
+  console?: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** environment variable holding the secret that signs console sessions (the same on every replica) */
+  sessionSecretEnv?: string;
+  /** how long a console login lasts (default 480) */
+  sessionTtlMinutes?: number;
 }
 
 export interface LimitsConfig {

@@ -44,6 +44,12 @@ export interface OutboxWorkerOptions {
   sendTimeoutMs?: number;
   workerId?: string;
   onDelivered?: (item: OutboundItem) => void;
+  /** told about every delivery attempt (metrics) */
+  observer?: DeliveryObserver;
+}
+
+export interface DeliveryObserver {
+  attempt(item: OutboundItem, result: SendResult, seconds: number): void;
 }
 
 interface ClaimedRow {
@@ -58,7 +64,7 @@ interface ClaimedRow {
 }
 
 export class OutboxWorker {
-  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor'>;
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
   #running = false;
   #wake: (() => void) | undefined;
@@ -311,6 +317,7 @@ export class OutboxWorker {
     const timeout = AbortSignal.timeout(this.#o.sendTimeoutMs);
     const signal = AbortSignal.any([timeout, this.#abort.signal]);
     let result: SendResult;
+    const started = performance.now();
     try {
       result = await this.#o.transport.send(item, signal);
     } catch (err) {
@@ -320,6 +327,8 @@ export class OutboxWorker {
       // shutting down: leave the row to the lease, another worker (or we, after restart) retries
       return;
     }
+    this.#o.observer?.attempt(item, result, (performance.now() - started) / 1000);
+    if (!result.ok) await this.#recordFailure(item.destination, result.reason);
     const log = this.#o.log.child({ caseId: item.caseId, messageId: item.messageId, type: item.type, destination: item.destination });
     const policy = this.#o.policyFor?.(row.kind, row.destination) ?? this.#o.policy;
     const key = destinationKey(row.kind, row.destination);
@@ -392,6 +401,20 @@ export class OutboxWorker {
       .where('lease_owner', '=', this.#o.workerId)
       .execute();
     log.info({ attempts: row.attempts, retryInMs: delay, reason: result.reason }, 'delivery failed, will retry');
+  }
+
+  /**
+   * The failure log the console counts per hour (every replica's failures, from one table); the
+   * same statement drops that destination's entries older than a day, so it stays small.
+   */
+  async #recordFailure(destination: string, reason: string): Promise<void> {
+    try {
+      await sql`
+        WITH pruned AS (DELETE FROM delivery_failures WHERE destination = ${destination} AND at < now() - interval '1 day')
+        INSERT INTO delivery_failures (destination, reason) VALUES (${destination}, ${reason.slice(0, 1000)})`.execute(this.#db);
+    } catch (err) {
+      this.#o.log.error({ err, destination }, 'outbox worker: could not record a delivery failure');
+    }
   }
 }
 

@@ -33,6 +33,7 @@ import { migrationCodeRoutes } from './routes/migration-code.js';
 import { defaultAgcomRules, migrationCodeOptions } from '../protocols/agcom/rules.js';
 import { httpMetrics, inboundRefusedCounter } from './metrics.js';
 import { loadWsSecurity } from '../config/ws-security-material.js';
+import { consoleRoutes } from './console/plugin.js';
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -44,6 +45,8 @@ export interface AppDeps {
   agcom?: AgcomService;
   bus: EventBus;
   registry: Registry;
+  /** where secrets referenced by name are read (default process.env) */
+  env?: NodeJS.ProcessEnv;
   /** extra plugins (east-west, wholesale) registered after the core routes */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -122,6 +125,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     self: deps.config.self.carrierCode,
     wsSecurity: loadWsSecurity(deps.config),
     refused: inboundRefusedCounter(deps.registry),
+  });
+  await app.register(consoleRoutes, {
+    config: deps.config,
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    wbci: deps.wbci,
+    agcom: deps.agcom,
+    env: deps.env ?? process.env,
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

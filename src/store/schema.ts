@@ -178,6 +178,14 @@ export interface WebhookCursorsTable {
   lease_until: NullableTimestamp;
 }
 
+/** added by 0004_ops_observability: one row per failed delivery attempt, kept a day */
+export interface DeliveryFailuresTable {
+  id: Serial;
+  destination: string;
+  reason: string;
+  at: DefaultedTimestamp;
+}
+
 export interface Database {
   cases: CasesTable;
   messages: MessagesTable;
@@ -188,6 +196,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   id_sequences: IdSequencesTable;
   webhook_cursors: WebhookCursorsTable;
+  delivery_failures: DeliveryFailuresTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -218,4 +227,5 @@ export const TABLES = [
   'idempotency_keys',
   'id_sequences',
   'webhook_cursors',
+  'delivery_failures',
 ] as const satisfies readonly (keyof Database)[];

@@ -18,7 +18,7 @@ export const API_KEY = 'test-key';
 export const READ_ONLY_KEY = 'read-only-key';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export function testConfig(self: string, peer: string, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+export function testConfig(self: string, peer: string, overrides: Partial<GatewayConfig> = {}, env: NodeJS.ProcessEnv = {}): GatewayConfig {
   return parseConfig(
     {
       self: { carrierCode: self, profiles: ['wbci'], holidayRegion: 'DE-BY' },
@@ -30,7 +30,7 @@ export function testConfig(self: string, peer: string, overrides: Partial<Gatewa
       ...overrides,
     },
     'test',
-    {},
+    env,
   );
 }
 
@@ -67,12 +67,16 @@ export interface Pair {
 
 export const silentLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function startPair(open: () => Promise<Store>, opts: { now?: string; configA?: Partial<GatewayConfig>; configB?: Partial<GatewayConfig>; gateway?: Partial<GatewayOptions> } = {}): Promise<Pair> {
+export async function startPair(
+  open: () => Promise<Store>,
+  opts: { now?: string; configA?: Partial<GatewayConfig>; configB?: Partial<GatewayConfig>; env?: NodeJS.ProcessEnv; gateway?: Partial<GatewayOptions> } = {},
+): Promise<Pair> {
   const clock = new ManualClock(opts.now ?? '2026-11-23T09:00:00+01:00');
   const transport = new InProcessTransport();
-  const common = { clock, transport, background: false, log: silentLog(), ...opts.gateway };
-  const a = await createGateway({ ...common, config: testConfig('DEU.EKPA', 'DEU.EKPB', opts.configA), store: await open() });
-  const b = await createGateway({ ...common, config: testConfig('DEU.EKPB', 'DEU.EKPA', opts.configB), store: await open() });
+  const env = opts.env ?? {};
+  const common = { clock, transport, background: false, log: silentLog(), env, ...opts.gateway };
+  const a = await createGateway({ ...common, config: testConfig('DEU.EKPA', 'DEU.EKPB', opts.configA, env), store: await open() });
+  const b = await createGateway({ ...common, config: testConfig('DEU.EKPB', 'DEU.EKPA', opts.configB, env), store: await open() });
   transport.targets.set('DEU.EKPA', a);
   transport.targets.set('DEU.EKPB', b);
   return {

@@ -80,6 +80,8 @@ export interface AgcomServiceDeps {
   settings: AgcomSettings;
   log: Logger;
   onCaseChanged?: AgcomCaseChangeHook;
+  /** told the outcome of every inbound message (metrics) */
+  onReceived?: (peer: string, type: string, outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => void;
 }
 
 export interface StoredDeadline extends Deadline {
@@ -428,6 +430,12 @@ export class AgcomService {
   }
 
   async receive(msg: AgcomMessage, meta: AgcomInboundMeta): Promise<AgcomReceiveOutcome> {
+    const outcome = await this.#receive(msg, meta);
+    this.#d.onReceived?.(meta.peer, msg.type, outcome.status !== 'invalid' && outcome.duplicate ? 'duplicate' : outcome.status);
+    return outcome;
+  }
+
+  async #receive(msg: AgcomMessage, meta: AgcomInboundMeta): Promise<AgcomReceiveOutcome> {
     const partner = this.#d.settings.byCarrier(meta.peer);
     const bad = this.#checkParties(msg, partner, meta.peer);
     if (bad) return { status: 'invalid', code: 'SG_PEER_MISMATCH', issues: [bad] };

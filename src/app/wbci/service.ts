@@ -66,6 +66,8 @@ export interface WbciServiceDeps {
   akmTrChecks?: 'auto' | 'event';
   /** a wholesale provider is configured: a missing WITA order is watched (D15) */
   wholesaleOrders?: boolean;
+  /** told the outcome of every inbound message (metrics) */
+  onReceived?: (peer: string, type: string, outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => void;
 }
 
 /**
@@ -416,6 +418,12 @@ export class WbciService {
   // East-west inbound (a peer sends)
 
   async receive(msg: WbciMessage, meta: InboundMeta): Promise<ReceiveOutcome> {
+    const outcome = await this.#receive(msg, meta);
+    this.#d.onReceived?.(meta.peer, msg.type, outcome.status !== 'invalid' && outcome.duplicate ? 'duplicate' : outcome.status);
+    return outcome;
+  }
+
+  async #receive(msg: WbciMessage, meta: InboundMeta): Promise<ReceiveOutcome> {
     const fieldIssues = validateMessage(msg, 'receive');
     const errors = errorsOnly(fieldIssues);
     if (errors.length) return { status: 'invalid', code: '0995', issues: errors };

@@ -74,9 +74,9 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } |
 // Only the Meldung positions differ in shape: `codes[i]` (reject) or `code` + `corrections[i]`
 // (accept) become `positions`, and `pkiAbg` becomes the confirmed numbers.
 
-const positionsAsCodes = (p: string): string => p.replace(/^\/positions(?=\/|$)/, '/codes');
+export const positionsAsCodes = (p: string): string => p.replace(/^\/positions(?=\/|$)/, '/codes');
 
-function answerPath(body: AnswerInput): (p: string) => string {
+export function answerPath(body: AnswerInput): (p: string) => string {
   if (body.result === 'reject') return positionsAsCodes;
   return (p) => {
     const m = /^\/positions\/(\d+)(?:\/corrected)?(.*)$/.exec(p);
@@ -88,7 +88,7 @@ function answerPath(body: AnswerInput): (p: string) => string {
 }
 
 /** A 422 of the field rules, with its paths (and the texts quoting them) in request-body terms. */
-function inBodyTerms(err: unknown, toBody: (p: string) => string): unknown {
+export function inBodyTerms(err: unknown, toBody: (p: string) => string): unknown {
   if (!(err instanceof AppError) || err.status !== 422 || err.code !== 'SG_VALIDATION') return err;
   let detail = err.message;
   const issues = err.issues.map((issue, i) => {

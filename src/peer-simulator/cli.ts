@@ -1,0 +1,135 @@
+/**
+ * `switchgate simulate peer`: options from the command line or a JSON file
+ * (config/peer-simulator.example.json); secrets by environment variable name.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { parseChangeBehaviour, parseVaBehaviour, numberKey, type BehaviourTable, type ChangeBehaviour, type VaBehaviour } from './behaviours.js';
+import type { PeerSimulatorOptions } from './simulator.js';
+
+export const PEER_SIMULATOR_USAGE = `usage: switchgate simulate peer [options]
+  plays a partner operator for WBCI: answers every VA, TVS-VA and Storno it receives by a script
+  --config <file>              JSON file with the options below (see config/peer-simulator.example.json)
+  --self <carrier>             the carrier it plays (default DEU.EKPB)
+  --port <n>                   where it listens on 127.0.0.1 (default 8081)
+  --partner <carrier>          the gateway under test (default DEU.EKPA)
+  --partner-url <url>          its WBCI endpoint (default http://127.0.0.1:8080/wbci/v1)
+  --protocol <p>               wbci-soap (default) or wbci-json
+  --token-env <NAME>           variable with the bearer token sent to the partner (default: none)
+  --inbound-token-env <NAME>   variable with the token the partner must present (default: not checked)
+  --behaviour <b>              answer to a VA: accept (default), reject[:code], accept-after:<s>,
+                               silent, twice, reject-akm-tr[:code]
+  --number <number>=<b>        behaviour for VAs that carry this number (repeatable), e.g. 0891234567=silent
+  --case <VA-ID>=<b>           behaviour for one case (repeatable)
+  --change-behaviour <b>       answer to TVS-VA / STR-AUF / STR-AEN: accept (default), reject[:code], silent
+  --help                       this text
+`;
+
+export class PeerSimulatorUsageError extends Error {}
+
+interface FileConfig {
+  self?: string;
+  port?: number;
+  partner?: { carrierCode?: string; url?: string; protocol?: 'wbci-soap' | 'wbci-json'; tokenEnv?: string; inboundTokenEnv?: string };
+  behaviour?: string;
+  changeBehaviour?: string;
+  byNumber?: Record<string, string>;
+  byCase?: Record<string, string>;
+}
+
+/** The simulator's options, or every problem found (each naming its option). */
+export function peerSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv, log: Logger): { help: true } | { help: false; options: PeerSimulatorOptions } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        self: { type: 'string' },
+        port: { type: 'string' },
+        partner: { type: 'string' },
+        'partner-url': { type: 'string' },
+        protocol: { type: 'string' },
+        'token-env': { type: 'string' },
+        'inbound-token-env': { type: 'string' },
+        behaviour: { type: 'string' },
+        number: { type: 'string', multiple: true },
+        case: { type: 'string', multiple: true },
+        'change-behaviour': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new PeerSimulatorUsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true };
+  let file: FileConfig = {};
+  if (v.config) {
+    try {
+      file = JSON.parse(readFileSync(resolve(v.config), 'utf8')) as FileConfig;
+    } catch (err) {
+      throw new PeerSimulatorUsageError(`--config ${v.config}: ${(err as Error).message}`);
+    }
+  }
+  const problems: string[] = [];
+  const va = (where: string, text: string): VaBehaviour => {
+    const b = parseVaBehaviour(text);
+    if (typeof b === 'string') problems.push(`${where}: ${b}`);
+    return typeof b === 'string' ? { kind: 'accept' } : b;
+  };
+  const change = (where: string, text: string): ChangeBehaviour => {
+    const b = parseChangeBehaviour(text);
+    if (typeof b === 'string') problems.push(`${where}: ${b}`);
+    return typeof b === 'string' ? { kind: 'accept' } : b;
+  };
+  const pairs = (where: string, list: string[] | undefined, fromFile: Record<string, string> | undefined, key: (s: string) => string) => {
+    const out = new Map<string, VaBehaviour>();
+    for (const [k, b] of Object.entries(fromFile ?? {})) out.set(key(k), va(`${where} ${k}`, b));
+    for (const item of list ?? []) {
+      const eq = item.lastIndexOf('=');
+      if (eq <= 0) problems.push(`--${where} ${item}: expected <key>=<behaviour>`);
+      else out.set(key(item.slice(0, eq)), va(`--${where} ${item.slice(0, eq)}`, item.slice(eq + 1)));
+    }
+    return out;
+  };
+  const behaviours: BehaviourTable = {
+    default: va('--behaviour', v.behaviour ?? file.behaviour ?? 'accept'),
+    byNumber: pairs('number', v.number, file.byNumber, numberKey),
+    byCase: pairs('case', v.case, file.byCase, (s) => s.trim()),
+    changes: change('--change-behaviour', v['change-behaviour'] ?? file.changeBehaviour ?? 'accept'),
+  };
+  const port = Number(v.port ?? file.port ?? 8081);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port: ${v.port ?? file.port} is not a port number`);
+  const carrier = /^[0-9A-Z]{3}\.[0-9A-Z]{1,6}$/;
+  const self = v.self ?? file.self ?? 'DEU.EKPB';
+  const partner = v.partner ?? file.partner?.carrierCode ?? 'DEU.EKPA';
+  if (!carrier.test(self)) problems.push(`--self: ${self} is not a carrier code like DEU.EKPB`);
+  if (!carrier.test(partner)) problems.push(`--partner: ${partner} is not a carrier code like DEU.EKPA`);
+  const url = v['partner-url'] ?? file.partner?.url ?? 'http://127.0.0.1:8080/wbci/v1';
+  if (!/^https?:\/\//.test(url)) problems.push(`--partner-url: ${url} is not an http(s) URL`);
+  const protocol = v.protocol ?? file.partner?.protocol ?? 'wbci-soap';
+  if (protocol !== 'wbci-soap' && protocol !== 'wbci-json') problems.push(`--protocol: ${protocol} is not wbci-soap or wbci-json`);
+  const secret = (flag: string, name: string | undefined) => {
+    if (name === undefined) return undefined;
+    if (!env[name]) problems.push(`${flag}: environment variable ${name} is not set`);
+    return env[name];
+  };
+  const token = secret('--token-env', v['token-env'] ?? file.partner?.tokenEnv);
+  const inboundToken = secret('--inbound-token-env', v['inbound-token-env'] ?? file.partner?.inboundTokenEnv);
+  if (problems.length) throw new PeerSimulatorUsageError(problems.join('\n'));
+  return {
+    help: false,
+    options: {
+      self,
+      port,
+      partner: { carrierCode: partner, url, protocol: protocol as 'wbci-soap' | 'wbci-json', token, inboundToken },
+      behaviours,
+      log,
+    },
+  };
+}
