@@ -226,7 +226,7 @@ export async function runDemo(opts: DemoOptions = { procedure: 'wbci', keep: fal
 async function keepRunning(nodes: Node[], close: () => Promise<void>): Promise<void> {
   console.log('\nThe gateways keep running (--keep); Ctrl-C stops them:');
   for (const n of nodes) {
-    console.log(`  ${n.name.padEnd(28)} ${n.url}   API key ${n.key}   (OpenAPI ${n.url}/docs)`);
+    console.log(`  ${n.name.padEnd(10)} ${n.url}   console ${n.url}/console   API key ${n.key}   (OpenAPI ${n.url}/docs)`);
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

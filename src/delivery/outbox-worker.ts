@@ -400,7 +400,7 @@ export class OutboxWorker {
       .where('id', '=', item.outboxId)
       .where('lease_owner', '=', this.#o.workerId)
       .execute();
-    log.info({ attempts: row.attempts, retryInMs: delay, reason: result.reason }, 'delivery failed, will retry');
+    log.warn({ attempts: row.attempts, retryInMs: delay, reason: result.reason }, 'delivery failed, will retry');
   }
 
   /**
