@@ -7,6 +7,8 @@
  *   scenario 2  switchgate REST intake of VAs (POST /v1/switches; outbox not delivered)
  *   scenario 3  switchgate inbound SOAP (POST /wbci/v1 with VA-KUE-MRN messages)
  *   scenario 4  end to end at half the intake rate: REST request at A → commit at peer B
+ *   scenario 5  interconnection traffic rating of a generated CSV (BENCH_RATING_CALLS, 10 million by
+ *               default) against reading and splitting the same file's lines (bench/rating.ts)
  *
  * Env: BENCH_N (requests per scenario, default 3000), BENCH_CONCURRENCY (32), BENCH_DURABLE=1
  * (fsync and synchronous_commit on), DATABASE_URL (use that server instead of a throwaway one).
@@ -23,6 +25,7 @@ import { encodeSoap } from '../src/protocols/wbci/soap-codec.js';
 import { createCalendar } from '../src/domain/calendar.js';
 import { firstKueKwtOnOrAfter } from '../src/protocols/wbci/deadlines.js';
 import type { VaKueMrn } from '../src/protocols/wbci/types.js';
+import { runRatingBench } from './rating.js';
 
 const N = Number(process.env.BENCH_N ?? 3000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -285,6 +288,8 @@ async function main(): Promise<void> {
     for (const c of children) await stop(c);
     cluster?.stopSync();
   }
+  // 5. rating: no server and no database, so after the others and alone on the machine
+  const rating = run(5) ? await runRatingBench((line) => console.log(`  ${line}`)) : undefined;
   const byNo = (n: number | string) => rows.find((r) => r.scenario.startsWith(`${n} `));
   const rate = (r: Row | undefined) => (r ? r.n / r.seconds : NaN);
   const ratio = rate(byNo(2)) / rate(byNo(1));
@@ -294,6 +299,11 @@ async function main(): Promise<void> {
     `inbound SOAP: ${rate(byNo(3)).toFixed(0)} msgs/s (target ≥ 1000)`,
     `end-to-end: ${rate(byNo('4a')).toFixed(0)} msgs/s at most; p99 at half that rate ${byNo('4b') ? pct([...byNo('4b')!.latencies].sort((x, y) => x - y), 99).toFixed(1) : '?'} ms (target < 100 ms)`,
     'scenario 4 measures from the client sending the REST request to the peer\'s transaction timestamp of the inbound message (same host clock).',
+    ...(rating
+      ? [
+          `interconnection rating: ${Math.round(rating.callsPerSecond).toLocaleString('en')} calls/s against ${Math.round(rating.baselineLinesPerSecond).toLocaleString('en')} lines/s read and split; ratingRatio ${rating.ratingRatio.toFixed(2)} (target ≥ 0.5), peak RSS ${rating.peakRssMiB.toFixed(0)} MiB`,
+        ]
+      : []),
   ]);
 }
 

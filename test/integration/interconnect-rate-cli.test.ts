@@ -3,6 +3,7 @@
  * as JSON; malformed lines on stderr with exit 1; a time-band table with a gap refused (exit 78, EX_CONFIG)
  * naming the key.
  */
+import { TARIFFS } from '../support/interconnect-pair.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,14 @@ const bands = (extra: object[] = []) => [
 ];
 const writeConfig = (name: string, timeBands: object[]) => {
   const path = join(dir, name);
-  writeFileSync(path, JSON.stringify({ self: { carrierCode: 'ITA.OAO', profiles: ['interconnect'], holidayRegion: 'IT' }, interconnect: { timeBands } }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      self: { carrierCode: 'ITA.OAO', profiles: ['interconnect'], holidayRegion: 'IT' },
+      peers: [{ carrierCode: 'ITA.TIM', protocol: 'interconnect-json', url: 'http://127.0.0.1:9/interconnect/v1', auth: { type: 'none' } }],
+      interconnect: { tariffs: TARIFFS, timeBands },
+    }),
+  );
   return path;
 };
 
