@@ -131,7 +131,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     : undefined;
   const npConfig = agcomSettings && config.agcom?.numberPortability?.enabled !== false ? config.agcom?.numberPortability : undefined;
   const np = npConfig ? new NumberPortabilityNotifier({ defaultDonor: npConfig.defaultDonor, ranges: npConfig.ranges ?? [] }, log) : undefined;
-  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np });
+  // agcom is created after wholesale (it takes wholesale's hook); the validity is asked for only later
+  const agcomSessionValidUntil = (s: Parameters<AgcomService['sessionCodeValidUntil']>[0]): Date | null => agcom?.sessionCodeValidUntil(s) ?? null;
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np, agcomSessionValidUntil });
   const batcher = new StepBatcher(store.db);
   const wbci = new WbciService({
     batcher,

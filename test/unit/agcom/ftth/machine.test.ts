@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOrderEvent, newOrder, type FtthOrder, type OrderEvent, type Transition } from '../../../../src/protocols/agcom/ftth/machine.js';
-import { checkFtthCodes, codeOf, DEFAULT_FTTH_CODES, REASONS, resolveFtthCodes } from '../../../../src/protocols/agcom/ftth/codes.js';
-import { checkSession, normaliseNumber, type AgreedSession } from '../../../../src/protocols/agcom/ftth/session-check.js';
+import { checkFtthCodes, codeOf, DEFAULT_FTTH_CODES, resolveFtthCodes } from '../../../../src/protocols/agcom/ftth/codes.js';
 
 const WHS = 'WHS_000001';
 const ok = (t: Transition): Extract<Transition, { ok: true }> => {
@@ -118,30 +117,5 @@ describe('agcom.ftth.codes', () => {
       { path: '/agcom/ftth/codes/n10Evento', message: 'code 3 is not mapped' },
     ]);
     expect(checkFtthCodes({ n4StatoOrdine: { ...DEFAULT_FTTH_CODES.n4StatoOrdine, '5': 'cancelled' } })).toEqual([{ path: '/agcom/ftth/codes/n4StatoOrdine/5', message: expect.stringMatching(/^must be one of acquisito/) }]);
-  });
-});
-
-describe('codice sessione check (N8 → N9)', () => {
-  const agreed: AgreedSession = { standing: true, validUntil: new Date('2026-12-31T22:59:59.999Z'), cors: ['123456789012'], numbers: ['0612345678', '0612345679'] };
-  const now = new Date('2026-12-10T10:00:00Z');
-  const q = { cor: '123456789012', numbers: ['+39 06 12345678'] };
-
-  it('OK when issued, standing, in time, same COR, numbers among the agreed', () => {
-    expect(checkSession(q, agreed, now)).toEqual({ esito: 'OK' });
-    expect(checkSession({ ...q, numbers: [] }, { ...agreed, validUntil: null }, new Date('2030-01-01T00:00:00Z'))).toEqual({ esito: 'OK' });
-  });
-
-  it.each([
-    ['unknown', q, undefined, now, REASONS.sessionUnknown],
-    ['no longer standing', q, { ...agreed, standing: false }, now, REASONS.sessionNotValid],
-    ['expired', q, agreed, new Date('2026-12-31T23:00:00Z'), REASONS.sessionExpired],
-    ['another COR', { ...q, cor: '999999999999' }, agreed, now, REASONS.corMismatch],
-    ['a number not agreed', { ...q, numbers: ['0612345678', '0699999999'] }, agreed, now, REASONS.numbersMismatch],
-  ] as const)('KO when %s', (_n, question, a, at, code) => {
-    expect(checkSession(question, a, at)).toMatchObject({ esito: 'KO', code, reason: expect.any(String) });
-  });
-
-  it('normalises Italian numbers', () => {
-    expect(['+390612345678', '0039 06 12345678', '06-12345678'].map(normaliseNumber)).toEqual(['0612345678', '0612345678', '0612345678']);
   });
 });
