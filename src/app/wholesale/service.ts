@@ -12,7 +12,7 @@
  * The decisions themselves are pure (src/wholesale/order.ts, lifecycle.ts, verification.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';

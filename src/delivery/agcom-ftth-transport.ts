@@ -1,0 +1,71 @@
+/**
+ * Delivers FTTH messages to the network operator (outbox destination `agcom-ftth`): a SOAP 1.1
+ * call to `<agcom.wholesale.url>/<ServiceName>`, answered synchronously by N12 (italy.md §10.3).
+ * N12 ESITO 0 is delivered; ESITO 1 is a NACK, permanent (the operator refused this message as it
+ * is; the dead letter keeps its CODICE_MOTIVAZIONE/MOTIVAZIONE); no N12 with 408/429/5xx or no
+ * answer at all is retried; any other answer without an N12 is permanent.
+ */
+import { Agent, request } from 'undici';
+import type { Logger } from 'pino';
+import type { AgcomWholesaleConfig } from '../config/agcom-config.js';
+import type { FtthOutbound } from '../app/agcom/ftth-donating.js';
+import { decodeN12, encodeRequest, FTTH_NS } from '../protocols/agcom/ftth/codec.js';
+import type { Operation } from '../protocols/agcom/ftth/messages.js';
+import type { SendResult, Transport } from './transport.js';
+
+const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** an N12 is a few hundred bytes; a larger answer is not one */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export interface FtthTransport extends Transport {
+  close(): Promise<void>;
+}
+
+export function classifyN12Answer(status: number, text: string, op: Operation): SendResult {
+  const d = decodeN12(text, op);
+  if (d.ok) {
+    if (d.n12.ESITO === '0') return { ok: true };
+    return { ok: false, permanent: true, reason: `N12 NACK ${d.n12.CODICE_MOTIVAZIONE ?? ''}: ${d.n12.MOTIVAZIONE ?? 'no reason given'}`.slice(0, 500) };
+  }
+  return { ok: false, permanent: !RETRYABLE_STATUS.has(status), reason: `HTTP ${status} without an N12 (${d.problem.message})`.slice(0, 500) };
+}
+
+export function createFtthTransport(cfg: AgcomWholesaleConfig, log: Logger, opts: { env?: NodeJS.ProcessEnv; responseTimeoutMs?: number } = {}): FtthTransport {
+  const agent = new Agent({ connectTimeout: 5_000, headersTimeout: opts.responseTimeoutMs ?? 15_000, bodyTimeout: opts.responseTimeoutMs ?? 15_000 });
+  const env = opts.env ?? process.env;
+  const base = cfg.url.replace(/\/+$/, '');
+  return {
+    async send(item, signal) {
+      const out = item.body as FtthOutbound;
+      const op = out.op as Operation;
+      const raw = encodeRequest(op, out.msg);
+      const token = cfg.auth ? env[cfg.auth.tokenEnv] : undefined;
+      try {
+        const res = await request(`${base}/${out.service}`, {
+          method: 'POST',
+          dispatcher: agent,
+          signal,
+          headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${FTTH_NS}/${op}"`, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: raw,
+        });
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of res.body) {
+          size += (chunk as Buffer).length;
+          if (size > MAX_ANSWER_BYTES) {
+            res.body.destroy();
+            return { ok: false, permanent: false, reason: `answer larger than ${MAX_ANSWER_BYTES} bytes` };
+          }
+          chunks.push(chunk as Buffer);
+        }
+        const result = classifyN12Answer(res.statusCode, Buffer.concat(chunks).toString('utf8'), op);
+        if (!result.ok) log.info({ messageId: item.messageId, op, status: res.statusCode, permanent: result.permanent }, 'FTTH message not accepted');
+        return result.ok ? { ok: true, raw, rawFormat: 'soap' } : result;
+      } catch (err) {
+        log.info({ err: (err as Error).message, messageId: item.messageId, op }, 'FTTH message not delivered');
+        return { ok: false, permanent: false, reason: `network operator unreachable: ${(err as Error).message}` };
+      }
+    },
+    close: () => agent.close(),
+  };
+}
