@@ -311,7 +311,7 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
   }
 
   // a code table must stay one-to-one, or two states could not be told apart
-  for (const cp of checkFtthCodes(c.agcom?.ftth?.codes ?? {}, 'agcom.ftth.codes')) out.push({ key: cp.path.replace(/\//g, '.'), problem: cp.message });
+  for (const cp of checkFtthCodes(c.agcom?.ftth?.codes ?? {}, 'agcom.ftth.codes')) out.push({ key: cp.path.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.'), problem: cp.message });
 
   const operators = new Map<string, number>();
   for (const { p, i } of agcomPeers) {
