@@ -2,8 +2,9 @@
  * Delivers FTTH messages to the network operator (outbox destination `agcom-ftth`): a SOAP 1.1
  * call to `<agcom.wholesale.url>/<ServiceName>`, answered synchronously by N12 (italy.md §10.3).
  * N12 ESITO 0 is delivered; ESITO 1 is a NACK, permanent (the operator refused this message as it
- * is; the dead letter keeps its CODICE_MOTIVAZIONE/MOTIVAZIONE); no N12 with 408/429/5xx or no
- * answer at all is retried; any other answer without an N12 is permanent.
+ * is; the dead letter keeps its CODICE_MOTIVAZIONE/MOTIVAZIONE). Without an N12: a SOAP Fault
+ * `Client` is permanent, `Server` transient; then 2xx, 408, 429 and 5xx are retried, other 4xx
+ * permanent; no answer at all is retried.
  */
 import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
@@ -11,9 +12,9 @@ import type { AgcomWholesaleConfig } from '../config/agcom-config.js';
 import type { FtthOutbound } from '../app/agcom/ftth-donating.js';
 import { decodeN12, encodeRequest, FTTH_NS } from '../protocols/agcom/ftth/codec.js';
 import type { Operation } from '../protocols/agcom/ftth/messages.js';
+import { classifySoapAnswer } from '../wholesale/transport.js';
 import type { SendResult, Transport } from './transport.js';
 
-const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** an N12 is a few hundred bytes; a larger answer is not one */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -27,7 +28,11 @@ export function classifyN12Answer(status: number, text: string, op: Operation): 
     if (d.n12.ESITO === '0') return { ok: true };
     return { ok: false, permanent: true, reason: `N12 NACK ${d.n12.CODICE_MOTIVAZIONE ?? ''}: ${d.n12.MOTIVAZIONE ?? 'no reason given'}`.slice(0, 500) };
   }
-  return { ok: false, permanent: !RETRYABLE_STATUS.has(status), reason: `HTTP ${status} without an N12 (${d.problem.message})`.slice(0, 500) };
+  // no N12: a SOAP Fault decides as for the wholesale SOAP client (Client permanent, Server
+  // transient), else the status (a 2xx without an answer is retried, like a proxy's page)
+  const other = classifySoapAnswer(status, text);
+  if (other.ok) return { ok: false, permanent: false, reason: `HTTP ${status} without an N12 (${d.problem.message})`.slice(0, 500) };
+  return other;
 }
 
 export function createFtthTransport(cfg: AgcomWholesaleConfig, log: Logger, opts: { env?: NodeJS.ProcessEnv; responseTimeoutMs?: number } = {}): FtthTransport {
