@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyOrderEvent, newOrder, type FtthOrder, type OrderEvent, type Transition } from '../../../../src/protocols/agcom/ftth/machine.js';
 import { checkFtthCodes, codeOf, DEFAULT_FTTH_CODES, resolveFtthCodes } from '../../../../src/protocols/agcom/ftth/codes.js';
+import { orderEventOf } from '../../../../src/protocols/agcom/ftth/order-events.js';
+import { FULL, MINIMAL } from './samples.js';
 
 const WHS = 'WHS_000001';
 const ok = (t: Transition): Extract<Transition, { ok: true }> => {
@@ -117,5 +119,26 @@ describe('agcom.ftth.codes', () => {
       { path: '/agcom/ftth/codes/n10Evento', message: 'code 3 is not mapped' },
     ]);
     expect(checkFtthCodes({ n4StatoOrdine: { ...DEFAULT_FTTH_CODES.n4StatoOrdine, '5': 'cancelled' } })).toEqual([{ path: '/agcom/ftth/codes/n4StatoOrdine/5', message: expect.stringMatching(/^must be one of acquisito/) }]);
+  });
+});
+
+describe('N4–N7 on the wire → order events', () => {
+  const swapped = resolveFtthCodes({ n4StatoOrdine: { '0': 'accettato', '1': 'acquisitoKo', '2': 'acquisito', '3': 'accettatoKo', '4': 'sospeso', '5': 'annullato' } });
+
+  it('reads STATO_ORDINE through the configured table, and the DAC, appointment and desospensione', () => {
+    expect(orderEventOf('WHS_StatusUpdateMig', FULL.N4, DEFAULT_FTTH_CODES)).toEqual({ kind: 'N4', whs: FULL.N4.CODICE_ORDINE_WHS, state: 'accettato', dac: '2026-12-18', appointment: '09:00:00', desospensione: false });
+    expect(orderEventOf('WHS_StatusUpdateMig', FULL.N4, swapped)).toMatchObject({ state: 'acquisito' });
+    expect(orderEventOf('WHS_StatusUpdateMig', { ...MINIMAL.N4, FLAG_DESOSPENSIONE: 'SI' }, DEFAULT_FTTH_CODES)).toEqual({ kind: 'N4', whs: MINIMAL.N4.CODICE_ORDINE_WHS, state: 'acquisito', desospensione: true });
+    expect(orderEventOf('WHS_CompletionOrderMig', FULL.N7, DEFAULT_FTTH_CODES)).toEqual({ kind: 'N7', whs: FULL.N7.CODICE_ORDINE_WHS, outcome: 'ok' });
+    expect(orderEventOf('WHS_CompletionOrderMig', MINIMAL.N7, resolveFtthCodes({ n7StatoOrdine: { '0': 'ko', '1': 'ok' } }))).toMatchObject({ outcome: 'ok' });
+    expect(orderEventOf('WHS_RescheduleMig', FULL.N5, DEFAULT_FTTH_CODES)).toEqual({ kind: 'N5', whs: FULL.N5.CODICE_ORDINE_WHS, dac: '2026-12-23', appointment: '11:00:00' });
+    expect(orderEventOf('WHS_Event', FULL.N6, DEFAULT_FTTH_CODES)).toEqual({ kind: 'N6', whs: FULL.N6.CODICE_ORDINE_WHS });
+    expect(orderEventOf('WHS_Check_sessione', FULL.N8, DEFAULT_FTTH_CODES)).toBeUndefined();
+  });
+
+  it('a wire N4 Accettato drives the machine from Acquisito', () => {
+    const acquisito = run(ack, n4('acquisito')).order;
+    const e = orderEventOf('WHS_StatusUpdateMig', { ...FULL.N4, CODICE_ORDINE_WHS: WHS }, DEFAULT_FTTH_CODES)!;
+    expect(applyOrderEvent(acquisito, e)).toMatchObject({ ok: true, order: { state: 'accettato', dac: '2026-12-18', appointment: '09:00:00' } });
   });
 });
