@@ -104,8 +104,9 @@ export class FtthDonatingService {
       const n8 = await trx
         .selectFrom('messages')
         .select('case_id')
-        .where('type', '=', FTTH_MESSAGE_TYPES.N8)
         .where('business_id', '=', str(msg, 'CODICE_ORDINE_WHS'))
+        .where('direction', '=', 'in')
+        .where('type', '=', FTTH_MESSAGE_TYPES.N8)
         .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
