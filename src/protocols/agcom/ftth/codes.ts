@@ -76,7 +76,7 @@ export function codeOf<T extends string>(table: Readonly<Record<string, T>>, mea
   throw new Error(`no code for ${meaning}`);
 }
 
-/** CODICE_MOTIVAZIONE of switchgate's N12 NACKs and N9/N13 KOs. */
+/** CODICE_MOTIVAZIONE of switchgate's N12 NACKs and N9 KOs. */
 export const REASONS = {
   /** not XML, hostile XML, not a SOAP 1.1 envelope */
   malformed: '001',
@@ -90,8 +90,6 @@ export const REASONS = {
   unknownOrder: '010',
   /** the message is not allowed in the order's state (§10.4) */
   wrongState: '011',
-  /** the sender is not who the message says */
-  notAuthorised: '020',
   /** N9: no codice sessione like this was issued */
   sessionUnknown: '101',
   /** N9: the codice sessione's Fase 2 was cancelled or refused */
@@ -102,6 +100,4 @@ export const REASONS = {
   corMismatch: '104',
   /** N9: a number is not among those agreed in Fase 2 */
   numbersMismatch: '105',
-  /** N13: a number this Donor does not host */
-  numberNotHosted: '201',
 } as const;
