@@ -31,6 +31,10 @@ import { agcomWireRoutes } from './http/routes/agcom-wire.js';
 import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
+import { FTTH_DESTINATION, FtthDonatingService } from './app/agcom/ftth-donating.js';
+import { createFtthTransport } from './delivery/agcom-ftth-transport.js';
+import { agcomFtthRoutes } from './http/routes/agcom-ftth.js';
+import { resolveFtthCodes } from './protocols/agcom/ftth/codes.js';
 import { interconnectBillingRoutes } from './http/routes/interconnect-billing.js';
 import { italianCalendar } from './app/interconnect-billing/traffic.js';
 import { resolveTimeBands } from './config/interconnect-time-bands.js';
@@ -157,7 +161,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     : undefined;
   const npConfig = agcomSettings && config.agcom?.numberPortability?.enabled !== false ? config.agcom?.numberPortability : undefined;
   const np = npConfig ? new NumberPortabilityNotifier({ defaultDonor: npConfig.defaultDonor, ranges: npConfig.ranges ?? [] }, log) : undefined;
-  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np });
+  // agcom is created after wholesale (it takes wholesale's hook); the validity is asked for only later
+  const agcomSessionValidUntil = (s: Parameters<AgcomService['sessionCodeValidUntil']>[0]): Date | null => agcom?.sessionCodeValidUntil(s) ?? null;
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np, agcomSessionValidUntil });
   const batcher = new StepBatcher(store.db);
   const wbci = new WbciService({
     batcher,
@@ -189,6 +195,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
+  // the FTTH network operator (italy.md §10.3): its N8/N10 to us as Donating, our N9 to it
+  const ftthProvider = agcomSettings ? config.agcom?.wholesale : undefined;
+  if (agcomSettings && ftthProvider) {
+    const donating = new FtthDonatingService({ db: store.db, clock, log, wholesale, codes: resolveFtthCodes(config.agcom?.ftth?.codes), operatorCode: agcomSettings.operatorCode });
+    plugins.push((app: FastifyInstance) => agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider.inboundTokenSha256 }));
+  }
   if (interconnect) {
     const deps = { db: store.db, clock, service: interconnect };
     plugins.push((app: FastifyInstance) => interconnectRequestRoutes(app, deps));
@@ -224,8 +236,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     npTransport && wholesaleTransport
       ? routingTransport((item) => (item.destination === NP_DESTINATION ? npTransport : wholesaleTransport))
       : (npTransport ?? wholesaleTransport);
+  const ftthTransport = opts.transport && ftthProvider ? createFtthTransport(ftthProvider, log, { env }) : undefined;
+  const southboundAll = ftthTransport ? routingTransport((item) => (item.destination === FTTH_DESTINATION ? ftthTransport : southbound)) : southbound;
   const transport =
-    peerTransport && southbound ? routingTransport((item) => (item.kind === 'wholesale' ? southbound : peerTransport)) : peerTransport;
+    peerTransport && southboundAll ? routingTransport((item) => (item.kind === 'wholesale' ? southboundAll : peerTransport)) : peerTransport;
   const worker = transport
     ? new OutboxWorker({
         store,
@@ -293,6 +307,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await ownAgcomTransport?.close();
       await ownInterconnectTransport?.close();
       await npTransport?.close();
+      await ftthTransport?.close();
       await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();
       await bus.stop();

@@ -14,6 +14,7 @@ import { createCosTable, DEFAULT_COS_ENTRIES, type CosEntry } from '../protocols
 import { DEFAULT_WIRE_VALUES, validateWireValues, type DateFormat, type OperatorOrder, type WireValues } from '../protocols/agcom/files.js';
 import { resolveAgcomRules, validateAgcomRulesInput, type AgcomRulesInput } from '../protocols/agcom/rules.js';
 import { KO_CATEGORIES, type KoCategory, type Procedure } from '../protocols/agcom/types.js';
+import { checkFtthCodes, N10_EVENTS, N4_STATES, N7_OUTCOMES, type FtthCodes } from '../protocols/agcom/ftth/codes.js';
 import type { ConfigProblem } from './load.js';
 import { retrySchema, type RetryConfig } from './retry-schema.js';
 
@@ -55,6 +56,24 @@ export interface AgcomConfig {
   maxRecordsPerFile?: number;
   /** number-portability notices to the numbers' Donor (italy.md §10.3 N11, §11); absent: none */
   numberPortability?: NumberPortabilityConfig;
+  /**
+   * The Italian phase-3 network operator (B/D of italy.md §10.3) in its own message model. Today
+   * the Donating side: its N8/N10 arrive authenticated by `inboundTokenSha256`, our N9 goes to
+   * `<url>/DonatingMigrationService`. (The Recipient's N1–N3 are not built yet: AGCOM orders
+   * still go through `wholesale`.)
+   */
+  wholesale?: AgcomWholesaleConfig;
+  /** FTTH multi-operator model settings */
+  ftth?: { technicalContact?: { name?: string; surname: string; phone: string; email: string }; codes?: Partial<FtthCodes> };
+}
+
+export interface AgcomWholesaleConfig {
+  /** base URL of the network operator's services (`<url>/<ServiceName>`) */
+  url: string;
+  protocol: 'agcom-ftth';
+  auth?: { type: 'bearer'; tokenEnv: string };
+  /** hex SHA-256 of the bearer token the network operator presents to our services */
+  inboundTokenSha256?: string;
 }
 
 export interface NumberPortabilityConfig {
@@ -133,10 +152,55 @@ export const agcomPeerSchema = {
   },
 } as const;
 
+const codeTable = (codes: readonly string[], meanings: readonly string[]) =>
+  ({ type: 'object', propertyNames: { enum: codes }, additionalProperties: { enum: meanings } }) as const;
+
 export const agcomSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    wholesale: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'protocol'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        protocol: { enum: ['agcom-ftth'] },
+        auth: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'tokenEnv'],
+          properties: { type: { const: 'bearer' }, tokenEnv: { type: 'string', minLength: 1 } },
+        },
+        inboundTokenSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      },
+    },
+    ftth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        technicalContact: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['surname', 'phone', 'email'],
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 50 },
+            surname: { type: 'string', minLength: 1, maxLength: 50 },
+            phone: { type: 'string', minLength: 1, maxLength: 20 },
+            email: { type: 'string', minLength: 3, maxLength: 255 },
+          },
+        },
+        codes: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            n4StatoOrdine: codeTable(['0', '1', '2', '3', '4', '5'], N4_STATES),
+            n7StatoOrdine: codeTable(['0', '1'], N7_OUTCOMES),
+            n10Evento: codeTable(['0', '1', '2', '3'], N10_EVENTS),
+          },
+        },
+      },
+    },
     operatorCode: code3,
     holidayRegion: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' },
     // keys are checked in agcomConfigProblems, which can name the bad one
@@ -249,6 +313,9 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
       out.push({ key: 'agcom.holidayRegion', problem: (err as Error).message });
     }
   }
+
+  // a code table must stay one-to-one, or two states could not be told apart
+  for (const cp of checkFtthCodes(c.agcom?.ftth?.codes ?? {}, 'agcom.ftth.codes')) out.push({ key: cp.path.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.'), problem: cp.message });
 
   const operators = new Map<string, number>();
   for (const { p, i } of agcomPeers) {

@@ -162,8 +162,12 @@ export function italianNumber(raw: string): string | undefined {
   return /^[0-9]{3,13}$/.test(s) ? s : undefined;
 }
 
-/** The AGCOM case as the verification sees it; its id is the codice sessione. */
-export function agcomVerificationSubject(s: AgcomCaseState): VerificationSubject {
+/**
+ * The AGCOM case as the verification sees it; its id is the codice sessione. `validUntil` is the
+ * end of the codice sessione's validity (deadlines.agcom.sessionCodeValidityDays; null = none):
+ * a validated case asked about after it is expired (italy.md §10.5).
+ */
+export function agcomVerificationSubject(s: AgcomCaseState, validUntil: Date | null = null, now?: Date): VerificationSubject {
   const list = s.request.numbers.map((n) => italianNumber(n) ?? n);
   const base = { id: s.sessionCode ?? s.orderId, role: s.role, numbers: { kind: 'single' as const, list } };
   switch (s.state) {
@@ -177,6 +181,9 @@ export function agcomVerificationSubject(s: AgcomCaseState): VerificationSubject
     case 'COMPLETED':
       return { ...base, status: 'expired', detail: `the DAC ${s.dac ?? ''} has passed and the case is closed` };
     case 'VALIDATED':
+      if (validUntil !== null && now !== undefined && now.getTime() > validUntil.getTime()) {
+        return { ...base, status: 'expired', detail: `the codice sessione expired on ${validUntil.toISOString()} (deadlines.agcom.sessionCodeValidityDays)` };
+      }
       return { ...base, status: 'agreed', detail: 'managerial OK (xml3) sent' };
   }
 }

@@ -72,6 +72,10 @@ describe('agcom configuration', () => {
     ['an unknown naming order', base({}, { agcom: { naming: { order: 'alphabetical' } } }), { key: 'peers[0].agcom.naming.order', problem: /must be one of "sender-first"/ }],
     ['agcom settings on a WBCI peer', base({ self: { carrierCode: 'ITA.OLA', profiles: ['agcom', 'wbci'], holidayRegion: 'IT' } }, { protocol: 'wbci-soap', agcom: { strictLayout: true } }), { key: 'peers[0].agcom', problem: /only for AGCOM partners/ }],
     ['a partner with our own operator code', base({}, { agcom: { operatorCode: 'OLA' } }), { key: 'peers[0].agcom.operatorCode', problem: /OLA is this gateway's own operator code/ }],
+    ['an FTTH code table that maps two codes to one state', base({ agcom: { cowOwner: {}, ftth: { codes: { n7StatoOrdine: { '0': 'ok', '1': 'ok' } } } } }), { key: 'agcom.ftth.codes.n7StatoOrdine[1]', problem: /^ok is already code 0$/ }],
+    ['an FTTH code table that leaves a wire code unmapped', base({ agcom: { cowOwner: {}, ftth: { codes: { n7StatoOrdine: { '0': 'ok' } } } } }), { key: 'agcom.ftth.codes.n7StatoOrdine', problem: /^code 1 is not mapped$/ }],
+    ['an FTTH state that does not exist', base({ agcom: { cowOwner: {}, ftth: { codes: { n4StatoOrdine: { '0': 'done' } } } } }), { key: 'agcom.ftth.codes.n4StatoOrdine[0]', problem: /must be one of/ }],
+    ['an agcom.wholesale in another protocol', base({ agcom: { cowOwner: {}, wholesale: { url: 'https://whs.example', protocol: 'rest' } } }), { key: 'agcom.wholesale.protocol', problem: /must be one of/ }],
     ['an unknown COS family', base({ agcom: { cos: [{ code: 'XYZ', network: 'X', service: 'Y', family: 'satellite' }] } }), { key: 'agcom.cos[0].family', problem: /must be one of/ }],
   ])('%s', (_name, raw, expected) => {
     const p = problems(raw);

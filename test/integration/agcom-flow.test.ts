@@ -298,7 +298,8 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
     await formallyValidated(pair, id);
     expect((await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: 'S3' })).status).toBe(202);
     await untilA(pair, async () => expect((await caseOf(pair!.a, id)).state).toBe('VALIDATED'));
-    expect((await caseOf(pair.a, id)).deadlines).toEqual([]);
+    // only the codice sessione's validity is left: 30 calendar days from the OK of 10 Dec (Rome)
+    expect((await caseOf(pair.a, id)).deadlines).toEqual([{ name: 'sessionCodeExpiry', dueAt: '2027-01-09T22:59:59.999Z', party: 'recipient', ref: id, overdue: false }]);
     // the DAC day passes: Fase 2 is over
     pair.clock.set('2026-12-21T22:00:00Z');
     await pair.a.gw.tick();

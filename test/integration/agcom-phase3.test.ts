@@ -31,7 +31,7 @@ interface World {
   close(): Promise<void>;
 }
 
-async function startWorld(open: () => Promise<Store>, behaviour: SimBehaviour = 'accept', npUrl?: string, placeOrders: 'auto' | 'manual' = 'auto'): Promise<World> {
+async function startWorld(open: () => Promise<Store>, behaviour: SimBehaviour = 'accept', npUrl?: string, placeOrders: 'auto' | 'manual' = 'auto', extraB: Record<string, unknown> = {}): Promise<World> {
   const carriers: Record<string, SimCarrier> = {};
   const sim = await startWholesaleSimulator({
     port: await freePort(),
@@ -59,7 +59,7 @@ async function startWorld(open: () => Promise<Store>, behaviour: SimBehaviour = 
       },
       wholesale: wholesale('OLA', placeOrders),
     } as never,
-    configB: { agcom: { cowOwner: { '2ZZ': 'OLB', KQG: 'OLB' } }, wholesale: wholesale('OLB', 'manual') } as never,
+    configB: { agcom: { cowOwner: { '2ZZ': 'OLB', KQG: 'OLB' } }, wholesale: wholesale('OLB', 'manual'), ...extraB } as never,
   });
   carriers['ITA.OLA'] = { notificationUrl: `${pair.a.url}/wholesale/v1/notifications`, token: SIM_TO.OLA };
   carriers['ITA.OLB'] = { verificationUrl: `${pair.b.url}/wholesale/v1/verifications`, token: SIM_TO.OLB };
@@ -243,6 +243,23 @@ describeEachBackend('agcom: Fase 3 (wholesale order) between two gateways and th
     ]);
     await eventually(async () => expect((await caseOf(w.pair.b, id)).state).toBe('CANCELLED'));
     expect((await verify(w, { id: SESSION, numbers: [COR] })).data).toMatchObject({ result: 'KO', code: 'CANCELLED' });
+  });
+
+  it('the Donating answers KO EXPIRED for a codice sessione past deadlines.agcom.sessionCodeValidityDays', async () => {
+    const w = (world = await startWorld(open, 'hold', undefined, 'manual', { deadlines: { agcom: { sessionCodeValidityDays: 3 } } }));
+    const id = await validated(w);
+    expect((await verify(w, { id: SESSION, numbers: [COR] })).data).toEqual({ result: 'OK' });
+    // the OK was given on Tuesday 1 Dec: valid through Friday 4 Dec (Rome)
+    w.pair.clock.set('2026-12-04T22:59:00Z');
+    expect((await verify(w, { id: SESSION, numbers: [COR] })).data).toEqual({ result: 'OK' });
+    w.pair.clock.set('2026-12-04T23:00:01Z');
+    const expired = await verify(w, { id: SESSION, numbers: [COR] });
+    expect(expired.data).toEqual({
+      result: 'KO',
+      code: 'EXPIRED',
+      message: `${SESSION} is no longer valid: the codice sessione expired on 2026-12-04T22:59:59.999Z (deadlines.agcom.sessionCodeValidityDays)`,
+    });
+    expect((await caseOf(w.pair.b, id)).state).toBe('VALIDATED');
   });
 
   it('a rimodulazione accepted after the order reschedules it', async () => {

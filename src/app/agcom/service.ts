@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import { errorsOnly, type Issue } from '../../domain/issues.js';
 import { isTerminal, TERMINAL_STATES, type AgcomCaseState } from '../../protocols/agcom/case-state.js';
-import { computeDeadlines, type Deadline } from '../../protocols/agcom/deadlines.js';
+import { computeDeadlines, sessionCodeValidUntil, type Deadline } from '../../protocols/agcom/deadlines.js';
 import {
   apply,
   explainRefusal,
@@ -188,6 +188,11 @@ export class AgcomService {
 
   #partnerOf(s: AgcomCaseState): AgcomPartner | undefined {
     return this.#d.settings.byOperator(s.role === 'recipient' ? s.donating : s.recipient);
+  }
+
+  /** End of the codice sessione's validity under the case's rules (per partner); null = none. */
+  sessionCodeValidUntil(s: AgcomCaseState): Date | null {
+    return sessionCodeValidUntil(s, { calendar: this.#d.settings.calendar, rules: this.#rulesOf(s) });
   }
 
   #rulesOf(s: AgcomCaseState): AgcomRules {

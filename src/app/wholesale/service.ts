@@ -12,7 +12,7 @@
  * The decisions themselves are pure (src/wholesale/order.ts, lifecycle.ts, verification.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
@@ -23,7 +23,7 @@ import type { WbciCaseState } from '../../protocols/wbci/case-state.js';
 import type { Effect } from '../../protocols/wbci/machine.js';
 import type { WbciRules } from '../../protocols/wbci/rules.js';
 import type { CaseRow, Database } from '../../store/schema.js';
-import { casesAwaitingOrder, loadCase, setWholesaleOrder } from '../../store/repos/cases.js';
+import { agcomDonatingCaseBySessionCode, casesAwaitingOrder, loadCase, setWholesaleOrder } from '../../store/repos/cases.js';
 import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
@@ -62,6 +62,8 @@ export interface WholesaleServiceDeps {
   agcomCarrierOf?: (operator: string) => string | undefined;
   /** AGCOM number-portability notices (`agcom.numberPortability`); absent: none are sent */
   np?: NumberPortabilityNotifier;
+  /** end of a codice sessione's validity (AGCOM deadlines); absent or null: it never expires */
+  agcomSessionValidUntil?: (s: StoredAgcomCase) => Date | null;
 }
 
 /** What placed the order, for the feed. */
@@ -472,7 +474,7 @@ export class WholesaleService {
       if (!row || row.procedure !== 'wbci') row = await this.#agcomBySessionCode(trx, req.id);
       const answer =
         row?.procedure === 'agcom'
-          ? decideVerification(agcomVerificationSubject(row.data as unknown as StoredAgcomCase), req, italianNumber)
+          ? decideVerification(this.#agcomSubject(row.data as unknown as StoredAgcomCase), req, italianNumber)
           : decideVerification(row ? wbciVerificationSubject(row.data as unknown as WbciCaseState) : undefined, req);
       if (row && row.role === 'donating') {
         const messageId = randomUUID();
@@ -499,17 +501,25 @@ export class WholesaleService {
     });
   }
 
+  #agcomSubject(s: StoredAgcomCase) {
+    return agcomVerificationSubject(s, this.#d.agcomSessionValidUntil?.(s) ?? null, this.#d.clock.now());
+  }
+
   /** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */
   async #agcomBySessionCode(trx: Tx, sessionCode: string): Promise<CaseRow | undefined> {
-    return trx
-      .selectFrom('cases')
-      .selectAll()
-      .where('procedure', '=', 'agcom')
-      .where('role', '=', 'donating')
-      .where(sql<boolean>`data->>'sessionCode' = ${sessionCode}`)
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    return agcomDonatingCaseBySessionCode(trx, sessionCode);
+  }
+
+  /**
+   * The answer to the network operator's N8 (italy.md §10.3): the same verification as the REST
+   * one, plus the COR, which the FTTH model sends with the code. Read-only: the caller records it.
+   */
+  async verifyFtthSession(trx: Tx, q: { sessionCode: string; cor: string; numbers: string[] }): Promise<{ row: CaseRow | undefined; answer: VerificationAnswer; corMatches: boolean }> {
+    const row = await this.#agcomBySessionCode(trx, q.sessionCode);
+    const s = row?.procedure === 'agcom' ? (row.data as unknown as StoredAgcomCase) : undefined;
+    const answer = decideVerification(s ? this.#agcomSubject(s) : undefined, { id: q.sessionCode, numbers: q.numbers }, italianNumber);
+    const corMatches = s !== undefined && s.request.resources.some((r) => r.cor === q.cor);
+    return { row, answer, corMatches };
   }
 
   // -------------------------------------------------------------------------------------------

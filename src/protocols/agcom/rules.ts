@@ -31,7 +31,7 @@ export interface AgcomRules {
   requireDac: boolean;
   /** a validated case completes (Fase 2 over) once the DAC is this many calendar days past */
   completeDaysAfterDac: number;
-  /** §10.5/§13.4: validity of the codice sessione in calendar days after the OK; 0 = not known, no expiry */
+  /** §10.5/§13.4: validity of the codice sessione in calendar days after the OK; 0 = no expiry (README: why 30) */
   sessionCodeValidityDays: number;
   /** §10.5: codice sessione ≤ 50 characters */
   sessionCodeMaxLength: number;
@@ -62,7 +62,7 @@ export const defaultAgcomRules: Readonly<AgcomRules> = Object.freeze({
   rescheduleCutoffWorkingDaysBeforeDac: 0,
   requireDac: false,
   completeDaysAfterDac: 1,
-  sessionCodeValidityDays: 0,
+  sessionCodeValidityDays: 30,
   sessionCodeMaxLength: 50,
   maxNumbersPerRequest: 10,
   maxResourcesPerRequest: 2,

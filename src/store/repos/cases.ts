@@ -159,3 +159,16 @@ export async function appendHistory(
 export async function caseHistory(db: Db, caseId: string) {
   return db.selectFrom('case_history').selectAll().where('case_id', '=', caseId).orderBy('id').execute();
 }
+
+/** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */
+export async function agcomDonatingCaseBySessionCode(db: Db, sessionCode: string): Promise<CaseRow | undefined> {
+  return db
+    .selectFrom('cases')
+    .selectAll()
+    .where('procedure', '=', 'agcom')
+    .where('role', '=', 'donating')
+    .where(sql<boolean>`data->>'sessionCode' = ${sessionCode}`)
+    .orderBy('updated_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

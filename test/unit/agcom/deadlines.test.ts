@@ -35,13 +35,14 @@ describe('computeDeadlines (Italian working days, Europe/Rome)', () => {
     ]);
   });
 
-  it('a validated case has a session-code expiry only when a validity is configured', () => {
+  it('a validated case has a session-code expiry, 30 calendar days by default, none with validity 0', () => {
     const p = Pair.open();
     p.send(managerialOk());
-    expect(computeDeadlines(p.recipient, dctx())).toEqual([]);
-    expect(sessionCodeValidUntil(p.recipient, dctx())).toBeNull();
-    expect(computeDeadlines(p.recipient, dctx({ sessionCodeValidityDays: 30 }))).toEqual([
-      { name: 'sessionCodeExpiry', dueAt: '2026-12-31T22:59:59.999Z', party: 'recipient', ref: ORDER },
+    expect(computeDeadlines(p.recipient, dctx({ sessionCodeValidityDays: 0 }))).toEqual([]);
+    expect(sessionCodeValidUntil(p.recipient, dctx({ sessionCodeValidityDays: 0 }))).toBeNull();
+    expect(computeDeadlines(p.recipient, dctx())).toEqual([{ name: 'sessionCodeExpiry', dueAt: '2026-12-31T22:59:59.999Z', party: 'recipient', ref: ORDER }]);
+    expect(computeDeadlines(p.recipient, dctx({ sessionCodeValidityDays: 5 }))).toEqual([
+      { name: 'sessionCodeExpiry', dueAt: '2026-12-06T22:59:59.999Z', party: 'recipient', ref: ORDER },
     ]);
   });
 

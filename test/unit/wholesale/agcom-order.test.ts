@@ -138,6 +138,17 @@ describe('verification of an AGCOM case (by codice sessione)', () => {
     expect(ask(validated().donating, ['+49 89 1234567'])).toMatchObject({ result: 'KO', code: 'NUMBERS_MISMATCH' });
   });
 
+  it('EXPIRED once the codice sessione is past its validity, with the date in the reason', () => {
+    const until = new Date('2026-12-31T22:59:59.999Z');
+    const at = (now: string) => decideVerification(agcomVerificationSubject(validated().donating, until, new Date(now)), { id: SESSION, numbers: [] }, italianNumber);
+    expect(at('2026-12-31T22:59:59.999Z')).toEqual({ result: 'OK' });
+    expect(at('2026-12-31T23:00:00.000Z')).toEqual({
+      result: 'KO',
+      code: 'EXPIRED',
+      message: `${SESSION} is no longer valid: the codice sessione expired on 2026-12-31T22:59:59.999Z (deadlines.agcom.sessionCodeValidityDays)`,
+    });
+  });
+
   it('italianNumber keeps the leading 0 and drops the international prefix', () => {
     expect(italianNumber('+39 06 1234567')).toBe('061234567');
     expect(italianNumber('0039 333 1234567')).toBe('3331234567');

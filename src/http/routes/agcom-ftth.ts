@@ -1,0 +1,94 @@
+/**
+ * The FTTH services this gateway hosts (italy.md §10.3), at `/agcom/ftth/v1/<ServiceName>`:
+ * SOAP 1.1 document/literal, WSDL at `GET …?wsdl`, schema at `GET …?xsd=ftth.xsd`.
+ *
+ * Today: `DonatingMigrationNotify_OLO` (N8 WHS_Check_sessione, N10 WHS_Msg_Donating), for the
+ * network operator authenticated by `agcom.wholesale.inboundTokenSha256`.
+ *
+ * Every well-formed call to a known operation is answered by its N12 with HTTP 200: ACK, or a
+ * NACK whose CODICE_MOTIVAZIONE/MOTIVAZIONE name the field that broke the contract (codes.ts
+ * REASONS). A SOAP Fault answers only what has no operation to answer with: unreadable XML, an
+ * unknown operation, a missing or wrong token (401).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FtthDonatingService } from '../../app/agcom/ftth-donating.js';
+import { encodeSoapFault } from '../../app/agcom/wire.js';
+import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../../protocols/agcom/ftth/codec.js';
+import { REASONS } from '../../protocols/agcom/ftth/codes.js';
+import { ADDRESS_PLACEHOLDER, renderFtthWsdl, renderFtthXsd } from '../../protocols/agcom/ftth/contracts.js';
+import { serviceOperations, type FtthMessage, type Operation, type ServiceName } from '../../protocols/agcom/ftth/messages.js';
+import { bearerToken } from '../auth.js';
+
+export interface AgcomFtthDeps {
+  donating: FtthDonatingService;
+  /** hex SHA-256 of the network operator's bearer token (agcom.wholesale.inboundTokenSha256) */
+  inboundTokenSha256: string | undefined;
+}
+
+type Handler = (msg: FtthMessage) => Promise<N12>;
+
+const NACK_CODE: Record<FtthProblem['rule'], string> = {
+  xml: REASONS.malformed,
+  envelope: REASONS.malformed,
+  operation: REASONS.unexpected,
+  required: REASONS.required,
+  absent: REASONS.unexpected,
+  unexpected: REASONS.unexpected,
+  length: REASONS.invalid,
+  enum: REASONS.invalid,
+  format: REASONS.invalid,
+  count: REASONS.invalid,
+};
+
+export const FTTH_BASE = '/agcom/ftth/v1';
+
+export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps): Promise<void> {
+  const services: Partial<Record<ServiceName, Partial<Record<Operation, Handler>>>> = {
+    DonatingMigrationNotify_OLO: {
+      WHS_Check_sessione: (m) => deps.donating.checkSession(m),
+      WHS_Msg_Donating: (m) => deps.donating.donatingNotice(m),
+    },
+  };
+  const expected = deps.inboundTokenSha256 ? Buffer.from(deps.inboundTokenSha256, 'hex') : undefined;
+  const authenticated = (request: FastifyRequest): boolean => {
+    const token = bearerToken(request.headers.authorization);
+    if (!expected || !token) return false;
+    const got = createHash('sha256').update(token).digest();
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  const xml = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/xml; charset=utf-8').send(body);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['text/xml', 'application/xml', 'application/soap+xml'], { parseAs: 'buffer', bodyLimit: DEFAULT_MAX_BYTES }, (_req, body, done) => done(null, body));
+
+  for (const [service, handlers] of Object.entries(services) as [ServiceName, Partial<Record<Operation, Handler>>][]) {
+    const path = `${FTTH_BASE}/${service}`;
+    const wsdl = renderFtthWsdl(service);
+    const allowed = serviceOperations(service);
+
+    app.get<{ Querystring: Record<string, string> }>(path, { schema: { hide: true } }, async (request, reply) => {
+      const q = request.query;
+      if ('wsdl' in q) return xml(reply, 200, wsdl.replace(ADDRESS_PLACEHOLDER, `${request.protocol}://${request.host}${path}`));
+      if (q.xsd === 'ftth.xsd') return xml(reply, 200, renderFtthXsd());
+      return xml(reply, 400, encodeSoapFault('Client', 'use ?wsdl or ?xsd=ftth.xsd, or POST a SOAP 1.1 request'));
+    });
+
+    app.post(path, { schema: { hide: true } }, async (request, reply) => {
+      if (!authenticated(request)) {
+        request.log.warn({ service }, 'FTTH call refused: not authenticated');
+        reply.header('www-authenticate', 'Bearer realm="switchgate-agcom-ftth"');
+        return xml(reply, 401, encodeSoapFault('Client', expected ? 'the network operator\'s bearer token is required' : 'no network operator token is configured (agcom.wholesale.inboundTokenSha256)'));
+      }
+      const d = decodeRequest(request.body as Buffer, allowed);
+      if (!d.ok) {
+        request.log.info({ service, op: d.op, field: d.problem.field, rule: d.problem.rule }, 'FTTH message refused');
+        if (!d.op) return xml(reply, 400, encodeSoapFault('Client', d.problem.message));
+        return xml(reply, 200, encodeN12(d.op, { ID_NOTIFICA: (d.notificationId ?? '').slice(0, 100), ESITO: '1', CODICE_MOTIVAZIONE: NACK_CODE[d.problem.rule], MOTIVAZIONE: d.problem.message.slice(0, 255) }));
+      }
+      const n12 = await handlers[d.op]!(d.msg);
+      request.log.info({ service, op: d.op, esito: n12.ESITO, code: n12.CODICE_MOTIVAZIONE }, 'FTTH message answered');
+      return xml(reply, 200, encodeN12(d.op, n12));
+    });
+  }
+}

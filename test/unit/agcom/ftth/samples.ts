@@ -1,0 +1,62 @@
+import type { FtthMessage, MessageId } from '../../../../src/protocols/agcom/ftth/messages.js';
+
+const AB = { CODICE_OPERATORE_REC: 'REC', CODICE_ORDINE_REC: 'REC_000000000001', CODICE_OPERATORE_WHS: 'WHS' };
+const BA = { ...AB, CODICE_ORDINE_WHS: 'WHS_00000000000042' };
+const at = (n: number) => ({ ID_NOTIFICA: `REC-N-${n}`, DATA_NOTIFICA: '2026-12-05T10:00:00+01:00' });
+
+/** Every field a message has, at its longest where the length matters. */
+export const FULL: Record<MessageId, FtthMessage> = {
+  N1: {
+    ...AB,
+    ...at(1),
+    NOME_REFERENTE_TECNICO_OLO: 'Lucia',
+    COGNOME_REFERENTE_TECNICO_OLO: 'Bianchi',
+    TELEFONO_REFERENTE_TECNICO_OLO: '+39 06 1234567',
+    EMAIL_REFERENTE_TECNICO_OLO: 'noc@rec.example',
+    TELEFONO_REFERENTE_OLO_ONFIELD_NOTECH: '0612345678',
+    COMPETENZA_QUARTO_REFERENTE: '2',
+    NOME_CLIENTE: 'Mario',
+    COGNOME_CLIENTE: "D'Angelo & Figli <srl>",
+    RECAPITO_TELEFONICO_CLIENTE_1: '3331234567',
+    RECAPITO_TELEFONICO_CLIENTE_2: '0612345678',
+    CONTATTO_VIRTUALE: '1',
+    MODALITA_CONTATTO_VIRTUALE: 'videochiamata',
+    DATA_PREVISTA_ATTIVAZIONE: '2026-12-18',
+    ID_BUILDING: 'B-1',
+    SCALA_PALAZZINA: 'A',
+    DATI_MIGRAZIONE: { CODICE_SESSIONE: 'S'.repeat(50), COR: '123456789012', COW: 'ABC', COS: '001' },
+    NUMERAZIONI: ['0612345678', '0612345679'],
+    SERVIZIO_FTTH: '',
+    SERVIZI_OPZIONALI: '',
+    NOTE: 'è'.repeat(255),
+  },
+  N2: { ...AB, ...at(2), NOME_CLIENTE: 'Mario', COGNOME_CLIENTE: 'Rossi', RECAPITO_TELEFONICO_CLIENTE_1: '3331234567', RECAPITO_TELEFONICO_CLIENTE_2: '3331234568', DATA_PREVISTA_ATTIVAZIONE: '2026-12-18', ORARIO_APPUNTAMENTO: '09:30:00', AZIONE: '1', CODICE_MOTIVAZIONE: '001', MOTIVAZIONE: 'ripensamento', SERVIZIO_FTTH: '', SERVIZI_OPZIONALI: '', NOTE: 'n' },
+  N3: { ...AB, ...at(3), DATA_PREVISTA_ATTIVAZIONE: '2026-12-22', ORARIO_APPUNTAMENTO: '14:00:00', CODICE_MOTIVAZIONE: '010', MOTIVAZIONE: 'richiesta cliente', NOTE: 'n' },
+  N4: { ...BA, ...at(4), DATA_PREVISTA_ATTIVAZIONE: '2026-12-18', ORARIO_APPUNTAMENTO: '09:00:00', ID_BUILDING: 'B-1', CODICE_MOTIVAZIONE: '000', MOTIVAZIONE: 'ok', STATO_ORDINE: '2', FLAG_DESOSPENSIONE: 'NO', SERVIZIO_FTTH: '', SERVIZI_OPZIONALI: '', NOTE: 'n' },
+  N5: { ...BA, ...at(5), DATA_PREVISTA_ATTIVAZIONE: '2026-12-23', ORARIO_APPUNTAMENTO: '11:00:00', CODICE_MOTIVAZIONE: '501', MOTIVAZIONE: 'impresa non disponibile', NOTE: 'n' },
+  N6: { ...BA, ...at(6), DATA_AVVIO_POLICY_CONTATTO: '2026-12-10T08:30:00Z', TIPOLOGIA_EVENTO: '0', NOTE: 'n' },
+  N7: { ...BA, ...at(7), CODICE_MOTIVAZIONE: '000', MOTIVAZIONE: 'ok', STATO_ORDINE: '0', COR: '123456789012', COS: '001', DATA_ESPLETAMENTO_ORDINE: '2026-12-18', ORARIO_ESPLETAMENTO_ORDINE: '12:00:00', SERVIZIO_FTTH: '', NOTE: 'n' },
+  N8: { CODICE_OPERATORE_REC: 'REC', CODICE_OPERATORE_WHS: 'WHS', CODICE_ORDINE_WHS: 'WHS_00000000000042', ...at(8), CODICE_SESSIONE: 'SESS-1', COR: '123456789012', NOTE: 'n', NUMERAZIONI: ['0612345678'] },
+  N9: { CODICE_ORDINE_WHS: 'WHS_00000000000042', ...at(9), ESITO: 'KO', CODICE_MOTIVAZIONE: '103', MOTIVAZIONE: 'scaduto', NOTE: 'n' },
+  N10: { CODICE_OPERATORE_REC: 'REC', CODICE_OPERATORE_WHS: 'WHS', CODICE_ORDINE_WHS: 'WHS_00000000000042', ...at(10), COR: '123456789012', EVENTO: '0', DATA: '2026-12-18', ORA: '09:00:00', NOTE: 'n' },
+  N11: { codiceOperatoreRec: 'REC', codiceOrdineWHS: 'WHS_00000000000042', idNotifica: 'REC-N-11', dataNotifica: '2026-12-05T10:00:00Z', tipoNotifica: '01', routingNumber: 'C123', numerazioni: Array.from({ length: 10 }, (_, i) => `061234567${i}`), note: 'n' },
+  N12: { ID_NOTIFICA: 'REC-N-1', ESITO: '1', CODICE_MOTIVAZIONE: '002', MOTIVAZIONE: 'COR: mandatory' },
+  N13: { codiceOperatoreDonor: 'DON', codiceOrdineWHS: 'WHS_00000000000042', idNotifica: 'DON-N-13', dataNotifica: '2026-12-05T10:00:00Z', tipoNotifica: '01', numerazioniScartate: ['0612345679'], codiceMotivazione: '201', motivazione: 'numero non gestito', note: 'n' },
+};
+
+/** Only the mandatory fields. */
+export const MINIMAL: Record<MessageId, FtthMessage> = {
+  N1: { ...AB, ...at(1), COGNOME_REFERENTE_TECNICO_OLO: 'Bianchi', TELEFONO_REFERENTE_TECNICO_OLO: '061234567', EMAIL_REFERENTE_TECNICO_OLO: 'noc@rec.example', COGNOME_CLIENTE: 'Rossi', RECAPITO_TELEFONICO_CLIENTE_1: '3331234567', DATI_MIGRAZIONE: { CODICE_SESSIONE: 'SESS-1', COR: '123456789012', COW: 'ABC', COS: '001' }, SERVIZIO_FTTH: '' },
+  N2: { ...AB, ...at(2), AZIONE: '0' },
+  N3: { ...AB, ...at(3), DATA_PREVISTA_ATTIVAZIONE: '2026-12-22', ORARIO_APPUNTAMENTO: '14:00:00', CODICE_MOTIVAZIONE: '010', MOTIVAZIONE: 'richiesta cliente' },
+  N4: { ...BA, ...at(4), STATO_ORDINE: '0' },
+  N5: { ...BA, ...at(5), DATA_PREVISTA_ATTIVAZIONE: '2026-12-23', CODICE_MOTIVAZIONE: '501', MOTIVAZIONE: 'x' },
+  N6: { ...BA, ...at(6), DATA_AVVIO_POLICY_CONTATTO: '2026-12-10T08:30:00Z', TIPOLOGIA_EVENTO: '0' },
+  N7: { ...BA, ...at(7), STATO_ORDINE: '1', DATA_ESPLETAMENTO_ORDINE: '2026-12-18' },
+  N8: { CODICE_OPERATORE_REC: 'REC', CODICE_OPERATORE_WHS: 'WHS', CODICE_ORDINE_WHS: 'WHS_1', ...at(8), CODICE_SESSIONE: 'SESS-1', COR: '123456789012' },
+  N9: { CODICE_ORDINE_WHS: 'WHS_1', ...at(9), ESITO: 'OK' },
+  N10: { CODICE_OPERATORE_REC: 'REC', CODICE_OPERATORE_WHS: 'WHS', CODICE_ORDINE_WHS: 'WHS_1', ...at(10), COR: '123456789012' },
+  N11: { codiceOperatoreRec: 'REC', codiceOrdineWHS: 'WHS_1', idNotifica: 'N-11', dataNotifica: '2026-12-05T10:00:00Z', tipoNotifica: '02' },
+  N12: { ID_NOTIFICA: 'N', ESITO: '0' },
+  N13: { codiceOperatoreDonor: 'DON', codiceOrdineWHS: 'WHS_1', idNotifica: 'N-13', dataNotifica: '2026-12-05T10:00:00Z', tipoNotifica: '01', numerazioniScartate: ['0612345679'], codiceMotivazione: '201', motivazione: 'x' },
+};
