@@ -7,8 +7,8 @@
  * Env: DRAIN_N (VAs, default 200), DRAIN_OUTAGE_S (default 45), DRAIN_WINDOW_S (default 30),
  * DATABASE_URL (use that server instead of a throwaway one).
  */
+import { freePort } from '../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { request } from 'undici';
@@ -26,16 +26,6 @@ const cal = createCalendar({ country: 'DE', region: 'BY' });
 const KWT = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 15));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
   const c = new pg.Client({ connectionString: adminUrl });

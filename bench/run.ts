@@ -13,6 +13,7 @@
  * Env: BENCH_N (requests per scenario, default 3000), BENCH_CONCURRENCY (32), BENCH_DURABLE=1
  * (fsync and synchronous_commit on), DATABASE_URL (use that server instead of a throwaway one).
  */
+import { freePort } from '../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
@@ -48,16 +49,6 @@ interface Row {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 

@@ -5,8 +5,8 @@
  * the wholesale simulator (phase 3), which verifies it with the losing gateway and completes it.
  * Each step is driven through the REST API, as a CRM would, and the message flow is printed.
  */
+import { freePort } from './net/free-port.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { request } from 'undici';
 import pino from 'pino';
 import { createGateway, type Gateway } from './gateway.js';
@@ -19,16 +19,6 @@ import { orderNumbersAsNational } from './wholesale/order.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Node {
   name: string;

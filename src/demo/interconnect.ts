@@ -5,8 +5,8 @@
  * (R1) annulled 14 solar days after its order with its reimbursement, and a fault report closed as
  * an *intervento a vuoto*. Time is a manual clock so the 14 days pass at once.
  */
+import { freePort } from '../net/free-port.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { request } from 'undici';
 import pino from 'pino';
 import { createGateway, type Gateway } from '../gateway.js';
@@ -34,16 +34,6 @@ interface Node {
   key: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startSide(code: string, peer: string, role: 'operator' | 'tim', port: number, peerPort: number, env: NodeJS.ProcessEnv, clock: ManualClock): Promise<Node> {
   const key = randomBytes(12).toString('hex');

@@ -3,6 +3,7 @@
  * errors without stack traces or passwords, and a bounded stop on SIGTERM however it was started.
  * Each case spawns the real entry point (bin/switchgate.js) as a child process.
  */
+import { freePort } from '../../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -50,16 +51,6 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.js';
 import { openTestPglite } from '../support/backends.js';
-import { API_KEY, rest, startPair, testConfig } from '../support/gateway-pair.js';
+import { API_KEY, rest, startPair, testConfig, quickStartVa } from '../support/gateway-pair.js';
 
 it('health and metrics probes leave no request log at info; an API request does', async () => {
   const lines: { msg?: string; req?: { url?: string } }[] = [];
@@ -38,15 +38,7 @@ it('a failing delivery logs at warn once per backoff step, with the peer, the ca
   const pair = await startPair(() => openTestPglite({}), { gateway: { log: pino({ level: 'warn' }, sink) } });
   try {
     pair.transport.down = true;
-    const va = {
-      procedure: 'wbci',
-      type: 'VA-KUE-MRN',
-      donating: 'DEU.EKPB',
-      requestedDate: '2026-12-15',
-      customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-      location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-      numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-    };
+    const va = quickStartVa();
     const created = await rest(pair.a, 'POST', '/v1/switches', va);
     expect(created.statusCode, created.body).toBe(201);
     await pair.a.deliver();

@@ -19,18 +19,10 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { SIGNATURE_HEADER } from '../../src/delivery/webhooks.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 import { eventually } from '../support/http-pair.js';
-import { API_KEY, rest, silentLog } from '../support/gateway-pair.js';
+import { API_KEY, rest, silentLog, quickStartVa } from '../support/gateway-pair.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: '2026-12-15',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa();
 
 interface Hit {
   eventId: string;

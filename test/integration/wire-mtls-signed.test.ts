@@ -9,7 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { API_KEY } from '../support/gateway-pair.js';
+import { API_KEY, quickStartVa } from '../support/gateway-pair.js';
 import { eventually, freePort } from '../support/http-pair.js';
 import { startWireNode, type WireNode } from '../support/wire-stubs.js';
 import { makeTestCert, tempDir, xmlsecVerifyAll, type TestCert } from '../support/ws-security.js';
@@ -21,15 +21,7 @@ const dir = new URL('../fixtures/tls/', import.meta.url).pathname;
 const pem = (f: string) => readFileSync(dir + f);
 const derSha = (f: string) => createHash('sha256').update(new X509Certificate(pem(f)).raw).digest('hex');
 const serverTls = { tls: { certFile: dir + 'server.pem', keyFile: dir + 'server.key' } };
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: ABG,
-  requestedDate: '2026-12-15',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa();
 
 describe('mutual TLS and WS-Security together between two gateways [pglite]', () => {
   let a: WireNode;

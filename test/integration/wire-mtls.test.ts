@@ -9,7 +9,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { API_KEY } from '../support/gateway-pair.js';
+import { API_KEY, quickStartVa } from '../support/gateway-pair.js';
 import { eventually, freePort } from '../support/http-pair.js';
 import { sha, soapHeaders, startWireNode, type WireNode } from '../support/wire-stubs.js';
 import { validVaKueMrn } from '../unit/wbci/builders.js';
@@ -23,15 +23,7 @@ const pem = (f: string) => readFileSync(dir + f);
 const derSha = (f: string) => createHash('sha256').update(new X509Certificate(pem(f)).raw).digest('hex');
 const CONTROL = { timestamp: '2026-11-23T09:00:00.000+01:00', major: '02', minor: '00' };
 const serverTls = { tls: { certFile: dir + 'server.pem', keyFile: dir + 'server.key' } };
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: ABG,
-  requestedDate: '2026-12-15',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa();
 
 /** An HTTPS client that trusts the test CA and presents `cert` (or no certificate). */
 const clientWith = (cert?: string) =>

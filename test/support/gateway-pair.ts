@@ -65,6 +65,19 @@ export interface Pair {
   close(): Promise<void>;
 }
 
+/** The README quick-start body of `POST /v1/switches`: a VA-KUE-MRN from DEU.EKPA to `donating`. */
+export function quickStartVa(overrides: { donating?: string; requestedDate?: string } = {}) {
+  return {
+    procedure: 'wbci',
+    type: 'VA-KUE-MRN',
+    donating: overrides.donating ?? 'DEU.EKPB',
+    requestedDate: overrides.requestedDate ?? '2026-12-15',
+    customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
+    location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
+    numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
+  };
+}
+
 export const silentLog = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export async function startPair(

@@ -2,8 +2,9 @@
  * Two gateways talking real HTTP on 127.0.0.1: each listens on its own port and delivers through
  * the production PeerTransport (undici). Background workers run, as in production.
  */
+export { freePort } from '../../src/net/free-port.js';
+import { freePort } from '../../src/net/free-port.js';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { request } from 'undici';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -15,16 +16,6 @@ import { API_KEY, silentLog } from './gateway-pair.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface HttpNode {
   gw: Gateway;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../../support/backends.js';
-import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair } from '../../support/gateway-pair.js';
+import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair, quickStartVa } from '../../support/gateway-pair.js';
 import { consoleGet, consoleLogin, consolePost } from '../../support/console-client.js';
 import { SessionCodec } from '../../../src/http/console/session.js';
 import { sha256Hex } from '../../../src/http/auth.js';
@@ -14,15 +14,7 @@ import { LoginThrottle } from '../../../src/http/console/login-throttle.js';
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
 
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: '2026-12-15',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa();
 
 const SECRET = 'console-secret-for-tests-0123456789';
 const consoleConfig = { console: { sessionSecretEnv: 'SG_CONSOLE_SECRET', sessionTtlMinutes: 60 } };

@@ -1,20 +1,12 @@
 /** switchgate_deadlines_overdue follows the cases' deadlines on the gateway's clock. */
 import { afterEach, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../../support/backends.js';
-import { rest, startPair, type Pair } from '../../support/gateway-pair.js';
+import { rest, startPair, type Pair, quickStartVa } from '../../support/gateway-pair.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
 
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: '2026-12-15',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa();
 
 const overdueSamples = (text: string) =>
   text

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, describeEachBackend, pgAdminUrl } from '../../support/backends.js';
 import { eventually as eventuallyWithin } from '../../support/http-pair.js';
-import { API_KEY, silentLog, testConfig } from '../../support/gateway-pair.js';
+import { API_KEY, silentLog, testConfig, quickStartVa } from '../../support/gateway-pair.js';
 import { sample } from '../../support/prometheus.js';
 import { createGateway, type Gateway } from '../../../src/gateway.js';
 
@@ -11,15 +11,7 @@ import { createGateway, type Gateway } from '../../../src/gateway.js';
 vi.setConfig({ testTimeout: 120_000 });
 const eventually = <T>(check: () => Promise<T>) => eventuallyWithin(check, 60_000, 100);
 
-const va = {
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: '2026-12-29',
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-};
+const va = quickStartVa({ requestedDate: '2026-12-29' });
 
 const scrape = async (gw: Gateway) => (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
 const startSwitch = async (gw: Gateway) => {
