@@ -7,14 +7,13 @@
  * Env: DRAIN_N (VAs, default 200), DRAIN_OUTAGE_S (default 45), DRAIN_WINDOW_S (default 30),
  * DATABASE_URL (use that server instead of a throwaway one).
  */
+import { createDatabase } from './database.js';
 import { freePort } from '../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { request } from 'undici';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
-import { openDatabase } from '../src/store/connect.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { createCalendar } from '../src/domain/calendar.js';
 import { firstKueKwtOnOrAfter } from '../src/protocols/wbci/deadlines.js';
 
@@ -27,19 +26,6 @@ const KWT = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const store = await openDatabase({ databaseUrl: url.toString() });
-  await migrateToLatest(store.db);
-  await store.close();
-  return url.toString();
-}
 
 async function startGateway(opts: Record<string, unknown>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/node.ts', 'gateway', JSON.stringify(opts)], {

@@ -13,6 +13,7 @@
  * Env: BENCH_N (requests per scenario, default 3000), BENCH_CONCURRENCY (32), BENCH_DURABLE=1
  * (fsync and synchronous_commit on), DATABASE_URL (use that server instead of a throwaway one).
  */
+import { createDatabase } from './database.js';
 import { freePort } from '../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -20,8 +21,6 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
-import { openDatabase } from '../src/store/connect.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { encodeSoap } from '../src/protocols/wbci/soap-codec.js';
 import { createCalendar } from '../src/domain/calendar.js';
 import { firstKueKwtOnOrAfter } from '../src/protocols/wbci/deadlines.js';
@@ -76,19 +75,6 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const store = await openDatabase({ databaseUrl: url.toString() });
-  await migrateToLatest(store.db);
-  await store.close();
-  return url.toString();
-}
 
 function vaBody(i: number, requestedDate: string) {
   return {

@@ -11,6 +11,7 @@
  *
  * Load is bounded in count and time and only ever goes to 127.0.0.1.
  */
+import { createDatabase } from './database.js';
 import { freePort } from '../src/net/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -20,8 +21,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
 import { findPostgresBin, startCluster } from '../test/support/pg-cluster.js';
-import { openDatabase } from '../src/store/connect.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { createCalendar } from '../src/domain/calendar.js';
 import { firstKueKwtOnOrAfter } from '../src/protocols/wbci/deadlines.js';
 
@@ -64,19 +63,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = createWriteStream(LOG_FILE);
 
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const store = await openDatabase({ databaseUrl: url.toString() });
-  await migrateToLatest(store.db);
-  await store.close();
-  return url.toString();
-}
 
 async function startNode(node: Node): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/node.ts', 'gateway', JSON.stringify({ ...node.opts, port: node.port })], {
