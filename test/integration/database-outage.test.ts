@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 import { findPostgresBin, startCluster, type Cluster } from '../support/pg-cluster.js';
 import { eventually, freePort, http, startHttpNode, type HttpNode } from '../support/http-pair.js';
-import { API_KEY } from '../support/gateway-pair.js';
+import { API_KEY, quickStartVa } from '../support/gateway-pair.js';
 import { rawPost, soapHeaders } from '../support/wire-stubs.js';
 import { openPostgres } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -28,15 +28,7 @@ const cal = createCalendar({ country: 'DE', region: 'BY' });
 const KWT = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 15));
 
 let seq = 0;
-const vaBody = () => ({
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: KWT,
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: `Outage${++seq}` },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-});
+const vaBody = () => quickStartVa({ requestedDate: KWT, lastName: `Outage${++seq}` });
 
 interface Answer {
   status: number;

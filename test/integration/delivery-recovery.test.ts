@@ -6,22 +6,14 @@
 import { afterEach, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeEachBackend } from '../support/backends.js';
-import { rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { rest, startPair, type Pair, quickStartVa } from '../support/gateway-pair.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import type { Gateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 
 const KWT = '2026-12-15';
 let seq = 0;
-const vaBody = () => ({
-  procedure: 'wbci',
-  type: 'VA-KUE-MRN',
-  donating: 'DEU.EKPB',
-  requestedDate: KWT,
-  customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: `Drain${++seq}` },
-  location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-  numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-});
+const vaBody = () => quickStartVa({ requestedDate: KWT, lastName: `Drain${++seq}` });
 
 const peerB = (retry: Record<string, number>): Partial<GatewayConfig> =>
   ({ peers: [{ carrierCode: 'DEU.EKPB', protocol: 'wbci-soap', url: 'http://127.0.0.1:9/wbci/v1', auth: { type: 'none' }, retry }] }) as unknown as Partial<GatewayConfig>;

@@ -66,13 +66,13 @@ export interface Pair {
 }
 
 /** The README quick-start body of `POST /v1/switches`: a VA-KUE-MRN from DEU.EKPA to `donating`. */
-export function quickStartVa(overrides: { donating?: string; requestedDate?: string } = {}) {
+export function quickStartVa(overrides: { donating?: string; requestedDate?: string; lastName?: string } = {}) {
   return {
     procedure: 'wbci',
     type: 'VA-KUE-MRN',
     donating: overrides.donating ?? 'DEU.EKPB',
     requestedDate: overrides.requestedDate ?? '2026-12-15',
-    customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
+    customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: overrides.lastName ?? 'Muster' },
     location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
     numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
   };

@@ -1,4 +1,5 @@
 /** The data behind each console page (templates in ./views only lay it out). */
+import { encodeListCursor, readListCursor } from '../list-cursor.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
@@ -27,17 +28,8 @@ const PAGE_SIZE = 50;
 const ROLES = ['recipient', 'donating'];
 const PROCEDURES = ['wbci', 'agcom'];
 
-const encodeCursor = (createdUs: string, id: string) => Buffer.from(JSON.stringify([createdUs, id])).toString('base64url');
-function decodeCursor(s: string | undefined): { createdUs: string; id: string } | undefined {
-  if (!s) return undefined;
-  try {
-    const [createdUs, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdUs === 'string' && /^\d{1,18}$/.test(createdUs) && typeof id === 'string' && id.length <= 64) return { createdUs, id };
-  } catch {
-    // an unreadable cursor starts from the first page
-  }
-  return undefined;
-}
+// an unreadable cursor starts from the first page
+const decodeCursor = (s: string | undefined) => (s ? readListCursor(s) : undefined);
 
 /** Keeps only filter values that can be right; anything else is ignored (and shown as unset). */
 function filtersOf(q: Query) {
@@ -87,7 +79,7 @@ export const casePage = {
         const v = caseView(r, now);
         return { ...v, link: `/console/cases/${encodeURIComponent(r.id)}`, updated: iso(r.updated_at), created: iso(r.created_at) };
       }),
-      next: rows.length > PAGE_SIZE && last ? withFilters({ cursor: encodeCursor(last.created_us, last.id) }) : undefined,
+      next: rows.length > PAGE_SIZE && last ? withFilters({ cursor: encodeListCursor(last.created_us, last.id) }) : undefined,
       first: q.cursor ? withFilters({}) : undefined,
     };
   },

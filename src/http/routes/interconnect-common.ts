@@ -1,4 +1,5 @@
 /** What the interconnection routes share: list paging over the case store, the view, scopes. */
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -40,29 +41,17 @@ export interface ListQuery {
   limit: number;
 }
 
-function decodeCursor(s: string): { createdUs: string; id: string } {
-  try {
-    const [createdUs, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    if (typeof id !== 'string' || typeof createdUs !== 'string' || !/^\d{1,18}$/.test(createdUs)) throw new Error('bad');
-    return { createdUs, id };
-  } catch {
-    throw new AppError(400, 'SG_INVALID_CURSOR', 'the cursor is not one this API returned', [
-      { path: '/querystring/cursor', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
-    ]);
-  }
-}
-
 /** One page of interconnection objects of the given case types. */
 export async function listPage(db: Kysely<Database>, clock: Clock, types: readonly string[], q: ListQuery) {
   const wanted = q.type ? types.filter((t) => t === q.type) : types;
   if (wanted.length === 0) return { items: [], nextCursor: null };
-  const rows = await listCases(db, { procedure: 'interconnect', types: wanted, state: q.state, after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 });
+  const rows = await listCases(db, { procedure: 'interconnect', types: wanted, state: q.state, after: q.cursor ? decodeListCursor(q.cursor) : undefined, limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   const now = clock.now();
   return {
     items: page.map((r) => interconnectView(r, now)),
-    nextCursor: rows.length > q.limit && last ? Buffer.from(JSON.stringify([last.created_us, last.id])).toString('base64url') : null,
+    nextCursor: rows.length > q.limit && last ? encodeListCursor(last.created_us, last.id) : null,
   };
 }
 

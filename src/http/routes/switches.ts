@@ -1,4 +1,5 @@
 /** Northbound REST: switches (cases), their messages and the CRM's answers. */
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
@@ -51,22 +52,6 @@ const messageAccepted = {
   additionalProperties: true,
   properties: { messageId: { type: 'string' }, case: { type: 'object', additionalProperties: true } },
 } as const;
-
-function encodeListCursor(createdUs: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdUs, id])).toString('base64url');
-}
-
-function decodeListCursor(s: string): { createdUs: string; id: string } {
-  try {
-    const [createdUs, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    if (typeof id !== 'string' || typeof createdUs !== 'string' || !/^\d{1,18}$/.test(createdUs)) throw new Error('bad');
-    return { createdUs, id };
-  } catch {
-    throw new AppError(400, 'SG_INVALID_CURSOR', 'the cursor is not one this API returned', [
-      { path: '/querystring/cursor', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
-    ]);
-  }
-}
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
