@@ -22,7 +22,7 @@ import { routingTransport, type Transport } from './delivery/transport.js';
 import { defaultRetryPolicy, retryPolicyOf, type RetryPolicy } from './delivery/retry-policy.js';
 import { WebhookDispatcher } from './delivery/webhooks.js';
 import { WholesaleService } from './app/wholesale/service.js';
-import { createWholesaleTransport } from './wholesale/transport.js';
+import { createWholesaleTransport } from './delivery/wholesale-transport.js';
 import { wholesaleRoutes } from './http/routes/wholesale.js';
 import { agcomEnabled, resolveAgcomSettings } from './app/agcom/settings.js';
 import { AgcomService } from './app/agcom/service.js';

@@ -13,7 +13,7 @@ import type { AgcomWholesaleConfig } from '../config/agcom-config.js';
 import type { FtthOutbound } from '../app/agcom/ftth-donating.js';
 import { decodeN12, encodeRequest, FTTH_NS } from '../protocols/agcom/ftth/codec.js';
 import type { Operation } from '../protocols/agcom/ftth/messages.js';
-import { classifySoapAnswer } from '../wholesale/transport.js';
+import { classifySoapAnswer } from './wholesale-transport.js';
 import type { SendResult, Transport } from './transport.js';
 
 /** an N12 is a few hundred bytes; a larger answer is not one */

@@ -8,7 +8,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { PeerConfig } from '../config/types.js';
-import { classifyRest } from '../wholesale/transport.js';
+import { classifyRest } from './wholesale-transport.js';
 import { agentFor, retryAfterMs } from './peer-transport.js';
 import type { Transport } from './transport.js';
 

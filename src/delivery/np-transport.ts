@@ -7,7 +7,7 @@ import { Agent, request } from 'undici';
 import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
 import type { NumberPortabilityConfig } from '../config/agcom-config.js';
-import { classifyRest } from '../wholesale/transport.js';
+import { classifyRest } from './wholesale-transport.js';
 import type { Transport } from './transport.js';
 
 export interface NpTransport extends Transport {

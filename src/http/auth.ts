@@ -2,10 +2,10 @@
  * API keys: `Authorization: Bearer <key>`; only the SHA-256 of each key is configured. A route
  * names the scope it needs in its `config.scope`.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyConfig, Scope } from '../config/types.js';
 import { problem, sendProblem } from './problem.js';
+import { bearerToken, sha256Hex } from '../net/bearer.js';
 
 export interface Principal {
   name: string;
@@ -21,13 +21,7 @@ declare module 'fastify' {
   }
 }
 
-export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
-
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m?.[1];
-}
+export { bearerToken, sha256Hex } from '../net/bearer.js';
 
 export function apiKeyAuth(keys: ApiKeyConfig[]) {
   const byHash = new Map(keys.map((k) => [k.keySha256, { name: k.name, scopes: new Set(k.scopes) } satisfies Principal]));

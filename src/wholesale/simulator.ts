@@ -22,7 +22,7 @@ import { request } from 'undici';
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { createCalendar, parseHolidayRegion, type WorkingDayCalendar } from '../domain/calendar.js';
-import { bearerToken } from '../http/auth.js';
+import { bearerToken } from '../net/bearer.js';
 import { checkWholesale } from './schemas.js';
 import { verificationQueryOf } from './order.js';
 import type { Notification, NotificationEventType, ProviderOrderState } from './notification.js';

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createPeerTransport } from '../../src/delivery/peer-transport.js';
-import { createWholesaleTransport } from '../../src/wholesale/transport.js';
+import { createWholesaleTransport } from '../../src/delivery/wholesale-transport.js';
 import { createNpTransport } from '../../src/delivery/np-transport.js';
 import { MAX_REPLY_BYTES } from '../../src/delivery/bounded-body.js';
 import { WHOLESALE_MESSAGE_TYPES } from '../../src/wholesale/types.js';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyRest, classifySoapAnswer, WholesaleTransport } from '../../../src/wholesale/transport.js';
+import { classifyRest, classifySoapAnswer, WholesaleTransport } from '../../../src/delivery/wholesale-transport.js';
 import { decodeWholesaleSoap, encodeWholesaleSoapFault, encodeWholesaleSoapResponse } from '../../../src/wholesale/soap.js';
 import type { OutboundItem } from '../../../src/delivery/transport.js';
 import type { WholesaleConfig } from '../../../src/config/types.js';

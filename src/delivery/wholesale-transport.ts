@@ -11,13 +11,13 @@
  * (REST) or `DUPLICATE` (SOAP), which counts as delivered.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { readBoundedText } from '../delivery/bounded-body.js';
+import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
 import type { WholesaleConfig } from '../config/types.js';
-import type { OutboundItem, SendResult, Transport } from '../delivery/transport.js';
-import { retryAfterMs } from '../delivery/peer-transport.js';
-import { decodeWholesaleSoapResponse, encodeWholesaleSoap, type SoapOperation } from './soap.js';
-import { WHOLESALE_MESSAGE_TYPES } from './types.js';
+import type { OutboundItem, SendResult, Transport } from './transport.js';
+import { retryAfterMs } from './peer-transport.js';
+import { decodeWholesaleSoapResponse, encodeWholesaleSoap, type SoapOperation } from '../wholesale/soap.js';
+import { WHOLESALE_MESSAGE_TYPES } from '../wholesale/types.js';
 
 export interface WholesaleTransportOptions {
   env?: NodeJS.ProcessEnv;
