@@ -15,7 +15,7 @@ import { sequenceIdSource, type IdSource } from './store/ids.js';
 import { resolveWbciRules } from './config/wbci-rules.js';
 import { WbciService } from './app/wbci/service.js';
 import { StepBatcher } from './store/repos/step-batcher.js';
-import { EventBus } from './app/event-bus.js';
+import { EventBus } from './store/event-bus.js';
 import { buildApp } from './http/app.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { routingTransport, type Transport } from './delivery/transport.js';

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { RetryConfig, WebhookConfig } from '../config/types.js';
 import { decodeCursor, encodeCursor, readEvents, type FeedEvent } from '../store/repos/events.js';
-import type { EventBus } from '../app/event-bus.js';
+import type { EventBus } from '../store/event-bus.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
 import { RETRY_DEFAULTS } from '../config/retry-schema.js';
 

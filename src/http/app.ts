@@ -15,7 +15,7 @@ import type { Database } from '../store/schema.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { WbciService } from '../app/wbci/service.js';
 import type { AgcomService } from '../app/agcom/service.js';
-import type { EventBus } from '../app/event-bus.js';
+import type { EventBus } from '../store/event-bus.js';
 import { edgeErrorHandler, edgeFrameworkErrors, edgeNotFoundHandler } from './edge-errors.js';
 import { inputGuard } from './input-guard.js';
 import { jsonBodyParser } from './json-body.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { decodeCursor, readEvents, START } from '../../store/repos/events.js';
-import type { EventBus } from '../../app/event-bus.js';
+import type { EventBus } from '../../store/event-bus.js';
 import { AppError } from '../../app/errors.js';
 
 export interface EventRoutesDeps {

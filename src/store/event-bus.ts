@@ -4,8 +4,8 @@
  * runs), so waiters also re-check on a short interval.
  */
 import { EventEmitter } from 'node:events';
-import type { Store } from '../store/connect.js';
-import { EVENTS_CHANNEL } from '../store/repos/events.js';
+import type { Store } from './connect.js';
+import { EVENTS_CHANNEL } from './repos/events.js';
 
 export class EventBus {
   readonly #emitter = new EventEmitter();
