@@ -4,15 +4,10 @@
  * Unknown codes are passed through with a warning: whether 8101, 8102 or 8119–8139 exist is not
  * known (wbci.md §16.6), and a receiver must never reject on them. A *known* code in the wrong
  * message is an error.
- *
- * codes.ts and fields.ts import each other (validateMessage calls validatePositions; this module
- * uses the field checkers). Keep every use of a fields.js import inside a function: when
- * fields.js is loaded first, its bindings are not yet initialised while this module's top level runs.
  */
 import type { Issue } from '../../domain/issues.js';
 import {
   FIELD,
-  LIMITS,
   checkCharset,
   checkList,
   checkPattern,
@@ -21,9 +16,8 @@ import {
   issue,
   present,
   withArticle,
-  type Severity,
-  type ValidationMode,
-} from './fields.js';
+} from './fields/checks.js';
+import { LIMITS, type Severity, type ValidationMode } from './fields/formats.js';
 import type { ChangeType, CorrectedAddressField, Meldung, MeldungType, VaType } from './types.js';
 
 /** Where a code may appear: the five Meldungen and the synchronous TEQ. */
