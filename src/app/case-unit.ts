@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { isOverdue } from '../domain/deadline.js';
 import type { Issue } from '../domain/issues.js';
 import type { CaseRow, Database } from '../store/schema.js';
 import type { CaseSnapshot } from '../store/repos/cases.js';
@@ -126,7 +127,7 @@ export interface AnnouncedDeadline {
 export function announceOverdue<D extends AnnouncedDeadline>(caseId: string, deadlines: D[], now: Date): { deadlines: D[]; events: NewDomainEvent[] } {
   const events: NewDomainEvent[] = [];
   const marked = deadlines.map((dl) => {
-    if (dl.announced || Date.parse(dl.dueAt) >= now.getTime()) return dl;
+    if (dl.announced || !isOverdue(dl, now)) return dl;
     events.push({ type: 'deadline.overdue', caseId, data: { name: dl.name, dueAt: dl.dueAt, party: dl.party ?? null, ref: dl.ref ?? null } });
     return { ...dl, announced: true };
   });

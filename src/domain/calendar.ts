@@ -107,6 +107,11 @@ const holidayCatalogue = (): Holidays => (catalogue ??= new Holidays());
  * `DE-BY` → `{ country: 'DE', region: 'BY' }`, `IT` → `{ country: 'IT' }`,
  * `DE-BY-A` → `{ country: 'DE', region: 'BY', subRegion: 'A' }`. Throws on unknown parts.
  */
+/** Due instant `n` working days after the day of `at` (the day of receipt does not count): the last instant of that day in the calendar's zone. */
+export function dueAfter(at: string, n: number, calendar: WorkingDayCalendar): Date {
+  return calendar.endOfDay(calendar.addWorkingDays(calendar.today(new Date(at)), n));
+}
+
 export function parseHolidayRegion(spec: string): HolidayRegion {
   const parts = spec.trim().split('-');
   if (parts.length < 1 || parts.length > 3 || parts.some((p) => p === '')) {

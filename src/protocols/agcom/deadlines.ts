@@ -6,7 +6,7 @@
  * the state. Counts are on the Italian working-day calendar (`createCalendar({ country: 'IT' })`).
  */
 import type { WorkingDayCalendar } from '../../domain/calendar.js';
-import { addDays } from '../../domain/calendar.js';
+import { addDays, dueAfter } from '../../domain/calendar.js';
 import { isTerminal, type AgcomCaseState, type ChangeKind } from './case-state.js';
 import type { AgcomRules } from './rules.js';
 import type { AgcomParty, IsoDate } from './types.js';
@@ -26,11 +26,6 @@ export interface Deadline {
 export interface DeadlineContext {
   calendar: WorkingDayCalendar;
   rules: AgcomRules;
-}
-
-/** Due instant `n` working days after the day of `at` (the day of receipt does not count). */
-export function dueAfter(at: string, n: number, calendar: WorkingDayCalendar): Date {
-  return calendar.endOfDay(calendar.addWorkingDays(calendar.today(new Date(at)), n));
 }
 
 /**
@@ -87,12 +82,3 @@ export function computeDeadlines(state: AgcomCaseState, ctx: DeadlineContext): D
   return out;
 }
 
-export const isOverdue = (d: Deadline, now: Date): boolean => now.getTime() > Date.parse(d.dueAt);
-
-export function overdue(deadlines: readonly Deadline[], now: Date): Deadline[] {
-  return deadlines.filter((d) => isOverdue(d, now));
-}
-
-export function withOverdue(deadlines: readonly Deadline[], now: Date): (Deadline & { overdue: boolean })[] {
-  return deadlines.map((d) => ({ ...d, overdue: isOverdue(d, now) }));
-}

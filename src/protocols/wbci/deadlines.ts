@@ -2,7 +2,7 @@
  * Open deadlines of a Vorabstimmung (wbci.md §10), derived from the case state alone so they can
  * be recomputed after every message and stored with the case ("deadlines are data").
  */
-import { addDays, daysBetween, type WorkingDayCalendar } from '../../domain/calendar.js';
+import { addDays, daysBetween, dueAfter, type WorkingDayCalendar } from '../../domain/calendar.js';
 import type { Issue } from '../../domain/issues.js';
 import { TERMINAL_STATES, type WbciCaseState } from './case-state.js';
 import type { IsoDate, WbciParty } from './types.js';
@@ -29,12 +29,6 @@ export interface DeadlineContext {
 }
 
 const other = (p: WbciParty): WbciParty => (p === 'auf' ? 'abg' : 'auf');
-
-/** Due instant `n` working days after the day of `at` (the day of receipt does not count). */
-export function dueAfter(at: string, n: number, calendar: WorkingDayCalendar): Date {
-  const day = calendar.today(new Date(at));
-  return calendar.endOfDay(calendar.addWorkingDays(day, n));
-}
 
 /** Due instant `n` working days before `date`. */
 export function dueBefore(date: IsoDate, n: number, calendar: WorkingDayCalendar): Date {
@@ -160,18 +154,6 @@ export function computeDeadlines(state: WbciCaseState, ctx: DeadlineContext): De
     });
   }
   return out;
-}
-
-export const isOverdue = (d: Deadline, now: Date): boolean => now.getTime() > Date.parse(d.dueAt);
-
-/** The deadlines already missed at `now`. */
-export function overdue(deadlines: readonly Deadline[], now: Date): Deadline[] {
-  return deadlines.filter((d) => isOverdue(d, now));
-}
-
-/** Every deadline with its overdue flag, as the REST case view shows them. */
-export function withOverdue(deadlines: readonly Deadline[], now: Date): (Deadline & { overdue: boolean })[] {
-  return deadlines.map((d) => ({ ...d, overdue: isOverdue(d, now) }));
 }
 
 /** The first date on or after `d` that a VA-KUE may ask for: a working day followed by a working day (D1). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { changeWindowEndsAt, computeDeadlines, overdue, sessionCodeValidUntil, withOverdue } from '../../../src/protocols/agcom/deadlines.js';
+import { changeWindowEndsAt, computeDeadlines, sessionCodeValidUntil } from '../../../src/protocols/agcom/deadlines.js';
+import { isOverdue } from '../../../src/domain/deadline.js';
 import { apply, openCase } from '../../../src/protocols/agcom/machine.js';
 import { defaultAgcomRules, migrationCodeOptions, resolveAgcomRules, validateAgcomRulesInput, type AgcomRules } from '../../../src/protocols/agcom/rules.js';
 import { calendar, cancellation, ctx, DAC, expectOk, managerialKo, managerialOk, NOW, ORDER, Pair, request } from './fixtures.js';
@@ -55,9 +56,9 @@ describe('computeDeadlines (Italian working days, Europe/Rome)', () => {
   it('overdue flags', () => {
     const s = expectOk(openCase(request(), 'recipient', ctx('out'))).state;
     const d = computeDeadlines(s, dctx());
-    expect(overdue(d, new Date('2026-12-02T22:59:59.999Z'))).toEqual([]);
-    expect(overdue(d, new Date('2026-12-02T23:00:00.000Z')).map((x) => x.name)).toEqual(['formalAnswer', 'managerialAnswer']);
-    expect(withOverdue(d, NOW).map((x) => x.overdue)).toEqual([false, false]);
+    expect(d.filter((x) => isOverdue(x, new Date('2026-12-02T22:59:59.999Z')))).toEqual([]);
+    expect(d.filter((x) => isOverdue(x, new Date('2026-12-02T23:00:00.000Z'))).map((x) => x.name)).toEqual(['formalAnswer', 'managerialAnswer']);
+    expect(d.map((x) => isOverdue(x, NOW))).toEqual([false, false]);
   });
 });
 

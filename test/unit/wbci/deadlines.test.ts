@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WbciCaseState } from '../../../src/protocols/wbci/case-state.js';
-import { computeDeadlines, isOverdue, overdue, withOverdue, type Deadline } from '../../../src/protocols/wbci/deadlines.js';
+import { computeDeadlines, type Deadline } from '../../../src/protocols/wbci/deadlines.js';
+import { isOverdue } from '../../../src/domain/deadline.js';
 import { linkSuccessor, tick, type Decision } from '../../../src/protocols/wbci/machine.js';
 import { defaultWbciRules, type WbciRules } from '../../../src/protocols/wbci/rules.js';
 import { resolveWbciRules, validateWbciRulesInput } from '../../../src/config/wbci-rules.js';
@@ -155,14 +156,10 @@ describe('overdue', () => {
     expect(isOverdue(d[0], new Date('2026-12-04T23:00:00.000Z'))).toBe(true);
   });
 
-  it('overdue() filters, withOverdue() flags', () => {
+  it('only the lapsed deadlines are overdue', () => {
     const now = new Date('2026-12-05T10:00:00Z');
-    expect(overdue(d, now)).toEqual([d[0]]);
-    expect(overdue(d, NOW)).toEqual([]);
-    expect(withOverdue(d, now)).toEqual([
-      { ...d[0], overdue: true },
-      { ...d[1], overdue: false },
-    ]);
+    expect(d.filter((x) => isOverdue(x, now))).toEqual([d[0]]);
+    expect(d.filter((x) => isOverdue(x, NOW))).toEqual([]);
   });
 });
 
