@@ -36,7 +36,8 @@ const tokenOf = (from: string, to: string) => `agcom-token-${from}-to-${to}`;
 
 export function agcomEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const a of ['OLA', 'OLB', 'TIM']) for (const b of ['OLA', 'OLB', 'TIM']) if (a !== b) env[tokenName(a, b)] = tokenOf(a, b);
+  // WHS: the FTTH network operator (the simulator of src/ftth-simulator)
+  for (const a of ['OLA', 'OLB', 'TIM', 'WHS']) for (const b of ['OLA', 'OLB', 'TIM', 'WHS']) if (a !== b) env[tokenName(a, b)] = tokenOf(a, b);
   return env;
 }
 
