@@ -229,14 +229,14 @@ async function simulateWholesale(values: Values): Promise<void> {
 }
 
 async function simulateFtth(values: Values): Promise<void> {
-  const { runFtthSimulator } = await import('../ftth-simulator/run.js');
+  const { ftthSimulatorConfigFrom, runFtthSimulator } = await import('../ftth-simulator/run.js');
   const { createLogger } = await import('../gateway.js');
   const text = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
-  const flags = { config: text(values.config), port: text(values.port), behaviour: text(values.behaviour) };
+  const config = ftthSimulatorConfigFrom({ config: text(values.config), port: text(values.port), behaviour: text(values.behaviour) }, process.env);
   try {
-    await runFtthSimulator(flags, createLogger(logLevelFrom(process.env)));
+    await runFtthSimulator(config, createLogger(logLevelFrom(process.env)));
   } catch (err) {
-    throw explainStartupError(err, { host: '127.0.0.1', port: Number(flags.port ?? process.env.PORT ?? 8091) }) ?? err;
+    throw explainStartupError(err, { host: '127.0.0.1', port: config.port }) ?? err;
   }
 }
 

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/load.js';
 import { parseFtthSimulatorFile } from './config-file.js';
-import { FTTH_SIM_BEHAVIOURS, isFtthSimBehaviour } from './options.js';
+import { FTTH_SIM_BEHAVIOURS, isFtthSimBehaviour, type FtthSimulatorConfig } from './options.js';
 import { startFtthSimulator, type StartedFtthSimulator } from './simulator.js';
 
 export interface FtthSimulatorFlags {
@@ -17,7 +17,7 @@ export interface FtthSimulatorFlags {
 }
 
 /** Every problem of the file and the flags at once, as the gateway's check-config reports them. */
-export function ftthSimulatorConfigFrom(flags: FtthSimulatorFlags, env: NodeJS.ProcessEnv) {
+export function ftthSimulatorConfigFrom(flags: FtthSimulatorFlags, env: NodeJS.ProcessEnv): FtthSimulatorConfig & { port: number } {
   const where = flags.config ?? '(simulator)';
   let raw: unknown = {};
   if (flags.config) {
@@ -37,13 +37,12 @@ export function ftthSimulatorConfigFrom(flags: FtthSimulatorFlags, env: NodeJS.P
     if (/^\d{1,5}$/.test(rawPort) && Number(rawPort) <= 65535) config.port = Number(rawPort);
     else problems.push(`--port: ${rawPort} is not a TCP port`);
   }
-  config.port ??= 8091;
   if (problems.length) throw new ConfigError(where, problems.map((p) => ({ key: p.slice(0, p.indexOf(':')), problem: p.slice(p.indexOf(':') + 2) })));
-  return config;
+  return { ...config, port: config.port ?? 8091 };
 }
 
-export async function runFtthSimulator(flags: FtthSimulatorFlags, log: Logger): Promise<StartedFtthSimulator> {
-  const config = ftthSimulatorConfigFrom(flags, process.env);
+/** Starts the simulator of `config` (ftthSimulatorConfigFrom), says where, and stops it cleanly on SIGINT/SIGTERM. */
+export async function runFtthSimulator(config: FtthSimulatorConfig, log: Logger): Promise<StartedFtthSimulator> {
   const sim = await startFtthSimulator({ ...config, log });
   log.info(
     { operatorCode: config.operatorCode, operators: config.operators.map((o) => o.code), behaviour: config.defaultBehaviour ?? 'accept' },

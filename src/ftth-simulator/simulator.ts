@@ -201,7 +201,8 @@ export class FtthSimulator implements ScriptHost {
     const rec = str(m, 'CODICE_ORDINE_REC')!;
     const existing = this.#byRec.get(`${from.code}:${rec}`);
     if (existing) return nack(id, REASONS.wrongState, `CODICE_ORDINE_REC ${rec} was already taken in as ${existing}`);
-    const whs = `${this.self}_${this.#instance}${String(++this.#seq).padStart(4, '0')}`;
+    // ≤18 characters (§10.3): code, '_', 8 of instance, the sequence in base 36
+    const whs = `${this.self}_${this.#instance}${(++this.#seq).toString(36).padStart(4, '0')}`;
     const dm = m.DATI_MIGRAZIONE as Readonly<Record<string, string>>;
     const donating = donatingOf(this.#c.operators, dm.COW!);
     const behaviour: FtthSimBehaviour = behaviourOf(m, { defaultBehaviour: this.#c.defaultBehaviour ?? 'accept', byOrder: this.#c.byOrder ?? {}, byNumber: this.#c.byNumber ?? {} });

@@ -23,6 +23,11 @@ const SESSION = 'SESS-OLB-FTTH-SIM';
 const OLA_TOKEN = 'OLA-to-whs';
 /** what the simulator presents to the Donating gateway */
 const TO_OLB = 'whs-to-OLB';
+/**
+ * The variable with what the Donating gateway presents to the simulator. The pair's environment
+ * (agcomEnv) has none for a network operator; OLB → TIM's stands in (TIM is not in this world).
+ */
+const OLB_TOKEN_ENV = 'TOKEN_OLB_TO_TIM';
 
 interface World {
   pair: AgcomPair;
@@ -39,7 +44,7 @@ async function startWorld(open: () => Promise<Store>): Promise<World> {
       agcom: {
         cowOwner: { '2ZZ': 'OLB', KQG: 'OLB' },
         // the Donating gateway's network operator is the simulator: N8/N10 arrive from it, N9 goes to it
-        wholesale: { url: simUrl, protocol: 'agcom-ftth', auth: { type: 'bearer', tokenEnv: 'TOKEN_OLB_TO_WHS' }, inboundTokenSha256: sha(TO_OLB) },
+        wholesale: { url: simUrl, protocol: 'agcom-ftth', auth: { type: 'bearer', tokenEnv: OLB_TOKEN_ENV }, inboundTokenSha256: sha(TO_OLB) },
       },
     } as never,
   });
@@ -49,7 +54,7 @@ async function startWorld(open: () => Promise<Store>): Promise<World> {
     port: simPort,
     operators: [
       { code: 'OLA', url: recipient.url, token: 'whs-to-OLA', inboundToken: OLA_TOKEN },
-      { code: 'OLB', url: `${pair.b.url}/agcom/ftth/v1`, token: TO_OLB, inboundToken: agcomEnv().TOKEN_OLB_TO_WHS!, cows: ['2ZZ', 'KQG'] },
+      { code: 'OLB', url: `${pair.b.url}/agcom/ftth/v1`, token: TO_OLB, inboundToken: agcomEnv()[OLB_TOKEN_ENV]!, cows: ['2ZZ', 'KQG'] },
     ],
     timings: { stepMs: 0 },
     deliveryRetryMs: 10,
@@ -120,7 +125,7 @@ describeEachBackend('FTTH network-operator simulator with a real Donating gatewa
     const w = (world = await startWorld(open));
     const id = await validated(w);
     expect(await sendN1(w, n1('1'))).toContain('<f:ESITO>0</f:ESITO>');
-    await eventually(async () => expect(recipientTrace(w.recipient)).toEqual(['N4:0', 'N4:2', 'N6', 'N7:0']), 15_000);
+    await eventually(async () => expect(recipientTrace(w.recipient)).toEqual(['N4:0', 'N4:2', 'N6', 'N7:0']), 30_000);
     expect(w.recipient.received.map((r) => r.n12.ESITO)).toEqual(['0', '0', '0', '0']);
     expect(w.recipient.received[1]!.msg.DATA_PREVISTA_ATTIVAZIONE).toBe(DAC);
     const order = w.sim.simulator.order('OLA_1')!;
@@ -138,16 +143,16 @@ describeEachBackend('FTTH network-operator simulator with a real Donating gatewa
       ['firstDac', DAC],
       ['outcomeOk', DAC],
     ]);
-  });
+  }, 90_000);
 
   it('a negative session-code check (COR not the agreed one): N4 Accettato KO with the Donating\'s reason, no N10', async () => {
     const w = (world = await startWorld(open));
     const id = await validated(w);
     expect(await sendN1(w, n1('2', '069999999'))).toContain('<f:ESITO>0</f:ESITO>');
-    await eventually(async () => expect(recipientTrace(w.recipient)).toEqual(['N4:0', 'N4:3']), 15_000);
+    await eventually(async () => expect(recipientTrace(w.recipient)).toEqual(['N4:0', 'N4:3']), 30_000);
     expect(w.recipient.received[1]!.msg).toMatchObject({ CODICE_MOTIVAZIONE: '104', MOTIVAZIONE: 'the COR is not the one agreed in Fase 2' });
     await w.sim.simulator.idle();
     expect(w.sim.simulator.order('OLA_2')!.sent.filter((s) => s.to === 'OLB').map((s) => s.op)).toEqual(['WHS_Check_sessione']);
     expect((await timeline(w.pair.b, id)).filter((t) => t.includes('FTTH'))).toEqual(['in:FTTH-N8:answered', 'out:FTTH-N9:delivered']);
-  });
+  }, 90_000);
 });

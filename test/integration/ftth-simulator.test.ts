@@ -128,7 +128,7 @@ async function sendChange(w: World, op: 'Rec_StatusUpdateMig' | 'Rec_RescheduleM
 }
 const sendN2 = (w: World, msg: FtthMessage) => sendChange(w, 'Rec_StatusUpdateMig', msg);
 const sendN3 = (w: World, msg: FtthMessage) => sendChange(w, 'Rec_RescheduleMig', msg);
-const traceIs = (w: World, expected: string[]) => eventually(async () => expect(recipientTrace(w.recipient)).toEqual(expected));
+const traceIs = (w: World, expected: string[]) => eventually(async () => expect(recipientTrace(w.recipient)).toEqual(expected), 20_000);
 const byOp = (stub: FtthStub, op: string) => stub.received.filter((r) => r.op === op).map((r) => r.msg);
 /** every Recipient answer was an ACK: its §10.4 machine refused nothing the simulator sent */
 const allAcked = (w: World) => expect(w.recipient.received.map((r) => r.n12.ESITO)).toEqual(w.recipient.received.map(() => '0'));
@@ -166,6 +166,10 @@ describe('FTTH network-operator simulator: the scripted behaviours', () => {
     const ids = [...w.recipient.received, ...w.donating.received].map((r) => r.msg.ID_NOTIFICA);
     expect(new Set(ids).size).toBe(ids.length);
     expect(w.sim.simulator.order(whs)).toMatchObject({ behaviour: 'accept', view: { state: 'espletatoOk', dac: '2026-12-16' } });
+    // the listing for people watching a demo: the order's course, not the customer's data
+    const listed = (await (await fetch(w.sim.url.replace(/\/agcom\/ftth\/v1$/, '/sim/orders'))).json()) as { items: Record<string, unknown>[] };
+    expect(listed.items).toEqual([expect.objectContaining({ codiceOrdineRec: 'OLA_1', codiceOrdineWhs: whs, behaviour: 'accept', view: expect.objectContaining({ state: 'espletatoOk' }) })]);
+    expect(JSON.stringify(listed)).not.toContain('Rossi');
   });
 
   it('ko-intake (marker sim:ko-intake in NOTE): N4 Acquisito KO only, the Donating is never asked', async () => {
@@ -267,6 +271,59 @@ describe('FTTH network-operator simulator: the scripted behaviours', () => {
   });
 });
 
+describe('FTTH network-operator simulator: delivery', () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('a notification that finds the Recipient down is resent with the same ID_NOTIFICA until it is taken in; the next ones follow in order', async () => {
+    const w = (world = await startWorld());
+    w.recipient.failNext = 3;
+    await sendN1(w, n1('40'));
+    await traceIs(w, ['N4:0', 'N4:2', 'N6', 'N7:0']);
+    expect(w.recipient.failed).toBe(3);
+    await w.sim.simulator.idle();
+    const sent = w.sim.simulator.order('OLA_40')!.sent.filter((s) => s.to === 'OLA');
+    expect(sent.map((s) => [s.outcome, s.attempts])).toEqual([
+      ['delivered', 4],
+      ['delivered', 1],
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect(sent[0]!.id).toBe(w.recipient.received[0]!.msg.ID_NOTIFICA);
+  });
+
+  it('retries are bounded: a Recipient that stays down gets deliveryAttempts tries, then the notification is recorded as failed', async () => {
+    const w = (world = await startWorld({ deliveryAttempts: 3, defaultBehaviour: 'ko-intake' }));
+    w.recipient.failNext = 1_000;
+    await sendN1(w, n1('41'));
+    await eventually(async () => expect(w.sim.simulator.order('OLA_41')!.sent).toHaveLength(1));
+    expect(w.sim.simulator.order('OLA_41')!.sent[0]).toMatchObject({ op: 'WHS_StatusUpdateMig', outcome: 'failed', attempts: 3, error: expect.stringContaining('HTTP 503 without an N12') });
+    expect(w.recipient.failed).toBe(3);
+    expect(w.recipient.received).toEqual([]);
+  });
+
+  it('a Donating that NACKs the N8: Accettato KO 203 naming its reason', async () => {
+    const w = (world = await startWorld());
+    w.donating.respond = (r) => ({ ID_NOTIFICA: r.msg.ID_NOTIFICA as string, ESITO: '1', CODICE_MOTIVAZIONE: '101', MOTIVAZIONE: 'codice sessione unknown to the Donating' });
+    await sendN1(w, n1('42'));
+    await traceIs(w, ['N4:0', 'N4:3']);
+    expect(w.recipient.received[1]!.msg).toMatchObject({ CODICE_MOTIVAZIONE: '203', MOTIVAZIONE: 'the Donating refused the N8: 101 codice sessione unknown to the Donating' });
+    allAcked(w);
+  });
+
+  it('a Donating that takes the N8 in but never answers: Accettato KO 203 once n9TimeoutMs is over', async () => {
+    const w = (world = await startWorld({ timings: { stepMs: 0, n9TimeoutMs: 50 } }));
+    w.donating.onMessage = undefined;
+    await sendN1(w, n1('43'));
+    await traceIs(w, ['N4:0', 'N4:3']);
+    expect(w.recipient.received[1]!.msg).toMatchObject({ CODICE_MOTIVAZIONE: '203', MOTIVAZIONE: 'no N9 from the Donating within 50 ms' });
+    allAcked(w);
+  });
+});
+
 describe('FTTH network-operator simulator: bad input and contracts', () => {
   let world: World | undefined;
   afterEach(async () => {
@@ -361,11 +418,14 @@ describe('switchgate simulate wholesale --protocol agcom-ftth', () => {
       child.once('close', (code) => resolve({ code, stdout, stderr }));
     });
 
-  it('--help exits 0 and names the protocol and its behaviours; a bad configuration exits 78 naming the key; an unknown protocol 64', async () => {
+  it('--help exits 0 and names the protocol and its behaviours', async () => {
     const help = await run(['simulate', 'wholesale', '--protocol', 'agcom-ftth', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--protocol agcom-ftth');
     expect(help.stdout).toContain('ko-intake, suspend, reschedule, complete-ko, hold');
+  }, 90_000);
+
+  it('a bad configuration exits 78 naming the key, a bad --behaviour too', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ operatorCode: 'WHS', operators: [{ code: 'OLA', url: 'http://127.0.0.1:9/agcom/ftth/v1', inboundTokenEnv: 'NOT_SET_ANYWHERE' }] }));
     const bad = await run(['simulate', 'wholesale', '--protocol', 'agcom-ftth', '--config', file]);
@@ -375,10 +435,13 @@ describe('switchgate simulate wholesale --protocol agcom-ftth', () => {
     const behaviour = await run(['simulate', 'wholesale', '--protocol', 'agcom-ftth', '--config', file, '--behaviour', 'nonsense'], { NOT_SET_ANYWHERE: 'x' });
     expect(behaviour.code).toBe(78);
     expect(behaviour.stderr).toContain('--behaviour');
+  }, 90_000);
+
+  it('an unknown --protocol is a usage error (64)', async () => {
     const unknown = await run(['simulate', 'wholesale', '--protocol', 'x25']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain('--protocol x25: one of rest, soap, agcom-ftth');
-  });
+  }, 90_000);
 
   it('starts from its configuration file, serves the WSDL and stops on SIGTERM', async () => {
     const port = await freePort();
@@ -397,5 +460,5 @@ describe('switchgate simulate wholesale --protocol agcom-ftth', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toContain(`agcom.wholesale.url = http://127.0.0.1:${port}/agcom/ftth/v1`);
     expect(wsdl).toContain(`<soap:address location="http://127.0.0.1:${port}/agcom/ftth/v1/RecipientMigrationService"/>`);
-  });
+  }, 90_000);
 });

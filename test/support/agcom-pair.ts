@@ -36,8 +36,7 @@ const tokenOf = (from: string, to: string) => `agcom-token-${from}-to-${to}`;
 
 export function agcomEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  // WHS: the FTTH network operator (the simulator of src/ftth-simulator)
-  for (const a of ['OLA', 'OLB', 'TIM', 'WHS']) for (const b of ['OLA', 'OLB', 'TIM', 'WHS']) if (a !== b) env[tokenName(a, b)] = tokenOf(a, b);
+  for (const a of ['OLA', 'OLB', 'TIM']) for (const b of ['OLA', 'OLB', 'TIM']) if (a !== b) env[tokenName(a, b)] = tokenOf(a, b);
   return env;
 }
 

@@ -30,6 +30,12 @@ export interface FtthStub {
   orders: Map<string, FtthOrder>;
   /** the Recipient's own N2/N3 move its view too (machine.ts), once B took them in */
   recipientSent(codiceOrdineRec: string, event: Extract<OrderEvent, { kind: 'N2' | 'N3' }>): void;
+  /** while > 0, each call is answered 503 without an N12 (and counted down) */
+  failNext: number;
+  /** calls answered 503 so far */
+  failed: number;
+  /** overrides the answer (e.g. a NACK); undefined: ACK */
+  respond?: (r: Omit<Received, 'n12'>) => N12 | undefined;
   /** runs after each ACK (e.g. a Donating answering N8 with N9) */
   onMessage?: (r: Received) => void;
   close(): Promise<void>;
@@ -48,7 +54,7 @@ export async function startFtthStub(service: ServiceName, token: string, opts: {
   const received: Received[] = [];
   const orders = new Map<string, FtthOrder>();
   const path = `/agcom/ftth/v1/${service}`;
-  const stub = { received, orders } as FtthStub;
+  const stub = { received, orders, failNext: 0, failed: 0 } as FtthStub;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const text = await body(req);
@@ -56,13 +62,19 @@ export async function startFtthStub(service: ServiceName, token: string, opts: {
         res.writeHead(req.url !== path ? 404 : 401).end();
         return;
       }
+      if (stub.failNext > 0) {
+        stub.failNext--;
+        stub.failed++;
+        res.writeHead(503).end('busy');
+        return;
+      }
       const d = decodeRequest(text, serviceOperations(service));
       if (!d.ok) {
         res.writeHead(400).end(d.problem.message);
         return;
       }
-      let n12: N12 = { ID_NOTIFICA: d.msg.ID_NOTIFICA as string, ESITO: '0' };
-      if (opts.judgeAsRecipient) {
+      let n12: N12 = stub.respond?.({ op: d.op, msg: d.msg, raw: text }) ?? { ID_NOTIFICA: d.msg.ID_NOTIFICA as string, ESITO: '0' };
+      if (opts.judgeAsRecipient && n12.ESITO === '0') {
         const rec = d.msg.CODICE_ORDINE_REC as string;
         // the N1 was ACKed (the order is `submitted`) before B could send anything
         const t = applyOrderEvent(orders.get(rec) ?? newOrder(rec), orderEventOf(d.op, d.msg, DEFAULT_FTTH_CODES)!);
