@@ -67,7 +67,8 @@ export async function runScript(h: ScriptHost, order: SimFtthOrder): Promise<voi
   };
   const n4 = (state: Parameters<typeof h.codeOf<'n4StatoOrdine'>>[1], extra: FtthMessage = {}) =>
     h.emitRecipient(order, 'WHS_StatusUpdateMig', { ...extra, STATO_ORDINE: h.codeOf('n4StatoOrdine', state) });
-  const reason = (code: string, text: string) => ({ CODICE_MOTIVAZIONE: code, MOTIVAZIONE: text });
+  // MOTIVAZIONE is ≤255 characters (§10.3); a reason quoting the Donating's may be longer
+  const reason = (code: string, text: string) => ({ CODICE_MOTIVAZIONE: code, MOTIVAZIONE: [...text].slice(0, 255).join('') });
 
   if (!(await step())) return;
   if (order.behaviour === 'ko-intake') {

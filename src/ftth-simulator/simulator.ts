@@ -354,7 +354,13 @@ export class FtthSimulator implements ScriptHost {
     const operator = this.#operators.get(to)!;
     const prev = this.#chains.get(order.codiceOrdineWhs) ?? Promise.resolve();
     const next = prev.then(async () => {
-      const rec = await this.#sender.send(operator, service, op, msg);
+      let rec: SentRecord;
+      try {
+        rec = await this.#sender.send(operator, service, op, msg);
+      } catch (err) {
+        // a bug of ours (e.g. a message its table refuses): recorded, and the order's later messages still leave
+        rec = { op, id: String(msg.ID_NOTIFICA ?? ''), outcome: 'failed', attempts: 0, error: (err as Error).message };
+      }
       order.sent.push({ ...rec, to });
       if (rec.outcome !== 'delivered') this.log.warn({ whs: order.codiceOrdineWhs, to, op, outcome: rec.outcome, code: rec.n12?.CODICE_MOTIVAZIONE, error: rec.error }, 'FTTH notification not taken in');
       return rec;

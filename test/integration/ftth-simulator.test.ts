@@ -305,12 +305,15 @@ describe('FTTH network-operator simulator: delivery', () => {
     expect(w.recipient.received).toEqual([]);
   });
 
-  it('a Donating that NACKs the N8: Accettato KO 203 naming its reason', async () => {
+  it('a Donating that NACKs the N8: Accettato KO 203 quoting its reason (cut to the 255 characters of MOTIVAZIONE)', async () => {
     const w = (world = await startWorld());
-    w.donating.respond = (r) => ({ ID_NOTIFICA: r.msg.ID_NOTIFICA as string, ESITO: '1', CODICE_MOTIVAZIONE: '101', MOTIVAZIONE: 'codice sessione unknown to the Donating' });
+    const long = `codice sessione unknown to the Donating ${'x'.repeat(200)}`;
+    w.donating.respond = (r) => ({ ID_NOTIFICA: r.msg.ID_NOTIFICA as string, ESITO: '1', CODICE_MOTIVAZIONE: '101', MOTIVAZIONE: long });
     await sendN1(w, n1('42'));
     await traceIs(w, ['N4:0', 'N4:3']);
-    expect(w.recipient.received[1]!.msg).toMatchObject({ CODICE_MOTIVAZIONE: '203', MOTIVAZIONE: 'the Donating refused the N8: 101 codice sessione unknown to the Donating' });
+    const why = w.recipient.received[1]!.msg.MOTIVAZIONE as string;
+    expect(w.recipient.received[1]!.msg.CODICE_MOTIVAZIONE).toBe('203');
+    expect(why).toBe(`the Donating refused the N8: 101 ${long}`.slice(0, 255));
     allAcked(w);
   });
 
