@@ -22,7 +22,7 @@ import { ADDRESS_PLACEHOLDER, renderFtthWsdl, renderFtthXsd } from '../protocols
 import { applyOrderEvent, newOrder, type OrderEvent } from '../protocols/agcom/ftth/machine.js';
 import { serviceOperations, type FtthMessage, type Operation, type ServiceName } from '../protocols/agcom/ftth/messages.js';
 import { orderEventOf } from '../protocols/agcom/ftth/order-events.js';
-import { checkFtthSimulatorConfig, DEFAULT_TIMINGS, type FtthSimBehaviour, type FtthSimOperator, type FtthSimTimings, type FtthSimulatorConfig } from './options.js';
+import { checkFtthSimulatorConfig, DEFAULT_TIMINGS, isFtthSimBehaviour, type FtthSimBehaviour, type FtthSimOperator, type FtthSimTimings, type FtthSimulatorConfig } from './options.js';
 import { FtthSender, type SentRecord } from './outbound.js';
 import { behaviourOf, dacFor, donatingOf, Latch, type N9Answer, type SimFtthOrder } from './order.js';
 import { runScript, SIM_REASONS, type ScriptHost } from './script.js';
@@ -66,6 +66,8 @@ export class FtthSimulator implements ScriptHost {
   readonly #c: FtthSimulatorConfig;
   readonly #operators = new Map<string, FtthSimOperator>();
   readonly #byTokenHash = new Map<string, FtthSimOperator>();
+  /** behaviour by CODICE_ORDINE_REC: the configuration's, then setBehaviour's */
+  readonly #byOrder: Record<string, FtthSimBehaviour>;
   readonly #orders = new Map<string, SimFtthOrder>();
   /** `<operator>:<CODICE_ORDINE_REC>` → CODICE_ORDINE_WHS (the correlation until the first N4) */
   readonly #byRec = new Map<string, string>();
@@ -92,6 +94,7 @@ export class FtthSimulator implements ScriptHost {
     this.calendar = createCalendar(parseHolidayRegion(config.holidayRegion ?? 'IT'));
     this.clock = config.clock ?? systemClock;
     this.log = config.log ?? pino({ level: 'silent' });
+    this.#byOrder = { ...config.byOrder };
     this.minLeadWorkingDays = config.minLeadWorkingDays ?? 5;
     this.rescheduleByWorkingDays = config.rescheduleByWorkingDays ?? 2;
     for (const o of config.operators) {
@@ -103,6 +106,12 @@ export class FtthSimulator implements ScriptHost {
 
   orders(): SimFtthOrder[] {
     return [...this.#orders.values()];
+  }
+
+  /** The script of the N1 that will carry `codiceOrdineRec` (tests and demos that learn the order code late). */
+  setBehaviour(codiceOrdineRec: string, behaviour: FtthSimBehaviour): void {
+    if (!isFtthSimBehaviour(behaviour)) throw new Error(`not a behaviour: ${String(behaviour)}`);
+    this.#byOrder[codiceOrdineRec] = behaviour;
   }
 
   /** An order by CODICE_ORDINE_WHS or by CODICE_ORDINE_REC. */
@@ -205,7 +214,7 @@ export class FtthSimulator implements ScriptHost {
     const whs = `${this.self}_${this.#instance}${(++this.#seq).toString(36).padStart(4, '0')}`;
     const dm = m.DATI_MIGRAZIONE as Readonly<Record<string, string>>;
     const donating = donatingOf(this.#c.operators, dm.COW!);
-    const behaviour: FtthSimBehaviour = behaviourOf(m, { defaultBehaviour: this.#c.defaultBehaviour ?? 'accept', byOrder: this.#c.byOrder ?? {}, byNumber: this.#c.byNumber ?? {} });
+    const behaviour: FtthSimBehaviour = behaviourOf(m, { defaultBehaviour: this.#c.defaultBehaviour ?? 'accept', byOrder: this.#byOrder, byNumber: this.#c.byNumber ?? {} });
     const order: SimFtthOrder = {
       codiceOrdineWhs: whs,
       codiceOrdineRec: rec,

@@ -216,8 +216,10 @@ describe('FTTH network-operator simulator: the scripted behaviours', () => {
     allAcked(w);
   });
 
-  it('complete-ko (chosen by order): N7 KO with its reason, N10 outcome KO to the Donating', async () => {
-    const w = (world = await startWorld({ byOrder: { OLA_7: 'complete-ko' } }));
+  it('complete-ko (chosen by order, set at run time): N7 KO with its reason, N10 outcome KO to the Donating', async () => {
+    const w = (world = await startWorld({ byOrder: { OLA_7: 'reschedule' } }));
+    // set after the start, as a test that learns the order code late does; it wins over the configuration
+    w.sim.simulator.setBehaviour('OLA_7', 'complete-ko');
     await sendN1(w, n1('7'));
     await traceIs(w, ['N4:0', 'N4:2', 'N6', 'N7:1']);
     expect(w.recipient.received[3]!.msg).toMatchObject({ CODICE_MOTIVAZIONE: '501', DATA_ESPLETAMENTO_ORDINE: '2026-12-01' });
