@@ -161,9 +161,11 @@ const SIMULATORS = ['wholesale', 'peer'] as const;
 const simulate: Command = {
   name: 'simulate',
   summary: 'a counterpart to test a gateway against: wholesale provider or partner operator',
-  usage: 'wholesale [--config file] [--port n] [--behaviour b] | peer [options] (simulate peer --help)',
+  usage: 'wholesale [--protocol rest|soap|agcom-ftth] [--config file] [--port n] [--behaviour b] | peer [options] (simulate peer --help)',
   help: [
     'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
+    'wholesale --protocol agcom-ftth: the Italian FTTH network operator (B, N1–N13 over SOAP), see',
+    '  config/ftth-simulator.example.json; --behaviour: accept, ko-intake, suspend, reschedule, complete-ko, hold.',
     'peer: a partner operator\'s gateway (WBCI) answering by scripted behaviours; see `switchgate simulate peer --help`.',
   ].join('\n'),
   delegates: {
@@ -172,11 +174,15 @@ const simulate: Command = {
       await runPeerSimulator(argv);
     },
   },
-  options: { config: { type: 'string' }, port: { type: 'string' }, behaviour: { type: 'string' } },
+  options: { config: { type: 'string' }, port: { type: 'string' }, behaviour: { type: 'string' }, protocol: { type: 'string' } },
   positionals: 1,
   async run(values, [what]) {
     if (what === undefined) throw new UsageError(`simulate needs what to simulate: ${SIMULATORS.join(' or ')}`, simulate);
     if (what !== 'wholesale') throw new UsageError(`cannot simulate ${what} (one of: ${SIMULATORS.join(', ')})`, simulate);
+    const protocol = values.protocol ?? 'rest';
+    if (protocol === 'agcom-ftth') return simulateFtth(values);
+    // the generic provider serves both of the gateway's wholesale protocols at once
+    if (protocol !== 'rest' && protocol !== 'soap') throw new UsageError(`--protocol ${String(protocol)}: one of rest, soap, agcom-ftth`, simulate);
     await simulateWholesale(values);
   },
 };
@@ -220,6 +226,18 @@ async function simulateWholesale(values: Values): Promise<void> {
   const stop = () => void sim.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+async function simulateFtth(values: Values): Promise<void> {
+  const { ftthSimulatorConfigFrom, runFtthSimulator } = await import('../ftth-simulator/run.js');
+  const { createLogger } = await import('../gateway.js');
+  const text = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+  const config = ftthSimulatorConfigFrom({ config: text(values.config), port: text(values.port), behaviour: text(values.behaviour) }, process.env);
+  try {
+    await runFtthSimulator(config, createLogger(logLevelFrom(process.env)));
+  } catch (err) {
+    throw explainStartupError(err, { host: '127.0.0.1', port: config.port }) ?? err;
+  }
 }
 
 const interconnect: Command = {
