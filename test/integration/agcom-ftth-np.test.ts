@@ -1,0 +1,328 @@
+/**
+ * Number portability in the FTTH model (italy.md §10.3 N11/N13, §11) between two gateways over
+ * real HTTP on loopback, both backends: the Recipient OLA and OLB, Donating of the migration and
+ * Donor of its numbers; the wholesale simulator completes (or fails) the order, which is when the
+ * `02` (or `03`) leaves. TIM, the Donor of the `02…` numbers, is spoken to in JSON (a stub).
+ * A node-soap client built from the WSDL each gateway serves plays a third operator's gateway.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import * as soap from 'soap';
+import { validateXML } from 'xmllint-wasm';
+import { describeEachBackend } from '../support/backends.js';
+import { eventually, freePort, http, type HttpNode } from '../support/http-pair.js';
+import { caseOf, DAC, messagesOf, NOW, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import type { Store } from '../../src/store/connect.js';
+import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
+import { startWholesaleSimulator, type SimBehaviour, type SimCarrier, type WholesaleSimulator } from '../../src/wholesale/simulator.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const XSD = { fileName: 'ftth.xsd', contents: readFileSync(new URL('../../schemas/agcom-ftth/ftth.xsd', import.meta.url), 'utf8') };
+const SIM_TO = { OLA: 'sim-to-OLA', OLB: 'sim-to-OLB' } as const;
+/** the tokens of agcomEnv(): OLA presents TOKEN_OLA_TO_OLB to OLB, OLB presents TOKEN_OLB_TO_OLA to OLA */
+const OLA_TO_OLB = 'agcom-token-OLA-to-OLB';
+const OLB_TO_OLA = 'agcom-token-OLB-to-OLA';
+const TIM_TO_OLA = 'np-token-TIM-to-OLA';
+const COR = '069234552';
+/** in OLB's ranges, OLC's: not OLB's to release */
+const OLC_NUMBER = '069299999';
+const TIM_NUMBER = '021234567';
+const SESSION = 'SESS-OLB-NP-1';
+
+interface World {
+  pair: AgcomPair;
+  sim: WholesaleSimulator;
+  /** what TIM's JSON endpoint received */
+  tim: { auth: string | undefined; body: Record<string, unknown> }[];
+  close(): Promise<void>;
+}
+
+interface WorldOptions {
+  behaviour?: SimBehaviour;
+  /** the code OLB knows OLA's token by (a wrong one makes OLB refuse OLA's N11) */
+  olaCodeAtOlb?: string;
+}
+
+async function startWorld(open: () => Promise<Store>, o: WorldOptions = {}): Promise<World> {
+  const carriers: Record<string, SimCarrier> = {};
+  const sim = await startWholesaleSimulator({
+    port: await freePort(),
+    clock: new ManualClock(NOW),
+    holidayRegion: 'IT',
+    carriers,
+    inboundTokens: [OLA_TO_OLB],
+    defaultBehaviour: o.behaviour ?? 'accept',
+    timings: { ackMs: 10, stepMs: 10, delayMs: 300 },
+    callbackRetryMs: 25,
+    callbackAttempts: 60,
+  });
+  const tim: World['tim'] = [];
+  const timServer: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    req.on('end', () => {
+      tim.push({ auth: req.headers.authorization, body: JSON.parse(text) as Record<string, unknown> });
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"esito":"OK"}');
+    });
+  });
+  const timPort = await freePort();
+  await new Promise<void>((r) => timServer.listen(timPort, '127.0.0.1', r));
+  const ports = { a: await freePort(), b: await freePort() };
+  const wholesale = (self: 'OLA' | 'OLB', placeOrders: 'auto' | 'manual') => ({
+    url: sim.restUrl,
+    protocol: 'rest',
+    placeOrders,
+    auth: { type: 'bearer', tokenEnv: self === 'OLA' ? 'TOKEN_OLA_TO_OLB' : 'TOKEN_OLB_TO_OLA' },
+    inboundTokenSha256: sha(SIM_TO[self]),
+  });
+  const pair = await startAgcomPair(open, open, {
+    ports,
+    configA: {
+      agcom: {
+        cowOwner: { '2ZZ': 'OLB', KQG: 'OLB', X7K: 'TIM' },
+        numberPortability: {
+          defaultDonor: 'TIM',
+          ranges: [{ prefix: '0692', donor: 'OLB' }],
+          donors: [
+            { code: 'OLB', url: `http://127.0.0.1:${ports.b}/agcom/ftth/v1`, inboundTokenSha256: sha(OLB_TO_OLA), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_OLB' } },
+            { code: 'TIM', protocol: 'json', url: `http://127.0.0.1:${timPort}/np`, inboundTokenSha256: sha(TIM_TO_OLA), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_TIM' } },
+          ],
+        },
+      },
+      wholesale: wholesale('OLA', 'auto'),
+    } as never,
+    configB: {
+      agcom: {
+        cowOwner: { '2ZZ': 'OLB', KQG: 'OLB' },
+        numberPortability: {
+          ranges: [{ prefix: '06929', donor: 'OLC' }],
+          donors: [{ code: o.olaCodeAtOlb ?? 'OLA', url: `http://127.0.0.1:${ports.a}/agcom/ftth/v1`, inboundTokenSha256: sha(OLA_TO_OLB), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLB_TO_OLA' } }],
+        },
+      },
+      wholesale: wholesale('OLB', 'manual'),
+    } as never,
+  });
+  carriers['ITA.OLA'] = { notificationUrl: `${pair.a.url}/wholesale/v1/notifications`, token: SIM_TO.OLA };
+  carriers['ITA.OLB'] = { verificationUrl: `${pair.b.url}/wholesale/v1/verifications`, token: SIM_TO.OLB };
+  return {
+    pair,
+    sim,
+    tim,
+    async close() {
+      await pair.close();
+      await sim.close();
+      await new Promise<void>((r) => timServer.close(() => r()));
+    },
+  };
+}
+
+/** A validated migration OLA → OLB of `numbers` (the first is the COR). */
+async function validated(w: World, numbers: string[] = [COR]): Promise<string> {
+  const { pair } = w;
+  const res = await http(pair.a, 'POST', '/v1/switches', {
+    procedure: 'agcom',
+    donating: 'ITA.OLB',
+    migrationCode: buildMigrationCode({ cow: '2ZZ', cor: numbers[0]!, cos: '001' }),
+    numbers,
+    requestedDate: DAC,
+    customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
+    contact: { phone: '+39 333 1234567' },
+  });
+  expect(res.status, res.text).toBe(201);
+  const id = res.data.id as string;
+  await untilA(pair, async () => expect((await caseOf(pair.b, id)).state).toBe('AWAITING_MANAGERIAL'));
+  expect((await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: SESSION })).status).toBe(202);
+  await untilA(pair, async () => expect((await caseOf(pair.a, id)).state).toBe('VALIDATED'));
+  return id;
+}
+
+const feed = async (node: HttpNode, type: string) =>
+  ((await http(node, 'GET', '/v1/events?limit=1000')).data.items as { type: string; caseId: string | null; data: Record<string, unknown> }[]).filter((e) => e.type === type);
+
+/** The SOAP payloads (Body child) of stored raw messages, for the XSD validator. */
+const payload = (s: string) => s.replace(/^.*<(?:\w+:)?Body[^>]*>/s, '').replace(/<\/(?:\w+:)?Body>.*$/s, '');
+const xsdErrors = async (docs: string[]) => (await validateXML({ xml: docs.map((d, i) => ({ fileName: `m${i}.xml`, contents: payload(d) })), schema: [XSD] })).errors;
+
+async function npClient(node: HttpNode, service: 'O2ONPFibra.OLO_NPRequestService' | 'OLO_NPNotificationService', token: string): Promise<soap.Client> {
+  const client = await soap.createClientAsync(`${node.url}/agcom/ftth/v1/${service}?wsdl`);
+  client.setSecurity(new soap.BearerSecurity(token));
+  return client;
+}
+const call = async (client: soap.Client, op: 'OLO_NPRequestAsync' | 'OLO_NPNotificationAsync', args: unknown) => ((await client[op](args)) as [Record<string, unknown>])[0];
+
+let n = 0;
+const n11 = (extra: Record<string, unknown> = {}) => ({
+  codiceOperatoreRec: 'OLA',
+  codiceOrdineWHS: 'WHS_0000000042',
+  idNotifica: `OLA-N11-${++n}`,
+  dataNotifica: '2026-12-01T10:00:00+01:00',
+  tipoNotifica: '01',
+  numerazioni: { dn: [COR] },
+  ...extra,
+});
+const n13 = (order: string, extra: Record<string, unknown> = {}) => ({
+  codiceOperatoreDonor: 'OLB',
+  codiceOrdineWHS: order,
+  idNotifica: `OLB-N13-${++n}`,
+  dataNotifica: '2026-12-01T10:00:00Z',
+  tipoNotifica: '01',
+  numerazioniScartate: { dn: [COR] },
+  codiceMotivazione: '301',
+  motivazione: 'numero non attivo',
+  ...extra,
+});
+
+describeEachBackend('agcom FTTH number portability: N11 to each Donor, N13 back (Recipient and Donor gateways)', ({ open }) => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('01 at the managerial OK and 02 at completion reach the Donor over SOAP and are recorded on its donating case; TIM gets JSON', async () => {
+    const w = (world = await startWorld(open));
+    const id = await validated(w, [COR, TIM_NUMBER]);
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.a, id)).wholesaleOrder?.state).toBe('completed'), 15_000);
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('FTTH-N11'))).toEqual(['out:FTTH-N11:delivered', 'out:FTTH-N11:delivered']));
+    // on the Donor: both recorded on its donating case of the same migration, in order
+    const got = (await messagesOf(w.pair.b, id, true)).filter((m) => m.type === 'FTTH-N11');
+    expect(got.map((m) => [m.direction, m.status, (m.body.msg as Record<string, unknown>).tipoNotifica])).toEqual([
+      ['in', 'accepted', '01'],
+      ['in', 'accepted', '02'],
+    ]);
+    expect(got[0]!.body.msg).toEqual({ codiceOperatoreRec: 'OLA', codiceOrdineWHS: id, idNotifica: `${id}:01:OLB`, dataNotifica: new Date(NOW).toISOString(), tipoNotifica: '01', numerazioni: [COR] });
+    expect(got[0]!.rawFormat).toBe('soap');
+    expect(await xsdErrors(got.map((m) => m.raw!))).toEqual([]);
+    const notices = await eventually(async () => {
+      const e = await feed(w.pair.b, 'np.notice-received');
+      expect(e).toHaveLength(2);
+      return e;
+    });
+    expect(notices.map((e) => [e.caseId, e.data.tipoNotifica, e.data.recipient])).toEqual([
+      [id, '01', 'OLA'],
+      [id, '02', 'OLA'],
+    ]);
+    // nothing refused: the numbers are the migration's and OLB's
+    expect((await timeline(w.pair.b, id)).filter((t) => t.includes('N13'))).toEqual([]);
+    // TIM, configured with protocol json, gets today's JSON notices for its number
+    await untilA(w.pair, async () => expect(w.tim.map((r) => r.body.tipoNotifica)).toEqual(['01', '02']));
+    expect(w.tim[0]).toMatchObject({ auth: 'Bearer agcom-token-OLA-to-TIM', body: { codiceOperatoreDonor: 'TIM', numerazioni: [TIM_NUMBER], idNotifica: `${id}:01:TIM` } });
+  });
+
+  it('a failed order sends 03; the Donor refuses a number of another operator\'s range with an N13 KO that the Recipient records', async () => {
+    const w = (world = await startWorld(open, { behaviour: 'ko' }));
+    const id = await validated(w, [COR, OLC_NUMBER]);
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.a, id)).wholesaleOrder?.state).toBe('failed'), 15_000);
+    // the 01 carried a number OLB cannot release: N13 KO 203 back to OLA's OLO_NPNotificationService
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('NP-KO'))).toEqual(['in:NP-KO:accepted']));
+    const ko = (await messagesOf(w.pair.a, id, true)).find((m) => m.type === 'NP-KO')!;
+    expect(ko.body).toMatchObject({ codiceOperatoreDonor: 'OLB', codiceOrdineWHS: id, tipoNotifica: '01', numerazioni: [OLC_NUMBER], causale: '203', motivazione: "not a number of OLB: its range is OLC's" });
+    expect(await xsdErrors([ko.raw!])).toEqual([]);
+    const rejected = await eventually(async () => {
+      const e = await feed(w.pair.a, 'np.rejected');
+      expect(e).toHaveLength(1);
+      return e;
+    });
+    expect(rejected[0]).toMatchObject({ caseId: id, data: { donor: 'OLB', numbers: [OLC_NUMBER], causale: '203' } });
+    expect((await timeline(w.pair.b, id)).filter((t) => t.includes('N13'))).toEqual(['out:FTTH-N13:delivered']);
+    // the 03 is recorded and refuses nothing
+    await untilA(w.pair, async () =>
+      expect((await messagesOf(w.pair.b, id)).filter((m) => m.type === 'FTTH-N11').map((m) => (m.body.msg as Record<string, unknown>).tipoNotifica)).toEqual(['01', '03']),
+    );
+    expect((await timeline(w.pair.b, id)).filter((t) => t.includes('N13'))).toEqual(['out:FTTH-N13:delivered']);
+  });
+
+  it('node-soap clients from the served WSDLs: N11 on a case (KO for a number not on it), N11 of its own, N13 of a Donor; duplicates once', async () => {
+    const w = (world = await startWorld(open));
+    const id = await validated(w);
+    const toB = await npClient(w.pair.b, 'O2ONPFibra.OLO_NPRequestService', OLA_TO_OLB);
+    const toA = await npClient(w.pair.a, 'OLO_NPNotificationService', OLB_TO_OLA);
+    const before = (await timeline(w.pair.b, id)).length;
+
+    // on the migration's case, by its order id: one of the two numbers is not the migration's → N13 KO 201 to OLA
+    const first = n11({ codiceOrdineWHS: id, numerazioni: { dn: [COR, '069111111'] } });
+    expect(await call(toB, 'OLO_NPRequestAsync', first)).toEqual({ ID_NOTIFICA: first.idNotifica, ESITO: '0' });
+    expect(await call(toB, 'OLO_NPRequestAsync', first)).toEqual({ ID_NOTIFICA: first.idNotifica, ESITO: '0' });
+    await eventually(async () => expect((await timeline(w.pair.b, id)).slice(before)).toEqual(['in:FTTH-N11:accepted', 'out:FTTH-N13:delivered']));
+    await untilA(w.pair, async () => expect((await messagesOf(w.pair.a, id)).filter((m) => m.type === 'NP-KO').map((m) => [m.body.causale, m.body.numerazioni])).toEqual([['201', ['069111111']]]));
+
+    // no migration matches: a notice of its own, announced without a case, nothing refused
+    const own = n11({ codiceOrdineWHS: 'WHS_999', numerazioni: { dn: ['0612345678'] } });
+    expect(await call(toB, 'OLO_NPRequestAsync', own)).toEqual({ ID_NOTIFICA: own.idNotifica, ESITO: '0' });
+    const notices = await eventually(async () => {
+      const e = (await feed(w.pair.b, 'np.notice-received')).filter((x) => x.data.idNotifica === own.idNotifica);
+      expect(e).toHaveLength(1);
+      return e;
+    });
+    expect(notices[0]).toMatchObject({ caseId: null, data: { notice: 'np:OLA:WHS_999', recipient: 'OLA', tipoNotifica: '01', numbers: 1 } });
+    expect(await feed(w.pair.b, 'np.release-refused')).toHaveLength(1);
+
+    // the Recipient's OLO_NPNotificationService: a Donor's KO on the order named in our N11 (the case id here)
+    const beforeA = (await timeline(w.pair.a, id)).filter((t) => t.includes('NP-KO')).length;
+    const ko = n13(id);
+    expect(await call(toA, 'OLO_NPNotificationAsync', ko)).toEqual({ ID_NOTIFICA: ko.idNotifica, ESITO: '0' });
+    expect(await call(toA, 'OLO_NPNotificationAsync', ko)).toEqual({ ID_NOTIFICA: ko.idNotifica, ESITO: '0' });
+    expect((await timeline(w.pair.a, id)).filter((t) => t.includes('NP-KO'))).toHaveLength(beforeA + 1);
+    // an order no N11 of ours named
+    expect(await call(toA, 'OLO_NPNotificationAsync', n13('WHS_777'))).toMatchObject({ ESITO: '1', CODICE_MOTIVAZIONE: '010' });
+  });
+
+  it('refusals: an operator speaking for another gets an N12 NACK naming the field, a wrong token 401, malformed a NACK naming the field; nothing recorded', async () => {
+    const w = (world = await startWorld(open));
+    const id = await validated(w);
+    const toB = await npClient(w.pair.b, 'O2ONPFibra.OLO_NPRequestService', OLA_TO_OLB);
+    const toA = await npClient(w.pair.a, 'OLO_NPNotificationService', OLB_TO_OLA);
+    // the order goes on meanwhile (the simulator): only the number-portability traffic is compared
+    const npOf = async (node: HttpNode, type: string) => (await timeline(node, id)).filter((t) => t.startsWith(`in:${type}`));
+    const [tlA, tlB] = [await npOf(w.pair.a, 'NP-KO'), await npOf(w.pair.b, 'FTTH-N11')];
+
+    expect(await call(toB, 'OLO_NPRequestAsync', n11({ codiceOrdineWHS: id, codiceOperatoreRec: 'OLC' }))).toMatchObject({
+      ESITO: '1',
+      CODICE_MOTIVAZIONE: '020',
+      MOTIVAZIONE: 'codiceOperatoreRec: OLC is not the authenticated sender (OLA)',
+    });
+    expect(await call(toA, 'OLO_NPNotificationAsync', n13(id, { codiceOperatoreDonor: 'TIM' }))).toMatchObject({
+      ESITO: '1',
+      CODICE_MOTIVAZIONE: '020',
+      MOTIVAZIONE: 'codiceOperatoreDonor: TIM is not the authenticated Donor (OLB)',
+    });
+
+    const post = (node: HttpNode, service: string, body: string, token: string | null) =>
+      fetch(`${node.url}/agcom/ftth/v1/${service}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    const envelope = (op: string, inner: string) =>
+      `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><f:${op} xmlns:f="http://switchgate.dev/agcom/ftth/v1">${inner}</f:${op}></s:Body></s:Envelope>`;
+    const goodN11 = `<f:codiceOperatoreRec>OLA</f:codiceOperatoreRec><f:codiceOrdineWHS>${id}</f:codiceOrdineWHS><f:idNotifica>BAD-1</f:idNotifica><f:dataNotifica>2026-12-01T10:00:00Z</f:dataNotifica><f:tipoNotifica>04</f:tipoNotifica>`;
+    const badTipo = await post(w.pair.b, 'O2ONPFibra.OLO_NPRequestService', envelope('OLO_NPRequest', goodN11), OLA_TO_OLB);
+    expect(badTipo.status).toBe(200);
+    expect(await badTipo.text()).toContain('<f:ID_NOTIFICA>BAD-1</f:ID_NOTIFICA><f:ESITO>1</f:ESITO><f:CODICE_MOTIVAZIONE>003</f:CODICE_MOTIVAZIONE><f:MOTIVAZIONE>tipoNotifica: must be one of 01, 02, 03</f:MOTIVAZIONE>');
+    const noReason = envelope(
+      'OLO_NPNotification',
+      `<f:codiceOperatoreDonor>OLB</f:codiceOperatoreDonor><f:codiceOrdineWHS>${id}</f:codiceOrdineWHS><f:idNotifica>BAD-2</f:idNotifica><f:dataNotifica>2026-12-01T10:00:00Z</f:dataNotifica><f:tipoNotifica>01</f:tipoNotifica><f:numerazioniScartate><f:dn>${COR}</f:dn></f:numerazioniScartate><f:motivazione>x</f:motivazione>`,
+    );
+    expect(await (await post(w.pair.a, 'OLO_NPNotificationService', noReason, OLB_TO_OLA)).text()).toContain('<f:CODICE_MOTIVAZIONE>002</f:CODICE_MOTIVAZIONE><f:MOTIVAZIONE>codiceMotivazione: mandatory</f:MOTIVAZIONE>');
+    // tokens: none, unknown, and the network operator's (it is not a number-portability counterpart)
+    expect((await post(w.pair.a, 'OLO_NPNotificationService', noReason, null)).status).toBe(401);
+    expect((await post(w.pair.a, 'OLO_NPNotificationService', noReason, 'guessed')).status).toBe(401);
+    expect((await post(w.pair.b, 'O2ONPFibra.OLO_NPRequestService', envelope('OLO_NPRequest', goodN11), SIM_TO.OLB)).status).toBe(401);
+    // the WSDLs name where they are served
+    const wsdl = await (await fetch(`${w.pair.b.url}/agcom/ftth/v1/O2ONPFibra.OLO_NPRequestService?wsdl`)).text();
+    expect(wsdl).toContain(`<soap:address location="${w.pair.b.url}/agcom/ftth/v1/O2ONPFibra.OLO_NPRequestService"/>`);
+
+    expect(tlA).toEqual([]);
+    expect(await npOf(w.pair.a, 'NP-KO')).toEqual(tlA);
+    expect(await npOf(w.pair.b, 'FTTH-N11')).toEqual(tlB);
+    expect(await feed(w.pair.a, 'np.rejected')).toEqual([]);
+  });
+
+  it('an N12 NACK from the Donor dead-letters the N11 with its reason (the Donor knows the token as another operator\'s)', async () => {
+    const w = (world = await startWorld(open, { olaCodeAtOlb: 'OLX' }));
+    const id = await validated(w);
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('FTTH-N11'))).toEqual(['out:FTTH-N11:failed']));
+    const dead = (await http(w.pair.a, 'GET', '/v1/dead-letters')).data.items as { reason: string; destination: string }[];
+    expect(dead.map((d) => [d.destination, d.reason])).toEqual([['agcom-np:OLB', 'N12 NACK 020: codiceOperatoreRec: OLA is not the authenticated sender (OLX)']]);
+    expect((await messagesOf(w.pair.b, id)).filter((m) => m.type === 'FTTH-N11')).toEqual([]);
+  });
+});
