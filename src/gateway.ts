@@ -200,7 +200,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale, refused: inboundRefusedCounter(registry) })];
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
-  if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
+  if (agcom && (npInbound || npDonors.size > 0)) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, ...(npInbound ? { inboundTokenSha256: npInbound } : {}), donors: npDonors }));
   // the FTTH network operator (italy.md §10.3): its N8/N10 to us as Donating, our N9 to it
   const ftthProvider = agcomSettings ? config.agcom?.wholesale : undefined;
   if (agcomSettings && (ftthProvider || npDonors.size > 0)) {
