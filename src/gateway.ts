@@ -211,6 +211,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
             donors: npDonors,
             recipient: new FtthNpRecipientService({ db: store.db, log }),
             donor: new FtthNpDonorService({ db: store.db, clock, log, operatorCode: agcomSettings.operatorCode, rules: npRules, donors: npDonors, carrierOf: (op) => agcomSettings.byOperator(op)?.carrierCode }),
+            refused: inboundRefusedCounter(registry),
           }
         : undefined;
     plugins.push((app: FastifyInstance) => agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider?.inboundTokenSha256, ...(ftthNp ? { np: ftthNp } : {}) }));

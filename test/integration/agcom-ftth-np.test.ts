@@ -356,6 +356,12 @@ describeEachBackend('agcom FTTH number portability: N11 to each Donor, N13 back 
     expect(wsdl).toContain(`<soap:address location="${w.pair.b.url}/agcom/ftth/v1/O2ONPFibra.OLO_NPRequestService"/>`);
 
     expect(tlA).toEqual([]);
+    // counted for the operators' dashboards
+    const refused = async (node: HttpNode, peer: string, reason: string) =>
+      Number(((await http(node, 'GET', '/metrics')).text as string).split('\n').find((l) => l.startsWith(`switchgate_inbound_refused_total{peer="${peer}",reason="${reason}"}`))?.split(' ').at(-1) ?? 0);
+    expect(await refused(w.pair.b, 'np:OLA', 'sender-mismatch')).toBe(1);
+    expect(await refused(w.pair.a, 'np:OLB', 'sender-mismatch')).toBe(1);
+    expect(await refused(w.pair.a, 'number-portability', 'unauthenticated')).toBe(2);
     expect(await npOf(w.pair.a, 'NP-KO')).toEqual(tlA);
     expect(await npOf(w.pair.b, 'FTTH-N11')).toEqual(tlB);
     expect(await feed(w.pair.a, 'np.rejected')).toEqual([]);

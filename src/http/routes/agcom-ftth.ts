@@ -15,12 +15,14 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
 import type { FtthDonatingService } from '../../app/agcom/ftth-donating.js';
 import type { FtthNpDonorService } from '../../app/agcom/ftth-np-donor.js';
 import type { FtthNpRecipientService, NpCaller, NpDonors } from '../../app/agcom/ftth-np.js';
 import { encodeSoapFault } from '../../app/agcom/wire.js';
 import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../../protocols/agcom/ftth/codec.js';
 import { REASONS } from '../../protocols/agcom/ftth/codes.js';
+import { NP_REASONS } from '../../protocols/agcom/ftth/np.js';
 import { ADDRESS_PLACEHOLDER, renderFtthWsdl, renderFtthXsd } from '../../protocols/agcom/ftth/contracts.js';
 import { serviceOperations, type FtthMessage, type Operation, type ServiceName } from '../../protocols/agcom/ftth/messages.js';
 import { bearerToken } from '../auth.js';
@@ -30,7 +32,7 @@ export interface AgcomFtthDeps {
   /** hex SHA-256 of the network operator's bearer token (agcom.wholesale.inboundTokenSha256) */
   inboundTokenSha256: string | undefined;
   /** number portability (agcom.numberPortability.donors): its services and who may call them */
-  np?: { donors: NpDonors; recipient: FtthNpRecipientService; donor: FtthNpDonorService };
+  np?: { donors: NpDonors; recipient: FtthNpRecipientService; donor: FtthNpDonorService; refused?: Counter<'peer' | 'reason'> };
 }
 
 type Handler = (msg: FtthMessage, caller: NpCaller) => Promise<N12>;
@@ -95,6 +97,7 @@ export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps)
       const sender = np ? np.donors.authenticate(bearerToken(request.headers.authorization)) : authenticated(request) ? 'network-operator' : undefined;
       if (np && !sender) {
         request.log.warn({ service }, 'FTTH call refused: not authenticated');
+        np.refused?.inc({ peer: 'number-portability', reason: 'unauthenticated' });
         reply.header('www-authenticate', 'Bearer realm="switchgate-agcom-ftth"');
         return xml(reply, 401, encodeSoapFault('Client', 'the bearer token of an operator of agcom.numberPortability.donors is required'));
       }
@@ -111,6 +114,7 @@ export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps)
       }
       const n12 = await handlers[d.op]!(d.msg, { sender, raw: (request.body as Buffer).toString('utf8') });
       request.log.info({ service, op: d.op, esito: n12.ESITO, code: n12.CODICE_MOTIVAZIONE }, 'FTTH message answered');
+      if (np && n12.CODICE_MOTIVAZIONE === NP_REASONS.senderMismatch) np.refused?.inc({ peer: `np:${sender}`, reason: 'sender-mismatch' });
       return xml(reply, 200, encodeN12(d.op, n12));
     });
   }
