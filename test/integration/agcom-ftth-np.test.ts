@@ -20,6 +20,7 @@ import type { Store } from '../../src/store/connect.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { configChecks } from '../../src/config/checks.js';
 import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
+import { encodeN12 } from '../../src/protocols/agcom/ftth/codec.js';
 import { startWholesaleSimulator, type SimBehaviour, type SimCarrier, type WholesaleSimulator } from '../../src/wholesale/simulator.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -42,6 +43,8 @@ interface World {
   sim: WholesaleSimulator;
   /** what TIM's JSON endpoint received */
   tim: { auth: string | undefined; body: Record<string, unknown> }[];
+  /** the SOAP calls TIM's stub received (timSoap), answered or not */
+  timSoapCalls: string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ interface WorldOptions {
   olaCodeAtOlb?: string;
   /** OLA places the order itself (default) or not at all */
   placeOrders?: 'auto' | 'manual';
+  /** TIM speaks SOAP (a stub: down for its first `timDownFor` calls, then N12 ACK) instead of JSON */
+  timSoap?: { downFor: number };
 }
 
 async function startWorld(open: () => Promise<Store>, o: WorldOptions = {}): Promise<World> {
@@ -67,10 +72,17 @@ async function startWorld(open: () => Promise<Store>, o: WorldOptions = {}): Pro
     callbackAttempts: 60,
   });
   const tim: World['tim'] = [];
+  const timSoapCalls: string[] = [];
   const timServer: Server = createServer((req, res) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString('utf8')));
     req.on('end', () => {
+      if (o.timSoap) {
+        timSoapCalls.push(`${req.url} ${req.headers.authorization}`);
+        if (timSoapCalls.length <= o.timSoap.downFor) return void res.writeHead(503).end('down');
+        const id = /<(?:\w+:)?idNotifica>([^<]*)</.exec(text)![1]!;
+        return void res.writeHead(200, { 'content-type': 'text/xml' }).end(encodeN12('OLO_NPRequest', { ID_NOTIFICA: id, ESITO: '0' }));
+      }
       tim.push({ auth: req.headers.authorization, body: JSON.parse(text) as Record<string, unknown> });
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"esito":"OK"}');
     });
@@ -95,7 +107,7 @@ async function startWorld(open: () => Promise<Store>, o: WorldOptions = {}): Pro
           ranges: [{ prefix: '0692', donor: 'OLB' }],
           donors: [
             { code: 'OLB', url: `http://127.0.0.1:${ports.b}/agcom/ftth/v1`, inboundTokenSha256: sha(OLB_TO_OLA), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_OLB' } },
-            { code: 'TIM', protocol: 'json', url: `http://127.0.0.1:${timPort}/np`, inboundTokenSha256: sha(TIM_TO_OLA), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_TIM' } },
+            { code: 'TIM', protocol: o.timSoap ? 'ftth-soap' : 'json', url: `http://127.0.0.1:${timPort}/np`, inboundTokenSha256: sha(TIM_TO_OLA), auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_TIM' } },
           ],
         },
       },
@@ -118,6 +130,7 @@ async function startWorld(open: () => Promise<Store>, o: WorldOptions = {}): Pro
     pair,
     sim,
     tim,
+    timSoapCalls,
     async close() {
       await pair.close();
       await sim.close();
@@ -365,6 +378,16 @@ describeEachBackend('agcom FTTH number portability: N11 to each Donor, N13 back 
     expect(await npOf(w.pair.a, 'NP-KO')).toEqual(tlA);
     expect(await npOf(w.pair.b, 'FTTH-N11')).toEqual(tlB);
     expect(await feed(w.pair.a, 'np.rejected')).toEqual([]);
+  }, SLOW);
+
+  it('a Donor that is down: the N11 stays in its own destination and is retried until its N12 ACK', async () => {
+    const w = (world = await startWorld(open, { placeOrders: 'manual', timSoap: { downFor: 2 } }));
+    const id = await validated(w, [COR, TIM_NUMBER]);
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('FTTH-N11'))).toEqual(['out:FTTH-N11:delivered', 'out:FTTH-N11:delivered']), 30_000);
+    expect(w.timSoapCalls).toEqual(Array(3).fill('/np/O2ONPFibra.OLO_NPRequestService Bearer agcom-token-OLA-to-TIM'));
+    const n11s = (await messagesOf(w.pair.a, id)).filter((m) => m.type === 'FTTH-N11').map((m) => (m.body.msg as Record<string, unknown>).idNotifica);
+    expect(n11s.sort()).toEqual([`${id}:01:OLB`, `${id}:01:TIM`]);
+    expect((await http(w.pair.a, 'GET', '/v1/dead-letters')).data.items).toEqual([]);
   }, SLOW);
 
   it('an N12 NACK from the Donor dead-letters the N11 with its reason (the Donor knows the token as another operator\'s)', async () => {
