@@ -34,6 +34,9 @@ import { createNpTransport } from './delivery/np-transport.js';
 import { FTTH_DESTINATION, FtthDonatingService } from './app/agcom/ftth-donating.js';
 import { createFtthTransport } from './delivery/agcom-ftth-transport.js';
 import { agcomFtthRoutes } from './http/routes/agcom-ftth.js';
+import { FtthNpRecipientService, isNpDonorDestination, NpDonors } from './app/agcom/ftth-np.js';
+import { FtthNpDonorService } from './app/agcom/ftth-np-donor.js';
+import { createAgcomNpTransport } from './delivery/agcom-np-transport.js';
 import { resolveFtthCodes } from './protocols/agcom/ftth/codes.js';
 import { interconnectBillingRoutes } from './http/routes/interconnect-billing.js';
 import { italianCalendar } from './app/interconnect-billing/traffic.js';
@@ -160,7 +163,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ? (op: string) => (op === agcomSettings.operatorCode ? config.self.carrierCode : agcomSettings.byOperator(op)?.carrierCode)
     : undefined;
   const npConfig = agcomSettings && config.agcom?.numberPortability?.enabled !== false ? config.agcom?.numberPortability : undefined;
-  const np = npConfig ? new NumberPortabilityNotifier({ defaultDonor: npConfig.defaultDonor, ranges: npConfig.ranges ?? [] }, log) : undefined;
+  // the NP counterparts one by one (N11/N13 over SOAP, or JSON per entry); they also call our NP services
+  const npDonors = new NpDonors(agcomSettings ? (config.agcom?.numberPortability?.donors ?? []) : []);
+  const npRules = { defaultDonor: config.agcom?.numberPortability?.defaultDonor, ranges: config.agcom?.numberPortability?.ranges ?? [] };
+  const np = npConfig ? new NumberPortabilityNotifier(npRules, log, { donors: npDonors, jsonEndpoint: npConfig.url !== undefined }) : undefined;
   // agcom is created after wholesale (it takes wholesale's hook); the validity is asked for only later
   const agcomSessionValidUntil = (s: Parameters<AgcomService['sessionCodeValidUntil']>[0]): Date | null => agcom?.sessionCodeValidUntil(s) ?? null;
   const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np, agcomSessionValidUntil });
@@ -194,12 +200,21 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const plugins = [wholesaleRoutes({ service: wholesale, config: config.wholesale, refused: inboundRefusedCounter(registry) })];
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
-  if (agcom && npInbound) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, inboundTokenSha256: npInbound }));
+  if (agcom && (npInbound || npDonors.size > 0)) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, ...(npInbound ? { inboundTokenSha256: npInbound } : {}), donors: npDonors }));
   // the FTTH network operator (italy.md §10.3): its N8/N10 to us as Donating, our N9 to it
   const ftthProvider = agcomSettings ? config.agcom?.wholesale : undefined;
-  if (agcomSettings && ftthProvider) {
+  if (agcomSettings && (ftthProvider || npDonors.size > 0)) {
     const donating = new FtthDonatingService({ db: store.db, clock, log, wholesale, codes: resolveFtthCodes(config.agcom?.ftth?.codes), operatorCode: agcomSettings.operatorCode });
-    plugins.push((app: FastifyInstance) => agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider.inboundTokenSha256 }));
+    const ftthNp =
+      npDonors.size > 0
+        ? {
+            donors: npDonors,
+            recipient: new FtthNpRecipientService({ db: store.db, log }),
+            donor: new FtthNpDonorService({ db: store.db, clock, log, operatorCode: agcomSettings.operatorCode, rules: npRules, donors: npDonors, carrierOf: (op) => agcomSettings.byOperator(op)?.carrierCode }),
+            refused: inboundRefusedCounter(registry),
+          }
+        : undefined;
+    plugins.push((app: FastifyInstance) => agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider?.inboundTokenSha256, ...(ftthNp ? { np: ftthNp } : {}) }));
   }
   if (interconnect) {
     const deps = { db: store.db, clock, service: interconnect };
@@ -231,15 +246,21 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       ? routingTransport((item) => (interconnectSettings.counterpart(item.destination) ? ownInterconnectTransport : wbciOrAgcomTransport))
       : wbciOrAgcomTransport;
   // Southbound rows: number-portability notices to their endpoint, the rest to the wholesale client.
-  const npTransport = opts.transport && npConfig ? createNpTransport(npConfig, log, { env }) : undefined;
+  const npTransport = opts.transport && npConfig?.url ? createNpTransport({ url: npConfig.url, ...(npConfig.auth ? { auth: npConfig.auth } : {}) }, log, { env }) : undefined;
   const southbound =
     npTransport && wholesaleTransport
       ? routingTransport((item) => (item.destination === NP_DESTINATION ? npTransport : wholesaleTransport))
       : (npTransport ?? wholesaleTransport);
   const ftthTransport = opts.transport && ftthProvider ? createFtthTransport(ftthProvider, log, { env }) : undefined;
   const southboundAll = ftthTransport ? routingTransport((item) => (item.destination === FTTH_DESTINATION ? ftthTransport : southbound)) : southbound;
+  // the NP counterparts (N11 out as Recipient, N13 KO out as Donor), each its own destination
+  const agcomNpTransport = opts.transport && npDonors.size > 0 ? createAgcomNpTransport(npDonors.all(), log, { env }) : undefined;
+  const southboundNp =
+    agcomNpTransport && southboundAll
+      ? routingTransport((item) => (isNpDonorDestination(item.destination) ? agcomNpTransport : southboundAll))
+      : (agcomNpTransport ?? southboundAll);
   const transport =
-    peerTransport && southboundAll ? routingTransport((item) => (item.kind === 'wholesale' ? southboundAll : peerTransport)) : peerTransport;
+    peerTransport && southboundNp ? routingTransport((item) => (item.kind === 'wholesale' ? southboundNp : peerTransport)) : peerTransport;
   const worker = transport
     ? new OutboxWorker({
         store,
@@ -308,6 +329,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await ownInterconnectTransport?.close();
       await npTransport?.close();
       await ftthTransport?.close();
+      await agcomNpTransport?.close();
       await Promise.all(webhooks.map((w) => w.stop()));
       await app.close();
       await bus.stop();
@@ -322,5 +344,5 @@ function destinationPolicies(config: GatewayConfig, fallback: RetryPolicy): (kin
   const wholesale = retryPolicyOf(config.wholesale?.retry, fallback);
   const np = retryPolicyOf(config.agcom?.numberPortability?.retry, fallback);
   return (kind, destination) =>
-    kind === 'peer' ? (peers.get(destination) ?? fallback) : destination === NP_DESTINATION ? np : wholesale;
+    kind === 'peer' ? (peers.get(destination) ?? fallback) : destination === NP_DESTINATION || isNpDonorDestination(destination) ? np : wholesale;
 }

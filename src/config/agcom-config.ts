@@ -76,11 +76,34 @@ export interface AgcomWholesaleConfig {
   inboundTokenSha256?: string;
 }
 
+/** How a number-portability counterpart is spoken to: the FTTH SOAP services of §10.3 or today's JSON. */
+export type NpDonorProtocol = 'ftth-soap' | 'json';
+
+/**
+ * `agcom.numberPortability.donors[i]`: one number-portability counterpart. As Recipient we send
+ * it the N11 of the numbers it is Donor of; as Donor we take its N11 and send it our N13 KO. It
+ * authenticates to our NP services with its own token.
+ */
+export interface NpDonorConfig {
+  /** its 3-character operator code (the `donor` of `ranges`, `codiceOperatoreDonor` of its N13) */
+  code: string;
+  /** ftth-soap: base of its services (`<url>/O2ONPFibra.OLO_NPRequestService`, `<url>/OLO_NPNotificationService`); json: where notices are POSTed */
+  url: string;
+  /** hex SHA-256 of the bearer token it presents to our NP services */
+  inboundTokenSha256: string;
+  /** default "ftth-soap" */
+  protocol?: NpDonorProtocol;
+  /** the token we present to it */
+  auth?: { type: 'bearer'; tokenEnv: string };
+}
+
 export interface NumberPortabilityConfig {
   /** default true; false keeps the configuration but sends nothing */
   enabled?: boolean;
-  /** where the notices are POSTed as JSON (schemas/agcom/np-notice.json) */
-  url: string;
+  /** the single JSON endpoint of every Donor without a `donors` entry (schemas/agcom/np-notice.json) */
+  url?: string;
+  /** the Donors one by one (N11 over SOAP by default) */
+  donors?: NpDonorConfig[];
   auth?: { type: 'bearer'; tokenEnv: string };
   /** the Donor of numbers no range matches; without it such numbers get no notice */
   defaultDonor?: string;
@@ -224,9 +247,28 @@ export const agcomSchema = {
     numberPortability: {
       type: 'object',
       additionalProperties: false,
-      required: ['url'],
       properties: {
         enabled: { type: 'boolean' },
+        donors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['code', 'url', 'inboundTokenSha256'],
+            properties: {
+              code: code3,
+              url: { type: 'string', pattern: '^https?://' },
+              inboundTokenSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              protocol: { enum: ['ftth-soap', 'json'] },
+              auth: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['type', 'tokenEnv'],
+                properties: { type: { const: 'bearer' }, tokenEnv: { type: 'string', minLength: 1 } },
+              },
+            },
+          },
+        },
         url: { type: 'string', pattern: '^https?://' },
         auth: {
           type: 'object',
@@ -353,6 +395,7 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
       out.push({ key: `agcom.cowOwner.${cow}`, problem: `operator ${owner} is neither this gateway (${self ?? '?'}) nor a configured AGCOM partner (${[...operators.keys()].join(', ') || 'none'})` });
     }
   }
+  out.push(...numberPortabilityProblems(c.agcom?.numberPortability, self));
   try {
     createCosTable([...DEFAULT_COS_ENTRIES, ...(c.agcom?.cos ?? []).map((e) => ({ ...e, tag: e.tag ?? 'I' }))]);
   } catch (err) {
@@ -364,5 +407,35 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
     if (prev !== undefined) out.push({ key: `agcom.cos[${i}].code`, problem: `${e.code} is already defined by agcom.cos[${prev}]` });
     seen.set(e.code, i);
   });
+  return out;
+}
+
+/**
+ * `agcom.numberPortability`: a Donor needs somewhere to go — its `donors` entry or the single JSON
+ * `url` — and a token in `donors` names exactly one operator (it is how our NP services tell the
+ * sender).
+ */
+export function numberPortabilityProblems(np: NumberPortabilityConfig | undefined, self: string | undefined): ConfigProblem[] {
+  if (!np) return [];
+  const out: ConfigProblem[] = [];
+  const base = 'agcom.numberPortability';
+  const donors = np.donors ?? [];
+  if (np.url === undefined && donors.length === 0) out.push({ key: base, problem: 'needs donors (one entry per Donor) or url (one JSON endpoint for every Donor)' });
+  const codes = new Map<string, number>();
+  const tokens = new Map<string, number>();
+  donors.forEach((d, i) => {
+    if (d.code === self) out.push({ key: `${base}.donors[${i}].code`, problem: `${d.code} is this gateway's own operator code` });
+    const prev = codes.get(d.code);
+    if (prev !== undefined) out.push({ key: `${base}.donors[${i}].code`, problem: `${d.code} is already ${base}.donors[${prev}]` });
+    codes.set(d.code, i);
+    const same = tokens.get(d.inboundTokenSha256);
+    if (same !== undefined) out.push({ key: `${base}.donors[${i}].inboundTokenSha256`, problem: `is also the token of ${base}.donors[${same}]: a token must name one operator` });
+    tokens.set(d.inboundTokenSha256, i);
+  });
+  // a range of an operator without an entry is allowed: as Donor we learn from it which numbers are
+  // not ours to release (and as Recipient its numbers are reported as np.donor-unknown)
+  if (np.url === undefined && donors.length > 0 && np.defaultDonor && np.defaultDonor !== self && !codes.has(np.defaultDonor)) {
+    out.push({ key: `${base}.defaultDonor`, problem: `${np.defaultDonor} has no entry in ${base}.donors and no ${base}.url is configured` });
+  }
   return out;
 }

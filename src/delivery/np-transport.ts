@@ -1,12 +1,12 @@
 /**
- * Delivers number-portability notices (outbox destination `number-portability`): a JSON POST of
- * the stored notice to `agcom.numberPortability.url`, answers classified like the wholesale REST
- * client (2xx delivered, 408/429/5xx retried, other 4xx dead-lettered).
+ * Delivers number-portability notices as JSON: a POST of the stored notice to
+ * `agcom.numberPortability.url` (destination `number-portability`) or to a `donors` entry's url
+ * with protocol "json" (agcom-np-transport.ts); answers classified like the wholesale REST client
+ * (2xx delivered, 408/429/5xx retried, other 4xx dead-lettered).
  */
 import { Agent, request } from 'undici';
 import { readBoundedText } from './bounded-body.js';
 import type { Logger } from 'pino';
-import type { NumberPortabilityConfig } from '../config/agcom-config.js';
 import { classifyRest } from './wholesale-transport.js';
 import type { Transport } from './transport.js';
 
@@ -14,7 +14,7 @@ export interface NpTransport extends Transport {
   close(): Promise<void>;
 }
 
-export function createNpTransport(cfg: NumberPortabilityConfig, log: Logger, opts: { env?: NodeJS.ProcessEnv; responseTimeoutMs?: number } = {}): NpTransport {
+export function createNpTransport(cfg: { url: string; auth?: { type: 'bearer'; tokenEnv: string } }, log: Logger, opts: { env?: NodeJS.ProcessEnv; responseTimeoutMs?: number } = {}): NpTransport {
   const agent = new Agent({ connectTimeout: 5_000, headersTimeout: opts.responseTimeoutMs ?? 15_000, bodyTimeout: opts.responseTimeoutMs ?? 15_000 });
   const env = opts.env ?? process.env;
   return {

@@ -49,6 +49,8 @@ export interface AgcomPairOptions {
   /** per-partner AGCOM settings of each side's view of the other */
   peerAgcomA?: Record<string, unknown>;
   peerAgcomB?: Record<string, unknown>;
+  /** the ports to listen on, when the configurations must name each other's URL (default: free ones) */
+  ports?: { a: number; b: number };
 }
 
 export function agcomConfig(self: string, partners: { op: string; url: string; protocol: AgcomProtocol; agcom?: Record<string, unknown> }[], extra: Record<string, unknown> = {}): GatewayConfig {
@@ -85,7 +87,7 @@ export async function startAgcomPair(openA: () => Promise<Store>, openB: () => P
   const donating = opts.donating ?? 'OLB';
   const protocol = opts.protocol ?? 'agcom-file';
   const clock = new ManualClock(NOW);
-  const [pa, pb] = [await freePort(), await freePort()];
+  const [pa, pb] = opts.ports ? [opts.ports.a, opts.ports.b] : [await freePort(), await freePort()];
   const urlB = `http://127.0.0.1:${pb}${PATH_OF[protocol]}`;
   const other = donating === 'OLB' ? 'TIM' : 'OLB';
   const configA = agcomConfig(

@@ -4,12 +4,17 @@
  * `NP-KO` and a feed event `np.rejected` for the CRM — without changing the case's state: the
  * numbers' fate is the operator's to settle with the Donor. A resend (same Donor, same id) is
  * acknowledged once.
+ *
+ * Callers: any Donor with `agcom.numberPortability.inboundTokenSha256` (one token for all), or a
+ * Donor of `agcom.numberPortability.donors` with its own token — then the KO must be its own
+ * (`codiceOperatoreDonor`), else 403 `SG_SENDER_MISMATCH` and nothing is recorded.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { NpDonors } from '../../app/agcom/ftth-np.js';
 import type { Database } from '../../store/schema.js';
 import { writeCaseStep } from '../../store/repos/case-writes.js';
 import { ajvIssues } from '../../schemas/ajv-issues.js';
@@ -30,10 +35,12 @@ interface NpKo {
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
 
-export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; inboundTokenSha256: string }): Promise<void> {
+export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; inboundTokenSha256?: string; donors?: NpDonors }): Promise<void> {
   app.post('/agcom/v1/np-notifications', { schema: { hide: true } }, async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    if (!token || sha256Hex(token) !== deps.inboundTokenSha256) {
+    const anyDonor = token !== undefined && deps.inboundTokenSha256 !== undefined && sha256Hex(token) === deps.inboundTokenSha256;
+    const donor = anyDonor ? undefined : deps.donors?.authenticate(token);
+    if (!anyDonor && !donor) {
       reply.header('www-authenticate', 'Bearer realm="switchgate-np"');
       return sendProblem(reply, problem(401, 'SG_UNAUTHENTICATED', 'a Donor\'s bearer token is required'));
     }
@@ -42,6 +49,10 @@ export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kys
       return sendProblem(reply, problem(400, 'SG_INVALID_REQUEST', issues[0] ? `${issues[0].path}: ${issues[0].message}` : 'invalid', issues));
     }
     const ko = request.body as NpKo;
+    if (donor && ko.codiceOperatoreDonor !== donor) {
+      const detail = `codiceOperatoreDonor: ${ko.codiceOperatoreDonor} is not the authenticated Donor (${donor})`;
+      return sendProblem(reply, problem(403, 'SG_SENDER_MISMATCH', detail, [{ path: '/codiceOperatoreDonor', rule: 'authenticatedSender', code: 'SG_SENDER_MISMATCH', message: detail }]));
+    }
     const found = await deps.db
       .selectFrom('cases')
       .select('id')

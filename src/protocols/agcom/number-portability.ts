@@ -5,8 +5,8 @@
  * wholesale order completed) or were not (`03`, the order failed). Pure: ids and time come in.
  *
  * The shape follows the N11 field list (codiceOperatoreRec, codiceOrdineWHS, idNotifica,
- * dataNotifica, tipoNotifica, numerazioni, note) plus the Donor's code, as JSON
- * (schemas/agcom/np-notice.json); the FTTH SOAP service itself is not modelled.
+ * dataNotifica, tipoNotifica, numerazioni, note) plus the Donor's code: sent as JSON
+ * (schemas/agcom/np-notice.json) or as the FTTH N11 itself (ftth/np.ts n11Of).
  */
 import type { AgcomCaseState } from './case-state.js';
 import type { OperatorCode } from './types.js';
