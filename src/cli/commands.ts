@@ -142,7 +142,9 @@ const demo: Command = {
   summary: 'two operators and their counterparts on embedded databases, one complete procedure, printed',
   usage: '[wbci|agcom|interconnect] [--keep]',
   help: [
-    'wbci (default): VA-KUE-MRN → RUEM-VA → TVS-VA/ERLM → AKM-TR → wholesale order → completed.',
+    'wbci (default): VA-KUE-MRN → RUEM-VA → TVS-VA/ERLM → AKM-TR → wholesale order → completed;',
+    '  then three VAs to a partner played by `simulate peer`: accepted, rejected, silent until overdue.',
+    'agcom: three migration requests (xml1 files) to a Donating played by `simulate peer`: OK, KO, silent until overdue.',
     '--keep leaves the gateways running afterwards and prints their URLs (Ctrl-C stops them).',
   ].join('\n'),
   options: { keep: { type: 'boolean' } },
@@ -164,7 +166,7 @@ const simulate: Command = {
   usage: 'wholesale [--config file] [--port n] [--behaviour b] | peer [options] (simulate peer --help)',
   help: [
     'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
-    'peer: a partner operator\'s gateway (WBCI) answering by scripted behaviours; see `switchgate simulate peer --help`.',
+    'peer: a partner operator\'s gateway (WBCI or AGCOM) answering by scripted behaviours; see `switchgate simulate peer --help`.',
   ].join('\n'),
   delegates: {
     peer: async (argv) => {

@@ -22,7 +22,7 @@ export async function runPeerSimulator(argv: string[]): Promise<void> {
   const sim = await startPeerSimulator(o);
   log.info(
     { self: o.self, partner: o.partner.carrierCode, partnerUrl: o.partner.url, behaviour: o.behaviours.default.kind },
-    `peer simulator ${o.self} listening: the partner delivers to ${sim.wbciUrl}`,
+    `peer simulator ${o.self} (${sim.procedure}) listening: the partner delivers to ${sim.endpoint}`,
   );
   const stop = async () => {
     await sim.close();
