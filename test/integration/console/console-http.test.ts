@@ -3,7 +3,7 @@
  * Two whole gateways (in-process delivery, manual clock) on each backend.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeEachBackend } from '../../support/backends.js';
+import { createTestDatabase, describeEachBackend, pgAdminUrl } from '../../support/backends.js';
 import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair, quickStartVa, testConfig, silentLog } from '../../support/gateway-pair.js';
 import { consoleGet, consoleLogin, consoleLoginForm, consoleLoginPost, consolePost } from '../../support/console-client.js';
 import { createGateway, type Gateway } from '../../../src/gateway.js';
@@ -289,6 +289,26 @@ describeEachBackend('console over HTTP', ({ open }) => {
     } finally {
       await r2.close();
       await r1.close();
+    }
+  });
+});
+
+describe.skipIf(!pgAdminUrl())('console logout with two replicas, each with its own connection pool, on one PostgreSQL', () => {
+  it('a logout at one replica is honoured by the other at once', async () => {
+    const database = await createTestDatabase();
+    const env = { SG_CONSOLE_SECRET: SECRET };
+    const replica = () => createGateway({ config: testConfig('DEU.EKPB', 'DEU.EKPA', consoleConfig, env), databaseUrl: database.url, background: false, log: silentLog(), env });
+    const r1 = await replica();
+    const r2 = await replica();
+    try {
+      const s = await consoleLogin(r1, API_KEY);
+      for (const r of [r1, r2]) expect((await consoleGet(r, '/console/peers', s.cookie)).statusCode).toBe(200);
+      expect((await consolePost(r1, '/console/logout', { _csrf: s.csrf }, s.cookie)).statusCode).toBe(303);
+      for (const r of [r1, r2]) expect((await consoleGet(r, '/console/peers', s.cookie)).statusCode).toBe(401);
+    } finally {
+      await r2.close();
+      await r1.close();
+      await database.drop();
     }
   });
 });
