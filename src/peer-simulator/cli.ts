@@ -23,6 +23,8 @@ export const PEER_SIMULATOR_USAGE = `usage: switchgate simulate peer [options]
                                /wbci/v1/json, /agcom/v1/upload, /agcom/v1/json or /agcom/v1)
   --token-env <NAME>           variable with the bearer token sent to the partner (default: none)
   --inbound-token-env <NAME>   variable with the token the partner must present (default: not checked)
+  --api-key-env <NAME>         variable with an API key for the simulator's own REST API, to play the
+                               Recipient side by hand (POST /v1/switches toward the partner; default: none)
   --behaviour <b>              WBCI answer to a VA: accept (default), reject[:code], accept-after:<s>,
                                silent, twice, reject-akm-tr[:code]
                                AGCOM answer to a request: accept (OK), reject[:category|reasonCode]
@@ -39,6 +41,7 @@ interface FileConfig {
   self?: string;
   port?: number;
   partner?: { carrierCode?: string; url?: string; protocol?: string; tokenEnv?: string; inboundTokenEnv?: string };
+  apiKeyEnv?: string;
   behaviour?: string;
   changeBehaviour?: string;
   byNumber?: Record<string, string>;
@@ -62,6 +65,7 @@ export function peerSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv, log
         protocol: { type: 'string' },
         'token-env': { type: 'string' },
         'inbound-token-env': { type: 'string' },
+        'api-key-env': { type: 'string' },
         behaviour: { type: 'string' },
         number: { type: 'string', multiple: true },
         case: { type: 'string', multiple: true },
@@ -133,6 +137,7 @@ export function peerSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv, log
   };
   const token = secret('--token-env', v['token-env'] ?? file.partner?.tokenEnv);
   const inboundToken = secret('--inbound-token-env', v['inbound-token-env'] ?? file.partner?.inboundTokenEnv);
+  const apiKey = secret('--api-key-env', v['api-key-env'] ?? file.apiKeyEnv);
   if (problems.length) throw new PeerSimulatorUsageError(problems.join('\n'));
   return {
     help: false,
@@ -141,6 +146,7 @@ export function peerSimulatorOptions(argv: string[], env: NodeJS.ProcessEnv, log
       port,
       partner: { carrierCode: partner, url, protocol, token, inboundToken },
       behaviours,
+      ...(apiKey ? { apiKey } : {}),
       log,
     },
   };

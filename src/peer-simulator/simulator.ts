@@ -43,6 +43,11 @@ export interface PeerSimulatorOptions {
     inboundToken?: string;
   };
   behaviours: BehaviourTable;
+  /**
+   * An API key for the simulator's own REST API: with it a tester plays the Recipient side by hand
+   * (starts VAs or migration requests toward the partner, cancels, reschedules). None: no REST access.
+   */
+  apiKey?: string;
   port?: number;
   host?: string;
   holidayRegion?: string;
@@ -95,7 +100,7 @@ export async function startPeerSimulator(o: PeerSimulatorOptions): Promise<PeerS
   const config = parseConfig(
     {
       self: { carrierCode: o.self, profiles: [procedure], holidayRegion: o.holidayRegion ?? (procedure === 'agcom' ? 'IT' : 'DE-BY') },
-      apiKeys: [],
+      apiKeys: o.apiKey ? [{ name: 'simulator', keySha256: sha256Hex(o.apiKey), scopes: ['switches:write', 'switches:read', 'events:read'] }] : [],
       peers: [
         {
           carrierCode: o.partner.carrierCode,

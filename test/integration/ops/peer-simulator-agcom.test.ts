@@ -37,6 +37,8 @@ const migration = (cor: string) => ({
   contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
 });
 
+const SIM_KEY = 'simulator-key-for-tests';
+
 interface World {
   clock: ManualClock;
   crm: HttpNode & { gw: Gateway };
@@ -70,9 +72,11 @@ async function startWorld(protocol: AgcomProtocol): Promise<World> {
       ]),
       changes: { kind: 'accept' },
     },
+    apiKey: SIM_KEY,
     log: silentLog(),
   });
-  const config = agcomConfig('OLA', [{ op: 'OLB', url: sim.endpoint, protocol }], { agcom: { cowOwner: { '2ZZ': 'OLB' } } });
+  // KQG is the CRM side's own pool: the simulator, as Recipient, may address requests to it
+  const config = agcomConfig('OLA', [{ op: 'OLB', url: sim.endpoint, protocol }], { agcom: { cowOwner: { '2ZZ': 'OLB', KQG: 'OLA' } } });
   const log = silentLog();
   const gw = await createGateway({ config, inMemory: true, log, clock, env, transport: createPeerTransport(config, log, { env }), retryPolicy: { maxAttempts: 20, baseMs: 50, capMs: 500 }, outboxPollMs: 50 });
   await gw.listen(portA, '127.0.0.1');
@@ -152,6 +156,32 @@ describe('simulate peer for AGCOM, from the CRM side', () => {
 
     await eventually(async () => expect((await caseOf(late)).state).toBe('VALIDATED'));
     expect(world.sim.actions).toContainEqual({ caseId: late, action: 'answer', behaviour: 'accept-after:1', ok: true });
+  });
+});
+
+describe('simulate peer for AGCOM, the Recipient side by hand', () => {
+  let world: World | undefined;
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  it('a request started through the simulator\'s REST API reaches the CRM side as Donating, and its answer comes back', async () => {
+    world = await startWorld('agcom-json');
+    const simNode = { url: world.sim.url, key: SIM_KEY };
+    const asSim = (method: 'GET' | 'POST', path: string, body?: unknown) =>
+      request(simNode.url + path, { method, headers: { authorization: `Bearer ${SIM_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then(async (r) => ({ status: r.statusCode, data: (await r.body.json()) as any }));
+    const started = await asSim('POST', '/v1/switches', { ...migration('069234560'), donating: 'ITA.OLA', migrationCode: buildMigrationCode({ cow: 'KQG', cor: '069234560', cos: '001' }) });
+    expect(started.status, JSON.stringify(started.data)).toBe(201);
+    const id = started.data.id as string;
+    // the CRM side holds it as Donating, formally validated by its own gateway
+    await eventually(async () => expect((await http(world!.crm, 'GET', `/v1/switches/${id}`)).data).toMatchObject({ role: 'donating', state: 'AWAITING_MANAGERIAL' }));
+    // the script leaves the simulator's own requests alone: the CRM side's answer decides
+    expect(world.sim.actions.filter((a) => a.caseId === id)).toEqual([]);
+    expect((await http(world.crm, 'POST', `/v1/switches/${id}/answer`, { result: 'KO', category: 'CODICE_SEGRETO' })).status).toBe(202);
+    await eventually(async () => expect((await asSim('GET', `/v1/switches/${id}`)).data.state).toBe('REJECTED'));
+    // without the key the simulator's REST API is closed
+    expect((await request(`${simNode.url}/v1/switches`)).statusCode).toBe(401);
   });
 });
 
