@@ -4,6 +4,8 @@
  * (TVS-VA) and the resource handover (AKM-TR); then the gaining gateway orders the switch from
  * the wholesale simulator (phase 3), which verifies it with the losing gateway and completes it.
  * Each step is driven through the REST API, as a CRM would, and the message flow is printed.
+ * Part 6 sends three more VAs to a partner played by `switchgate simulate peer` (DEU.EKPC), which
+ * accepts, rejects and ignores them by script (src/demo/scripted-partner.ts).
  */
 import { freePort } from './net/free-port.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +18,10 @@ import { createCalendar } from './domain/calendar.js';
 import { firstKueKwtOnOrAfter } from './protocols/wbci/deadlines.js';
 import { startWholesaleSimulator, type WholesaleSimulator } from './wholesale/simulator.js';
 import { orderNumbersAsNational } from './wholesale/order.js';
+import type { Clock } from './domain/clock.js';
+import { numberKey, parseVaBehaviour, type VaBehaviour } from './peer-simulator/behaviours.js';
+import { startPeerSimulator } from './peer-simulator/simulator.js';
+import { MovableClock, runScriptedPartnerPart } from './demo/scripted-partner.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -28,22 +34,27 @@ interface Node {
   key: string;
 }
 
-async function startOperator(code: string, peer: string, port: number, peerPort: number, env: NodeJS.ProcessEnv, wholesaleUrl: string): Promise<Node> {
+async function startOperator(
+  code: string,
+  peers: { code: string; port: number }[],
+  port: number,
+  env: NodeJS.ProcessEnv,
+  wholesaleUrl: string,
+  clock?: Clock,
+): Promise<Node> {
   const key = randomBytes(12).toString('hex');
   const tokenEnv = `DEMO_TOKEN_${code.replace('.', '_')}`;
   const config = parseConfig(
     {
       self: { carrierCode: code, profiles: ['wbci'], holidayRegion: 'DE-BY' },
       apiKeys: [{ name: 'crm', keySha256: sha(key), scopes: ['switches:write', 'switches:read', 'events:read'] }],
-      peers: [
-        {
-          carrierCode: peer,
-          protocol: 'wbci-soap',
-          url: `http://127.0.0.1:${peerPort}/wbci/v1`,
-          auth: { type: 'bearer', tokenEnv },
-          inboundTokenSha256: sha(env[`DEMO_TOKEN_${peer.replace('.', '_')}`]!),
-        },
-      ],
+      peers: peers.map((peer) => ({
+        carrierCode: peer.code,
+        protocol: 'wbci-soap',
+        url: `http://127.0.0.1:${peer.port}/wbci/v1`,
+        auth: { type: 'bearer', tokenEnv },
+        inboundTokenSha256: sha(env[`DEMO_TOKEN_${peer.code.replace('.', '_')}`]!),
+      })),
       wholesale: {
         url: wholesaleUrl,
         protocol: 'rest',
@@ -64,6 +75,7 @@ async function startOperator(code: string, peer: string, port: number, peerPort:
     inMemory: true,
     log,
     env,
+    clock,
     transport: createPeerTransport(config, log, { env }),
     outboxPollMs: 100,
   });
@@ -202,13 +214,15 @@ export async function runDemo(opts: DemoOptions = { procedure: 'wbci', keep: fal
   switch (opts.procedure) {
     case 'wbci':
       return runWbciDemo(opts.keep);
+    case 'agcom': {
+      const { runAgcomDemo } = await import('./demo/agcom.js');
+      return runAgcomDemo(opts.keep);
+    }
     case 'interconnect': {
       if (opts.keep) throw new Error('--keep is not available for the interconnect demo (it runs on a manual clock)');
       const { runInterconnectDemo } = await import('./demo/interconnect.js');
       return runInterconnectDemo();
     }
-    default:
-      throw new Error(`the ${opts.procedure} demo is not available in this build`);
   }
 }
 
@@ -226,10 +240,11 @@ async function keepRunning(nodes: Node[], close: () => Promise<void>): Promise<v
 }
 
 async function runWbciDemo(keep: boolean): Promise<void> {
-  const [pa, pb] = [await freePort(), await freePort()];
+  const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     DEMO_TOKEN_DEU_EKPA: randomBytes(16).toString('hex'),
     DEMO_TOKEN_DEU_EKPB: randomBytes(16).toString('hex'),
+    DEMO_TOKEN_DEU_EKPC: randomBytes(16).toString('hex'),
     DEMO_WHOLESALE_TOKEN: randomBytes(16).toString('hex'),
     DEMO_SIM_TOKEN_DEU_EKPA: randomBytes(16).toString('hex'),
     DEMO_SIM_TOKEN_DEU_EKPB: randomBytes(16).toString('hex'),
@@ -244,14 +259,34 @@ async function runWbciDemo(keep: boolean): Promise<void> {
     inboundTokens: [env.DEMO_WHOLESALE_TOKEN!],
     timings: { ackMs: 100, stepMs: 200, delayMs: 1_000 },
   });
-  const a = await startOperator('DEU.EKPA', 'DEU.EKPB', pa, pb, env, sim.restUrl);
-  const b = await startOperator('DEU.EKPB', 'DEU.EKPA', pb, pa, env, sim.restUrl);
+  // DEU.EKPA's clock is the system clock, which part 6 moves forward to let a deadline pass
+  const clockA = new MovableClock();
+  const a = await startOperator('DEU.EKPA', [{ code: 'DEU.EKPB', port: pb }, { code: 'DEU.EKPC', port: pc }], pa, env, sim.restUrl, clockA);
+  const b = await startOperator('DEU.EKPB', [{ code: 'DEU.EKPA', port: pa }], pb, env, sim.restUrl);
+  const script = (text: string): VaBehaviour => parseVaBehaviour(text) as VaBehaviour;
+  const partner = await startPeerSimulator({
+    self: 'DEU.EKPC',
+    port: pc,
+    partner: { carrierCode: 'DEU.EKPA', url: `${a.url}/wbci/v1`, token: env.DEMO_TOKEN_DEU_EKPC, inboundToken: env.DEMO_TOKEN_DEU_EKPA },
+    behaviours: {
+      default: script('accept'),
+      byCase: new Map(),
+      byNumber: new Map([
+        [numberKey('089 2222222'), script('reject:8117')],
+        [numberKey('089 3333333'), script('silent')],
+      ]),
+      changes: { kind: 'accept' },
+    },
+    log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+  });
   console.log(`  DEU.EKPA (gaining, EKPauf)  ${a.url}`);
   console.log(`  DEU.EKPB (losing,  EKPabg)  ${b.url}`);
-  console.log(`  wholesale provider (sim.)   ${sim.url}  (REST; SOAP at ${sim.soapUrl})\n`);
+  console.log(`  wholesale provider (sim.)   ${sim.url}  (REST; SOAP at ${sim.soapUrl})`);
+  console.log(`  DEU.EKPC (simulate peer)    ${partner.url}  (scripted partner, part 6)\n`);
   const close = async () => {
     await a.gw.close();
     await b.gw.close();
+    await partner.close();
     await sim.close();
   };
   try {
@@ -309,7 +344,31 @@ async function runWbciDemo(keep: boolean): Promise<void> {
     console.log(`     DEU.EKPA: ${outcome}\n`);
 
     const events = await call<Items<FeedEvent>>(a, 'GET', '/v1/events?limit=1000');
-    console.log(`Switch complete. DEU.EKPA's event feed holds ${events.items.length} events; every message is stored both ways with its wire form (GET /v1/switches/${id}/messages?raw=true), the order with its history at GET /v1/switches/${id}/wholesale-order.`);
+    console.log(`Switch complete. DEU.EKPA's event feed holds ${events.items.length} events; every message is stored both ways with its wire form (GET /v1/switches/${id}/messages?raw=true), the order with its history at GET /v1/switches/${id}/wholesale-order.\n`);
+
+    console.log('6. Another partner, DEU.EKPC, is played by `switchgate simulate peer`, scripted per number');
+    console.log('   (089 2222222 → reject:8117, 089 3333333 → silent, any other → accept). Three VAs go to it:');
+    const vaTo = (number: string) => ({
+      procedure: 'wbci',
+      type: 'VA-KUE-MRN',
+      donating: 'DEU.EKPC',
+      requestedDate: kwt,
+      customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
+      location: { street: 'Hauptstr.', houseNumber: '2', postalCode: '80331', city: 'München' },
+      numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number }] },
+    });
+    await runScriptedPartnerPart({
+      node: a,
+      sim: partner,
+      clock: clockA,
+      deadline: 'answer',
+      requests: [
+        { behaviour: 'accept', number: '089 1111111', body: vaTo('1111111'), endState: 'AGREED' },
+        { behaviour: 'reject:8117', number: '089 2222222', body: vaTo('2222222'), endState: 'REJECTED' },
+        { behaviour: 'silent', number: '089 3333333', body: vaTo('3333333'), endState: 'AWAITING_ANSWER' },
+      ],
+      detail: (m: MessageView) => [m.body.vaId && `VA-ID ${m.body.vaId}`, m.body.switchDate && `Wechseltermin ${m.body.switchDate}`, m.body.positions && `codes ${m.body.positions.map((x) => x.code).join('+')}`].filter(Boolean).join(', '),
+    });
   } catch (err) {
     await close();
     throw err;

@@ -142,7 +142,9 @@ const demo: Command = {
   summary: 'two operators and their counterparts on embedded databases, one complete procedure, printed',
   usage: '[wbci|agcom|interconnect] [--keep]',
   help: [
-    'wbci (default): VA-KUE-MRN → RUEM-VA → TVS-VA/ERLM → AKM-TR → wholesale order → completed.',
+    'wbci (default): VA-KUE-MRN → RUEM-VA → TVS-VA/ERLM → AKM-TR → wholesale order → completed;',
+    '  then three VAs to a partner played by `simulate peer`: accepted, rejected, silent until overdue.',
+    'agcom: three migration requests (xml1 files) to a Donating played by `simulate peer`: OK, KO, silent until overdue.',
     '--keep leaves the gateways running afterwards and prints their URLs (Ctrl-C stops them).',
   ].join('\n'),
   options: { keep: { type: 'boolean' } },
@@ -166,7 +168,7 @@ const simulate: Command = {
     'wholesale: a wholesale provider (REST + SOAP) for trying a gateway\'s phase 3.',
     'wholesale --protocol agcom-ftth: the Italian FTTH network operator (B, N1–N13 over SOAP), see',
     '  config/ftth-simulator.example.json; --behaviour: accept, ko-intake, suspend, reschedule, complete-ko, hold.',
-    'peer: a partner operator\'s gateway (WBCI) answering by scripted behaviours; see `switchgate simulate peer --help`.',
+    'peer: a partner operator\'s gateway (WBCI or AGCOM) answering by scripted behaviours; see `switchgate simulate peer --help`.',
   ].join('\n'),
   delegates: {
     peer: async (argv) => {

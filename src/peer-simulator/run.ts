@@ -22,8 +22,9 @@ export async function runPeerSimulator(argv: string[]): Promise<void> {
   const sim = await startPeerSimulator(o);
   log.info(
     { self: o.self, partner: o.partner.carrierCode, partnerUrl: o.partner.url, behaviour: o.behaviours.default.kind },
-    `peer simulator ${o.self} listening: the partner delivers to ${sim.wbciUrl}`,
+    `peer simulator ${o.self} (${sim.procedure}) listening: the partner delivers to ${sim.endpoint}`,
   );
+  if (o.apiKey) log.info({ self: o.self }, `peer simulator ${o.self}: its REST API (Recipient side by hand) is at ${sim.url}/v1`);
   const stop = async () => {
     await sim.close();
     process.exit(0);

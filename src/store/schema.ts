@@ -186,6 +186,13 @@ export interface DeliveryFailuresTable {
   at: DefaultedTimestamp;
 }
 
+/** added by 0010_console_sessions: console sessions ended by logout, kept until they would have expired */
+export interface ConsoleRevokedSessionsTable {
+  session_id: string;
+  expires_at: Timestamp;
+  revoked_at: DefaultedTimestamp;
+}
+
 export interface Database {
   cases: CasesTable;
   messages: MessagesTable;
@@ -197,6 +204,7 @@ export interface Database {
   id_sequences: IdSequencesTable;
   webhook_cursors: WebhookCursorsTable;
   delivery_failures: DeliveryFailuresTable;
+  console_revoked_sessions: ConsoleRevokedSessionsTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -228,4 +236,5 @@ export const TABLES = [
   'id_sequences',
   'webhook_cursors',
   'delivery_failures',
+  'console_revoked_sessions',
 ] as const satisfies readonly (keyof Database)[];

@@ -22,9 +22,13 @@ import { sha256Hex, type Principal } from '../auth.js';
 import { SessionCodec, type SessionData } from './session.js';
 import { ConsoleActions } from './actions.js';
 import { LoginThrottle } from './login-throttle.js';
+import { isSessionRevoked, revokeSession } from '../../store/repos/console-sessions.js';
 import { casePage, deadLettersPage, peersPage, replayDeadLetters } from './pages.js';
 
 export const SESSION_COOKIE = 'sg_console';
+/** the signed double-submit cookie of the login form (path /console/login only) */
+export const LOGIN_COOKIE = 'sg_console_login';
+const LOGIN_PATH = '/console/login';
 const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 const ASSETS = fileURLToPath(new URL('./assets/', import.meta.url));
 
@@ -89,8 +93,20 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     return payload;
   });
 
-  const loginPage = (reply: FastifyReply, status: number, error?: string) =>
-    reply.code(status).view('login', { title: 'Log in', error, ttlMinutes: Math.round(ttlMs / 60_000) });
+  // Every rendering of the login form carries a token bound to the browser's pre-login cookie; a
+  // still-valid cookie is kept so that two open login tabs both work.
+  const loginPage = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string) => {
+    const now = deps.clock.now().getTime();
+    const kept = codec.decodeLoginForm(request.cookies[LOGIN_COOKIE], now);
+    let csrf: string;
+    if (kept) csrf = codec.loginToken(kept);
+    else {
+      const fresh = codec.issueLoginForm(now);
+      csrf = fresh.token;
+      reply.setCookie(LOGIN_COOKIE, fresh.value, { path: LOGIN_PATH, httpOnly: true, sameSite: 'strict', secure: secureCookie(request), maxAge: Math.floor(codec.loginFormTtlMs / 1000) });
+    }
+    return reply.code(status).view('login', { title: 'Log in', error, csrf, ttlMinutes: Math.round(ttlMs / 60_000) });
+  };
 
   // Session and scope, before every page that is not public; a POST also needs its CSRF token.
   app.addHook('preHandler', async (request, reply) => {
@@ -98,10 +114,11 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     if (need === 'public') return;
     const decoded = codec.decode(request.cookies[SESSION_COOKIE], deps.clock.now().getTime());
     const principal = decoded.ok ? keys.get(decoded.session.keySha256) : undefined;
-    if (!decoded.ok || !principal) {
-      request.log.info({ reason: decoded.ok ? 'key no longer configured' : decoded.reason }, 'console: not logged in');
+    const revoked = decoded.ok && principal ? await isSessionRevoked(deps.db, decoded.session.nonce) : false;
+    if (!decoded.ok || !principal || revoked) {
+      request.log.info({ reason: !decoded.ok ? decoded.reason : revoked ? 'logged out' : 'key no longer configured' }, 'console: not logged in');
       reply.clearCookie(SESSION_COOKIE, { path: '/console' });
-      return loginPage(reply, 401, decoded.ok || decoded.reason === 'expired' ? 'Your session has ended. Please log in again.' : undefined);
+      return loginPage(request, reply, 401, decoded.ok || decoded.reason === 'expired' ? 'Your session has ended. Please log in again.' : undefined);
     }
     const session = decoded.session;
     request.console = { principal, session, csrf: codec.csrfToken(session) };
@@ -124,15 +141,22 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(js),
   );
 
-  app.get('/console/login', { config: { consoleScope: 'public' }, schema: hide }, async (_request, reply) => loginPage(reply, 200));
+  app.get(LOGIN_PATH, { config: { consoleScope: 'public' }, schema: hide }, async (request, reply) => loginPage(request, reply, 200));
 
-  app.post<{ Body: { apiKey?: string } }>('/console/login', { config: { consoleScope: 'public' }, schema: hide }, async (request, reply) => {
+  app.post<{ Body: { apiKey?: string; _csrf?: string } }>(LOGIN_PATH, { config: { consoleScope: 'public' }, schema: hide }, async (request, reply) => {
+    // before anything else, so that a forged post neither logs in nor counts as a failed attempt
+    if (!codec.checkLoginCsrf(request.cookies[LOGIN_COOKIE], request.body?._csrf, deps.clock.now().getTime())) {
+      request.log.warn({ ip: request.ip, reason: request.cookies[LOGIN_COOKIE] ? 'token wrong' : 'no login cookie' }, 'console: login refused (CSRF)');
+      reply.clearCookie(LOGIN_COOKIE, { path: LOGIN_PATH });
+      request.cookies[LOGIN_COOKIE] = undefined;
+      return loginPage(request, reply, 403, 'The login form has expired or did not come from this console. Please try again.');
+    }
     const now = Date.now();
     const wait = throttle.retryAfter(request.ip, now);
     if (wait > 0) {
       request.log.warn({ ip: request.ip }, 'console: login refused (too many failed attempts)');
       reply.header('retry-after', String(wait));
-      return loginPage(reply, 429, `Too many failed logins. Try again in ${wait} seconds.`);
+      return loginPage(request, reply, 429, `Too many failed logins. Try again in ${wait} seconds.`);
     }
     const key = typeof request.body?.apiKey === 'string' ? request.body.apiKey.trim() : '';
     const keySha256 = key ? sha256Hex(key) : '';
@@ -140,16 +164,19 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
     if (!principal) {
       throttle.failed(request.ip, now);
       request.log.info({ reason: key ? 'unknown key' : 'no key' }, 'console: login refused');
-      return loginPage(reply, 401, key ? 'This API key is not valid.' : 'Enter an API key.');
+      return loginPage(request, reply, 401, key ? 'This API key is not valid.' : 'Enter an API key.');
     }
     throttle.succeeded(request.ip);
     const { value } = codec.issue(keySha256, deps.clock.now().getTime());
     request.log.info({ apiKey: principal.name }, 'console: logged in');
     reply.setCookie(SESSION_COOKIE, value, { path: '/console', httpOnly: true, sameSite: 'strict', secure: secureCookie(request), maxAge: Math.floor(ttlMs / 1000) });
+    reply.clearCookie(LOGIN_COOKIE, { path: LOGIN_PATH });
     return reply.code(303).header('location', '/console').send();
   });
 
   app.post('/console/logout', { config: { consoleScope: 'session' }, schema: hide }, async (request, reply) => {
+    const { session } = request.console!;
+    await revokeSession(deps.db, session.nonce, new Date(session.expiresAt), deps.clock.now());
     request.log.info({ apiKey: request.console!.principal.name }, 'console: logged out');
     reply.clearCookie(SESSION_COOKIE, { path: '/console' });
     return reply.code(303).header('location', '/console/login').send();

@@ -6,6 +6,14 @@
  *
  * CSRF: a synchronizer token derived from the session's random nonce (HMAC with the same secret),
  * so a token is valid for exactly one session and cannot be computed without the secret.
+ *
+ * The login form comes before any session, so it is protected by a signed double-submit token: the
+ * form page sets a short-lived, signed, HttpOnly, SameSite=Strict cookie holding a random nonce,
+ * and the form carries HMAC(secret, nonce). A cross-site post arrives without the cookie (or with
+ * one whose token the forger cannot compute) and is refused before the key is even looked at.
+ *
+ * Logout: the nonce is also the session's id; logging out records it (console_revoked_sessions)
+ * until the session would have expired, and every replica looks it up on every request.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -17,6 +25,14 @@ export interface SessionData {
   /** random per login; the CSRF token is bound to it */
   nonce: string;
 }
+
+/** The pre-login cookie: a nonce and its expiry, signed. */
+export interface LoginFormData {
+  nonce: string;
+  expiresAt: number;
+}
+
+const LOGIN_FORM_TTL_MS = 60 * 60_000;
 
 const hmac = (secret: string, text: string): Buffer => createHmac('sha256', secret).update(text).digest();
 
@@ -78,5 +94,45 @@ export class SessionCodec {
 
   checkCsrf(session: SessionData, token: unknown): boolean {
     return typeof token === 'string' && sameText(token, this.csrfToken(session));
+  }
+
+  /** A fresh pre-login cookie value (`payload.signature`) with the token its form must carry. */
+  issueLoginForm(now: number): { value: string; form: LoginFormData; token: string } {
+    const form: LoginFormData = { nonce: randomBytes(16).toString('base64url'), expiresAt: now + LOGIN_FORM_TTL_MS };
+    const payload = Buffer.from(JSON.stringify([form.nonce, form.expiresAt])).toString('base64url');
+    return { value: `${payload}.${hmac(this.#secret, `login.${payload}`).toString('base64url')}`, form, token: this.loginToken(form) };
+  }
+
+  get loginFormTtlMs(): number {
+    return LOGIN_FORM_TTL_MS;
+  }
+
+  /** The pre-login cookie's data when it is ours and still valid. */
+  decodeLoginForm(value: string | undefined, now: number): LoginFormData | undefined {
+    if (!value) return undefined;
+    const dot = value.indexOf('.');
+    if (dot <= 0) return undefined;
+    const payload = value.slice(0, dot);
+    if (!sameText(value.slice(dot + 1), hmac(this.#secret, `login.${payload}`).toString('base64url'))) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+    const [nonce, expiresAt] = parsed as unknown[];
+    if (typeof nonce !== 'string' || typeof expiresAt !== 'number' || expiresAt <= now) return undefined;
+    return { nonce, expiresAt };
+  }
+
+  loginToken(form: LoginFormData): string {
+    return hmac(this.#secret, `login-csrf.${form.nonce}`).toString('base64url');
+  }
+
+  /** Double submit: the cookie must be valid and the form's token must be the one derived from it. */
+  checkLoginCsrf(cookieValue: string | undefined, token: unknown, now: number): boolean {
+    const form = this.decodeLoginForm(cookieValue, now);
+    return form !== undefined && typeof token === 'string' && sameText(token, this.loginToken(form));
   }
 }

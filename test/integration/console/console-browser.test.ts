@@ -78,6 +78,14 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         expect(toC.status).toBe(201);
         await eventually(async () => expect((await api(b, 'GET', '/v1/dead-letters?replayed=false')).data.items).toHaveLength(1));
 
+        // a forged login posted from another page (no login cookie travels cross-site, no valid token): 403, no session
+        const forger = await context.newPage();
+        await forger.setContent(`<form method="post" action="${b.url}/console/login"><input name="apiKey" value="${API_KEY}"><input name="_csrf" value="guessed"><button>go</button></form>`);
+        const [forged] = await Promise.all([forger.waitForResponse((r) => r.url() === `${b.url}/console/login`), forger.getByRole('button', { name: 'go' }).click()]);
+        expect(forged.status()).toBe(403);
+        expect((await context.cookies()).some((c) => c.name === 'sg_console')).toBe(false);
+        await forger.close();
+
         const page = await context.newPage();
         await page.goto(`${b.url}/console`);
         await page.getByLabel('API key').fill(API_KEY);
@@ -135,6 +143,16 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
           const msgs = await api(b, 'GET', `/v1/switches/${toC.data.id}/messages`);
           expect(msgs.data.items[0].status).toBe('delivered');
         });
+
+        // logout; the old session cookie, put back into the browser, no longer opens the console
+        const session = (await context.cookies()).find((c) => c.name === 'sg_console')!;
+        expect(session).toBeDefined();
+        await page.getByRole('button', { name: 'Log out' }).click();
+        await expect.poll(() => page.url()).toBe(`${b.url}/console/login`);
+        await context.addCookies([session]);
+        const replayed = await page.goto(`${b.url}/console`);
+        expect(replayed?.status()).toBe(401);
+        expect(await page.getByLabel('API key').count()).toBe(1);
       } finally {
         await context.close();
         await a.gw.close();

@@ -3,9 +3,11 @@
  * Two whole gateways (in-process delivery, manual clock) on each backend.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeEachBackend } from '../../support/backends.js';
-import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair, quickStartVa } from '../../support/gateway-pair.js';
-import { consoleGet, consoleLogin, consolePost } from '../../support/console-client.js';
+import { createTestDatabase, describeEachBackend, pgAdminUrl } from '../../support/backends.js';
+import { API_KEY, READ_ONLY_KEY, rest, startPair, type Pair, quickStartVa, testConfig, silentLog } from '../../support/gateway-pair.js';
+import { consoleGet, consoleLogin, consoleLoginForm, consoleLoginPost, consolePost } from '../../support/console-client.js';
+import { createGateway, type Gateway } from '../../../src/gateway.js';
+import { ManualClock } from '../../../src/domain/clock.js';
 import { SessionCodec } from '../../../src/http/console/session.js';
 import { sha256Hex } from '../../../src/http/auth.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -43,19 +45,19 @@ describeEachBackend('console over HTTP', ({ open }) => {
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).toContain('<label for="apiKey">API key</label>');
 
-    const wrong = await consolePost(p.b, '/console/login', { apiKey: 'not-a-key' });
+    const wrong = await consoleLoginPost(p.b, 'not-a-key');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
     // guessing is slowed down: after 10 failures even the right key waits
-    for (let i = 0; i < 9; i++) expect((await consolePost(p.a, '/console/login', { apiKey: `guess-${i}` })).statusCode).toBe(401);
-    expect((await consolePost(p.a, '/console/login', { apiKey: 'guess-9' })).statusCode).toBe(401);
-    const throttled = await consolePost(p.a, '/console/login', { apiKey: API_KEY });
+    for (let i = 0; i < 9; i++) expect((await consoleLoginPost(p.a, `guess-${i}`)).statusCode).toBe(401);
+    expect((await consoleLoginPost(p.a, 'guess-9')).statusCode).toBe(401);
+    const throttled = await consoleLoginPost(p.a, API_KEY);
     expect(throttled.statusCode).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
 
-    const ok = await consolePost(p.b, '/console/login', { apiKey: API_KEY });
+    const ok = await consoleLoginPost(p.b, API_KEY);
     expect(ok.statusCode).toBe(303);
-    const setCookie = String(ok.headers['set-cookie']);
+    const setCookie = [ok.headers['set-cookie']].flat().map(String).find((c) => c.startsWith('sg_console='))!;
     expect(setCookie).toMatch(/^sg_console=[^;]+\./);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
@@ -212,6 +214,102 @@ describeEachBackend('console over HTTP', ({ open }) => {
     const out = await consolePost(p.b, '/console/logout', { _csrf: s.csrf }, s.cookie);
     expect(out.statusCode).toBe(303);
     expect(String(out.headers['set-cookie'])).toMatch(/sg_console=;/);
+  });
+
+  it('a cross-site login post (no login cookie, a wrong token, or a token of another form) gets 403, sets no session and is not counted as a guess', async () => {
+    const { pair: p } = await donatingCase();
+    const form = await consoleLoginForm(p.b);
+    expect(form.cookie).toMatch(/^sg_console_login=[^;]+\./);
+    const other = await consoleLoginForm(p.b);
+    expect(other.csrf).not.toBe(form.csrf);
+    const foreign = new SessionCodec('another-secret-entirely-0123456789', 3_600_000).issueLoginForm(p.clock.now().getTime());
+    const forged = [
+      // what a forging page can send: the browser adds no SameSite=Strict cookie to a cross-site post
+      await consolePost(p.b, '/console/login', { apiKey: API_KEY }),
+      await consolePost(p.b, '/console/login', { apiKey: API_KEY, _csrf: form.csrf }),
+      await consolePost(p.b, '/console/login', { apiKey: API_KEY }, form.cookie),
+      await consolePost(p.b, '/console/login', { apiKey: API_KEY, _csrf: other.csrf }, form.cookie),
+      await consolePost(p.b, '/console/login', { apiKey: API_KEY, _csrf: foreign.token }, `sg_console_login=${foreign.value}`),
+    ];
+    for (const res of forged) {
+      expect(res.statusCode).toBe(403);
+      expect(res.body).toContain('did not come from this console');
+      expect([res.headers['set-cookie']].flat().map(String).some((c) => c.startsWith('sg_console='))).toBe(false);
+      // the refusal shows a fresh form that works
+      expect(res.body).toContain('name="_csrf"');
+    }
+    // refused posts are no guesses: after fourteen of them the right key still logs in (not 429)
+    for (let i = 0; i < 9; i++) expect((await consolePost(p.b, '/console/login', { apiKey: `x-${i}` })).statusCode).toBe(403);
+    expect((await consoleLoginPost(p.b, API_KEY, form)).statusCode).toBe(303);
+    // a login form expires with its cookie (an hour)
+    const stale = await consoleLoginForm(p.b);
+    p.clock.advance(61 * 60_000);
+    expect((await consoleLoginPost(p.b, API_KEY, stale)).statusCode).toBe(403);
+  });
+
+  it('after logout the old cookie is refused (401, login form) and a form posted with it changes nothing', async () => {
+    const { pair: p, id } = await donatingCase();
+    const s = await consoleLogin(p.b, API_KEY);
+    const kept = await consoleLogin(p.b, API_KEY);
+    expect((await consolePost(p.b, '/console/logout', { _csrf: s.csrf }, s.cookie)).statusCode).toBe(303);
+    const replayed = await consoleGet(p.b, '/console', s.cookie);
+    expect(replayed.statusCode).toBe(401);
+    expect(replayed.body).toContain('<label for="apiKey">API key</label>');
+    const act = await consolePost(p.b, `/console/cases/${id}/actions/answer`, { _csrf: s.csrf, result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001' }, s.cookie);
+    expect(act.statusCode).toBe(401);
+    expect(await stateOf(p, id)).toBe('AWAITING_ANSWER');
+    // logging out twice is harmless; other sessions of the same key live on
+    expect((await consolePost(p.b, '/console/logout', { _csrf: s.csrf }, s.cookie)).statusCode).toBe(401);
+    expect((await consoleGet(p.b, '/console', kept.cookie)).statusCode).toBe(200);
+  });
+
+  it('a logout on one replica ends the session on another replica of the same database; expired records are swept', async () => {
+    const store = await open();
+    const clock = new ManualClock('2026-11-23T09:00:00+01:00');
+    const env = { SG_CONSOLE_SECRET: SECRET };
+    const replica = (shared: typeof store) =>
+      createGateway({ config: testConfig('DEU.EKPB', 'DEU.EKPA', consoleConfig, env), store: shared, clock, background: false, log: silentLog(), env });
+    const r1: Gateway = await replica(store);
+    // the second replica shares the database but closes nothing of it
+    const r2: Gateway = await replica({ ...store, close: async () => {} });
+    try {
+      const s = await consoleLogin(r1, API_KEY);
+      const other = await consoleLogin(r2, API_KEY);
+      expect((await consoleGet(r2, '/console/peers', s.cookie)).statusCode).toBe(200);
+      expect((await consolePost(r2, '/console/logout', { _csrf: s.csrf }, s.cookie)).statusCode).toBe(303);
+      for (const r of [r1, r2]) expect((await consoleGet(r, '/console/peers', s.cookie)).statusCode).toBe(401);
+      expect((await consoleGet(r1, '/console/peers', other.cookie)).statusCode).toBe(200);
+      const count = async () => (await store.db.selectFrom('console_revoked_sessions').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+      expect(Number(await count())).toBe(1);
+      // once the logged-out session would have expired anyway, the next logout sweeps its record
+      clock.advance(61 * 60_000);
+      const later = await consoleLogin(r1, API_KEY);
+      expect((await consolePost(r1, '/console/logout', { _csrf: later.csrf }, later.cookie)).statusCode).toBe(303);
+      expect(Number(await count())).toBe(1);
+    } finally {
+      await r2.close();
+      await r1.close();
+    }
+  });
+});
+
+describe.skipIf(!pgAdminUrl())('console logout with two replicas, each with its own connection pool, on one PostgreSQL', () => {
+  it('a logout at one replica is honoured by the other at once', async () => {
+    const database = await createTestDatabase();
+    const env = { SG_CONSOLE_SECRET: SECRET };
+    const replica = () => createGateway({ config: testConfig('DEU.EKPB', 'DEU.EKPA', consoleConfig, env), databaseUrl: database.url, background: false, log: silentLog(), env });
+    const r1 = await replica();
+    const r2 = await replica();
+    try {
+      const s = await consoleLogin(r1, API_KEY);
+      for (const r of [r1, r2]) expect((await consoleGet(r, '/console/peers', s.cookie)).statusCode).toBe(200);
+      expect((await consolePost(r1, '/console/logout', { _csrf: s.csrf }, s.cookie)).statusCode).toBe(303);
+      for (const r of [r1, r2]) expect((await consoleGet(r, '/console/peers', s.cookie)).statusCode).toBe(401);
+    } finally {
+      await r2.close();
+      await r1.close();
+      await database.drop();
+    }
   });
 });
 

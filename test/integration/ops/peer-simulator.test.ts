@@ -46,11 +46,12 @@ const b = (text: string): VaBehaviour => {
 describe('simulate peer, from the CRM side', () => {
   let crm: WireNode;
   let sim: PeerSimulator;
+  let clock: ManualClock;
 
   beforeAll(async () => {
     const portA = await freePort();
     // both operators agree on today; the timers of accept-after still run on real time
-    const clock = new ManualClock('2026-11-23T09:00:00+01:00');
+    clock = new ManualClock('2026-11-23T09:00:00+01:00');
     sim = await startPeerSimulator({
       clock,
       self: ABG,
@@ -120,6 +121,19 @@ describe('simulate peer, from the CRM side', () => {
     const tvs = await call(crm, 'POST', `/v1/switches/${id}/reschedule`, { requestedDate: '2026-12-22' });
     expect(tvs.status).toBe(202);
     await eventually(async () => expect((await timeline(id)).slice(-2)).toEqual(['out:TVS-VA', 'in:ERLM']));
+  });
+
+  // last: it moves the shared clock past an answer deadline
+  it('leaves a silent case unanswered until the CRM side\'s answer deadline is overdue', async () => {
+    const silent = await start('3333333');
+    await eventually(async () => expect(sim.actions).toContainEqual({ caseId: silent, action: 'none', behaviour: 'silent', ok: true }));
+    const due = ((await call(crm, 'GET', `/v1/switches/${silent}`)).data.deadlines as { name: string; dueAt: string }[]).find((d) => d.name === 'answer')!;
+    clock.set(new Date(Date.parse(due.dueAt) + 60_000));
+    expect(await crm.gw.tick()).toBeGreaterThan(0);
+    const late = (await call(crm, 'GET', `/v1/switches/${silent}`)).data;
+    expect(late.state).toBe('AWAITING_ANSWER');
+    expect(late.deadlines.find((d: { name: string }) => d.name === 'answer').overdue).toBe(true);
+    expect(await timeline(silent)).toEqual(['out:VA-KUE-MRN']);
   });
 });
 
