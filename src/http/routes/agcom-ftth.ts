@@ -2,8 +2,10 @@
  * The FTTH services this gateway hosts (italy.md §10.3), at `/agcom/ftth/v1/<ServiceName>`:
  * SOAP 1.1 document/literal, WSDL at `GET …?wsdl`, schema at `GET …?xsd=ftth.xsd`.
  *
- * Today: `DonatingMigrationNotify_OLO` (N8 WHS_Check_sessione, N10 WHS_Msg_Donating), for the
- * network operator authenticated by `agcom.wholesale.inboundTokenSha256`.
+ * `DonatingMigrationNotify_OLO` (N8 WHS_Check_sessione, N10 WHS_Msg_Donating) and
+ * `RecipientMigrationNotify_OLO` (N4 WHS_StatusUpdateMig, N5 WHS_RescheduleMig, N6 WHS_Event,
+ * N7 WHS_CompletionOrderMig), for the network operator authenticated by
+ * `agcom.wholesale.inboundTokenSha256`.
  *
  * Every well-formed call to a known operation is answered by its N12 with HTTP 200: ACK, or a
  * NACK whose CODICE_MOTIVAZIONE/MOTIVAZIONE name the field that broke the contract (codes.ts
@@ -13,6 +15,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FtthDonatingService } from '../../app/agcom/ftth-donating.js';
+import type { FtthRecipientService } from '../../app/agcom/ftth-recipient.js';
 import { encodeSoapFault } from '../../app/agcom/wire.js';
 import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../../protocols/agcom/ftth/codec.js';
 import { REASONS } from '../../protocols/agcom/ftth/codes.js';
@@ -22,6 +25,8 @@ import { bearerToken } from '../auth.js';
 
 export interface AgcomFtthDeps {
   donating: FtthDonatingService;
+  /** the Recipient side (N4–N7 at RecipientMigrationNotify_OLO) */
+  recipient?: FtthRecipientService;
   /** hex SHA-256 of the network operator's bearer token (agcom.wholesale.inboundTokenSha256) */
   inboundTokenSha256: string | undefined;
 }
@@ -50,6 +55,15 @@ export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps)
       WHS_Msg_Donating: (m) => deps.donating.donatingNotice(m),
     },
   };
+  const recipient = deps.recipient;
+  if (recipient) {
+    services.RecipientMigrationNotify_OLO = {
+      WHS_StatusUpdateMig: (m) => recipient.receive('WHS_StatusUpdateMig', m),
+      WHS_RescheduleMig: (m) => recipient.receive('WHS_RescheduleMig', m),
+      WHS_Event: (m) => recipient.receive('WHS_Event', m),
+      WHS_CompletionOrderMig: (m) => recipient.receive('WHS_CompletionOrderMig', m),
+    };
+  }
   const expected = deps.inboundTokenSha256 ? Buffer.from(deps.inboundTokenSha256, 'hex') : undefined;
   const authenticated = (request: FastifyRequest): boolean => {
     const token = bearerToken(request.headers.authorization);

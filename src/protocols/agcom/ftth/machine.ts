@@ -60,8 +60,13 @@ export type Transition =
   | { ok: true; order: FtthOrder; effects: OrderEffect[] }
   | { ok: false; reason: 'wrongState' | 'unknownOrder' | 'required'; field?: string; message: string };
 
-export function newOrder(codiceOrdineRec: string): FtthOrder {
-  return { state: 'submitted', codiceOrdineRec, codiceOrdineWhs: null, dac: null, appointment: null, npAnnounced: false };
+/**
+ * A new order after its N1. `npAnnounced`: the Donor already had its `01` before the order (the
+ * Recipient announces portability at the managerial OK, app/wholesale/service.ts), so the first
+ * Accettato owes no second one and any failure owes a `03`.
+ */
+export function newOrder(codiceOrdineRec: string, opts: { npAnnounced?: boolean } = {}): FtthOrder {
+  return { state: 'submitted', codiceOrdineRec, codiceOrdineWhs: null, dac: null, appointment: null, npAnnounced: opts.npAnnounced === true };
 }
 
 const wrong = (o: FtthOrder, what: string): Transition => ({ ok: false, reason: 'wrongState', message: `${what} is not allowed in state ${o.state}` });
@@ -126,10 +131,9 @@ function applyN4(o: FtthOrder, e: Extract<OrderEvent, { kind: 'N4' }>): Transiti
       if (s === 'acquisito') {
         // the first Accettato communicates the DAC
         if (!e.dac) return { ok: false, reason: 'required', field: 'DATA_PREVISTA_ATTIVAZIONE', message: 'the first N4 Accettato must carry the DAC' };
-        return to(o, 'accettato', { dac: e.dac, appointment: e.appointment ?? null, npAnnounced: true }, [
-          { kind: 'dac', dac: e.dac, by: 'network' },
-          { kind: 'np', tipoNotifica: '01' },
-        ]);
+        const effects: OrderEffect[] = [{ kind: 'dac', dac: e.dac, by: 'network' }];
+        if (!o.npAnnounced) effects.push({ kind: 'np', tipoNotifica: '01' });
+        return to(o, 'accettato', { dac: e.dac, appointment: e.appointment ?? null, npAnnounced: true }, effects);
       }
       if (s === 'sospeso' && e.desospensione === true) return to(o, 'accettato', e.dac ? { dac: e.dac, appointment: e.appointment ?? o.appointment } : {});
       return wrong(o, 'N4 Accettato');
