@@ -36,9 +36,10 @@ interface World {
 }
 
 async function startWorld(open: () => Promise<Store>, ftth = true): Promise<World> {
-  let pair: AgcomPair | undefined;
-  const whs = await startFtthOperatorStub({ token: TO_WHS, gatewayUrl: () => pair!.a.url, gatewayToken: WHS_TOKEN });
-  pair = await startAgcomPair(open, open, {
+  // the stub is started first (its URL goes into A's configuration) and learns A's URL after
+  const gateway = { url: '' };
+  const whs = await startFtthOperatorStub({ token: TO_WHS, gatewayUrl: () => gateway.url, gatewayToken: WHS_TOKEN });
+  const pair = await startAgcomPair(open, open, {
     configA: ftth
       ? ({
           agcom: {
@@ -49,11 +50,12 @@ async function startWorld(open: () => Promise<Store>, ftth = true): Promise<Worl
         } as never)
       : {},
   });
+  gateway.url = pair.a.url;
   return {
     pair,
     whs,
     async close() {
-      await pair!.close();
+      await pair.close();
       await whs.close();
     },
   };
