@@ -184,6 +184,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
           placeOrders: ftthProvider.placeOrders ?? 'auto',
           ...(np ? { np } : {}),
           completeCase: async (trx, id, note): Promise<boolean> => (await agcom?.completeByNetwork(trx, id, note)) ?? false,
+          onReceived: metrics.inbound,
         })
       : undefined;
   if (ftthRecipient && (!ftthProvider?.operatorCode || !config.agcom?.ftth?.technicalContact)) {

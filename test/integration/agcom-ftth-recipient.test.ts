@@ -12,6 +12,7 @@ import { describeEachBackend } from '../support/backends.js';
 import { eventually, http } from '../support/http-pair.js';
 import { caseOf, DAC, messagesOf, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { startFtthOperatorStub, type FtthOperatorStub } from '../support/ftth-operator-stub.js';
+import { sample } from '../support/prometheus.js';
 import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 import { encodeRequest } from '../../src/protocols/agcom/ftth/codec.js';
 import type { FtthMessage, Operation } from '../../src/protocols/agcom/ftth/messages.js';
@@ -281,6 +282,10 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const first = await w.whs.send('WHS_StatusUpdateMig', wrong);
     expect(first).toMatchObject({ ESITO: '1', CODICE_MOTIVAZIONE: '011' });
     expect(await w.whs.send('WHS_StatusUpdateMig', wrong)).toEqual(first);
+    // counted per outcome (a replay as duplicate)
+    const metrics = await (await fetch(`${w.pair.a.url}/metrics`)).text();
+    const inbound = (type: string, outcome: string) => sample(metrics, 'switchgate_inbound_messages_total', { peer: 'agcom-ftth', type, outcome });
+    expect([inbound('FTTH-N4', 'accepted'), inbound('FTTH-N4', 'refused'), inbound('FTTH-N4', 'invalid'), inbound('FTTH-N4', 'duplicate'), inbound('FTTH-N7', 'refused')]).toEqual([1, 5, 1, 1, 1]);
     // the service and its WSDL are served next to the Donating's
     const wsdl = await (await fetch(`${w.pair.a.url}/agcom/ftth/v1/RecipientMigrationNotify_OLO?wsdl`)).text();
     expect(wsdl).toContain('<wsdl:operation name="WHS_CompletionOrderMig">');

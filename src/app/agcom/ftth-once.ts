@@ -13,11 +13,17 @@ import type { N12 } from '../../protocols/agcom/ftth/codec.js';
 /** The dedupe key of an inbound message: the sender's operator code and its ID_NOTIFICA. */
 export const ftthDedupeKey = (senderCode: string, notificationId: string): string => `ftth:${senderCode}:${notificationId}`;
 
-/** Runs `work` unless `key` was answered before; `work` stores `{ n12 }` in the body of the row with that key. */
-export async function answerOnce(db: Kysely<Database>, key: string, work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>): Promise<N12> {
+/**
+ * Runs `work` unless `key` was answered before; `work` stores `{ n12 }` in the body of the row
+ * with that key. `onReplay` is told when the stored answer is given instead.
+ */
+export async function answerOnce(db: Kysely<Database>, key: string, work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>, onReplay?: () => void): Promise<N12> {
   for (let attempt = 0; ; attempt++) {
     const seen = await findByDedupeKey(db, key);
-    if (seen) return (seen.body as unknown as { n12: N12 }).n12;
+    if (seen) {
+      onReplay?.();
+      return (seen.body as unknown as { n12: N12 }).n12;
+    }
     try {
       return (await db.transaction().execute((trx) => work(trx))).n12;
     } catch (err) {

@@ -120,6 +120,8 @@ export interface FtthRecipientDeps {
   np?: NumberPortabilityNotifier;
   /** closes the AGCOM case on N7 OK, in the same transaction (AgcomService.completeByNetwork) */
   completeCase: (trx: Tx, caseId: string, note: string) => Promise<boolean>;
+  /** told the outcome of every N4–N7 (switchgate_inbound_messages_total) */
+  onReceived?: (peer: string, type: string, outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => void;
 }
 
 const ack = (id: string): N12 => ({ ID_NOTIFICA: id, ESITO: '0' });
@@ -325,47 +327,58 @@ export class FtthRecipientService implements AgcomPhase3 {
     const whsCode = str(msg, 'CODICE_OPERATORE_WHS');
     const type = INBOUND_TYPE[op]!;
     const own = this.#d.settings.networkOperatorCode;
-    if (own !== undefined && whsCode !== own) return nack(id, REASONS.unknownOrder, `CODICE_OPERATORE_WHS: ${whsCode} is not this gateway's network operator (${own})`);
-    return answerOnce(this.#d.db, ftthDedupeKey(whsCode, id), async (trx) => {
-      const whs = str(msg, 'CODICE_ORDINE_WHS');
-      const rec = str(msg, 'CODICE_ORDINE_REC');
-      const caseId = (await this.#caseOfWhs(trx, whs)) ?? rec;
-      const row = await loadCase(trx, caseId, { forUpdate: true });
-      const order = row?.role === 'recipient' ? row.wholesale_order : null;
-      if (!row || !isFtthOrder(order)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
-      const event = orderEventOf(op, msg, this.#d.codes)!;
-      const t = applyOrderEvent(order.ftth, event);
-      const messageId = randomUUID();
-      const record = (status: string, n12: N12) =>
-        insertMessage(trx, { messageId, caseId, type, direction: 'in', peer: FTTH_DESTINATION, businessId: whs, status, body: { msg, n12 }, dedupeKey: ftthDedupeKey(whsCode, id) });
-      if (!t.ok) {
-        const n12 = nack(id, REASONS[t.reason], t.field ? `${t.field}: ${t.message}` : t.message);
-        await record('refused', n12);
-        await appendEvents(trx, [
-          { type: 'message.received', caseId, data: { messageId, type } },
-          { type: 'agcom.ftth.refused', caseId, data: { messageId, type, code: n12.CODICE_MOTIVAZIONE, reason: n12.MOTIVAZIONE, ftthState: order.ftth.state } },
-        ]);
-        this.#d.log.info({ caseId, op, code: n12.CODICE_MOTIVAZIONE, ftthState: order.ftth.state }, 'FTTH message refused by the order state machine');
-        return { n12 };
-      }
-      const n12 = ack(id);
-      await record('accepted', n12);
-      const at = this.#d.clock.now().toISOString();
-      const extra: Partial<FtthHistoryEntry> = { notificationId: id };
-      if (typeof msg.CODICE_MOTIVAZIONE === 'string') extra.code = msg.CODICE_MOTIVAZIONE;
-      if (typeof msg.MOTIVAZIONE === 'string') extra.reason = msg.MOTIVAZIONE;
-      const patch: Partial<FtthOrderRecord> = event.kind === 'N5' ? { requestedCompletionDate: event.dac } : {};
-      const next = this.#advance(order, event, t.order, t.effects, at, extra, patch);
-      await setWholesaleOrder(trx, caseId, next);
-      const events: NewDomainEvent[] = [{ type: 'message.received', caseId, data: { messageId, type } }];
-      const from = order.ftth.state;
-      // an N6 or an N4 Acquisito after our annullamento: recorded, nothing moved for the feed but the event
-      events.push({ type: eventName(event, from, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) });
-      await appendEvents(trx, events);
-      await this.#effects(trx, row.data as unknown as StoredAgcomCase, next, t.effects);
-      this.#d.log.info({ caseId, op, from, to: t.order.state }, 'FTTH message applied');
+    const count = (outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => this.#d.onReceived?.(FTTH_DESTINATION, type, outcome);
+    if (own !== undefined && whsCode !== own) {
+      count('invalid');
+      return nack(id, REASONS.unknownOrder, `CODICE_OPERATORE_WHS: ${whsCode} is not this gateway's network operator (${own})`);
+    }
+    let replayed = false;
+    const n12 = await answerOnce(this.#d.db, ftthDedupeKey(whsCode, id), (trx) => this.#apply(trx, op, msg, type), () => (replayed = true));
+    count(replayed ? 'duplicate' : n12.ESITO === '0' ? 'accepted' : 'refused');
+    return n12;
+  }
+
+  async #apply(trx: Tx, op: Operation, msg: FtthMessage, type: string): Promise<{ n12: N12 }> {
+    const id = str(msg, 'ID_NOTIFICA');
+    const whsCode = str(msg, 'CODICE_OPERATORE_WHS');
+    const whs = str(msg, 'CODICE_ORDINE_WHS');
+    const rec = str(msg, 'CODICE_ORDINE_REC');
+    const caseId = (await this.#caseOfWhs(trx, whs)) ?? rec;
+    const row = await loadCase(trx, caseId, { forUpdate: true });
+    const order = row?.role === 'recipient' ? row.wholesale_order : null;
+    if (!row || !isFtthOrder(order)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
+    const event = orderEventOf(op, msg, this.#d.codes)!;
+    const t = applyOrderEvent(order.ftth, event);
+    const messageId = randomUUID();
+    const record = (status: string, n12: N12) =>
+      insertMessage(trx, { messageId, caseId, type, direction: 'in', peer: FTTH_DESTINATION, businessId: whs, status, body: { msg, n12 }, dedupeKey: ftthDedupeKey(whsCode, id) });
+    if (!t.ok) {
+      const n12 = nack(id, REASONS[t.reason], t.field ? `${t.field}: ${t.message}` : t.message);
+      await record('refused', n12);
+      await appendEvents(trx, [
+        { type: 'message.received', caseId, data: { messageId, type } },
+        { type: 'agcom.ftth.refused', caseId, data: { messageId, type, code: n12.CODICE_MOTIVAZIONE, reason: n12.MOTIVAZIONE, ftthState: order.ftth.state } },
+      ]);
+      this.#d.log.info({ caseId, op, code: n12.CODICE_MOTIVAZIONE, ftthState: order.ftth.state }, 'FTTH message refused by the order state machine');
       return { n12 };
-    });
+    }
+    const n12 = ack(id);
+    await record('accepted', n12);
+    const at = this.#d.clock.now().toISOString();
+    const extra: Partial<FtthHistoryEntry> = { notificationId: id };
+    if (typeof msg.CODICE_MOTIVAZIONE === 'string') extra.code = msg.CODICE_MOTIVAZIONE;
+    if (typeof msg.MOTIVAZIONE === 'string') extra.reason = msg.MOTIVAZIONE;
+    const patch: Partial<FtthOrderRecord> = event.kind === 'N5' ? { requestedCompletionDate: event.dac } : {};
+    const next = this.#advance(order, event, t.order, t.effects, at, extra, patch);
+    await setWholesaleOrder(trx, caseId, next);
+    const events: NewDomainEvent[] = [{ type: 'message.received', caseId, data: { messageId, type } }];
+    const from = order.ftth.state;
+    // an N6 or an N4 Acquisito after our annullamento: recorded, nothing moved for the feed but the event
+    events.push({ type: eventName(event, from, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) });
+    await appendEvents(trx, events);
+    await this.#effects(trx, row.data as unknown as StoredAgcomCase, next, t.effects);
+    this.#d.log.info({ caseId, op, from, to: t.order.state }, 'FTTH message applied');
+    return { n12 };
   }
 
   /** The case of a CODICE_ORDINE_WHS: the one whose accepted N4 first carried it (business-id index). */
