@@ -33,7 +33,7 @@ import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-po
 import { createNpTransport } from './delivery/np-transport.js';
 import { FTTH_DESTINATION, FtthDonatingService } from './app/agcom/ftth-donating.js';
 import { FtthRecipientService } from './app/agcom/ftth-recipient.js';
-import { ftthIntakeIssues } from './protocols/agcom/ftth/recipient.js';
+import { DEFAULT_RIMODULAZIONE, ftthIntakeIssues } from './protocols/agcom/ftth/recipient.js';
 import { createFtthTransport } from './delivery/agcom-ftth-transport.js';
 import { agcomFtthRoutes } from './http/routes/agcom-ftth.js';
 import { resolveFtthCodes } from './protocols/agcom/ftth/codes.js';
@@ -179,7 +179,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
             operatorCode: agcomSettings.operatorCode,
             networkOperatorCode: ftthProvider.operatorCode,
             technicalContact: config.agcom?.ftth?.technicalContact,
-            rimodulazione: { reasonCode: config.agcom?.ftth?.rimodulazione?.reasonCode ?? 'CLI', appointmentTime: config.agcom?.ftth?.rimodulazione?.appointmentTime ?? '09:00:00' },
+            rimodulazione: { ...DEFAULT_RIMODULAZIONE, ...config.agcom?.ftth?.rimodulazione },
           },
           placeOrders: ftthProvider.placeOrders ?? 'auto',
           ...(np ? { np } : {}),

@@ -333,6 +333,10 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
     }
   }
 
+  const whs = c.agcom?.wholesale?.operatorCode;
+  if (whs !== undefined && (whs === self || agcomPeers.some(({ p }) => (p.agcom?.operatorCode ?? operatorCodeOfCarrier(p.carrierCode)) === whs))) {
+    out.push({ key: 'agcom.wholesale.operatorCode', problem: `${whs} is ${whs === self ? "this gateway's own operator code" : 'the code of an AGCOM partner'}, not the network operator's` });
+  }
   // a code table must stay one-to-one, or two states could not be told apart
   for (const cp of checkFtthCodes(c.agcom?.ftth?.codes ?? {}, 'agcom.ftth.codes')) out.push({ key: cp.path.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.'), problem: cp.message });
 

@@ -35,6 +35,13 @@ export interface RecipientSettings {
   rimodulazione: { reasonCode: string; appointmentTime: string };
 }
 
+/**
+ * N3 defaults (`agcom.ftth.rimodulazione`): the reason list ("Allegato 5") is not public, so the
+ * code says what a Recipient's rimodulazione always is, the customer asked (`CLI`); the time is
+ * only used when the network operator never gave an appointment.
+ */
+export const DEFAULT_RIMODULAZIONE = { reasonCode: 'CLI', appointmentTime: '09:00:00' } as const;
+
 export interface Notification {
   id: string;
   /** xsd:dateTime */
