@@ -36,7 +36,7 @@ interface World {
   close(): Promise<void>;
 }
 
-async function startWorld(open: () => Promise<Store>, ftth = true): Promise<World> {
+async function startWorld(open: () => Promise<Store>, ftth = true, opts: { placeOrders?: 'auto' | 'manual'; technicalContact?: boolean } = {}): Promise<World> {
   // the stub is started first (its URL goes into A's configuration) and learns A's URL after
   const gateway = { url: '' };
   const whs = await startFtthOperatorStub({ token: TO_WHS, gatewayUrl: () => gateway.url, gatewayToken: WHS_TOKEN });
@@ -45,8 +45,15 @@ async function startWorld(open: () => Promise<Store>, ftth = true): Promise<Worl
       ? ({
           agcom: {
             cowOwner: { '2ZZ': 'OLB', KQG: 'OLB', X7K: 'TIM' },
-            wholesale: { url: whs.url, protocol: 'agcom-ftth', operatorCode: 'WHS', auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_TIM' }, inboundTokenSha256: sha(WHS_TOKEN) },
-            ftth: { technicalContact: TECH, rimodulazione: { reasonCode: 'C01' } },
+            wholesale: {
+              url: whs.url,
+              protocol: 'agcom-ftth',
+              operatorCode: 'WHS',
+              placeOrders: opts.placeOrders ?? 'auto',
+              auth: { type: 'bearer', tokenEnv: 'TOKEN_OLA_TO_TIM' },
+              inboundTokenSha256: sha(WHS_TOKEN),
+            },
+            ftth: { ...(opts.technicalContact === false ? {} : { technicalContact: TECH }), rimodulazione: { reasonCode: 'C01' } },
           },
         } as never)
       : {},
@@ -303,6 +310,42 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect(dead.map((d) => d.reason)).toEqual(['N12 NACK 042: COR non presente in rete']);
     const view = await http(w.pair.a, 'GET', `/v1/switches/${id}/wholesale-order`);
     expect(view.data).toMatchObject({ protocol: 'agcom-ftth', state: 'submitted', deliveries: [{ type: 'FTTH-N1', status: 'dead', deadLetter: { reason: 'N12 NACK 042: COR non presente in rete' } }] });
+  });
+
+  it('placeOrders manual: no N1 until the API asks, then exactly one', async () => {
+    const w = (world = await startWorld(open, true, { placeOrders: 'manual' }));
+    const res = await start(w);
+    const id = res.data.id as string;
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.b, id)).state).toBe('AWAITING_MANAGERIAL'));
+    expect((await http(w.pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: SESSION })).status).toBe(202);
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.a, id)).state).toBe('VALIDATED'));
+    await w.pair.deliverA();
+    expect(w.whs.calls).toEqual([]);
+    const placed = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);
+    expect(placed.status, placed.text).toBe(202);
+    expect(placed.data.wholesaleOrder).toMatchObject({ protocol: 'agcom-ftth', state: 'submitted', externalId: id });
+    await untilA(w.pair, async () => expect(w.whs.of('Rec_MigrationSetup')).toHaveLength(1));
+    const again = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);
+    expect(again.status).toBe(409);
+    expect(again.data.code).toBe('SG_WHOLESALE_ORDER_EXISTS');
+    expect((await events(w, id)).find((e) => e.type === 'wholesale.order-queued')!.data).toMatchObject({ protocol: 'agcom-ftth', trigger: 'manual' });
+  });
+
+  it('without the technical referent the N1 is blocked, naming the missing key; asked for by the API it is a 409', async () => {
+    const w = (world = await startWorld(open, true, { technicalContact: false }));
+    const res = await start(w);
+    const id = res.data.id as string;
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.b, id)).state).toBe('AWAITING_MANAGERIAL'));
+    expect((await http(w.pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: SESSION })).status).toBe(202);
+    await untilA(w.pair, async () => expect((await caseOf(w.pair.a, id)).state).toBe('VALIDATED'));
+    const blocked = (await events(w, id)).filter((e) => e.type === 'wholesale.order-blocked');
+    expect(blocked.map((e) => (e.data.issues as { path: string }[]).map((i) => i.path))).toEqual([['agcom.ftth.technicalContact']]);
+    const placed = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);
+    expect(placed.status).toBe(409);
+    expect(placed.data).toMatchObject({ code: 'SG_WHOLESALE_ORDER_INCOMPLETE', errors: [expect.objectContaining({ path: 'agcom.ftth.technicalContact' })] });
+    await w.pair.deliverA();
+    expect(w.whs.calls).toEqual([]);
+    expect((await caseOf(w.pair.a, id)).wholesaleOrder).toBeNull();
   });
 
   it('intake: with the FTTH profile a phone or a name the N1 cannot carry is refused at once, naming the field', async () => {
