@@ -172,7 +172,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const raw = (await messagesOf(w.pair.a, id, true)).find((m) => m.type === 'FTTH-N1')!.raw!;
     const payload = raw.replace(/^.*<(?:\w+:)?Body[^>]*>/s, '').replace(/<\/(?:\w+:)?Body>.*$/s, '');
     expect((await validateXML({ xml: [{ fileName: 'n1.xml', contents: payload }], schema: [XSD] })).errors).toEqual([]);
-  });
+  }, 60_000);
 
   it('KO on intake: N4 Acquisito KO rejects the order with the operator\'s reason; an N4 Accettato after it is NACKed and changes nothing', async () => {
     const w = (world = await startWorld(open));
@@ -213,7 +213,14 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const again = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order/resume`, {});
     expect(again.status).toBe(409);
     expect(again.data.code).toBe('SG_WHOLESALE_NOT_SUSPENDED');
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.suspended', 'wholesale.resume-queued']);
+    // the operator confirms the desospensione with a new appointment
+    expect(await n4(w, id, '2', { FLAG_DESOSPENSIONE: 'SI', DATA_PREVISTA_ATTIVAZIONE: NEW_DAC, ORARIO_APPUNTAMENTO: '14:00:00' })).toMatchObject(ACK);
+    expect(await order(w, id)).toMatchObject({ state: 'accepted', dac: NEW_DAC, appointment: '14:00:00', ftth: { state: 'accettato' } });
+    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.suspended', 'wholesale.resume-queued', 'wholesale.resumed']);
+    // the operator may also resume on its own: Sospeso, then Accettato with FLAG_DESOSPENSIONE
+    expect(await n4(w, id, '4')).toMatchObject(ACK);
+    expect(await n4(w, id, '2', { FLAG_DESOSPENSIONE: 'SI' })).toMatchObject(ACK);
+    expect(await order(w, id)).toMatchObject({ state: 'accepted', dac: NEW_DAC, ftth: { state: 'accettato' } });
   });
 
   it('both rimodulazioni: ours (accepted Fase 2 rimodulazione → N3) and the operator\'s (N5) move the DAC', async () => {

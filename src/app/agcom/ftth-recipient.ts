@@ -133,7 +133,7 @@ function eventName(e: OrderEvent, from: OrderState, to: OrderState): string {
   switch (e.kind) {
     case 'N4':
       if (to === 'acquisito' || (to === 'cancelPending' && e.state === 'acquisito')) return 'wholesale.acknowledged';
-      if (to === 'accettato') return from === 'sospeso' ? 'wholesale.resumed' : 'wholesale.accepted';
+      if (to === 'accettato') return from === 'sospeso' || e.desospensione === true ? 'wholesale.resumed' : 'wholesale.accepted';
       if (to === 'sospeso') return 'wholesale.suspended';
       if (to === 'annullato') return 'wholesale.cancelled';
       return 'wholesale.rejected';

@@ -93,6 +93,22 @@ describe('FTTH order machine: the Donor already had its 01 at the managerial OK'
   });
 });
 
+describe('FTTH order machine: the operator confirms our desospensione', () => {
+  it('after N2 AZIONE=0 one N4 Accettato with FLAG_DESOSPENSIONE is accepted (the DAC may move); without our N2, or a second time, it is not', () => {
+    const sospeso: FtthOrder = { ...newOrder('OLA_1'), state: 'sospeso', codiceOrdineWhs: 'W', dac: '2026-12-16' };
+    const resumed = applyOrderEvent(sospeso, { kind: 'N2', azione: '0' });
+    if (!resumed.ok) throw new Error(resumed.message);
+    expect(resumed.order).toMatchObject({ state: 'accettato', resumeRequested: true });
+    const confirm = { kind: 'N4' as const, whs: 'W', state: 'accettato' as const, desospensione: true, dac: '2026-12-18' };
+    const confirmed = applyOrderEvent(resumed.order, confirm);
+    if (!confirmed.ok) throw new Error(confirmed.message);
+    expect(confirmed.order).toEqual({ ...sospeso, state: 'accettato', dac: '2026-12-18' });
+    expect(applyOrderEvent(confirmed.order, confirm)).toMatchObject({ ok: false, reason: 'wrongState' });
+    const accettato: FtthOrder = { ...sospeso, state: 'accettato' };
+    expect(applyOrderEvent(accettato, confirm)).toMatchObject({ ok: false, reason: 'wrongState' });
+  });
+});
+
 describe('AGCOM case completed by the network operator (N7 OK)', () => {
   it('VALIDATED → COMPLETED now; any other state is left alone', () => {
     const d = completeByNetwork(validated(), NOW);
