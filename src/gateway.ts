@@ -32,6 +32,8 @@ import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { FTTH_DESTINATION, FtthDonatingService } from './app/agcom/ftth-donating.js';
+import { FtthRecipientService } from './app/agcom/ftth-recipient.js';
+import { DEFAULT_RIMODULAZIONE, ftthIntakeIssues } from './protocols/agcom/ftth/recipient.js';
 import { createFtthTransport } from './delivery/agcom-ftth-transport.js';
 import { agcomFtthRoutes } from './http/routes/agcom-ftth.js';
 import { FtthNpRecipientService, isNpDonorDestination, NpDonors } from './app/agcom/ftth-np.js';
@@ -169,7 +171,32 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const np = npConfig ? new NumberPortabilityNotifier(npRules, log, { donors: npDonors, jsonEndpoint: npConfig.url !== undefined }) : undefined;
   // agcom is created after wholesale (it takes wholesale's hook); the validity is asked for only later
   const agcomSessionValidUntil = (s: Parameters<AgcomService['sessionCodeValidUntil']>[0]): Date | null => agcom?.sessionCodeValidUntil(s) ?? null;
-  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np, agcomSessionValidUntil });
+  // the Italian phase 3 in the FTTH model (italy.md §10.3): N1–N3 out, N4–N7 in, instead of `wholesale`
+  const ftthProvider = agcomSettings ? config.agcom?.wholesale : undefined;
+  const ftthCodes = resolveFtthCodes(config.agcom?.ftth?.codes);
+  const ftthRecipient: FtthRecipientService | undefined =
+    agcomSettings && ftthProvider?.protocol === 'agcom-ftth'
+      ? new FtthRecipientService({
+          db: store.db,
+          clock,
+          log,
+          codes: ftthCodes,
+          settings: {
+            operatorCode: agcomSettings.operatorCode,
+            networkOperatorCode: ftthProvider.operatorCode,
+            technicalContact: config.agcom?.ftth?.technicalContact,
+            rimodulazione: { ...DEFAULT_RIMODULAZIONE, ...config.agcom?.ftth?.rimodulazione },
+          },
+          placeOrders: ftthProvider.placeOrders ?? 'auto',
+          ...(np ? { np } : {}),
+          completeCase: async (trx, id, note): Promise<boolean> => (await agcom?.completeByNetwork(trx, id, note)) ?? false,
+          onReceived: metrics.inbound,
+        })
+      : undefined;
+  if (ftthRecipient && (!ftthProvider?.operatorCode || !config.agcom?.ftth?.technicalContact)) {
+    log.warn('agcom.wholesale (agcom-ftth) lacks operatorCode or agcom.ftth.technicalContact: every N1 will be blocked (wholesale.order-blocked)');
+  }
+  const wholesale = new WholesaleService({ db: store.db, clock, calendar, rules, config: config.wholesale, log, agcomCarrierOf, np, agcomSessionValidUntil, ...(ftthRecipient ? { agcomPhase3: ftthRecipient } : {}) });
   const batcher = new StepBatcher(store.db);
   const wbci = new WbciService({
     batcher,
@@ -187,7 +214,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     wholesaleOrders: config.wholesale !== undefined,
     onReceived: metrics.inbound,
   });
-  const agcom = agcomSettings ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged, onReceived: metrics.inbound }) : undefined;
+  const agcom = agcomSettings
+    ? new AgcomService({ db: store.db, clock, ids, settings: agcomSettings, log, onCaseChanged: wholesale.onAgcomCaseChanged, onReceived: metrics.inbound, ...(ftthRecipient ? { startChecks: ftthIntakeIssues } : {}) })
+    : undefined;
   const interconnect = interconnectSettings ? new InterconnectService({ db: store.db, clock, ids, settings: interconnectSettings, log }) : undefined;
   for (const p of config.peers.filter((p) => !hasInboundAuth(p))) {
     log.warn({ peer: p.carrierCode }, 'peer has neither inboundTokenSha256 nor inboundCertSha256: its inbound calls are accepted unauthenticated');
@@ -201,10 +230,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   if (agcom) plugins.push((app: FastifyInstance) => agcomWireRoutes(app, { agcom, peers: new PeerDirectory(config.peers, registry), log }));
   const npInbound = config.agcom?.numberPortability?.inboundTokenSha256;
   if (agcom && (npInbound || npDonors.size > 0)) plugins.push((app: FastifyInstance) => npNotificationRoutes(app, { db: store.db, ...(npInbound ? { inboundTokenSha256: npInbound } : {}), donors: npDonors }));
-  // the FTTH network operator (italy.md §10.3): its N8/N10 to us as Donating, our N9 to it
-  const ftthProvider = agcomSettings ? config.agcom?.wholesale : undefined;
+  // the FTTH network operator (italy.md §10.3): its N8/N10 to us as Donating, our N9 to it; its N4–N7 to us as Recipient
   if (agcomSettings && (ftthProvider || npDonors.size > 0)) {
-    const donating = new FtthDonatingService({ db: store.db, clock, log, wholesale, codes: resolveFtthCodes(config.agcom?.ftth?.codes), operatorCode: agcomSettings.operatorCode });
+    const donating = new FtthDonatingService({ db: store.db, clock, log, wholesale, codes: ftthCodes, operatorCode: agcomSettings.operatorCode });
     const ftthNp =
       npDonors.size > 0
         ? {
@@ -214,7 +242,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
             refused: inboundRefusedCounter(registry),
           }
         : undefined;
-    plugins.push((app: FastifyInstance) => agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider?.inboundTokenSha256, ...(ftthNp ? { np: ftthNp } : {}) }));
+    plugins.push((app: FastifyInstance) =>
+      agcomFtthRoutes(app, { donating, inboundTokenSha256: ftthProvider?.inboundTokenSha256, ...(ftthNp ? { np: ftthNp } : {}), ...(ftthRecipient ? { recipient: ftthRecipient } : {}) }),
+    );
   }
   if (interconnect) {
     const deps = { db: store.db, clock, service: interconnect };

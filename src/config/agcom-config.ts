@@ -57,14 +57,19 @@ export interface AgcomConfig {
   /** number-portability notices to the numbers' Donor (italy.md §10.3 N11, §11); absent: none */
   numberPortability?: NumberPortabilityConfig;
   /**
-   * The Italian phase-3 network operator (B/D of italy.md §10.3) in its own message model. Today
-   * the Donating side: its N8/N10 arrive authenticated by `inboundTokenSha256`, our N9 goes to
-   * `<url>/DonatingMigrationService`. (The Recipient's N1–N3 are not built yet: AGCOM orders
-   * still go through `wholesale`.)
+   * The Italian phase-3 network operator (B/D of italy.md §10.3) in its own message model: its
+   * N4–N7 (to us as Recipient) and N8/N10 (to us as Donating) arrive authenticated by
+   * `inboundTokenSha256`; our N1–N3 go to `<url>/RecipientMigrationService`, our N9 to
+   * `<url>/DonatingMigrationService`. With it, AGCOM orders no longer use `wholesale`.
    */
   wholesale?: AgcomWholesaleConfig;
   /** FTTH multi-operator model settings */
-  ftth?: { technicalContact?: { name?: string; surname: string; phone: string; email: string }; codes?: Partial<FtthCodes> };
+  ftth?: {
+    technicalContact?: { name?: string; surname: string; phone: string; email: string };
+    codes?: Partial<FtthCodes>;
+    /** N3's mandatory CODICE_MOTIVAZIONE (Allegato 5 is not public) and the ORARIO_APPUNTAMENTO used when the order has none */
+    rimodulazione?: { reasonCode?: string; appointmentTime?: string };
+  };
 }
 
 export interface AgcomWholesaleConfig {
@@ -74,6 +79,10 @@ export interface AgcomWholesaleConfig {
   auth?: { type: 'bearer'; tokenEnv: string };
   /** hex SHA-256 of the bearer token the network operator presents to our services */
   inboundTokenSha256?: string;
+  /** the network operator's code (CODICE_OPERATORE_WHS), mandatory in our N1–N3 */
+  operatorCode?: string;
+  /** as `wholesale.placeOrders`: the N1 goes at the managerial OK (auto, default) or on POST …/wholesale-order */
+  placeOrders?: 'auto' | 'manual';
 }
 
 /** How a number-portability counterpart is spoken to: the FTTH SOAP services of §10.3 or today's JSON. */
@@ -196,6 +205,8 @@ export const agcomSchema = {
           properties: { type: { const: 'bearer' }, tokenEnv: { type: 'string', minLength: 1 } },
         },
         inboundTokenSha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        operatorCode: code3,
+        placeOrders: { enum: ['auto', 'manual'] },
       },
     },
     ftth: {
@@ -220,6 +231,14 @@ export const agcomSchema = {
             n4StatoOrdine: codeTable(['0', '1', '2', '3', '4', '5'], N4_STATES),
             n7StatoOrdine: codeTable(['0', '1'], N7_OUTCOMES),
             n10Evento: codeTable(['0', '1', '2', '3'], N10_EVENTS),
+          },
+        },
+        rimodulazione: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            reasonCode: { type: 'string', minLength: 1, maxLength: 3 },
+            appointmentTime: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$' },
           },
         },
       },
@@ -356,6 +375,10 @@ export function agcomConfigProblems(c: AgcomConfigView): ConfigProblem[] {
     }
   }
 
+  const whs = c.agcom?.wholesale?.operatorCode;
+  if (whs !== undefined && (whs === self || agcomPeers.some(({ p }) => (p.agcom?.operatorCode ?? operatorCodeOfCarrier(p.carrierCode)) === whs))) {
+    out.push({ key: 'agcom.wholesale.operatorCode', problem: `${whs} is ${whs === self ? "this gateway's own operator code" : 'the code of an AGCOM partner'}, not the network operator's` });
+  }
   // a code table must stay one-to-one, or two states could not be told apart
   for (const cp of checkFtthCodes(c.agcom?.ftth?.codes ?? {}, 'agcom.ftth.codes')) out.push({ key: cp.path.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.'), problem: cp.message });
 

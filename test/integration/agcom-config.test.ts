@@ -75,6 +75,11 @@ describe('agcom configuration', () => {
     ['an FTTH code table that maps two codes to one state', base({ agcom: { cowOwner: {}, ftth: { codes: { n7StatoOrdine: { '0': 'ok', '1': 'ok' } } } } }), { key: 'agcom.ftth.codes.n7StatoOrdine[1]', problem: /^ok is already code 0$/ }],
     ['an FTTH code table that leaves a wire code unmapped', base({ agcom: { cowOwner: {}, ftth: { codes: { n7StatoOrdine: { '0': 'ok' } } } } }), { key: 'agcom.ftth.codes.n7StatoOrdine', problem: /^code 1 is not mapped$/ }],
     ['an FTTH state that does not exist', base({ agcom: { cowOwner: {}, ftth: { codes: { n4StatoOrdine: { '0': 'done' } } } } }), { key: 'agcom.ftth.codes.n4StatoOrdine[0]', problem: /must be one of/ }],
+    ['a network operator with our own code', base({ agcom: { cowOwner: {}, wholesale: { url: 'https://whs.example', protocol: 'agcom-ftth', operatorCode: 'OLA' } } }), { key: 'agcom.wholesale.operatorCode', problem: /^OLA is this gateway's own operator code, not the network operator's$/ }],
+    ['a network operator with a partner\'s code', base({ agcom: { cowOwner: {}, wholesale: { url: 'https://whs.example', protocol: 'agcom-ftth', operatorCode: 'OLB' } } }), { key: 'agcom.wholesale.operatorCode', problem: /^OLB is the code of an AGCOM partner/ }],
+    ['a malformed network operator code', base({ agcom: { cowOwner: {}, wholesale: { url: 'https://whs.example', protocol: 'agcom-ftth', operatorCode: 'whs1' } } }), { key: 'agcom.wholesale.operatorCode', problem: /invalid format/ }],
+    ['an N3 reason code longer than CODICE_MOTIVAZIONE', base({ agcom: { cowOwner: {}, ftth: { rimodulazione: { reasonCode: 'CLIE' } } } }), { key: 'agcom.ftth.rimodulazione.reasonCode', problem: /3/ }],
+    ['an N3 appointment that is no xsd:time', base({ agcom: { cowOwner: {}, ftth: { rimodulazione: { appointmentTime: '9:00' } } } }), { key: 'agcom.ftth.rimodulazione.appointmentTime', problem: /invalid format/ }],
     ['an agcom.wholesale in another protocol', base({ agcom: { cowOwner: {}, wholesale: { url: 'https://whs.example', protocol: 'rest' } } }), { key: 'agcom.wholesale.protocol', problem: /must be one of/ }],
     ['an unknown COS family', base({ agcom: { cos: [{ code: 'XYZ', network: 'X', service: 'Y', family: 'satellite' }] } }), { key: 'agcom.cos[0].family', problem: /must be one of/ }],
   ])('%s', (_name, raw, expected) => {

@@ -14,10 +14,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
 import type { Database } from '../../store/schema.js';
-import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
+import { insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents } from '../../store/repos/events.js';
-import { isUniqueViolation } from '../case-unit.js';
+import { answerOnce } from './ftth-once.js';
 import type { WholesaleService } from '../wholesale/service.js';
 import type { N12 } from '../../protocols/agcom/ftth/codec.js';
 import type { FtthCodes } from '../../protocols/agcom/ftth/codes.js';
@@ -123,18 +123,7 @@ export class FtthDonatingService {
     });
   }
 
-  /** Runs `work` unless `key` was answered before; a resend gets the stored answer. */
-  async #once(key: string, work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>): Promise<N12> {
-    for (let attempt = 0; ; attempt++) {
-      const seen = await findByDedupeKey(this.#d.db, key);
-      if (seen) return (seen.body as unknown as { n12: N12 }).n12;
-      try {
-        return (await this.#d.db.transaction().execute((trx) => work(trx))).n12;
-      } catch (err) {
-        // the same notification arrived twice at once: the other one won, answer as it did
-        if (attempt === 0 && isUniqueViolation(err)) continue;
-        throw err;
-      }
-    }
+  #once(key: string, work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>): Promise<N12> {
+    return answerOnce(this.#d.db, key, work);
   }
 }

@@ -19,6 +19,7 @@ import { isTerminal, TERMINAL_STATES, type AgcomCaseState } from '../../protocol
 import { computeDeadlines, sessionCodeValidUntil, type Deadline } from '../../protocols/agcom/deadlines.js';
 import {
   apply,
+  completeByNetwork,
   explainRefusal,
   formalAnswer,
   nextTimedTransitionAt,
@@ -82,6 +83,8 @@ export interface AgcomServiceDeps {
   onCaseChanged?: AgcomCaseChangeHook;
   /** told the outcome of every inbound message (metrics) */
   onReceived?: (peer: string, type: string, outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => void;
+  /** what phase 3 needs of a new request beyond the schema (e.g. the FTTH N1's field lengths); issues refuse it (422) */
+  startChecks?: (input: StartAgcomSwitch) => Issue[];
 }
 
 export interface StoredDeadline extends Deadline {
@@ -356,6 +359,8 @@ export class AgcomService {
     }
     const parsed = parseStartCodes(input, { rules: partner.rules, cosTable: this.#d.settings.cosTable });
     if (!parsed.ok) throw invalidContent(parsed.issues);
+    const phase3 = this.#d.startChecks?.(input) ?? [];
+    if (phase3.length) throw invalidContent(phase3);
     const toBody = startBodyPath(input);
     const orderId = await this.#orderId();
     const req = buildRequest(input, parsed, {
@@ -575,6 +580,24 @@ export class AgcomService {
     await writeCaseStep(db, step);
     this.#d.log.info({ caseId, messageId, type: msg.type, codes: issues.map((i) => i.code) }, 'inbound agcom message refused');
     return { status: 'refused', messageId, caseId, duplicate: false, issues, reply: info };
+  }
+
+  /**
+   * Closes the Recipient's case because the network operator completed the migration (FTTH N7 OK),
+   * in the caller's transaction (the one recording the N7). False when the case is not VALIDATED.
+   */
+  async completeByNetwork(trx: Tx, caseId: string, note: string): Promise<boolean> {
+    const row = await loadCase(trx, caseId, { forUpdate: true });
+    if (!row || row.procedure !== 'agcom') return false;
+    const state = row.data as unknown as StoredAgcomCase;
+    const now = this.#d.clock.now();
+    const d = completeByNetwork(state, now);
+    if (!d || !d.ok) return false;
+    const next = d.state as StoredAgcomCase;
+    await appendHistory(trx, caseId, state.state, next.state, null, note);
+    await updateCase(trx, this.#snapshot(next, this.#deadlines(next, row.deadlines as unknown as StoredDeadline[]), now));
+    await appendEvents(trx, eventsOf(caseId, d));
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------

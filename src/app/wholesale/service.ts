@@ -64,6 +64,25 @@ export interface WholesaleServiceDeps {
   np?: NumberPortabilityNotifier;
   /** end of a codice sessione's validity (AGCOM deadlines); absent or null: it never expires */
   agcomSessionValidUntil?: (s: StoredAgcomCase) => Date | null;
+  /**
+   * The Italian phase 3 in the network operator's own model (`agcom.wholesale` with protocol
+   * `agcom-ftth`, app/agcom/ftth-recipient.ts): AGCOM orders are placed and changed there, not
+   * through `config`. Absent: AGCOM orders use `wholesale` as WBCI ones do.
+   */
+  agcomPhase3?: AgcomPhase3;
+}
+
+/** Where AGCOM orders go when they do not use the generic channel (the FTTH Recipient side). */
+export interface AgcomPhase3 {
+  readonly placeOrders: 'auto' | 'manual';
+  /** queues the order of a validated case (the case row is locked); undefined when it cannot be built */
+  place(trx: Transaction<Database>, s: StoredAgcomCase, trigger: OrderTrigger): Promise<unknown>;
+  /** an existing order of this channel follows Fase 2 changes */
+  propagate(trx: Transaction<Database>, s: StoredAgcomCase, order: never, effects: readonly AgcomEffect[]): Promise<void>;
+  /** true for an order this channel placed */
+  owns(order: unknown): boolean;
+  /** the Recipient resumes a suspended order (FTTH N2 AZIONE=0) */
+  resume(caseId: string, reason: string | undefined): Promise<unknown>;
 }
 
 /** What placed the order, for the feed. */
@@ -199,7 +218,7 @@ export class WholesaleService {
    * there is none yet; otherwise a 409 that says precisely why not.
    */
   async placeOrder(caseId: string): Promise<WholesaleOrderRecord> {
-    if (!this.#d.config) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
+    if (!this.#d.config && !this.#d.agcomPhase3) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
       if (!row) throw notFound('switch', caseId);
@@ -211,6 +230,7 @@ export class WholesaleService {
         throw conflict('SG_WHOLESALE_ORDER_EXISTS', `${caseId} already has its wholesale order (${existing.state}); one order per successful phase 2`, '/wholesaleOrder');
       }
       const agcom = row.procedure === 'agcom' ? (row.data as unknown as StoredAgcomCase) : undefined;
+      if (!agcom && !this.#d.config) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
       const s = row.data as unknown as WbciCaseState;
       const r = agcom ? this.#agcomReadiness(agcom) : wbciOrderReadiness(s, this.#ctx());
       if (!r.due) {
@@ -218,6 +238,7 @@ export class WholesaleService {
         if (r.dueAfter) e.issues[0] = { ...e.issues[0]!, message: `${r.message}; due after ${r.dueAfter}` };
         throw e;
       }
+      if (agcom && this.#d.agcomPhase3) return (await this.#d.agcomPhase3.place(trx, agcom, 'manual')) as WholesaleOrderRecord;
       const placed = agcom ? await this.#placeBuilt(trx, caseId, this.#buildAgcom(agcom), 'manual') : await this.#place(trx, s, 'manual');
       return placed!;
     });
@@ -255,6 +276,17 @@ export class WholesaleService {
       if (this.#d.np && effects.some((e) => e.kind === 'managerial-validated' && e.result === 'OK')) {
         await this.#d.np.queue(trx, next, NP_NOTICE_TYPES.preNotice, { at: this.#d.clock.now().toISOString() });
       }
+      const phase3 = this.#d.agcomPhase3;
+      if (phase3) {
+        const row = await loadCase(trx, next.orderId);
+        const order = row?.wholesale_order ?? null;
+        if (order) {
+          if (phase3.owns(order)) await phase3.propagate(trx, next, order as never, effects);
+          return;
+        }
+        if (phase3.placeOrders === 'auto' && this.#agcomReadiness(next).due) await phase3.place(trx, next, 'auto');
+        return;
+      }
       if (!this.#d.config) return;
       const row = await loadCase(trx, next.orderId);
       const order = (row?.wholesale_order ?? null) as WholesaleOrderRecord | null;
@@ -275,7 +307,8 @@ export class WholesaleService {
    * fewer calendar days); the exact check is `wbciOrderReadiness`.
    */
   async tickDue(limit = 100): Promise<number> {
-    if (this.#d.config?.placeOrders !== 'auto') return 0;
+    const agcomAuto = this.#d.agcomPhase3 ? this.#d.agcomPhase3.placeOrders === 'auto' : this.#d.config?.placeOrders === 'auto';
+    if (this.#d.config?.placeOrders !== 'auto') return agcomAuto ? this.#tickAgcom(limit) : 0;
     const now = this.#d.clock.now();
     const oldest = new Date(now.getTime() - this.#d.rules.akmTrRejectionTimeoutWorkingDays * 86_400_000).toISOString();
     const candidates = await casesAwaitingOrder(this.#d.db, { procedure: 'wbci', state: 'TR_NOTIFIED', akmTrAtOrBefore: oldest, limit });
@@ -286,7 +319,7 @@ export class WholesaleService {
       if (!wbciOrderReadiness(s, this.#ctx()).due) return;
       if (await this.#place(trx, s, 'tick')) placed++;
     });
-    placed += await this.#tickAgcom(limit);
+    if (agcomAuto) placed += await this.#tickAgcom(limit);
     return placed;
   }
 
@@ -298,7 +331,8 @@ export class WholesaleService {
       if (row.wholesale_order !== null) return;
       const s = row.data as unknown as StoredAgcomCase;
       if (!this.#agcomReadiness(s).due) return;
-      if (await this.#placeBuilt(trx, row.id, this.#buildAgcom(s), 'tick')) placed++;
+      const done = this.#d.agcomPhase3 ? await this.#d.agcomPhase3.place(trx, s, 'tick') : await this.#placeBuilt(trx, row.id, this.#buildAgcom(s), 'tick');
+      if (done) placed++;
     });
     return placed;
   }
@@ -391,6 +425,14 @@ export class WholesaleService {
     return d.order;
   }
 
+  /** `POST /v1/switches/{id}/wholesale-order/resume`: only orders in the FTTH model are suspended and resumed. */
+  async resumeOrder(caseId: string, reason?: string): Promise<unknown> {
+    if (!this.#d.agcomPhase3) {
+      throw conflict('SG_WHOLESALE_RESUME_NOT_SUPPORTED', 'a desospensione exists only for orders in the FTTH model (agcom.wholesale with protocol agcom-ftth)', '/wholesaleOrder', 'ftthOrder');
+    }
+    return this.#d.agcomPhase3.resume(caseId, reason);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Callbacks
 
@@ -415,7 +457,9 @@ export class WholesaleService {
     const key = `wholesale:${n.eventId}`;
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
-      const order = (row?.role === 'recipient' ? row.wholesale_order : null) as WholesaleOrderRecord | null;
+      const stored = row?.role === 'recipient' ? row.wholesale_order : null;
+      // an FTTH order hears from its network operator as N4–N7 only, never through this callback
+      const order = (stored && !this.#d.agcomPhase3?.owns(stored) ? stored : null) as WholesaleOrderRecord | null;
       if (!row || !order) {
         throw new AppError(404, 'SG_WHOLESALE_ORDER_UNKNOWN', `no wholesale order with externalId ${JSON.stringify(caseId)}`, [
           { path: '/event/productOrder/externalId', rule: 'knownOrder', code: 'SG_WHOLESALE_ORDER_UNKNOWN', message: `no order ${caseId} was placed by this gateway` },

@@ -2,11 +2,13 @@
  * The FTTH services this gateway hosts (italy.md §10.3), at `/agcom/ftth/v1/<ServiceName>`:
  * SOAP 1.1 document/literal, WSDL at `GET …?wsdl`, schema at `GET …?xsd=ftth.xsd`.
  *
- * Today: `DonatingMigrationNotify_OLO` (N8 WHS_Check_sessione, N10 WHS_Msg_Donating), for the
- * network operator authenticated by `agcom.wholesale.inboundTokenSha256`; with
- * `agcom.numberPortability.donors`, `O2ONPFibra.OLO_NPRequestService` (N11, we are the Donor) and
- * `OLO_NPNotificationService` (N13, we are the Recipient), each caller authenticated by its own
- * entry's `inboundTokenSha256` (the handler learns which operator called).
+ * `DonatingMigrationNotify_OLO` (N8 WHS_Check_sessione, N10 WHS_Msg_Donating) and
+ * `RecipientMigrationNotify_OLO` (N4 WHS_StatusUpdateMig, N5 WHS_RescheduleMig, N6 WHS_Event,
+ * N7 WHS_CompletionOrderMig), for the network operator authenticated by
+ * `agcom.wholesale.inboundTokenSha256`; with `agcom.numberPortability.donors`,
+ * `O2ONPFibra.OLO_NPRequestService` (N11, we are the Donor) and `OLO_NPNotificationService` (N13,
+ * we are the Recipient), each caller authenticated by its own entry's `inboundTokenSha256` (the
+ * handler learns which operator called).
  *
  * Every well-formed call to a known operation is answered by its N12 with HTTP 200: ACK, or a
  * NACK whose CODICE_MOTIVAZIONE/MOTIVAZIONE name the field that broke the contract (codes.ts
@@ -19,6 +21,7 @@ import type { Counter } from 'prom-client';
 import type { FtthDonatingService } from '../../app/agcom/ftth-donating.js';
 import type { FtthNpDonorService } from '../../app/agcom/ftth-np-donor.js';
 import type { FtthNpRecipientService, NpCaller, NpDonors } from '../../app/agcom/ftth-np.js';
+import type { FtthRecipientService } from '../../app/agcom/ftth-recipient.js';
 import { encodeSoapFault } from '../../app/agcom/wire.js';
 import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../../protocols/agcom/ftth/codec.js';
 import { REASONS } from '../../protocols/agcom/ftth/codes.js';
@@ -29,6 +32,8 @@ import { bearerToken } from '../auth.js';
 
 export interface AgcomFtthDeps {
   donating: FtthDonatingService;
+  /** the Recipient side (N4–N7 at RecipientMigrationNotify_OLO) */
+  recipient?: FtthRecipientService;
   /** hex SHA-256 of the network operator's bearer token (agcom.wholesale.inboundTokenSha256) */
   inboundTokenSha256: string | undefined;
   /** number portability (agcom.numberPortability.donors): its services and who may call them */
@@ -66,6 +71,15 @@ export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps)
     const { recipient, donor } = deps.np;
     services['O2ONPFibra.OLO_NPRequestService'] = { OLO_NPRequest: (m, caller) => donor.request(m, caller) };
     services.OLO_NPNotificationService = { OLO_NPNotification: (m, caller) => recipient.notification(m, caller) };
+  }
+  const recipient = deps.recipient;
+  if (recipient) {
+    services.RecipientMigrationNotify_OLO = {
+      WHS_StatusUpdateMig: (m) => recipient.receive('WHS_StatusUpdateMig', m),
+      WHS_RescheduleMig: (m) => recipient.receive('WHS_RescheduleMig', m),
+      WHS_Event: (m) => recipient.receive('WHS_Event', m),
+      WHS_CompletionOrderMig: (m) => recipient.receive('WHS_CompletionOrderMig', m),
+    };
   }
   const expected = deps.inboundTokenSha256 ? Buffer.from(deps.inboundTokenSha256, 'hex') : undefined;
   const authenticated = (request: FastifyRequest): boolean => {

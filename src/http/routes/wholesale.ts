@@ -110,6 +110,27 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
       },
     );
 
+    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
+      '/v1/switches/:id/wholesale-order/resume',
+      {
+        config: { scope: 'switches:write' },
+        schema: {
+          tags: ['switches'],
+          summary: 'Resume a suspended FTTH order (desospensione: N2 AZIONE=0 to the network operator)',
+          description:
+            'Body optional: `{ "reason": "…" }` (MOTIVAZIONE of the N2). 202 with the order; 409 SG_WHOLESALE_NOT_SUSPENDED when the order is not Sospeso, SG_WHOLESALE_RESUME_NOT_SUPPORTED when the case has no FTTH order.',
+          params: idParams,
+          body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 255 } } },
+          response: { 202: { type: 'object', additionalProperties: true }, 401: problemRef, 403: problemRef, 404: problemRef, 409: problemRef },
+        },
+      },
+      async (request, reply) => {
+        const order = await service.resumeOrder(request.params.id, request.body?.reason);
+        request.log.info({ caseId: request.params.id }, 'FTTH desospensione queued on request');
+        return reply.code(202).send({ wholesaleOrder: order });
+      },
+    );
+
     app.get<{ Params: { id: string } }>(
       '/v1/switches/:id/wholesale-order',
       {

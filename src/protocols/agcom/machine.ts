@@ -735,6 +735,22 @@ export function tick(state: AgcomCaseState, ctx: { now: Date; calendar: WorkingD
   };
 }
 
+/**
+ * The network operator reported the migration done (FTTH N7 OK, italy.md §10.4): a validated
+ * case completes now instead of waiting for its DAC to pass. Null when the case is not VALIDATED
+ * (already closed, or Fase 2 never succeeded: nothing for the completion to close).
+ */
+export function completeByNetwork(state: AgcomCaseState, at: Date): Decision | null {
+  if (state.state !== 'VALIDATED') return null;
+  return {
+    ok: true,
+    state: { ...state, state: 'COMPLETED', closedAt: at.toISOString() },
+    warnings: [],
+    effects: [{ kind: 'closed', state: 'COMPLETED' }],
+    reply: null,
+  };
+}
+
 /** The earliest instant at which `tick` would change `state`, or null if only a message can. */
 export function nextTimedTransitionAt(state: AgcomCaseState, ctx: { calendar: WorkingDayCalendar; rules: AgcomRules }): Date | null {
   if (state.state !== 'VALIDATED' || state.openChange !== null || state.dac === null) return null;

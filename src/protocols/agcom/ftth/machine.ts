@@ -6,6 +6,7 @@
  *  N1 ─N12 ACK─► submitted ─N4 Acquisito─► acquisito ─N4 Accettato(+DAC)─► accettato ─N7 OK─► espletatoOk
  *       N12 NACK ─► rejectedSync     └─N4 Acquisito KO─► acquisitoKo   └─N4 Accettato KO─► accettatoKo   └─N7 KO─► espletatoKo
  *  accettato ─N4 Sospeso─► sospeso ─N2(AZIONE=0) / N4 Accettato(FLAG_DESOSPENSIONE)─► accettato
+ *  (after our N2 AZIONE=0, the operator's N4 Accettato with FLAG_DESOSPENSIONE confirms it)
  *  accettato ─N3 (A) / N5 (B)─► accettato (DAC := new date)        N6 = event, no state change
  *  any non-final ─N2(AZIONE=1)─► cancelPending ─N4 Annullato─► annullato
  * ```
@@ -43,6 +44,11 @@ export interface FtthOrder {
   appointment: string | null;
   /** whether N11 01 went to the Donor (so that a later failure owes it a 03) */
   npAnnounced: boolean;
+  /**
+   * our N2 desospensione resumed the order and the operator has not spoken since: its N4
+   * Accettato with FLAG_DESOSPENSIONE=SI then confirms it (§10.4 allows either to resume)
+   */
+  resumeRequested?: boolean;
 }
 
 export type OrderEvent =
@@ -60,8 +66,13 @@ export type Transition =
   | { ok: true; order: FtthOrder; effects: OrderEffect[] }
   | { ok: false; reason: 'wrongState' | 'unknownOrder' | 'required'; field?: string; message: string };
 
-export function newOrder(codiceOrdineRec: string): FtthOrder {
-  return { state: 'submitted', codiceOrdineRec, codiceOrdineWhs: null, dac: null, appointment: null, npAnnounced: false };
+/**
+ * A new order after its N1. `npAnnounced`: the Donor already had its `01` before the order (the
+ * Recipient announces portability at the managerial OK, app/wholesale/service.ts), so the first
+ * Accettato owes no second one and any failure owes a `03`.
+ */
+export function newOrder(codiceOrdineRec: string, opts: { npAnnounced?: boolean } = {}): FtthOrder {
+  return { state: 'submitted', codiceOrdineRec, codiceOrdineWhs: null, dac: null, appointment: null, npAnnounced: opts.npAnnounced === true };
 }
 
 const wrong = (o: FtthOrder, what: string): Transition => ({ ok: false, reason: 'wrongState', message: `${what} is not allowed in state ${o.state}` });
@@ -90,8 +101,12 @@ export function applyOrderEvent(o: FtthOrder, e: OrderEvent): Transition {
     case 'N12':
       if (o.state !== 'submitted') return wrong(o, 'N12 to N1');
       return e.esito === '0' ? { ok: true, order: o, effects: [] } : to(o, 'rejectedSync');
-    case 'N4':
-      return applyN4(o, e);
+    case 'N4': {
+      const t = applyN4(o, e);
+      if (!t.ok || !t.order.resumeRequested) return t;
+      const { resumeRequested: _done, ...order } = t.order;
+      return { ...t, order };
+    }
     case 'N5':
       if (o.state !== 'accettato' && o.state !== 'sospeso') return wrong(o, 'N5 rimodulazione');
       return to(o, o.state, { dac: e.dac, appointment: e.appointment ?? null }, [{ kind: 'dac', dac: e.dac, by: 'network' }]);
@@ -103,7 +118,7 @@ export function applyOrderEvent(o: FtthOrder, e: OrderEvent): Transition {
       if (o.state === 'accettato' || o.state === 'sospeso' || o.state === 'cancelPending') return to(o, 'espletatoKo');
       return wrong(o, 'N7 KO');
     case 'N2':
-      if (e.azione === '0') return o.state === 'sospeso' ? to(o, 'accettato') : wrong(o, 'N2 desospensione');
+      if (e.azione === '0') return o.state === 'sospeso' ? to(o, 'accettato', { resumeRequested: true }) : wrong(o, 'N2 desospensione');
       return o.state === 'cancelPending' ? wrong(o, 'N2 annullamento') : to(o, 'cancelPending');
     case 'N3':
       if (o.state !== 'accettato') return wrong(o, 'N3 rimodulazione');
@@ -126,12 +141,13 @@ function applyN4(o: FtthOrder, e: Extract<OrderEvent, { kind: 'N4' }>): Transiti
       if (s === 'acquisito') {
         // the first Accettato communicates the DAC
         if (!e.dac) return { ok: false, reason: 'required', field: 'DATA_PREVISTA_ATTIVAZIONE', message: 'the first N4 Accettato must carry the DAC' };
-        return to(o, 'accettato', { dac: e.dac, appointment: e.appointment ?? null, npAnnounced: true }, [
-          { kind: 'dac', dac: e.dac, by: 'network' },
-          { kind: 'np', tipoNotifica: '01' },
-        ]);
+        const effects: OrderEffect[] = [{ kind: 'dac', dac: e.dac, by: 'network' }];
+        if (!o.npAnnounced) effects.push({ kind: 'np', tipoNotifica: '01' });
+        return to(o, 'accettato', { dac: e.dac, appointment: e.appointment ?? null, npAnnounced: true }, effects);
       }
-      if (s === 'sospeso' && e.desospensione === true) return to(o, 'accettato', e.dac ? { dac: e.dac, appointment: e.appointment ?? o.appointment } : {});
+      if ((s === 'sospeso' || (s === 'accettato' && o.resumeRequested === true)) && e.desospensione === true) {
+        return to(o, 'accettato', e.dac ? { dac: e.dac, appointment: e.appointment ?? o.appointment } : {});
+      }
       return wrong(o, 'N4 Accettato');
     }
     case 'accettatoKo':

@@ -1,0 +1,431 @@
+/**
+ * The Recipient (A) side of the FTTH model (italy.md §10.3–§10.4): the Italian phase-3 order goes
+ * to the network operator as N1, the Recipient's annullamento / desospensione as N2 and its
+ * rimodulazione as N3, all through the outbox (destination `agcom-ftth`, retries, dead letters);
+ * the operator's N4–N7 arrive at our RecipientMigrationNotify_OLO and are answered N12 at once.
+ *
+ * The order lives where every phase-3 order lives, `cases.wholesale_order`, in the generic shape
+ * (state, dac, providerOrderId, history…) so the case view and the console show it like any other,
+ * with the FTTH machine's own state under `ftth` (protocols/agcom/ftth/machine.ts decides every
+ * transition; this module only records them). Events reuse the wholesale.* names.
+ *
+ * Inbound messages are correlated on CODICE_ORDINE_REC until the first N4 and on CODICE_ORDINE_WHS
+ * after it, deduplicated on ID_NOTIFICA (ftth-once.ts); a refused one (wrong state, unknown order)
+ * is recorded on the case as `refused` and answered NACK, and changes nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../domain/clock.js';
+import type { Database } from '../../store/schema.js';
+import { loadCase, setWholesaleOrder } from '../../store/repos/cases.js';
+import { insertMessage } from '../../store/repos/messages.js';
+import { enqueue } from '../../store/repos/outbox.js';
+import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
+import { AppError, notFound } from '../errors.js';
+import type { N12 } from '../../protocols/agcom/ftth/codec.js';
+import { REASONS, type FtthCodes } from '../../protocols/agcom/ftth/codes.js';
+import { applyOrderEvent, newOrder, type FtthOrder, type OrderEffect, type OrderEvent, type OrderState } from '../../protocols/agcom/ftth/machine.js';
+import type { FtthMessage, Operation } from '../../protocols/agcom/ftth/messages.js';
+import { orderEventOf } from '../../protocols/agcom/ftth/order-events.js';
+import { buildN1, buildN2, buildN3, genericState, type RecipientSettings } from '../../protocols/agcom/ftth/recipient.js';
+import type { Effect as AgcomEffect } from '../../protocols/agcom/machine.js';
+import { NP_NOTICE_TYPES } from '../../protocols/agcom/number-portability.js';
+import type { StoredAgcomCase } from './service.js';
+import type { NumberPortabilityNotifier } from './number-portability.js';
+import type { AgcomPhase3 } from '../wholesale/service.js';
+import { FTTH_DESTINATION, type FtthOutbound } from './ftth-donating.js';
+import { answerOnce, ftthDedupeKey } from './ftth-once.js';
+
+type Tx = Transaction<Database>;
+
+export const RECIPIENT_MESSAGE_TYPES = {
+  N1: 'FTTH-N1',
+  N2: 'FTTH-N2',
+  N3: 'FTTH-N3',
+  N4: 'FTTH-N4',
+  N5: 'FTTH-N5',
+  N6: 'FTTH-N6',
+  N7: 'FTTH-N7',
+} as const;
+
+const INBOUND_TYPE: Partial<Record<Operation, string>> = {
+  WHS_StatusUpdateMig: RECIPIENT_MESSAGE_TYPES.N4,
+  WHS_RescheduleMig: RECIPIENT_MESSAGE_TYPES.N5,
+  WHS_Event: RECIPIENT_MESSAGE_TYPES.N6,
+  WHS_CompletionOrderMig: RECIPIENT_MESSAGE_TYPES.N7,
+};
+
+/** One step of the order as the console lists it. */
+export interface FtthHistoryEntry {
+  at: string;
+  /** N1 … N7, with the N4 state / N2 action */
+  event: string;
+  from: string | null;
+  to: string;
+  ftthFrom: OrderState | null;
+  ftthTo: OrderState;
+  notificationId?: string;
+  dac?: string;
+  code?: string;
+  reason?: string;
+}
+
+interface ChangeRequest {
+  id: string;
+  status: 'requested' | 'done' | 'rejected';
+  requestedAt: string;
+  reason: string;
+  requestedDate?: string;
+  messageId: string;
+  answeredAt?: string;
+}
+
+/** What `cases.wholesale_order` holds for an FTTH order: the generic order's fields plus `ftth`. */
+export interface FtthOrderRecord {
+  protocol: 'agcom-ftth';
+  /** CODICE_ORDINE_REC */
+  externalId: string;
+  /** CODICE_ORDINE_WHS, from the first N4 */
+  providerOrderId: string | null;
+  procedure: 'agcom';
+  orderType: 'PROVIDERWECHSEL';
+  orderTypeBasis: string;
+  requestedCompletionDate: string | null;
+  state: string;
+  dac: string | null;
+  appointment: string | null;
+  failure: { state: string; code: string; reason: string | null } | null;
+  cancellation: ChangeRequest | null;
+  reschedule: ChangeRequest | null;
+  /** the FTTH-N1 message */
+  messageId: string;
+  placedAt: string;
+  updatedAt: string;
+  history: FtthHistoryEntry[];
+  ftth: FtthOrder;
+}
+
+export const isFtthOrder = (o: unknown): o is FtthOrderRecord => typeof o === 'object' && o !== null && (o as { protocol?: unknown }).protocol === 'agcom-ftth';
+
+export interface FtthRecipientDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  log: Logger;
+  codes: FtthCodes;
+  settings: RecipientSettings;
+  /** `agcom.wholesale.placeOrders` (default auto) */
+  placeOrders: 'auto' | 'manual';
+  /** number-portability notices; the `01` already went at the managerial OK when present */
+  np?: NumberPortabilityNotifier;
+  /** closes the AGCOM case on N7 OK, in the same transaction (AgcomService.completeByNetwork) */
+  completeCase: (trx: Tx, caseId: string, note: string) => Promise<boolean>;
+  /** told the outcome of every N4–N7 (switchgate_inbound_messages_total) */
+  onReceived?: (peer: string, type: string, outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => void;
+}
+
+const ack = (id: string): N12 => ({ ID_NOTIFICA: id, ESITO: '0' });
+const nack = (id: string, code: string, reason: string): N12 => ({ ID_NOTIFICA: id, ESITO: '1', CODICE_MOTIVAZIONE: code, MOTIVAZIONE: [...reason].slice(0, 255).join('') });
+const str = (m: FtthMessage, k: string): string => m[k] as string;
+
+/** Feed event of a step, by the FTTH state it reached (and the one it left). */
+function eventName(e: OrderEvent, from: OrderState, to: OrderState): string {
+  switch (e.kind) {
+    case 'N4':
+      if (to === 'acquisito' || (to === 'cancelPending' && e.state === 'acquisito')) return 'wholesale.acknowledged';
+      if (to === 'accettato') return from === 'sospeso' || e.desospensione === true ? 'wholesale.resumed' : 'wholesale.accepted';
+      if (to === 'sospeso') return 'wholesale.suspended';
+      if (to === 'annullato') return 'wholesale.cancelled';
+      return 'wholesale.rejected';
+    case 'N5':
+      return 'wholesale.rescheduled';
+    case 'N6':
+      return 'wholesale.in-progress';
+    case 'N7':
+      return to === 'espletatoOk' ? 'wholesale.completed' : 'wholesale.failed';
+    case 'N2':
+      return e.azione === '1' ? 'wholesale.cancellation-queued' : 'wholesale.resume-queued';
+    case 'N3':
+      return 'wholesale.reschedule-queued';
+    case 'N12':
+      return 'wholesale.rejected';
+  }
+}
+
+const label = (e: OrderEvent): string => (e.kind === 'N4' ? `N4 ${e.state}` : e.kind === 'N2' ? `N2 ${e.azione === '1' ? 'annullamento' : 'desospensione'}` : e.kind);
+
+export class FtthRecipientService implements AgcomPhase3 {
+  readonly #d: FtthRecipientDeps;
+
+  constructor(deps: FtthRecipientDeps) {
+    this.#d = deps;
+  }
+
+  get placeOrders(): 'auto' | 'manual' {
+    return this.#d.placeOrders;
+  }
+
+  owns(order: unknown): boolean {
+    return isFtthOrder(order);
+  }
+
+  #notification(kind: string) {
+    return { id: `${this.#d.settings.operatorCode}-${kind}-${randomUUID()}`, at: this.#d.clock.now().toISOString() };
+  }
+
+  async #queue(trx: Tx, caseId: string, type: string, op: Operation, msg: FtthMessage): Promise<string> {
+    const messageId = randomUUID();
+    const body: FtthOutbound = { service: 'RecipientMigrationService', op, msg };
+    await insertMessage(trx, { messageId, caseId, type, direction: 'out', peer: FTTH_DESTINATION, businessId: str(msg, 'CODICE_ORDINE_REC'), status: 'queued', body });
+    await enqueue(trx, { messageId, caseId, kind: 'wholesale', destination: FTTH_DESTINATION });
+    return messageId;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // N1: the order
+
+  /**
+   * Queues the N1 of a validated case (the caller checked readiness and holds the case's lock).
+   * An N1 that cannot be built is refused (409) when asked for by the API, and announced as
+   * `wholesale.order-blocked` when automatic.
+   */
+  async place(trx: Tx, s: StoredAgcomCase, trigger: 'auto' | 'manual' | 'tick'): Promise<FtthOrderRecord | undefined> {
+    const caseId = s.orderId;
+    const built = buildN1(s, this.#d.settings, this.#notification('N1'));
+    if (!built.ok) {
+      if (trigger === 'manual') throw new AppError(409, 'SG_WHOLESALE_ORDER_INCOMPLETE', `the N1 for ${caseId} cannot be built: ${built.issues[0]!.message}`, built.issues);
+      await appendEvents(trx, [{ type: 'wholesale.order-blocked', caseId, data: { issues: built.issues } }]);
+      this.#d.log.warn({ caseId, paths: built.issues.map((i) => i.path) }, 'FTTH N1 cannot be built');
+      return undefined;
+    }
+    const messageId = await this.#queue(trx, caseId, RECIPIENT_MESSAGE_TYPES.N1, 'Rec_MigrationSetup', built.msg);
+    const at = this.#d.clock.now().toISOString();
+    const ftth = newOrder(caseId, { npAnnounced: this.#d.np !== undefined });
+    const record: FtthOrderRecord = {
+      protocol: 'agcom-ftth',
+      externalId: caseId,
+      providerOrderId: null,
+      procedure: 'agcom',
+      orderType: 'PROVIDERWECHSEL',
+      orderTypeBasis: `${s.procedure}: N1 Rec_MigrationSetup with the codice sessione (COR ${s.request.resources[0]?.cor ?? ''})`,
+      requestedCompletionDate: s.dac,
+      state: 'submitted',
+      dac: null,
+      appointment: null,
+      failure: null,
+      cancellation: null,
+      reschedule: null,
+      messageId,
+      placedAt: at,
+      updatedAt: at,
+      history: [{ at, event: 'N1', from: null, to: 'submitted', ftthFrom: null, ftthTo: 'submitted', notificationId: str(built.msg, 'ID_NOTIFICA') }],
+      ftth,
+    };
+    await setWholesaleOrder(trx, caseId, record);
+    await appendEvents(trx, [
+      { type: 'message.queued', caseId, data: { messageId, type: RECIPIENT_MESSAGE_TYPES.N1, businessId: caseId } },
+      {
+        type: 'wholesale.order-queued',
+        caseId,
+        data: { externalId: caseId, protocol: 'agcom-ftth', orderType: record.orderType, orderTypeBasis: record.orderTypeBasis, requestedCompletionDate: s.dac, messageId, trigger },
+      },
+    ]);
+    this.#d.log.info({ caseId, trigger }, 'FTTH N1 queued');
+    return record;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // N2 / N3: the Recipient's changes
+
+  /** Fase 2 changes after the order: an accepted annullamento → N2 AZIONE=1, a new DAC → N3. */
+  async propagate(trx: Tx, s: StoredAgcomCase, order: FtthOrderRecord, effects: readonly AgcomEffect[]): Promise<void> {
+    let current = order;
+    for (const e of effects) {
+      if (e.kind === 'change-closed' && e.result === 'accepted' && e.change.kind === 'ANNULLAMENTO') {
+        current = await this.#request(trx, s.orderId, current, { kind: 'N2', azione: '1' }, `annullamento of ${s.orderId} accepted`);
+      } else if (e.kind === 'dac-changed') {
+        const appointment = current.ftth.appointment ?? this.#d.settings.rimodulazione.appointmentTime;
+        current = await this.#request(trx, s.orderId, current, { kind: 'N3', dac: e.to, appointment }, `rimodulazione of ${s.orderId} accepted: ${e.from ?? '-'} → ${e.to}`);
+      }
+    }
+  }
+
+  /** `POST /v1/switches/{id}/wholesale-order/resume`: the desospensione of a suspended order (N2 AZIONE=0). */
+  async resume(caseId: string, reason: string | undefined): Promise<FtthOrderRecord> {
+    return this.#d.db.transaction().execute(async (trx) => {
+      const row = await loadCase(trx, caseId, { forUpdate: true });
+      if (!row) throw notFound('switch', caseId);
+      const order = row.wholesale_order;
+      if (!isFtthOrder(order)) {
+        throw new AppError(409, 'SG_WHOLESALE_RESUME_NOT_SUPPORTED', `${caseId} has no FTTH order: only an FTTH order is suspended and resumed`, [
+          { path: '/wholesaleOrder', rule: 'ftthOrder', code: 'SG_WHOLESALE_RESUME_NOT_SUPPORTED', message: 'a desospensione (N2 AZIONE=0) exists only in the FTTH model' },
+        ]);
+      }
+      const t = applyOrderEvent(order.ftth, { kind: 'N2', azione: '0' });
+      if (!t.ok) {
+        throw new AppError(409, 'SG_WHOLESALE_NOT_SUSPENDED', `the order of ${caseId} is ${order.ftth.state}: ${t.message}`, [
+          { path: '/wholesaleOrder/ftth/state', rule: 'sospeso', code: 'SG_WHOLESALE_NOT_SUSPENDED', message: t.message },
+        ]);
+      }
+      return this.#request(trx, caseId, order, { kind: 'N2', azione: '0' }, reason ?? `desospensione of ${caseId}`);
+    });
+  }
+
+  async #request(trx: Tx, caseId: string, order: FtthOrderRecord, e: Extract<OrderEvent, { kind: 'N2' | 'N3' }>, reason: string): Promise<FtthOrderRecord> {
+    const t = applyOrderEvent(order.ftth, e);
+    if (!t.ok) {
+      await appendEvents(trx, [{ type: 'wholesale.not-propagated', caseId, data: { change: label(e), message: t.message, orderState: order.state, ftthState: order.ftth.state } }]);
+      return order;
+    }
+    const n = this.#notification(e.kind);
+    const [type, op, msg] =
+      e.kind === 'N2'
+        ? ([RECIPIENT_MESSAGE_TYPES.N2, 'Rec_StatusUpdateMig', buildN2(order.ftth, this.#d.settings, n, e.azione, reason)] as const)
+        : ([RECIPIENT_MESSAGE_TYPES.N3, 'Rec_RescheduleMig', buildN3(order.ftth, this.#d.settings, n, e.dac, reason)] as const);
+    const messageId = await this.#queue(trx, caseId, type, op, msg);
+    const at = this.#d.clock.now().toISOString();
+    const change: ChangeRequest = { id: n.id, status: 'requested', requestedAt: at, reason, messageId, ...(e.kind === 'N3' ? { requestedDate: e.dac } : {}) };
+    const patch: Partial<FtthOrderRecord> =
+      e.kind === 'N3' ? { reschedule: { ...change, status: 'done', answeredAt: at }, requestedCompletionDate: e.dac } : e.azione === '1' ? { cancellation: change } : {};
+    const next = this.#advance(order, e, t.order, t.effects, at, { notificationId: n.id, reason }, patch);
+    await setWholesaleOrder(trx, caseId, next);
+    await appendEvents(trx, [
+      { type: 'message.queued', caseId, data: { messageId, type, businessId: caseId } },
+      { type: eventName(e, order.ftth.state, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) },
+    ]);
+    return next;
+  }
+
+  /** The record after a transition the machine allowed. */
+  #advance(order: FtthOrderRecord, e: OrderEvent, ftth: FtthOrder, effects: OrderEffect[], at: string, extra: Partial<FtthHistoryEntry>, patch: Partial<FtthOrderRecord> = {}): FtthOrderRecord {
+    const state = genericState(ftth.state, order.state);
+    const entry: FtthHistoryEntry = { at, event: label(e), from: order.state, to: state, ftthFrom: order.ftth.state, ftthTo: ftth.state, ...extra };
+    const dacEffect = effects.find((x): x is Extract<OrderEffect, { kind: 'dac' }> => x.kind === 'dac');
+    if (dacEffect) entry.dac = dacEffect.dac;
+    const failed = state === 'rejected' || state === 'failed';
+    return {
+      ...order,
+      ...patch,
+      state,
+      providerOrderId: ftth.codiceOrdineWhs,
+      dac: ftth.dac,
+      appointment: ftth.appointment,
+      failure: failed ? { state, code: extra.code ?? '', reason: extra.reason ?? null } : order.failure,
+      cancellation: ftth.state === 'annullato' && order.cancellation ? { ...order.cancellation, status: 'done', answeredAt: at } : (patch.cancellation ?? order.cancellation),
+      updatedAt: at,
+      history: [...order.history, entry],
+      ftth,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // N4–N7 from the network operator
+
+  /** One N4–N7 (already checked against its XSD table): N12 now, the order moved if the machine allows. */
+  async receive(op: Operation, msg: FtthMessage): Promise<N12> {
+    const id = str(msg, 'ID_NOTIFICA');
+    const whsCode = str(msg, 'CODICE_OPERATORE_WHS');
+    const type = INBOUND_TYPE[op]!;
+    const own = this.#d.settings.networkOperatorCode;
+    const count = (outcome: 'accepted' | 'refused' | 'invalid' | 'duplicate') => this.#d.onReceived?.(FTTH_DESTINATION, type, outcome);
+    if (own !== undefined && whsCode !== own) {
+      count('invalid');
+      return nack(id, REASONS.unknownOrder, `CODICE_OPERATORE_WHS: ${whsCode} is not this gateway's network operator (${own})`);
+    }
+    let replayed = false;
+    const n12 = await answerOnce(this.#d.db, ftthDedupeKey(whsCode, id), (trx) => this.#apply(trx, op, msg, type), () => (replayed = true));
+    count(replayed ? 'duplicate' : n12.ESITO === '0' ? 'accepted' : 'refused');
+    return n12;
+  }
+
+  async #apply(trx: Tx, op: Operation, msg: FtthMessage, type: string): Promise<{ n12: N12 }> {
+    const id = str(msg, 'ID_NOTIFICA');
+    const whsCode = str(msg, 'CODICE_OPERATORE_WHS');
+    const whs = str(msg, 'CODICE_ORDINE_WHS');
+    const rec = str(msg, 'CODICE_ORDINE_REC');
+    const caseId = (await this.#caseOfWhs(trx, whs)) ?? rec;
+    const row = await loadCase(trx, caseId, { forUpdate: true });
+    const order = row?.role === 'recipient' ? row.wholesale_order : null;
+    if (!row || !isFtthOrder(order)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
+    const event = orderEventOf(op, msg, this.#d.codes)!;
+    const t = applyOrderEvent(order.ftth, event);
+    const messageId = randomUUID();
+    const record = (status: string, n12: N12) =>
+      insertMessage(trx, { messageId, caseId, type, direction: 'in', peer: FTTH_DESTINATION, businessId: whs, status, body: { msg, n12 }, dedupeKey: ftthDedupeKey(whsCode, id) });
+    if (!t.ok) {
+      const n12 = nack(id, REASONS[t.reason], t.field ? `${t.field}: ${t.message}` : t.message);
+      await record('refused', n12);
+      await appendEvents(trx, [
+        { type: 'message.received', caseId, data: { messageId, type } },
+        { type: 'agcom.ftth.refused', caseId, data: { messageId, type, code: n12.CODICE_MOTIVAZIONE, reason: n12.MOTIVAZIONE, ftthState: order.ftth.state } },
+      ]);
+      this.#d.log.info({ caseId, op, code: n12.CODICE_MOTIVAZIONE, ftthState: order.ftth.state }, 'FTTH message refused by the order state machine');
+      return { n12 };
+    }
+    const n12 = ack(id);
+    await record('accepted', n12);
+    const at = this.#d.clock.now().toISOString();
+    const extra: Partial<FtthHistoryEntry> = { notificationId: id };
+    if (typeof msg.CODICE_MOTIVAZIONE === 'string') extra.code = msg.CODICE_MOTIVAZIONE;
+    if (typeof msg.MOTIVAZIONE === 'string') extra.reason = msg.MOTIVAZIONE;
+    const patch: Partial<FtthOrderRecord> = event.kind === 'N5' ? { requestedCompletionDate: event.dac } : {};
+    const next = this.#advance(order, event, t.order, t.effects, at, extra, patch);
+    await setWholesaleOrder(trx, caseId, next);
+    const events: NewDomainEvent[] = [{ type: 'message.received', caseId, data: { messageId, type } }];
+    const from = order.ftth.state;
+    // an N6 or an N4 Acquisito after our annullamento: recorded, nothing moved for the feed but the event
+    events.push({ type: eventName(event, from, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) });
+    await appendEvents(trx, events);
+    await this.#effects(trx, row.data as unknown as StoredAgcomCase, next, t.effects);
+    this.#d.log.info({ caseId, op, from, to: t.order.state }, 'FTTH message applied');
+    return { n12 };
+  }
+
+  /** The case of a CODICE_ORDINE_WHS: the one whose accepted N4 first carried it (business-id index). */
+  async #caseOfWhs(trx: Tx, whs: string): Promise<string | undefined> {
+    const hit = await trx
+      .selectFrom('messages')
+      .select('case_id')
+      .where('business_id', '=', whs)
+      .where('direction', '=', 'in')
+      .where('type', '=', RECIPIENT_MESSAGE_TYPES.N4)
+      .where('status', '=', 'accepted')
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return hit?.case_id ?? undefined;
+  }
+
+  async #effects(trx: Tx, s: StoredAgcomCase, order: FtthOrderRecord, effects: OrderEffect[]): Promise<void> {
+    for (const e of effects) {
+      if (e.kind === 'np' && this.#d.np) {
+        const type = e.tipoNotifica === '01' ? NP_NOTICE_TYPES.preNotice : e.tipoNotifica === '02' ? NP_NOTICE_TYPES.executed : NP_NOTICE_TYPES.failed;
+        await this.#d.np.queue(trx, s, type, {
+          at: this.#d.clock.now().toISOString(),
+          ...(order.providerOrderId ? { wholesaleOrderId: order.providerOrderId } : {}),
+          ...(e.tipoNotifica === '03' ? { note: `FTTH order ${order.ftth.state}` } : {}),
+        });
+      } else if (e.kind === 'final' && e.state === 'espletatoOk') {
+        await this.#d.completeCase(trx, s.orderId, 'FTTH N7 OK');
+      }
+    }
+  }
+}
+
+/** Feed data of one step (the generic wholesale event's fields plus the FTTH state). */
+function eventData(order: FtthOrderRecord, entry: FtthHistoryEntry): Record<string, unknown> {
+  return {
+    externalId: order.externalId,
+    providerOrderId: order.providerOrderId,
+    protocol: 'agcom-ftth',
+    from: entry.from,
+    state: entry.to,
+    ftthState: entry.ftthTo,
+    dac: order.dac,
+    message: entry.event,
+    ...(entry.notificationId !== undefined ? { notificationId: entry.notificationId } : {}),
+    ...(entry.code !== undefined ? { code: entry.code } : {}),
+    ...(entry.reason !== undefined ? { reason: entry.reason } : {}),
+    ...(entry.event === 'N3' && entry.dac ? { requestedCompletionDate: entry.dac } : {}),
+  };
+}
