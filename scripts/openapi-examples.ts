@@ -23,7 +23,8 @@ function keep(method: string, path: string, res: Res, request?: unknown, label =
   const suffix = label ? ` ${label}` : '';
   const key = `${method} ${path} ${res.statusCode}${suffix}`;
   if (!(key in examples)) examples[key] = res.data;
-  if (request !== undefined && !(`${method} ${path} request${suffix}` in examples)) examples[`${method} ${path} request${suffix}`] = request;
+  // a request example is one the route accepted as well-formed (a 400 names a malformed one)
+  if (request !== undefined && res.statusCode !== 400 && !(`${method} ${path} request${suffix}` in examples)) examples[`${method} ${path} request${suffix}`] = request;
   return res;
 }
 
@@ -32,7 +33,10 @@ async function call(gw: Gateway, method: 'GET' | 'POST', url: string, path: stri
 }
 
 async function wbciFlow(): Promise<void> {
-  const pair = await startPair(() => openDatabase({ inMemory: true }));
+  const pair = await startPair(() => openDatabase({ inMemory: true }), {
+    // phase 3 by hand; its order goes nowhere in this run (the in-process transport knows only the peers), so it dead-letters
+    configA: { wholesale: { url: 'http://127.0.0.1:9/wholesale', protocol: 'rest', placeOrders: 'manual', auth: { type: 'none' } } as never, deadlines: { wbci: { akmTrRejectionTimeoutWorkingDays: 0 } } as never },
+  });
   try {
     const { a, b } = pair;
     const va = quickStartVa({ requestedDate: '2026-12-15' });
@@ -54,10 +58,26 @@ async function wbciFlow(): Promise<void> {
     await call(a, 'POST', `/v1/switches/${id}/resource-handover`, '/v1/switches/{id}/resource-handover', { takeOver: true, lines: [{ contractNumber: '1234567890' }] });
     await pair.pump();
     await call(a, 'GET', '/v1/events?limit=3', '/v1/events');
-    await call(a, 'GET', '/v1/dead-letters', '/v1/dead-letters');
+    await call(a, 'POST', `/v1/switches/${id}/wholesale-order`, '/v1/switches/{id}/wholesale-order');
+    await call(a, 'GET', `/v1/switches/${id}/wholesale-order`, '/v1/switches/{id}/wholesale-order');
+    await pair.pump();
+    const dead = await call(a, 'GET', '/v1/dead-letters', '/v1/dead-letters');
+    const deadId = (dead.data.items as { id: string }[])[0]?.id;
+    if (deadId) await call(a, 'POST', `/v1/dead-letters/${deadId}/replay`, '/v1/dead-letters/{id}/replay');
     // a second VA, cancelled (STR-AUF)
     const second = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName: 'Schmidt' }));
     await call(a, 'POST', `/v1/switches/${second.data.id}/cancel`, '/v1/switches/{id}/cancel', { kind: 'STR-AUF', reason: 'customer withdrew' });
+    await call(a, 'POST', `/v1/switches/${second.data.id}/cancel`, '/v1/switches/{id}/cancel', { kind: 'STR-AUF' });
+    // a third VA, agreed, whose AKM-TR the donating side rejects (ABBM-TR)
+    const third = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-17', lastName: 'Weber' }));
+    await pair.pump();
+    await rest(b, 'POST', `/v1/switches/${third.data.id}/answer`, { ...answer, switchDate: '2026-12-17' });
+    await pair.pump();
+    await rest(a, 'POST', `/v1/switches/${third.data.id}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '1234567890' }] });
+    await pair.pump();
+    await call(b, 'POST', `/v1/switches/${third.data.id}/resource-handover/answer`, '/v1/switches/{id}/resource-handover/answer', { codes: [{ code: '8106' }] });
+    await pair.pump();
+    await call(a, 'GET', '/v1/events?limit=100', '/v1/events', undefined, undefined, 'full feed');
     // refusals, as a CRM meets them
     await call(a, 'POST', '/v1/switches', '/v1/switches', { ...va, requestedDate: '15.12.2026', colour: 'blue' });
     keep('POST', '/v1/switches', await rest(a, 'POST', '/v1/switches', va, { authorization: 'Bearer wrong' }));
@@ -65,7 +85,9 @@ async function wbciFlow(): Promise<void> {
     keep('POST', '/v1/switches', await rest(a, 'POST', '/v1/switches', { ...va, donating: 'DEU.NOPE' }));
     await call(a, 'GET', '/v1/switches/DEU.EKPA.VA.000000', '/v1/switches/{id}');
     keep('POST', '/v1/switches/{id}/answer', await rest(a, 'POST', `/v1/switches/${id}/answer`, answer));
+    await call(a, 'POST', `/v1/switches/${id}/link`, '/v1/switches/{id}/link', { replaces: 'DEU.EKPA.V000000099' });
     await call(a, 'POST', `/v1/switches/${id}/link`, '/v1/switches/{id}/link', { replaces: 'DEU.EKPA.VA.000001' });
+    await call(a, 'GET', '/v1/switches?limit=0', '/v1/switches');
     await call(a, 'GET', '/health/live', '/health/live');
     await call(a, 'GET', '/health/ready', '/health/ready');
   } finally {
@@ -107,13 +129,34 @@ async function fullFlow(): Promise<void> {
     const created = await call(gw, 'POST', '/v1/interconnect/requests', '/v1/interconnect/requests', request, h({ 'idempotency-key': 'noc-4711' }));
     await call(gw, 'GET', `/v1/interconnect/requests/${created.data.id}`, '/v1/interconnect/requests/{id}', undefined, h());
     await call(gw, 'GET', '/v1/interconnect/requests', '/v1/interconnect/requests', undefined, h());
-    const draft = await rest(gw, 'POST', '/v1/interconnect/requests', { ...request, draft: true }, h());
+    const draft = await rest(gw, 'POST', '/v1/interconnect/requests', { ...request, bgIpAddresses: ['192.0.2.11'], rdc: { td: 'TD-RM-01', positions: ['P02'] }, draft: true }, h());
     await call(gw, 'POST', `/v1/interconnect/requests/${draft.data.id}/submit`, '/v1/interconnect/requests/{id}/submit', {}, h());
+    await call(gw, 'POST', `/v1/interconnect/requests/${draft.data.id}/progress`, '/v1/interconnect/requests/{id}/progress', {}, h());
+    await call(gw, 'POST', `/v1/interconnect/requests/${draft.data.id}/annulment`, '/v1/interconnect/requests/{id}/annulment', { requestDate: '2026-12-01' }, h());
+    const csv = await gw.app.inject({ method: 'POST', url: '/v1/interconnect/traffic', headers: { ...headers, 'content-type': 'text/csv' }, payload: 'callId,start,durationSeconds\nC1,2026-11-03T09:15:00+01:00,125\nC2,2026-11-03T21:40:00+01:00,60\n' });
+    keep('POST', '/v1/interconnect/traffic', Object.assign(csv, { data: JSON.parse(csv.body) as unknown }) as Res);
+    await call(gw, 'POST', '/v1/interconnect/netting', '/v1/interconnect/netting', {
+      month: '2026-11',
+      invoices: [
+        { number: 'OLA-2026-0101', direction: 'receivable', issueDate: '2026-10-05', dueDate: '2026-11-04', amount: '12500.00', residual: '12500.00' },
+        { number: 'TIM-2026-7730', direction: 'payable', issueDate: '2026-10-07', dueDate: '2026-11-06', amount: '9800.50', residual: '9800.50', disputed: '300.00' },
+      ],
+    }, h());
+    await call(gw, 'POST', '/v1/interconnect/payments/allocate', '/v1/interconnect/payments/allocate', {
+      amount: '5000.00',
+      asOf: '2026-12-01',
+      debts: [
+        { id: 'TIM-2026-7730', amount: '9800.50', dueDate: '2026-11-06', security: 1, burden: 2, issuedAt: '2026-10-07' },
+        { id: 'TIM-2026-7811', amount: '1200.00', dueDate: '2026-12-20', security: 1, burden: 1, issuedAt: '2026-11-20' },
+      ],
+    }, h());
     const fault = await call(gw, 'POST', '/v1/interconnect/faults', '/v1/interconnect/faults', { counterpart: 'ITA.TIM', pdi: 'PdI Roma Inviolatella', description: 'one-way audio on calls to TIM mobiles' }, h());
     if (fault.statusCode === 201) await call(gw, 'GET', `/v1/interconnect/faults/${fault.data.id}`, '/v1/interconnect/faults/{id}', undefined, h());
     await call(gw, 'GET', '/v1/interconnect/faults', '/v1/interconnect/faults', undefined, h());
     const project = await call(gw, 'POST', '/v1/interconnect/projects', '/v1/interconnect/projects', { counterpart: 'ITA.TIM', kind: 'migration', traffic: 'M-M' }, h());
     await call(gw, 'GET', `/v1/interconnect/projects/${project.data.id}`, '/v1/interconnect/projects/{id}', undefined, h());
+    await call(gw, 'POST', `/v1/interconnect/projects/${project.data.id}/events`, '/v1/interconnect/projects/{id}/events', { event: 'agreement-signed', note: 'signed by both parties' }, h());
+    await call(gw, 'POST', `/v1/interconnect/faults/${fault.data.id}/diagnosis`, '/v1/interconnect/faults/{id}/diagnosis', { diagnosis: 'codec mismatch' }, h());
     await call(gw, 'GET', '/v1/interconnect/projects', '/v1/interconnect/projects', undefined, h());
     await call(gw, 'GET', '/v1/interconnect/invoices/access-services?month=2026-12', '/v1/interconnect/invoices/access-services', undefined, h());
     const wholesale = { authorization: 'Bearer contract-wholesale-inbound' };

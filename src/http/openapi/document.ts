@@ -71,9 +71,24 @@ function examplesFor(examples: Examples, key: string): Record<string, { value: u
   return Object.keys(found).length ? found : undefined;
 }
 
-function response(status: string, a: Answer, key: string, examples: Examples): Record<string, unknown> {
+/** The first captured answer of each component, for operations whose own run did not produce one. */
+function examplesByComponent(examples: Examples): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [key, doc] of Object.entries(OPERATIONS)) {
+    for (const [status, a] of Object.entries(doc.responses)) {
+      const value = examples[`${key} ${status}`];
+      if (typeof a.schema === 'string' && value !== undefined && !out.has(a.schema)) out.set(a.schema, value);
+    }
+  }
+  return out;
+}
+
+function response(status: string, a: Answer, key: string, examples: Examples, byComponent: Map<string, unknown>): Record<string, unknown> {
   const contentType = a.contentType ?? (a.schema === 'Problem' ? 'application/problem+json' : 'application/json');
   let ex = examplesFor(examples, `${key} ${status}`);
+  if (!ex && a.example !== undefined) ex = { default: { value: a.example } };
+  // the same component answered by another operation of the run (e.g. the case after a link)
+  if (!ex && a.schema !== 'Problem' && typeof a.schema === 'string' && byComponent.has(a.schema)) ex = { default: { value: byComponent.get(a.schema) } };
   // no captured answer of this status: the problem document the gateway builds for its first code
   if (!ex && a.schema === 'Problem' && a.codes?.length) ex = { default: { value: problem(Number(status), a.codes[0]!, a.description) } };
   const description = a.codes?.length ? `${a.description}. Codes: ${a.codes.join(', ')}` : a.description;
@@ -122,7 +137,7 @@ const operationId = (key: string) => {
   return method.toLowerCase() + name;
 };
 
-function completeOperation(op: Operation, doc: OperationDoc, key: string, examples: Examples): Operation {
+function completeOperation(op: Operation, doc: OperationDoc, key: string, examples: Examples, byComponent: Map<string, unknown>): Operation {
   const own = (op.parameters ?? []).filter((p) => !(p.in === 'header' && ['idempotency-key', 'if-match'].includes(p.name.toLowerCase())));
   const parameters = [...own, ...headerParameters(doc)];
   const body = requestBody(doc, key, examples);
@@ -134,7 +149,7 @@ function completeOperation(op: Operation, doc: OperationDoc, key: string, exampl
     ...(doc.externalDocs ? { externalDocs: doc.externalDocs } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(body ? { requestBody: body } : {}),
-    responses: Object.fromEntries(Object.entries(doc.responses).map(([status, a]) => [status, response(status, a, key, examples)])),
+    responses: Object.fromEntries(Object.entries(doc.responses).map(([status, a]) => [status, response(status, a, key, examples, byComponent)])),
     security: SECURITY[doc.security],
     ...(doc.scope ? { 'x-scope': doc.scope } : {}),
   };
@@ -169,6 +184,7 @@ export function openapiOptions(version: string): SwaggerOptions {
     transformObject: (documentObject) => {
       const doc = (documentObject as { openapiObject: Record<string, unknown> }).openapiObject;
       const examples = loadExamples();
+      const byComponent = examplesByComponent(examples);
       const paths = doc.paths as Record<string, Record<string, Operation>>;
       const sortedPaths: Record<string, Record<string, Operation>> = {};
       for (const path of Object.keys(paths).sort()) {
@@ -178,7 +194,7 @@ export function openapiOptions(version: string): SwaggerOptions {
           if (!op) continue;
           const key = `${method.toUpperCase()} ${path}`;
           const described = OPERATIONS[key];
-          item[method] = described ? completeOperation(op, described, key, examples) : op;
+          item[method] = described ? completeOperation(op, described, key, examples, byComponent) : op;
         }
         sortedPaths[path] = item;
       }

@@ -4,6 +4,8 @@
  * can carry. document.ts merges this with the parameters fastify derives from each route's own
  * querystring/params/headers schemas.
  */
+import { encodeJsonReply, replyOf } from '../../app/agcom/wire.js';
+import { jsonTeq } from '../../protocols/wbci/json-codec.js';
 import type { JsonSchema } from './request-schemas.js';
 
 export type Security = 'none' | 'apiKey' | 'peer' | 'wholesale' | 'numberPortability' | 'ftthOperator';
@@ -16,6 +18,8 @@ export interface Answer {
   /** machine codes (problem documents) this status can carry on this route */
   codes?: readonly string[];
   headers?: Record<string, { description: string; schema: JsonSchema }>;
+  /** for answers no captured run produces (see examples.json): built by the gateway's own encoders where it has one */
+  example?: unknown;
 }
 
 export interface OperationDoc {
@@ -109,6 +113,8 @@ const xmlBody = (description: string) => [
 ];
 const soapFault = (description: string): Answer => ({ description, contentType: 'text/xml', schema: { type: 'string', description: 'SOAP Fault' } });
 const jsonProblem = (description: string, codes: readonly string[]): Answer => ({ description, schema: 'Problem', codes });
+const agcomReply = (code: '00' | '01' | '02' | '06', description?: string) => encodeJsonReply(replyOf({ Operatore: 'OLB', FileName: 'OLB_OLA_20261201_090000_xml2.xml', TipoFile: 'xml2' }, code, description));
+const agcomJsonReply = (description: string, code: '00' | '01' | '02' | '06'): Answer => ({ description, schema: 'AgcomJsonReply', example: agcomReply(code) });
 const WIRE_AUTH_PROBLEMS = { 401: jsonProblem('no or an unknown peer token / client certificate', ['SG_UNAUTHENTICATED']), 403: jsonProblem('the caller is not the peer it names, or not configured for this protocol', ['SG_FORBIDDEN']) };
 
 export const OPERATIONS: Record<string, OperationDoc> = {
@@ -118,7 +124,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     security: 'none',
     responses: {
       200: { description: 'database reachable, migrations applied', schema: 'Readiness' },
-      503: { description: 'not ready: database unreachable or migrations pending', schema: 'Readiness', headers: { 'retry-after': { description: 'seconds', schema: { type: 'string' } } } },
+      503: { description: 'not ready: database unreachable or migrations pending', schema: 'Readiness', example: { status: 'unavailable', database: 'unreachable', error: 'connect ECONNREFUSED 127.0.0.1:5432' }, headers: { 'retry-after': { description: 'seconds', schema: { type: 'string' } } } },
     },
   },
   'GET /metrics': { security: 'none', responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: { type: 'string' } } } },
@@ -160,7 +166,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   // ---------------------------------------------------------------- feed, dead letters, tools
   'GET /v1/events': read('events:read', { description: 'events after the cursor, oldest first (long-polls up to `wait` seconds when there are none)', schema: 'EventPage' }),
   'GET /v1/dead-letters': read('dead-letters:read', { description: 'deliveries that gave up', schema: 'DeadLetterList' }),
-  'POST /v1/dead-letters/{id}/replay': command('dead-letters:write', undefined, [202, { description: 'back in the outbox', schema: 'Replayed' }], { notFound: 'dead letter (or it was replayed already)' }),
+  'POST /v1/dead-letters/{id}/replay': command('dead-letters:write', undefined, [202, { description: 'back in the outbox', schema: 'Replayed', example: { id: '17', status: 'replayed' } }], { notFound: 'dead letter (or it was replayed already)' }),
   'POST /v1/tools/migration-code/validate': command('tools:use', 'MigrationCodeValidateBody', [200, { description: 'the verdict; an invalid code is a 200 with valid=false and its errors', schema: 'MigrationCodeValidation' }], { idempotent: false }),
 
   // ---------------------------------------------------------------- interconnection
@@ -194,7 +200,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     security: 'wholesale',
     body: 'WholesaleNotification',
     responses: {
-      200: { description: 'applied (accepted) or a repeat of an event already applied (duplicate)', schema: 'WholesaleNotificationOutcome' },
+      200: { description: 'applied (accepted) or a repeat of an event already applied (duplicate)', schema: 'WholesaleNotificationOutcome', example: { eventId: 'EV-000123', status: 'accepted', orderState: 'accepted' } },
       400: jsonProblem('the body does not match schemas/wholesale/notification.json', ['SG_INVALID_REQUEST', 'SG_MALFORMED_BODY']),
       401: jsonProblem('no or an unknown provider token, or no client certificate', ['SG_UNAUTHENTICATED']),
       403: jsonProblem('the client certificate is not the provider\'s', ['SG_FORBIDDEN']),
@@ -248,7 +254,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('schemas/wbci-json/wbci-json.json', 'schemas/wbci-json/wbci-json.json'),
     body: [{ contentType: 'application/json', schema: { type: 'object', description: 'one WBCI message (schemas/wbci-json/wbci-json.json)' }, description: 'one WBCI message' }],
     responses: {
-      200: { description: 'TEQ: OK, or a negative code (0993 wrong sender, 0995 invalid) with the reason', schema: { type: 'object' } },
+      200: { description: 'TEQ: OK, or a negative code (0993 wrong sender, 0995 invalid) with the reason', schema: 'WbciJsonTeq', example: jsonTeq('DEU.EKPA', 'DEU.EKPA.V000000001', 'OK', 'OK') },
       ...WIRE_AUTH_PROBLEMS,
       400: jsonProblem('not JSON', ['SG_MALFORMED_BODY']),
       413: jsonProblem('the body is larger than the limit', ['SG_BODY_TOO_LARGE']),
@@ -304,12 +310,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('schemas/agcom/agcom-json.json', 'schemas/agcom/agcom-json.json'),
     body: [{ contentType: 'application/json', schema: { type: 'object', description: 'schemas/agcom/agcom-json.json' }, description: 'one AGCOM file as JSON' }],
     responses: {
-      200: { description: 'Reply 00', schema: { type: 'object' } },
-      400: { description: 'Reply 01/03–06', schema: { type: 'object' } },
-      401: { description: 'Reply 02', schema: { type: 'object' } },
-      403: { description: 'Reply 02', schema: { type: 'object' } },
+      200: agcomJsonReply('Reply 00: accepted', '00'),
+      400: agcomJsonReply('Reply 01/03–05: refused file', '01'),
+      401: agcomJsonReply('Reply 02: not authenticated', '02'),
+      403: agcomJsonReply('Reply 02: not this partner', '02'),
       413: jsonProblem('too large', ['SG_BODY_TOO_LARGE']),
-      503: { description: 'Reply 06', schema: { type: 'object' } },
+      503: agcomJsonReply('Reply 06: try again later', '06'),
     },
   },
   'POST /agcom/v1/np-notifications': {
@@ -319,7 +325,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('schemas/agcom/np-ko.json', 'schemas/agcom/np-ko.json'),
     body: [{ contentType: 'application/json', schema: { type: 'object', description: 'schemas/agcom/np-ko.json' }, description: 'the Donor\'s KO' }],
     responses: {
-      202: { description: 'recorded (or a duplicate of one recorded)', schema: { type: 'object', required: ['status'], properties: { status: { enum: ['accepted', 'duplicate'] }, messageId: { type: 'string' } } } },
+      202: { description: 'recorded (or a duplicate of one recorded)', schema: { type: 'object', required: ['status'], properties: { status: { enum: ['accepted', 'duplicate'] }, messageId: { type: 'string' } } }, example: { status: 'accepted', messageId: '5b0e6a52-3c1f-4f0e-9a51-0d8e2f7f3a10' } },
       400: jsonProblem('the body does not match schemas/agcom/np-ko.json', ['SG_INVALID_REQUEST', 'SG_MALFORMED_BODY']),
       401: jsonProblem('no or an unknown Donor token', ['SG_UNAUTHENTICATED']),
       404: jsonProblem('no such notice', ['SG_NOT_FOUND']),
@@ -354,7 +360,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('schemas/interconnect/wire.json', 'schemas/interconnect/wire.json and wire-bodies.json'),
     body: [{ contentType: 'application/json', schema: { type: 'object', description: 'schemas/interconnect/wire.json' }, description: 'one envelope' }],
     responses: {
-      200: { description: 'applied (or a repeat of one applied)', schema: { type: 'object' } },
+      200: { description: 'applied (or a repeat of one applied)', schema: { type: 'object', required: ['status', 'id'], properties: { status: { enum: ['accepted', 'duplicate'] }, id: { type: 'string' } } }, example: { status: 'accepted', id: 'ITA.OLA.V000000002' } },
       400: jsonProblem('the envelope does not match schemas/interconnect/wire.json', ['SG_INVALID_REQUEST', 'SG_MALFORMED_BODY', 'SG_IC_WIRE']),
       ...WIRE_AUTH_PROBLEMS,
       409: jsonProblem('the step is not allowed now', IC_STATE),

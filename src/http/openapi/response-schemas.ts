@@ -251,6 +251,24 @@ export function responseComponents(): Record<string, JsonSchema> {
       required: ['status', 'database'],
       properties: { status: { enum: ['ok', 'unavailable'] }, database: { enum: ['ok', 'unreachable'] }, migrations: { type: 'object', properties: { pending: { type: 'array', items: str } } }, error: str },
     },
+    WbciJsonTeq: {
+      type: 'object',
+      description: 'the Quittung (TEQ) of the JSON wire: positions[0].code OK, or a negative code with the reason',
+      required: ['quittung'],
+      properties: { quittung: { type: 'object', required: ['sender', 'vaIdRef', 'positions'], properties: { sender: str, vaIdRef: str, positions: { type: 'array', items: { type: 'object', required: ['code', 'text'], properties: { code: str, text: str } } } } } },
+    },
+    AgcomJsonReply: {
+      type: 'object',
+      description: 'the Reply of the AGCOM procedure as JSON (Codice 00 accepted, 01–06 refused)',
+      required: ['Reply'],
+      properties: {
+        Reply: {
+          type: 'object',
+          required: ['OPERATOREMittente', 'NomeFile', 'TipoFile', 'Codice', 'Descrizione'],
+          properties: { OPERATOREMittente: str, NomeFile: str, TipoFile: str, Codice: { enum: ['00', '01', '02', '03', '04', '05', '06'] }, Descrizione: str, Classe: str },
+        },
+      },
+    },
     WholesaleNotificationOutcome: { type: 'object', required: ['eventId', 'status', 'orderState'], properties: { eventId: str, status: { enum: ['accepted', 'duplicate'] }, orderState: str } },
   };
 }
