@@ -5,7 +5,11 @@
  * request components accept exactly what the routes' own validation accepts for the captured
  * examples.
  */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
@@ -40,6 +44,18 @@ describe('the OpenAPI contract', () => {
     expect(contractText(served) === readFileSync(CONTRACT_FILE, 'utf8'), 'docs/openapi.json differs from what the gateway serves: run npm run openapi').toBe(true);
     expect((await gw.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
+
+  it('switchgate openapi --out writes that same document, needing no configuration, database or environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-openapi-'));
+    try {
+      const out = join(dir, 'openapi.json');
+      const bin = new URL('../../bin/switchgate.js', import.meta.url).pathname;
+      await promisify(execFile)(process.execPath, [bin, 'openapi', '--out', out], { env: { PATH: process.env.PATH, HOME: dir }, cwd: dir });
+      expect(readFileSync(out, 'utf8') === readFileSync(CONTRACT_FILE, 'utf8'), 'switchgate openapi differs from docs/openapi.json').toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('passes the strict validator (@readme/openapi-parser) with zero errors and zero warnings', async () => {
     const result = await validate(structuredClone(doc) as never);

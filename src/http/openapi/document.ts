@@ -103,7 +103,7 @@ function response(status: string, a: Answer, key: string, examples: Examples, by
 function requestBody(doc: OperationDoc, key: string, examples: Examples): Record<string, unknown> | undefined {
   if (!doc.body) return undefined;
   if (typeof doc.body === 'string') {
-    const ex = examplesFor(examples, `${key} request`);
+    const ex = examplesFor(examples, `${key} request`) ?? (doc.requestExample !== undefined ? { default: { value: doc.requestExample } } : undefined);
     return { required: doc.bodyRequired ?? true, content: { 'application/json': { schema: schemaOf(doc.body), ...(ex ? { examples: ex } : {}) } } };
   }
   return {

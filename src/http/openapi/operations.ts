@@ -30,6 +30,8 @@ export interface OperationDoc {
   /** request body: component name (application/json) or a full content map (wire formats) */
   body?: string | { contentType: string; schema: JsonSchema; description: string }[];
   bodyRequired?: boolean;
+  /** a request example for operations no captured run performs (the TIM side of the interconnection) */
+  requestExample?: unknown;
   responses: Record<string, Answer>;
   /** Idempotency-Key (every POST that starts or changes something) */
   idempotent?: boolean;
@@ -102,8 +104,14 @@ function command(scope: string, body: string | undefined, ok: [number, Answer], 
 const caseCommand = (body: string, fields = WBCI_FIELDS) =>
   command('switches:write', body, [202, { description: 'the message is queued; the case after it', schema: 'CommandAccepted' }], { notFound: 'case', state: WBCI_STATE, fields, ifMatch: true, etag: true });
 
-const icCommand = (body: string, ok = 200) =>
-  command('interconnect:write', body, [ok, { description: 'the object after the step', schema: 'InterconnectRequest' }], { notFound: 'object', state: IC_STATE, fields: IC_FIELDS, ifMatch: true, etag: true });
+const icCommand = (body: string, requestExample?: unknown): OperationDoc => ({
+  ...command('interconnect:write', body, [200, { description: 'the object after the step', schema: 'InterconnectRequest' }], { notFound: 'object', state: IC_STATE, fields: IC_FIELDS, ifMatch: true, etag: true }),
+  ...(requestExample !== undefined ? { requestExample } : {}),
+});
+const faultStep = (body: string, requestExample: unknown): OperationDoc => {
+  const op = icCommand(body, requestExample);
+  return { ...op, responses: { ...op.responses, 200: { description: 'the fault report after the step', schema: 'InterconnectFault' } } };
+};
 
 // ------------------------------------------------------------------ wire formats
 
@@ -175,14 +183,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/interconnect/requests/{id}': read('interconnect:read', { description: 'the access request', schema: 'InterconnectRequest', headers: ETAG }, 'access request'),
   'POST /v1/interconnect/requests/{id}/submit': icCommand('InterconnectActionsEmpty'),
   'POST /v1/interconnect/requests/{id}/progress': icCommand('InterconnectActionsEmpty'),
-  'POST /v1/interconnect/requests/{id}/complete': icCommand('InterconnectActionsComplete'),
-  'POST /v1/interconnect/requests/{id}/reject': icCommand('InterconnectActionsReject'),
+  'POST /v1/interconnect/requests/{id}/complete': icCommand('InterconnectActionsComplete', { completionDate: '2026-12-10', tds: { port: 'TD-RM-P-0042' } }),
+  'POST /v1/interconnect/requests/{id}/reject': icCommand('InterconnectActionsReject', { reason: 'cessation without the access ids of the ports' }),
   'POST /v1/interconnect/requests/{id}/annulment': icCommand('InterconnectActionsAnnulment'),
   'POST /v1/interconnect/faults': command('interconnect:write', 'InterconnectActionsFault', [201, { description: 'the fault report', schema: 'InterconnectFault', headers: { location: { description: 'its URL', schema: { type: 'string' } } } }], { state: IC_STATE, fields: IC_FIELDS, etag: true }),
   'GET /v1/interconnect/faults': read('interconnect:read', { description: 'a page of fault reports', schema: 'InterconnectFaultList' }),
   'GET /v1/interconnect/faults/{id}': read('interconnect:read', { description: 'the fault report', schema: 'InterconnectFault', headers: ETAG }, 'fault report'),
-  'POST /v1/interconnect/faults/{id}/diagnosis': { ...icCommand('InterconnectActionsDiagnosis'), responses: { ...icCommand('InterconnectActionsDiagnosis').responses, 200: { description: 'the fault report after the step', schema: 'InterconnectFault' } } },
-  'POST /v1/interconnect/faults/{id}/close': { ...icCommand('InterconnectActionsFaultClose'), responses: { ...icCommand('InterconnectActionsFaultClose').responses, 200: { description: 'the fault report after the step', schema: 'InterconnectFault' } } },
+  'POST /v1/interconnect/faults/{id}/diagnosis': faultStep('InterconnectActionsDiagnosis', { diagnosis: 'codec mismatch on the SBC' }),
+  'POST /v1/interconnect/faults/{id}/close': faultStep('InterconnectActionsFaultClose', { outcome: 'a', diagnosis: 'codec list corrected on the SBC' }),
   'POST /v1/interconnect/projects': command('interconnect:write', 'InterconnectActionsProject', [201, { description: 'the project', schema: 'InterconnectProject', headers: { location: { description: 'its URL', schema: { type: 'string' } } } }], { state: IC_STATE, fields: IC_FIELDS, etag: true }),
   'GET /v1/interconnect/projects': read('interconnect:read', { description: 'a page of projects', schema: 'InterconnectProjectList' }),
   'GET /v1/interconnect/projects/{id}': read('interconnect:read', { description: 'the project with its clocks', schema: 'InterconnectProject', headers: ETAG }, 'project'),
