@@ -889,6 +889,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description in the answer of a command: warnings it produced (e.g. a short lead time) */
+            warnings?: components["schemas"]["Warning"][];
             agcom: {
                 orderId: string;
                 procedure?: string;
@@ -2314,6 +2316,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description in the answer of a command: warnings it produced */
+            warnings?: components["schemas"]["Warning"][];
         };
         /** @description a page of fault reports */
         InterconnectFaultList: {
@@ -2391,6 +2395,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description in the answer of a command: warnings it produced */
+            warnings?: components["schemas"]["Warning"][];
         };
         /** @description a page of projects */
         InterconnectProjectList: {
@@ -2412,6 +2418,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description in the answer of a command: warnings it produced */
+            warnings?: components["schemas"]["Warning"][];
         };
         InterconnectRequestActivation: {
             /**
@@ -2771,6 +2779,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description in the answer of a command: warnings it produced (e.g. a short lead time) */
+            warnings?: components["schemas"]["Warning"][];
             terminationDate?: string | null;
         };
         /** @description the Quittung (TEQ) of the JSON wire: positions[0].code OK, or a negative code with the reason */

@@ -42,6 +42,7 @@ const caseCore = (procedure: JsonSchema, type: JsonSchema): Record<string, JsonS
   replacedBy: strOrNull,
   createdAt: dateTime,
   updatedAt: dateTime,
+  warnings: { type: 'array', items: ref('Warning'), description: 'in the answer of a command: warnings it produced (e.g. a short lead time)' },
 });
 const CASE_REQUIRED = ['id', 'procedure', 'type', 'role', 'peer', 'state', 'requestedDate', 'switchDate', 'openChange', 'deadlines', 'overdue', 'wholesaleOrder', 'createdAt', 'updatedAt'];
 
@@ -278,6 +279,15 @@ function interconnectObject(description: string, extra: Record<string, JsonSchem
     type: 'object',
     description,
     required: ['id', 'role', 'counterpart', 'state', 'createdAt', 'updatedAt'],
-    properties: { id: str, role: { enum: ['operator', 'tim'] }, counterpart: str, state: str, ...extra, createdAt: dateTime, updatedAt: dateTime },
+    properties: {
+      id: str,
+      role: { enum: ['operator', 'tim'] },
+      counterpart: str,
+      state: str,
+      ...extra,
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      warnings: { type: 'array', items: ref('Warning'), description: 'in the answer of a command: warnings it produced' },
+    },
   };
 }
