@@ -3377,7 +3377,7 @@ export interface operations {
                     "application/xml": string;
                 };
             };
-            /** @description Reply 01/03–06: refused file */
+            /** @description Reply 01/03–05: refused file */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6112,7 +6112,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnswerBody"];
+                "application/json": components["schemas"]["AnswerBody"] | components["schemas"]["AgcomAnswerBody"];
             };
         };
         responses: {
@@ -6237,7 +6237,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CancelBody"];
+                "application/json": components["schemas"]["CancelBody"] | components["schemas"]["AgcomCancelBody"];
             };
         };
         responses: {
@@ -6682,7 +6682,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RescheduleBody"];
+                "application/json": components["schemas"]["RescheduleBody"] | components["schemas"]["AgcomRescheduleBody"];
             };
         };
         responses: {

@@ -95,16 +95,17 @@ function response(status: string, a: Answer, key: string, examples: Examples, by
   return {
     description,
     ...(a.headers ? { headers: Object.fromEntries(Object.entries(a.headers).map(([h, d]) => [h, { description: d.description, schema: d.schema }])) } : {}),
-    ...(a.schema ? { content: { [contentType]: { schema: schemaOf(a.schema), ...(ex && contentType.includes('json') ? { examples: ex } : {}) } } } : {}),
+    ...(a.schema ? { content: { [contentType]: { schema: schemaOf(a.schema), ...(ex ? { examples: ex } : {}) } } } : {}),
     ...(a.codes?.length ? { 'x-codes': a.codes } : {}),
   };
 }
 
 function requestBody(doc: OperationDoc, key: string, examples: Examples): Record<string, unknown> | undefined {
   if (!doc.body) return undefined;
-  if (typeof doc.body === 'string') {
+  if (typeof doc.body === 'string' || !Array.isArray(doc.body)) {
     const ex = examplesFor(examples, `${key} request`) ?? (doc.requestExample !== undefined ? { default: { value: doc.requestExample } } : undefined);
-    return { required: doc.bodyRequired ?? true, content: { 'application/json': { schema: schemaOf(doc.body), ...(ex ? { examples: ex } : {}) } } };
+    const schema = typeof doc.body === 'string' ? schemaOf(doc.body) : { anyOf: doc.body.anyOf.map((c) => schemaOf(c)), description: 'the body the case\'s procedure takes (WBCI or AGCOM)' };
+    return { required: doc.bodyRequired ?? true, content: { 'application/json': { schema, ...(ex ? { examples: ex } : {}) } } };
   }
   return {
     required: true,

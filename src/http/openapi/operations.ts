@@ -4,8 +4,10 @@
  * can carry. document.ts merges this with the parameters fastify derives from each route's own
  * querystring/params/headers schemas.
  */
-import { encodeJsonReply, replyOf } from '../../app/agcom/wire.js';
+import { encodeJsonReply, encodeSoapFault as encodeAgcomFault, replyOf } from '../../app/agcom/wire.js';
+import { encodeReply } from '../../protocols/agcom/files.js';
 import { jsonTeq } from '../../protocols/wbci/json-codec.js';
+import { encodeSoapFault, encodeTeq, positiveTeq } from '../../protocols/wbci/soap-codec.js';
 import type { JsonSchema } from './request-schemas.js';
 
 export type Security = 'none' | 'apiKey' | 'peer' | 'wholesale' | 'numberPortability' | 'ftthOperator';
@@ -27,8 +29,8 @@ export interface OperationDoc {
   security: Security;
   summary?: string;
   description?: string;
-  /** request body: component name (application/json) or a full content map (wire formats) */
-  body?: string | { contentType: string; schema: JsonSchema; description: string }[];
+  /** request body: component name(s) (application/json; several: the case's procedure decides) or the wire formats */
+  body?: string | { anyOf: string[] } | { contentType: string; schema: JsonSchema; description: string }[];
   bodyRequired?: boolean;
   /** a request example for operations no captured run performs (the TIM side of the interconnection) */
   requestExample?: unknown;
@@ -101,7 +103,12 @@ function command(scope: string, body: string | undefined, ok: [number, Answer], 
   };
 }
 
-const caseCommand = (body: string, fields = WBCI_FIELDS) =>
+/** a command on a case; `agcom`: the body an AGCOM case takes instead (agcom-switches.ts picks by the case) */
+const caseCommand = (body: string, agcom?: string, fields = WBCI_FIELDS): OperationDoc => ({
+  ...caseCommandOf(body, fields),
+  ...(agcom ? { body: { anyOf: [body, agcom] } } : {}),
+});
+const caseCommandOf = (body: string, fields: readonly string[]) =>
   command('switches:write', body, [202, { description: 'the message is queued; the case after it', schema: 'CommandAccepted' }], { notFound: 'case', state: WBCI_STATE, fields, ifMatch: true, etag: true });
 
 const icCommand = (body: string, requestExample?: unknown): OperationDoc => ({
@@ -119,7 +126,17 @@ const xmlBody = (description: string) => [
   { contentType: 'text/xml', schema: { type: 'string' }, description },
   { contentType: 'application/soap+xml', schema: { type: 'string' }, description: `${description} (SOAP 1.2)` },
 ];
-const soapFault = (description: string): Answer => ({ description, contentType: 'text/xml', schema: { type: 'string', description: 'SOAP Fault' } });
+// examples of the XML answers, from the gateway's own encoders
+const soapFault = (description: string, server = false): Answer => ({ description, contentType: 'text/xml', schema: { type: 'string', description: 'SOAP Fault' }, example: encodeSoapFault(server ? 'Server' : 'Client', description) });
+const agcomFault = (description: string, server = false): Answer => ({ description, contentType: 'text/xml', schema: { type: 'string', description: 'SOAP Fault' }, example: encodeAgcomFault(server ? 'Server' : 'Client', description) });
+const agcomXmlReply = (description: string, code: '00' | '01' | '02' | '06'): Answer => ({
+  description,
+  contentType: 'application/xml',
+  schema: { type: 'string', description: 'Reply (schemas/agcom/reply.xsd)' },
+  example: encodeReply(replyOf({ Operatore: 'OLB', FileName: 'OLB_OLA_20261201_090000_xml2.xml', TipoFile: 'xml2' }, code)),
+});
+const wsdlDocument = (what: string): Answer => ({ description: `the ${what}`, contentType: 'text/xml', schema: { type: 'string' }, example: '<?xml version="1.0" encoding="UTF-8"?>\n<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" …>…</wsdl:definitions>' });
+const QUITTUNG = encodeTeq('request', positiveTeq('DEU.EKPB', 'DEU.EKPA.V000000001'), { timestamp: '2026-11-23T08:00:00.000Z', major: '02', minor: '00' });
 const jsonProblem = (description: string, codes: readonly string[]): Answer => ({ description, schema: 'Problem', codes });
 const agcomReply = (code: '00' | '01' | '02' | '06', description?: string) => encodeJsonReply(replyOf({ Operatore: 'OLB', FileName: 'OLB_OLA_20261201_090000_xml2.xml', TipoFile: 'xml2' }, code, description));
 const agcomJsonReply = (description: string, code: '00' | '01' | '02' | '06'): Answer => ({ description, schema: 'AgcomJsonReply', example: agcomReply(code) });
@@ -135,7 +152,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       503: { description: 'not ready: database unreachable or migrations pending', schema: 'Readiness', example: { status: 'unavailable', database: 'unreachable', error: 'connect ECONNREFUSED 127.0.0.1:5432' }, headers: { 'retry-after': { description: 'seconds', schema: { type: 'string' } } } },
     },
   },
-  'GET /metrics': { security: 'none', responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: { type: 'string' } } } },
+  'GET /metrics': {
+    security: 'none',
+    responses: {
+      200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: { type: 'string' }, example: '# HELP process_cpu_user_seconds_total Total user CPU time spent in seconds.\n# TYPE process_cpu_user_seconds_total counter\nprocess_cpu_user_seconds_total 1.93\n' },
+    },
+  },
 
   // ---------------------------------------------------------------- switches
   'POST /v1/switches': command('switches:write', 'StartSwitchBody', [201, {
@@ -150,11 +172,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /v1/switches': read('switches:read', { description: 'a page of cases', schema: 'CaseList' }),
   'GET /v1/switches/{id}': read('switches:read', { description: 'the case', schema: 'Case', headers: ETAG }, 'case'),
   'GET /v1/switches/{id}/messages': read('switches:read', { description: 'the timeline of messages both ways', schema: 'MessageList' }, 'case'),
-  'POST /v1/switches/{id}/answer': { ...caseCommand('AnswerBody'), description: 'WBCI cases: answer.json (RUEM-VA / ABBM). AGCOM cases: AgcomAnswerBody (xml3 OK / KO), chosen by the case\'s procedure.' },
+  'POST /v1/switches/{id}/answer': { ...caseCommand('AnswerBody', 'AgcomAnswerBody'), description: 'WBCI cases: answer.json (RUEM-VA / ABBM). AGCOM cases: AgcomAnswerBody (xml3 OK / KO), chosen by the case\'s procedure.' },
   'POST /v1/switches/{id}/resource-handover': caseCommand('ResourceHandoverBody'),
   'POST /v1/switches/{id}/resource-handover/answer': caseCommand('ResourceHandoverAnswerBody'),
-  'POST /v1/switches/{id}/reschedule': { ...caseCommand('RescheduleBody'), description: 'WBCI cases: TVS-VA. AGCOM cases: AgcomRescheduleBody (rimodulazione of the DAC).' },
-  'POST /v1/switches/{id}/cancel': { ...caseCommand('CancelBody'), description: 'WBCI cases: STR-AUF / STR-AEN. AGCOM cases: AgcomCancelBody (annullamento).' },
+  'POST /v1/switches/{id}/reschedule': { ...caseCommand('RescheduleBody', 'AgcomRescheduleBody'), description: 'WBCI cases: TVS-VA. AGCOM cases: AgcomRescheduleBody (rimodulazione of the DAC).' },
+  'POST /v1/switches/{id}/cancel': { ...caseCommand('CancelBody', 'AgcomCancelBody'), description: 'WBCI cases: STR-AUF / STR-AEN. AGCOM cases: AgcomCancelBody (annullamento).' },
   'POST /v1/switches/{id}/changes/{changeId}/answer': caseCommand('ChangeAnswerBody'),
   'POST /v1/switches/{id}/link': command('switches:write', 'LinkBody', [200, { description: 'the case, linked; nothing is sent', schema: 'Case' }], {
     notFound: 'case',
@@ -235,7 +257,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     security: 'none',
     summary: 'WBCI WSDL (?wsdl) and its XSDs (?xsd=name)',
     externalDocs: file('wsdl/wbci.wsdl', 'wsdl/wbci.wsdl and schemas/wbci/*.xsd'),
-    responses: { 200: { description: 'the WSDL or XSD', contentType: 'text/xml', schema: { type: 'string' } }, 400: soapFault('neither ?wsdl nor ?xsd'), 404: soapFault('no such XSD') },
+    responses: { 200: wsdlDocument('WSDL or XSD'), 400: soapFault('neither ?wsdl nor ?xsd'), 404: soapFault('no such XSD') },
   },
   'POST /wbci/v1': {
     tags: ['east-west'],
@@ -245,14 +267,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('wsdl/wbci.wsdl', 'wsdl/wbci.wsdl, schemas/wbci/wbci-request.xsd, wbci-message.xsd'),
     body: xmlBody('SOAP envelope with one WBCI request (schemas/wbci/wbci-request.xsd)'),
     responses: {
-      200: { description: 'Quittung (TEQ), positive or negative', contentType: 'text/xml', schema: { type: 'string' } },
+      200: { description: 'Quittung (TEQ), positive or negative', contentType: 'text/xml', schema: { type: 'string' }, example: QUITTUNG },
       400: soapFault('not a SOAP envelope of this WSDL'),
       401: soapFault('no or an unknown peer token / client certificate'),
       403: soapFault('the caller is not the peer it names'),
       413: soapFault('the body is larger than the limit'),
       415: soapFault('not text/xml or application/soap+xml'),
       500: soapFault('SOAP fault (SOAP 1.1 §6.2: faults travel with HTTP 500), e.g. a WS-Security signature that does not verify'),
-      503: soapFault('database unreachable; retry later'),
+      503: soapFault('database unreachable; retry later', true),
     },
   },
   'POST /wbci/v1/json': {
@@ -275,7 +297,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     security: 'none',
     summary: 'AGCOM WSDL (?wsdl) and its XSDs (?xsd=xml1.xsd …)',
     externalDocs: file('wsdl/agcom.wsdl', 'wsdl/agcom.wsdl and schemas/agcom/*.xsd'),
-    responses: { 200: { description: 'the WSDL or XSD', contentType: 'text/xml', schema: { type: 'string' } }, 400: soapFault('neither ?wsdl nor ?xsd'), 404: soapFault('no such XSD') },
+    responses: { 200: wsdlDocument('WSDL or XSD'), 400: agcomFault('neither ?wsdl nor ?xsd'), 404: agcomFault('no such XSD') },
   },
   'POST /agcom/v1': {
     tags: ['east-west'],
@@ -284,13 +306,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('wsdl/agcom.wsdl', 'wsdl/agcom.wsdl, schemas/agcom/xml1.xsd, xml2.xsd, xml3.xsd, reply.xsd'),
     body: [{ contentType: 'text/xml', schema: { type: 'string' }, description: 'SOAP envelope carrying one AGCOM file' }],
     responses: {
-      200: { description: 'Reply 00 (accepted) or a refusal code in the Reply', contentType: 'text/xml', schema: { type: 'string' } },
-      400: soapFault('Reply 01/03–06: malformed file or records'),
-      401: soapFault('Reply 02: not authenticated'),
-      403: soapFault('Reply 02: not this partner'),
-      413: soapFault('the body is larger than the limit'),
-      500: soapFault('SOAP fault'),
-      503: soapFault('database unreachable; retry later'),
+      200: { description: 'Reply 00 (accepted) or a refusal code in the Reply', contentType: 'text/xml', schema: { type: 'string' }, example: encodeReply(replyOf({ Operatore: 'OLB', FileName: 'OLB_OLA_20261201_090000_xml2.xml', TipoFile: 'xml2' }, '00')) },
+      400: agcomFault('Reply 01/03–06: malformed file or records'),
+      401: agcomFault('Reply 02: not authenticated'),
+      403: agcomFault('Reply 02: not this partner'),
+      413: agcomFault('the body is larger than the limit'),
+      500: agcomFault('SOAP fault', true),
+      503: agcomFault('database unreachable; retry later', true),
     },
   },
   'POST /agcom/v1/upload': {
@@ -303,12 +325,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       { contentType: 'application/xml', schema: { type: 'string' }, description: 'the file as the body' },
     ],
     responses: {
-      200: { description: 'Reply 00: accepted', contentType: 'application/xml', schema: { type: 'string' } },
-      400: { description: 'Reply 01/03–06: refused file', contentType: 'application/xml', schema: { type: 'string' } },
-      401: { description: 'Reply 02: not authenticated', contentType: 'application/xml', schema: { type: 'string' } },
-      403: { description: 'Reply 02: not this partner', contentType: 'application/xml', schema: { type: 'string' } },
-      413: { description: 'too large', contentType: 'application/xml', schema: { type: 'string' } },
-      503: { description: 'Reply 06: try again later', contentType: 'application/xml', schema: { type: 'string' } },
+      200: agcomXmlReply('Reply 00: accepted', '00'),
+      400: agcomXmlReply('Reply 01/03–05: refused file', '01'),
+      401: agcomXmlReply('Reply 02: not authenticated', '02'),
+      403: agcomXmlReply('Reply 02: not this partner', '02'),
+      413: agcomXmlReply('too large', '01'),
+      503: agcomXmlReply('Reply 06: try again later', '06'),
     },
   },
   'POST /agcom/v1/json': {
@@ -345,7 +367,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     security: 'none',
     summary: 'AGCOM FTTH: WSDL (?wsdl) and XSD (?xsd=ftth.xsd) of the service the network operator calls on the Donating',
     externalDocs: file('wsdl/agcom-ftth', 'wsdl/agcom-ftth and schemas/agcom-ftth/ftth.xsd'),
-    responses: { 200: { description: 'the WSDL or XSD', contentType: 'text/xml', schema: { type: 'string' } }, 404: soapFault('no such document') },
+    responses: { 200: wsdlDocument('WSDL or XSD'), 404: agcomFault('no such document') },
   },
   'POST /agcom/ftth/v1/DonatingMigrationNotify_OLO': {
     tags: ['east-west'],
@@ -354,11 +376,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     externalDocs: file('schemas/agcom-ftth/ftth.xsd', 'schemas/agcom-ftth/ftth.xsd'),
     body: [{ contentType: 'text/xml', schema: { type: 'string' }, description: 'SOAP envelope with N8 or N10' }],
     responses: {
-      200: { description: 'N12 answer / acknowledgement', contentType: 'text/xml', schema: { type: 'string' } },
-      400: soapFault('not a message of this service'),
-      401: soapFault('no or an unknown network-operator token'),
-      500: soapFault('SOAP fault'),
-      503: soapFault('database unreachable; retry later'),
+      200: { description: 'N12 answer / acknowledgement', contentType: 'text/xml', schema: { type: 'string' }, example: '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>…N12 (schemas/agcom-ftth/ftth.xsd)…</soapenv:Body></soapenv:Envelope>' },
+      400: agcomFault('not a message of this service'),
+      401: agcomFault('no or an unknown network-operator token'),
+      500: agcomFault('SOAP fault', true),
+      503: agcomFault('database unreachable; retry later', true),
     },
   },
   'POST /interconnect/v1': {
