@@ -6,7 +6,7 @@
  * examples.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { createGateway, type Gateway } from '../../src/gateway.js';
+import { ManualClock } from '../../src/domain/clock.js';
+import { EVENT_CATALOGUE } from '../../src/http/openapi/events.js';
 import { contractConfig, CONTRACT_ENV } from '../../src/http/openapi/full-config.js';
 import { contractText } from '../../src/http/openapi/generate.js';
 import { createValidatorCompiler, loadRestSchemas } from '../../src/http/schemas.js';
@@ -32,7 +34,8 @@ describe('the OpenAPI contract', () => {
   const ops = () => Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op: op as unknown as Op })));
 
   beforeAll(async () => {
-    gw = await createGateway({ config: contractConfig(), store: await openTestPglite({}), background: false, log: silentLog(), env: CONTRACT_ENV });
+    // the clock of the captured examples (examples.json): their dates are valid then
+    gw = await createGateway({ config: contractConfig(), store: await openTestPglite({}), clock: new ManualClock('2026-12-01T08:00:00Z'), background: false, log: silentLog(), env: CONTRACT_ENV });
   });
   afterAll(async () => gw?.close());
 
@@ -104,6 +107,47 @@ describe('the OpenAPI contract', () => {
     const start = doc.components.schemas.StartSwitchBody as { oneOf: unknown[]; discriminator: { propertyName: string; mapping: Record<string, string> } };
     expect(start.discriminator).toEqual({ propertyName: 'procedure', mapping: { agcom: '#/components/schemas/StartSwitchAgcomBody', wbci: '#/components/schemas/StartSwitchWbciBody' } });
     expect((doc.components.schemas.Event as { oneOf: unknown[] }).oneOf.length).toBeGreaterThan(60);
+  });
+
+  it('the event catalogue names every event type the code appends', () => {
+    const catalogue = new Set(EVENT_CATALOGUE.map((e) => e.type));
+    // strings of the same shape that are no event: configuration keys and a file name
+    const NOT_EVENTS = new Set(['agcom.cos', 'agcom.ftth.codes', 'wholesale.retry', 'wholesale.xsd']);
+    const found = new Set<string>();
+    const scan = (dir: URL) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) scan(new URL(`${entry.name}/`, dir));
+        else if (entry.name.endsWith('.ts') && !dir.pathname.includes('/http/openapi/')) {
+          for (const m of readFileSync(new URL(entry.name, dir), 'utf8').matchAll(/'((?:case|message|delivery|deadline|wholesale|np|agcom|interconnect|wbci)\.[a-z0-9.-]+)'/g)) found.add(m[1]!);
+        }
+      }
+    };
+    scan(new URL('../../src/', import.meta.url));
+    expect([...found].filter((t) => !catalogue.has(t) && !NOT_EVENTS.has(t))).toEqual([]);
+    expect(found.size).toBeGreaterThan(40);
+  });
+
+  it('the events of AGCOM and interconnection flows match their catalogue entries', async () => {
+    const checker = new ContractChecker(doc);
+    const auth = { authorization: 'Bearer contract-api-key', 'content-type': 'application/json' };
+    const post = async (url: string, key: string, label = 'default') => {
+      const media = doc.paths[url]!.post!.requestBody!.content['application/json'] as unknown as { examples: Record<string, { value: unknown }> };
+      const res = await gw.app.inject({ method: 'POST', url, headers: auth, payload: JSON.stringify(media.examples[label]!.value) });
+      expect(checker.problems('POST', url, res.statusCode, String(res.headers['content-type']), res.body), key).toEqual([]);
+      expect(res.statusCode, `${key}: ${res.body}`).toBe(201);
+      return JSON.parse(res.body) as { id: string };
+    };
+    await post('/v1/switches', 'agcom start', 'agcom');
+    await post('/v1/interconnect/requests', 'interconnect request');
+    await post('/v1/interconnect/faults', 'fault');
+    const project = await post('/v1/interconnect/projects', 'project');
+    const step = await gw.app.inject({ method: 'POST', url: `/v1/interconnect/projects/${project.id}/events`, headers: auth, payload: JSON.stringify({ event: 'agreement-signed' }) });
+    expect(step.statusCode, step.body).toBe(200);
+    const feed = await gw.app.inject({ method: 'GET', url: '/v1/events?limit=1000', headers: auth });
+    expect(checker.problems('GET', '/v1/events', feed.statusCode, String(feed.headers['content-type']), feed.body)).toEqual([]);
+    const events = (JSON.parse(feed.body) as { items: { type: string }[] }).items;
+    for (const e of events) expect(checker.componentErrors('Event', e), e.type).toEqual([]);
+    expect(events.map((e) => e.type), JSON.stringify(events.map((e) => e.type))).toEqual(expect.arrayContaining(['message.queued', 'case.case-opened', 'interconnect.request.submitted', 'interconnect.fault.opened', 'interconnect.project.requested', 'interconnect.project.event']));
   });
 
   it('the request components and the routes\' own validation agree on every captured request (and on a broken one)', () => {
