@@ -279,5 +279,27 @@ const interconnect: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate, interconnect];
+const openapi: Command = {
+  name: 'openapi',
+  summary: 'print the OpenAPI 3.1 contract (every profile and optional endpoint enabled)',
+  usage: '[--out file]',
+  help: [
+    'The document a gateway with the wbci, agcom and interconnect profiles, the wholesale callbacks, AGCOM number',
+    'portability and the FTTH network operator serves at /docs/json; committed as docs/openapi.json.',
+    'Uses a throwaway in-memory database; needs no configuration. Without --out it is printed.',
+  ].join('\n'),
+  options: { out: { type: 'string' } },
+  async run(values) {
+    if (values.out === '') throw new UsageError('--out needs a file name', openapi);
+    const { generateContract, contractText } = await import('../http/openapi/generate.js');
+    const text = contractText(await generateContract());
+    if (typeof values.out === 'string') {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(resolve(values.out), text);
+      console.error(`wrote ${values.out}`);
+    } else process.stdout.write(text);
+  },
+};
+
+export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate, interconnect, openapi];
 

@@ -34,6 +34,7 @@ import { defaultAgcomRules, migrationCodeOptions } from '../protocols/agcom/rule
 import { httpMetrics, inboundRefusedCounter } from './metrics.js';
 import { loadWsSecurity } from '../config/ws-security-material.js';
 import { consoleRoutes } from './console/plugin.js';
+import { openapiOptions } from './openapi/document.js';
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -85,26 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await loadShedding(app, deps.config.limits);
   inputGuard(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'switchgate',
-        version: VERSION,
-        description: 'Messaging gateway for fixed-line customer switches between operators (WBCI, AGCOM). Errors are RFC 9457 problem documents with a stable `code`.',
-      },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
-      tags: [
-        { name: 'switches', description: 'Cases and the CRM\'s actions on them' },
-        { name: 'events', description: 'Event feed' },
-        { name: 'delivery', description: 'Dead letters and their replay' },
-        { name: 'tools', description: 'Helpers for CRM order entry' },
-        { name: 'interconnect', description: 'VoLTE-VoIP/IP interconnection with TIM: access requests, faults, projects, billing' },
-        { name: 'health', description: 'Operations' },
-      ],
-    },
-  });
+  // the contract: OpenAPI 3.1 from the validation schemas and src/http/openapi (docs/openapi.json)
+  await app.register(swagger, openapiOptions(VERSION));
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   httpMetrics(app, deps.registry);

@@ -55,7 +55,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
 describe('switchgate --help and friends touch nothing', () => {
-  const commands = ['start', 'migrate', 'check-config', 'replay', 'demo', 'simulate', 'interconnect'];
+  const commands = ['start', 'migrate', 'check-config', 'replay', 'demo', 'simulate', 'interconnect', 'openapi'];
 
   it.each(commands)('%s --help prints its usage, exits 0 and opens no database', async (command) => {
     const dataDir = join(tempDir(), 'data');
