@@ -416,9 +416,9 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
 
       it('an invalid cursor → 400 SG_INVALID_CURSOR', async () => {
         for (const bad of ['abc', '1-', '-1-2', '99999999999999999999999-1']) {
-          await expectRejected(() => A('GET', `/v1/events?after=${encodeURIComponent(bad)}`), 400, 'SG_INVALID_CURSOR', { path: '/querystring/after' });
+          await expectRejected(() => A('GET', `/v1/events?after=${encodeURIComponent(bad)}`), 400, 'SG_INVALID_CURSOR', { path: '/query/after' });
         }
-        await expectRejected(() => A('GET', '/v1/events?wait=61'), 400, 'SG_INVALID_REQUEST', { path: '/querystring/wait' });
+        await expectRejected(() => A('GET', '/v1/events?wait=61'), 400, 'SG_INVALID_REQUEST', { path: '/query/wait' });
       });
     });
 
