@@ -89,7 +89,7 @@ describe('README quick-start', () => {
     for (const port of [portA, portB]) await untilLive(port, children);
 
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun) => {
-      const child = spawn('bash', ['-c', ['set -euo pipefail', ...script].join('\n')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['-c', ['set -euxo pipefail', ...script].join('\n')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeEachBackend } from '../support/backends.js';
 import { API_KEY, quickStartVa, rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { request } from 'undici';
 import { parseConfig, ConfigError } from '../../src/config/load.js';
+import { r2Body, startInterconnectPair, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 import type { Gateway } from '../../src/gateway.js';
 
 const OTHER_KEY = 'other-crm-key';
@@ -306,6 +308,41 @@ describeEachBackend('API ergonomics', ({ open }) => {
       expect((await rest(p.a, 'GET', '/docs/json?foo=1')).statusCode).toBe(200);
       expect((await rest(p.a, 'GET', '/health/live?foo=1')).statusCode).toBe(200);
     });
+  });
+});
+
+describeEachBackend('API ergonomics on the interconnection objects', ({ open }) => {
+  let ic: InterconnectPair | undefined;
+  afterEach(async () => {
+    await ic?.close();
+    ic = undefined;
+  });
+
+  it('a create replays under its key; reads carry the ETag; a stale If-Match is 412, the current one runs', { timeout: 120_000 }, async () => {
+    ic = await startInterconnectPair(open, open);
+    const call = async (node: InterconnectPair['op'], method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await request(`${node.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.statusCode, headers: res.headers, data: (await res.body.json()) as { id: string; state: string; code?: string } };
+    };
+    const created = await call(ic.op, 'POST', '/v1/interconnect/requests', r2Body(['192.0.2.60']), { 'idempotency-key': 'ic-1' });
+    expect(created.status, JSON.stringify(created.data)).toBe(201);
+    const again = await call(ic.op, 'POST', '/v1/interconnect/requests', r2Body(['192.0.2.60']), { 'idempotency-key': 'ic-1' });
+    expect([again.status, again.headers['idempotent-replayed'], again.data.id, again.headers.etag]).toEqual([201, 'true', created.data.id, created.headers.etag]);
+    const id = created.data.id;
+    await untilState(ic.tim, `requests/${id}`, 'SUBMITTED');
+    const read = await call(ic.tim, 'GET', `/v1/interconnect/requests/${id}`);
+    expect(read.headers.etag).toMatch(/^"\d+"$/);
+    const stale = await call(ic.tim, 'POST', `/v1/interconnect/requests/${id}/progress`, {}, { 'if-match': '"999"' });
+    expect([stale.status, stale.data.code]).toEqual([412, 'SG_PRECONDITION_FAILED']);
+    expect((await call(ic.tim, 'GET', `/v1/interconnect/requests/${id}`)).data.state).toBe('SUBMITTED');
+    const ok = await call(ic.tim, 'POST', `/v1/interconnect/requests/${id}/progress`, {}, { 'if-match': read.headers.etag as string });
+    expect([ok.status, ok.data.state]).toEqual([200, 'IN_PROGRESS']);
+    expect(ok.headers.etag).not.toBe(read.headers.etag);
+    expect((await call(ic.tim, 'GET', `/v1/interconnect/requests/${id}`)).headers.etag).toBe(ok.headers.etag);
   });
 });
 
