@@ -17,6 +17,7 @@ import { WbciService } from './app/wbci/service.js';
 import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './store/event-bus.js';
 import { buildApp } from './http/app.js';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, sweepIdempotencyKeys } from './http/idempotency.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { routingTransport, type Transport } from './delivery/transport.js';
 import { defaultRetryPolicy, retryPolicyOf, type RetryPolicy } from './delivery/retry-policy.js';
@@ -112,6 +113,8 @@ export interface Gateway {
   tick(): Promise<number>;
   /** delivers what is due now (one worker cycle), for tests without background workers */
   deliver(): Promise<number>;
+  /** deletes expired Idempotency-Keys (a bounded batch); returns how many */
+  sweepIdempotencyKeys(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -319,6 +322,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         leaseMs: opts.webhookLeaseMs,
       }),
   );
+  const idempotencyTtlHours = config.idempotency?.ttlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS;
+  const sweepKeys = () => sweepIdempotencyKeys(store.db, clock, idempotencyTtlHours);
   let timer: NodeJS.Timeout | undefined;
   if (background) {
     await worker?.start();
@@ -328,6 +333,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       wholesale.tickDue().catch((err: unknown) => log.error({ err }, 'wholesale tick failed'));
       agcom?.tickDue().catch((err: unknown) => log.error({ err }, 'agcom deadline tick failed'));
       interconnect?.tickDue().catch((err: unknown) => log.error({ err }, 'interconnect deadline tick failed'));
+      sweepKeys().catch((err: unknown) => log.error({ err }, 'idempotency key sweep failed'));
     }, opts.tickIntervalMs ?? 30_000);
     timer.unref();
   }
@@ -347,6 +353,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     listen: (port, host) => app.listen({ port, host }),
     tick: async () => (await wbci.tickDue()) + (await wholesale.tickDue()) + ((await agcom?.tickDue()) ?? 0) + ((await interconnect?.tickDue()) ?? 0),
     deliver: async () => (worker ? worker.runOnce() : 0),
+    sweepIdempotencyKeys: sweepKeys,
     async close() {
       if (closed) return;
       closed = true;

@@ -97,6 +97,22 @@ const checkConfig: Command = {
   },
 };
 
+const requestedDate: Command = {
+  name: 'requested-date',
+  summary: 'print the earliest requested date a VA-KUE may carry today (no refusal, no warning)',
+  usage: '[file]',
+  help: [
+    'Counts the minimum lead (deadlines.wbci.minLeadWorkingDaysKue) and the short-lead warning window',
+    'in working days of self.holidayRegion, from the configuration (SWITCHGATE_CONFIG or config/default.json).',
+  ].join('\n'),
+  positionals: 1,
+  async run(_values, [file]) {
+    const config = await loadConfig(configPathFrom(process.env, file));
+    const { earliestRequestedDate } = await import('../app/wbci/requested-date.js');
+    console.log(earliestRequestedDate(config, new Date()));
+  },
+};
+
 const replay: Command = {
   name: 'replay',
   summary: 'put dead-lettered deliveries back into the outbox',
@@ -301,5 +317,5 @@ const openapi: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, replay, demo, simulate, interconnect, openapi];
+export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, requestedDate, replay, demo, simulate, interconnect, openapi];
 

@@ -191,5 +191,13 @@ export const configSchema = {
         sessionTtlMinutes: { type: 'integer', minimum: 1, maximum: 10080 },
       },
     },
+    idempotency: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // how long an Idempotency-Key and its stored answer are kept (1 hour to 30 days)
+        ttlHours: { type: 'integer', minimum: 1, maximum: 720, default: 24 },
+      },
+    },
   },
 } as const;

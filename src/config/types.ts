@@ -144,6 +144,8 @@ export interface GatewayConfig {
   limits?: LimitsConfig;
   /** the operations console at /console */
   console?: ConsoleConfig;
+  /** `Idempotency-Key` on the commands (README "Idempotency, ETags and warnings") */
+  idempotency?: { ttlHours?: number };
 }
 
 export interface ConsoleConfig {

@@ -35,6 +35,8 @@ import { httpMetrics, inboundRefusedCounter } from './metrics.js';
 import { loadWsSecurity } from '../config/ws-security-material.js';
 import { consoleRoutes } from './console/plugin.js';
 import { openapiOptions } from './openapi/document.js';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, idempotency } from './idempotency.js';
+import { strictQuery } from './strict-query.js';
 
 export interface AppDeps {
   config: GatewayConfig;
@@ -92,6 +94,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   httpMetrics(app, deps.registry);
   app.addHook('onRequest', apiKeyAuth(deps.config.apiKeys));
+  strictQuery(app);
+  // before any route: it hooks every command route as it is added
+  idempotency(app, {
+    db: deps.db,
+    clock: deps.clock,
+    ttlHours: deps.config.idempotency?.ttlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS,
+    // a claim outlives the longest a handler may run, then a retry of a dead process's request may take it over
+    leaseMs: (deps.config.limits?.handlerTimeoutMs ?? 90_000) + 30_000,
+  });
 
   await app.register(healthRoutes, { db: deps.db, registry: deps.registry });
   await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci, agcom: deps.agcom });

@@ -92,7 +92,7 @@ export function edgeNotFoundHandler(app: FastifyInstance) {
 
 function replyCodeOf(p: Problem): ReplyCode {
   if (p.status >= 500) return '06';
-  const param = /^\/querystring\/(Operatore|FileName|TipoFile)$/.exec(p.errors?.[0]?.path ?? '')?.[1];
+  const param = /^\/query\/(Operatore|FileName|TipoFile)$/.exec(p.errors?.[0]?.path ?? '')?.[1];
   return param === 'Operatore' ? '02' : param === 'FileName' ? '01' : param === 'TipoFile' ? '03' : '05';
 }
 

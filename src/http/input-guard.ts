@@ -11,7 +11,7 @@
  *   and lists or objects with more than `MAX_JSON_ITEMS` entries (schema validation of every one
  *   of 200 000 wrong items costs seconds of event loop; no message has a thousand).
  *
- * Each refusal names the parameter or field (`/params/id`, `/querystring/state`, `/customer/name`).
+ * Each refusal names the parameter or field (`/params/id`, `/query/state`, `/customer/name`).
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -40,7 +40,7 @@ function controlIssue(path: string, where: string): Issue {
 }
 
 /** Path and query parameters: flat strings (or lists of strings for a repeated query key). */
-function paramIssues(values: unknown, root: '/params' | '/querystring'): Issue[] {
+function paramIssues(values: unknown, root: '/params' | '/query'): Issue[] {
   if (values === null || typeof values !== 'object') return [];
   const out: Issue[] = [];
   for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
@@ -127,7 +127,7 @@ export function inputGuard(app: FastifyInstance): void {
   });
 
   app.addHook('preValidation', async (request) => {
-    const issues = [...paramIssues(request.params, '/params'), ...paramIssues(request.query, '/querystring')];
+    const issues = [...paramIssues(request.params, '/params'), ...paramIssues(request.query, '/query')];
     if (issues.length > 0) throw new AppError(400, 'SG_CONTROL_CHARACTER', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
     if (isJsonBody(request)) {
       const issue = bodyIssue(request.body);

@@ -59,9 +59,12 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
-/** ajv errors of one part of the request (body, querystring, params, headers) → field issues. */
+/**
+ * ajv errors of one part of the request (body, querystring, params, headers) → field issues.
+ * Query parameters are named `/query/<name>` (the OpenAPI `in: query`), not by fastify's part name.
+ */
 export function schemaIssues(errors: ErrorObject[], root: string): Issue[] {
-  return ajvIssues(errors, { code: 'SG_SCHEMA', pathPrefix: root === 'body' ? '' : `/${root}` });
+  return ajvIssues(errors, { code: 'SG_SCHEMA', pathPrefix: root === 'body' ? '' : root === 'querystring' ? '/query' : `/${root}` });
 }
 
 /** The problem document for anything thrown while handling a request. */

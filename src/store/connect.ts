@@ -7,6 +7,7 @@
  * Sessions run in UTC on both.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { PROCESS_APPLICATION_NAME } from './process-instance.js';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
@@ -138,7 +139,8 @@ export async function openPostgres(
     connectionString: databaseUrl,
     max: opts.poolSize ?? 10,
     types: pgTypes,
-    application_name: 'switchgate',
+    // per process: tells other replicas whether this process still lives (process-instance.ts)
+    application_name: PROCESS_APPLICATION_NAME,
     // a database that does not answer must fail a request (503), not hold it forever
     connectionTimeoutMillis: 5_000,
   };

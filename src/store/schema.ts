@@ -156,9 +156,19 @@ export interface EventsTable {
 export interface IdempotencyKeysTable {
   principal: string;
   key: string;
+  /** method and path the key was used on (0011) */
+  scope: ColumnType<string, string | undefined, string>;
   request_hash: string;
+  /** `in_flight` while the first request runs, then `done` */
+  state: ColumnType<string, string | undefined, string>;
   status_code: number;
-  response: Jsonb;
+  /** the stored answer's headers (Location, ETag, Content-Type) */
+  response: NullableJsonb;
+  /** the stored answer's body, as sent */
+  body: string | null;
+  locked_until: NullableTimestamp;
+  /** the claiming process (`switchgate:<owner>` is its connections' application name) */
+  owner: string | null;
   created_at: DefaultedTimestamp;
 }
 

@@ -41,6 +41,7 @@ import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-write
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
+import { checkCasePrecondition } from '../case-precondition.js';
 import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, isUniqueViolation, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   answerBodyPath,
@@ -110,6 +111,8 @@ export type AgcomReceiveOutcome =
 export interface Sent {
   messageId: string;
   row: CaseRow;
+  /** what the rules found without refusing, in request-body terms; also `case.warning` on the feed */
+  warnings: Issue[];
 }
 
 interface Loaded {
@@ -249,6 +252,7 @@ export class AgcomService {
   async #load(u: Unit, id: string): Promise<Loaded | undefined> {
     const row = await loadCase(u.db, id, { forUpdate: u.locked });
     if (!row || row.procedure !== 'agcom') return undefined;
+    checkCasePrecondition(row);
     return { state: row.data as unknown as StoredAgcomCase, deadlines: row.deadlines as unknown as StoredDeadline[], version: row.version };
   }
 
@@ -334,7 +338,7 @@ export class AgcomService {
     });
     if (written.conflict) throw CONFLICT;
     if (hook) await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
-    return { messageId, row: rowOf(snap, written) };
+    return { messageId, row: rowOf(snap, written), warnings: d.warnings };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -350,7 +354,7 @@ export class AgcomService {
     return `${this.self}_${id.slice(id.lastIndexOf('.') + 1)}`;
   }
 
-  async startSwitch(input: StartAgcomSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<CaseRow> {
+  async startSwitch(input: StartAgcomSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<{ row: CaseRow; warnings: Issue[] }> {
     const partner = this.partnerNamed(input.donating);
     if (!partner) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `donating operator ${input.donating} is not a configured AGCOM partner`, [
@@ -384,7 +388,7 @@ export class AgcomService {
       const { row } = await this.#persist({ db: trx, locked: true }, null, { ...d, state, warnings: d.warnings }, req, 'out', { extraEvents });
       await opts.beforeCommit?.(trx, orderId);
       if (warnings.length) this.#d.log.info({ caseId: orderId, codes: warnings.map((w) => w.code) }, 'agcom request sent with warnings');
-      return row;
+      return { row, warnings };
     });
   }
 
@@ -400,7 +404,8 @@ export class AgcomService {
       const msg = build(prev.state);
       const d = apply(prev.state, msg, this.#ctx('out', prev.state.role, this.#rulesOf(prev.state)));
       if (!d.ok) throw refusal(d.issues, toBody);
-      return this.#persist(u, prev, { ...d, state: d.state as StoredAgcomCase }, msg, 'out', {});
+      const sent = await this.#persist(u, prev, { ...d, state: d.state as StoredAgcomCase }, msg, 'out', {});
+      return { ...sent, warnings: sent.warnings.map((w) => ({ ...w, path: toBody(w.path) })) };
     });
   }
 

@@ -16,6 +16,7 @@ import { writeCaseStep } from '../../store/repos/case-writes.js';
 import type { NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { CONFLICT, NEEDS_TX, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { checkCasePrecondition } from '../case-precondition.js';
 import type { AccessRequest, FaultReport } from '../../protocols/interconnect/types.js';
 import { projectDeadlines, reportWindowEnd, type Project } from '../../protocols/interconnect/project.js';
 import { envelope, messageType, type WireEnvelope, type WireKind, type WireObject } from './wire.js';
@@ -99,6 +100,7 @@ export class InterconnectCore {
     if (!row || row.procedure !== procedureOf) return undefined;
     const value = row.data as unknown as Stored;
     if (value.object !== object) return undefined;
+    checkCasePrecondition(row);
     return { value: value as T, deadlines: (row.deadlines ?? []) as unknown as StoredDeadline[], version: row.version };
   }
 

@@ -28,6 +28,7 @@ import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
+import { checkCasePrecondition } from '../case-precondition.js';
 import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
 import {
   buildAbbmTr,
@@ -118,6 +119,14 @@ interface Loaded {
 export interface Sent {
   messageId: string;
   row: CaseRow;
+  /** what the machine found along the way without refusing (e.g. a short lead time); also `case.warning` on the feed */
+  warnings: Issue[];
+}
+
+/** A started switch: the new case and the warnings of its first message. */
+export interface Started {
+  row: CaseRow;
+  warnings: Issue[];
 }
 
 
@@ -233,6 +242,7 @@ export class WbciService {
     const unit: Unit = 'locked' in u ? u : { db: u, locked: true };
     const row = await loadCase(unit.db, id, { forUpdate: unit.locked });
     if (!row || row.procedure !== 'wbci') return undefined;
+    checkCasePrecondition(row);
     return { state: row.data as unknown as WbciCaseState, deadlines: row.deadlines as unknown as StoredDeadline[], version: row.version };
   }
 
@@ -244,7 +254,7 @@ export class WbciService {
     msg: WbciMessage,
     direction: 'in' | 'out',
     meta: { raw?: string; rawFormat?: string; dedupeKey?: string; signature?: unknown },
-  ): Promise<{ messageId: string; row: CaseRow }> {
+  ): Promise<Sent> {
     const now = this.#d.clock.now();
     const next = this.#derived(d.state);
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
@@ -284,9 +294,9 @@ export class WbciService {
       await this.#d.onCaseChanged!(u.db as Tx, { prev: prev?.state ?? null, next, effects: d.effects });
       // the hook may have changed the case (its wholesale order): answer with the row as committed
       const row = await loadCase(u.db, next.vaId);
-      if (row) return { messageId, row };
+      if (row) return { messageId, row, warnings: d.warnings };
     }
-    return { messageId, row: rowOf(snap, written) };
+    return { messageId, row: rowOf(snap, written), warnings: d.warnings };
   }
 
   /** Outside a transaction, steps of concurrent requests share a statement (group commit). */
@@ -309,7 +319,7 @@ export class WbciService {
   // -------------------------------------------------------------------------------------------
   // Northbound commands (this gateway sends)
 
-  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<CaseRow> {
+  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<Started> {
     if (!this.#d.isPeer(input.donating)) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `donating carrier ${input.donating} is not a configured peer`, [
         { path: '/donating', rule: 'knownPeer', code: 'SG_UNKNOWN_PEER', message: `no peer with carrierCode ${input.donating} is configured` },
@@ -324,7 +334,7 @@ export class WbciService {
       // no transaction needed unless a hook has to write along.
       const d = openCase(va, 'recipient', this.#ctx('out'));
       if (!d.ok) throw refusedByStateMachine(d.issues);
-      if (!this.#hookWants(d.effects)) return (await this.#persist({ db: this.#d.db, locked: false }, null, d, va, 'out', {})).row;
+      if (!this.#hookWants(d.effects)) return this.#persist({ db: this.#d.db, locked: false }, null, d, va, 'out', {});
     }
     return this.#tx(async (trx) => {
       let predecessor: Loaded | undefined;
@@ -340,9 +350,9 @@ export class WbciService {
       const d = openCase(va, 'recipient', this.#ctx('out'), predecessor ? { replaces: predecessor.state } : undefined);
       if (!d.ok) throw refusedByStateMachine(d.issues);
       if (predecessor) await this.#linkSuccessor(trx, predecessor, vaId);
-      const { row } = await this.#persist({ db: trx, locked: true }, null, d, va, 'out', {});
+      const started = await this.#persist({ db: trx, locked: true }, null, d, va, 'out', {});
       await opts.beforeCommit?.(trx, vaId);
-      return row;
+      return started;
     });
   }
 

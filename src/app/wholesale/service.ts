@@ -28,6 +28,7 @@ import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { AppError, notFound } from '../errors.js';
+import { checkCasePrecondition } from '../case-precondition.js';
 import { forEachLockedCase } from '../case-unit.js';
 import type { CaseChangeHook } from '../wbci/service.js';
 import type { AgcomCaseChangeHook, StoredAgcomCase } from '../agcom/service.js';
@@ -222,6 +223,7 @@ export class WholesaleService {
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
       if (!row) throw notFound('switch', caseId);
+      checkCasePrecondition(row);
       if (row.procedure !== 'wbci' && row.procedure !== 'agcom') {
         throw conflict('SG_WHOLESALE_PROCEDURE_NOT_SUPPORTED', `phase-3 orders for the ${row.procedure} procedure are not implemented`, '/procedure');
       }

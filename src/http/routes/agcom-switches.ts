@@ -12,13 +12,15 @@ import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from
 import type { ErrorObject } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
-import type { CaseRow, Database } from '../../store/schema.js';
+import type { Database } from '../../store/schema.js';
 import type { AgcomService, Sent } from '../../app/agcom/service.js';
 import type { AgcomAnswerInput, AgcomCancelInput, AgcomRescheduleInput, StartAgcomSwitch } from '../../app/agcom/commands.js';
 import { AppError } from '../../app/errors.js';
 import { createValidatorCompiler, loadRestSchemas } from '../schemas.js';
 import { schemaIssues } from '../problem.js';
 import { caseView } from '../views.js';
+import { sendsCase, underIfMatch } from '../case-etag.js';
+import { warningsView } from '../warnings.js';
 
 export interface AgcomRestDeps {
   db: Kysely<Database>;
@@ -73,7 +75,7 @@ export function agcomRest(deps: AgcomRestDeps) {
 
   return {
     /** `POST /v1/switches` with `"procedure": "agcom"`. */
-    start(body: StartAgcomSwitch, opts: Parameters<AgcomService['startSwitch']>[1]): Promise<CaseRow> {
+    start(body: StartAgcomSwitch, opts: Parameters<AgcomService['startSwitch']>[1]): ReturnType<AgcomService['startSwitch']> {
       if (!deps.agcom) throw notEnabled();
       return deps.agcom.startSwitch(body, opts);
     },
@@ -93,9 +95,10 @@ export function agcomRest(deps: AgcomRestDeps) {
           const first = issues[0];
           throw new AppError(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues);
         }
-        const sent = await run(action, id, body);
+        const sent = await underIfMatch(request, id, () => run(action, id, body));
         request.log.info({ caseId: id, messageId: sent.messageId }, 'agcom message queued');
-        return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, deps.clock.now()) });
+        sendsCase(reply, sent.row);
+        return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, deps.clock.now()), warnings: warningsView(sent.warnings) });
       };
     },
   };

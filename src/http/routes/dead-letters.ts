@@ -4,28 +4,31 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { replayDeadLetter } from '../../delivery/outbox-worker.js';
 import { AppError } from '../../app/errors.js';
+import { decodeIdCursor, encodeIdCursor } from '../list-cursor.js';
 
 export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<Database> }): Promise<void> {
   const { db } = deps;
-  app.get<{ Querystring: { replayed?: boolean; caseId?: string; limit: number } }>(
+  app.get<{ Querystring: { replayed?: boolean; caseId?: string; cursor?: string; limit: number } }>(
     '/v1/dead-letters',
     {
       config: { scope: 'dead-letters:read' },
       schema: {
         tags: ['delivery'],
-        summary: 'Deliveries that gave up, with the reason',
+        summary: 'Deliveries that gave up, with the reason; newest first, cursor-paginated',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             replayed: { type: 'boolean' },
             caseId: { type: 'string', maxLength: 64 },
+            cursor: { type: 'string', maxLength: 512, description: 'nextCursor of the previous page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
           },
         },
       },
     },
     async (request) => {
+      const { limit } = request.query;
       let q = db
         .selectFrom('dead_letters as d')
         .leftJoin('messages as m', 'm.message_id', 'd.message_id')
@@ -33,12 +36,14 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
         .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'm.type', 'o.kind as outbox_kind'])
         .select(['d.kind', 'd.webhook', 'd.event_id', 'd.event_type', 'd.redelivered_at'])
         .orderBy('d.id', 'desc')
-        .limit(request.query.limit);
+        .limit(limit + 1);
+      if (request.query.cursor !== undefined) q = q.where('d.id', '<', Number(decodeIdCursor(request.query.cursor)));
       if (request.query.caseId) q = q.where('d.case_id', '=', request.query.caseId);
       if (request.query.replayed !== undefined) q = q.where('d.replayed_at', request.query.replayed ? 'is not' : 'is', null);
       const rows = await q.execute();
+      const page = rows.slice(0, limit);
       return {
-        items: rows.map((r) => ({
+        items: page.map((r) => ({
           id: String(r.id),
           // peer / wholesale for outbox rows; webhook for feed events a webhook kept refusing
           kind: r.kind === 'webhook' ? 'webhook' : (r.outbox_kind ?? 'peer'),
@@ -52,6 +57,7 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
           at: r.created_at.toISOString(),
           replayedAt: r.replayed_at ? r.replayed_at.toISOString() : null,
         })),
+        nextCursor: rows.length > limit ? encodeIdCursor(String(page[page.length - 1]!.id)) : null,
       };
     },
   );

@@ -40,7 +40,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps): 
         const c = decodeCursor(request.query.after);
         if (!c) {
           throw new AppError(400, 'SG_INVALID_CURSOR', 'the cursor is not one this API returned', [
-            { path: '/querystring/after', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
+            { path: '/query/after', rule: 'cursor', code: 'SG_INVALID_CURSOR', message: 'is not a cursor returned by this API' },
           ]);
         }
         after = c;

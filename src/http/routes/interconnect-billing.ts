@@ -106,7 +106,8 @@ export async function interconnectBillingRoutes(app: FastifyInstance, deps: Inte
   app.post(
     '/v1/interconnect/traffic',
     {
-      config: { scope: 'interconnect:write' },
+      // a streamed body that is rated, not stored: nothing to make idempotent
+      config: { scope: 'interconnect:write', idempotency: false },
       schema: {
         tags: ['interconnect'],
         summary: 'Rate a month of call records (text/csv: callId,start,durationSeconds[,service]) by month and time band',

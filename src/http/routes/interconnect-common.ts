@@ -1,15 +1,15 @@
 /** What the interconnection routes share: list paging over the case store, the view, scopes. */
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { CaseRow, Database } from '../../store/schema.js';
-import { findAnswer, saveAnswer } from '../../store/repos/idempotency.js';
-import type { CreateOptions } from '../../app/interconnect/requests.js';
 import { listCases, loadCase } from '../../store/repos/cases.js';
-import { AppError, notFound } from '../../app/errors.js';
+import { notFound } from '../../app/errors.js';
 import { interconnectView } from '../../app/interconnect/view.js';
+import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
+import { idempotentCommit } from '../idempotency.js';
+import type { CreateOptions } from '../../app/interconnect/requests.js';
 
 export const problemResponses = {
   400: { $ref: 'common.json#/definitions/problem' },
@@ -55,55 +55,47 @@ export async function listPage(db: Kysely<Database>, clock: Clock, types: readon
   };
 }
 
-/** One object, if it is an interconnection case of one of `types`. */
-export async function viewOne(db: Kysely<Database>, clock: Clock, types: readonly string[], id: string, what: string) {
+/** One object, if it is an interconnection case of one of `types`; its ETag on `reply`. */
+export async function viewOne(db: Kysely<Database>, clock: Clock, types: readonly string[], id: string, what: string, reply?: FastifyReply) {
   const row = await loadCase(db, id);
   if (!row || row.procedure !== 'interconnect' || !types.includes(row.type)) throw notFound(what, id);
+  if (reply) sendsCase(reply, row);
   return interconnectView(row, clock.now());
 }
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
-
-export const idempotencyHeaders = { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } } as const;
-
 /**
- * A create with `Idempotency-Key`: the first answer (201 and the object's id) is stored in the
- * creating transaction; a retry with the same key and body is answered with the object as it is
- * now, a retry with another body is refused (422 SG_IDEMPOTENCY_KEY_REUSED).
+ * A create: 201 with the object, its Location and ETag. (`Idempotency-Key` is src/http/idempotency.ts's,
+ * like on every command.)
  */
-export async function idempotentCreate(
+export async function createAndAnswer(
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: { db: Kysely<Database>; clock: Clock },
-  what: { types: readonly string[]; name: string; path: string },
+  deps: { clock: Clock },
+  what: { name: string; path: string },
   create: (opts: CreateOptions) => Promise<CaseRow>,
 ): Promise<FastifyReply> {
-  const raw = request.headers['idempotency-key'];
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  const principal = request.principal!.name;
-  const hash = createHash('sha256').update(`${request.url}\n${JSON.stringify(request.body)}`).digest('hex');
-  // says whether it answered (not the reply itself: a FastifyReply is thenable)
-  const replay = async (): Promise<boolean> => {
-    const stored = await findAnswer(deps.db, principal, key!);
-    if (!stored) return false;
-    if (stored.requestHash !== hash) {
-      throw new AppError(422, 'SG_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', [
-        { path: '/headers/idempotency-key', rule: 'sameRequest', code: 'SG_IDEMPOTENCY_KEY_REUSED', message: 'was already used for a different request' },
-      ]);
-    }
-    const view = await viewOne(deps.db, deps.clock, what.types, (stored.response as { id: string }).id, what.name);
-    reply.header('idempotent-replayed', 'true').code(stored.statusCode).send(view);
-    return true;
-  };
-  if (key && (await replay())) return reply;
-  let row: CaseRow;
-  try {
-    row = await create(key ? { beforeCommit: (trx, id) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id } }) } : {});
-  } catch (err) {
-    if (key && isUniqueViolation(err) && (await replay())) return reply;
-    throw err;
-  }
+  const commit = idempotentCommit(request);
+  const row = await create(commit ? { beforeCommit: (trx, id) => commit(trx, id) } : {});
   request.log.info({ caseId: row.id, type: row.type, state: row.state }, `interconnect ${what.name} created`);
   reply.header('location', `${what.path}/${encodeURIComponent(row.id)}`);
+  sendsCase(reply, row);
   return reply.code(201).send(interconnectView(row, deps.clock.now()));
 }
+
+/** A command on one object, under the request's If-Match; answers the object with its new ETag. */
+export async function commandAnswer(request: FastifyRequest, reply: FastifyReply, deps: { clock: Clock }, id: string, run: () => Promise<CaseRow>) {
+  const row = await underIfMatch(request, id, run);
+  sendsCase(reply, row);
+  return { row, view: interconnectView(row, deps.clock.now()) };
+}
+
+/** The create's answer rebuilt from its id, for a process that died between the commit and the answer. */
+export function replayCreate(deps: { db: Kysely<Database>; clock: Clock }, types: readonly string[], what: { name: string; path: string }) {
+  return async (id: unknown, reply: FastifyReply) => {
+    const view = await viewOne(deps.db, deps.clock, types, String(id), what.name, reply);
+    reply.header('location', `${what.path}/${encodeURIComponent(String(id))}`);
+    return { statusCode: 201, body: view };
+  };
+}
+
+export const commandHeaders = { type: 'object', properties: { 'if-match': ifMatchHeaderSchema } } as const;

@@ -9,9 +9,8 @@ import type { Clock } from '../../domain/clock.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { InterconnectService } from '../../app/interconnect/service.js';
 import type { CreateRequestInput } from '../../app/interconnect/requests.js';
-import { interconnectView } from '../../app/interconnect/view.js';
 import { REQUEST_TYPES } from '../../protocols/interconnect/types.js';
-import { anyObject, idempotencyHeaders, idempotentCreate, idParams, listPage, listQuery, problemResponses, viewOne, type ListQuery } from './interconnect-common.js';
+import { anyObject, commandAnswer, commandHeaders, createAndAnswer, idParams, listPage, listQuery, problemResponses, replayCreate, viewOne, type ListQuery } from './interconnect-common.js';
 
 export interface InterconnectRouteDeps {
   db: Kysely<Database>;
@@ -24,17 +23,16 @@ const actions = (name: string) => ({ $ref: `interconnect-actions.json#/definitio
 export async function interconnectRequestRoutes(app: FastifyInstance, deps: InterconnectRouteDeps): Promise<void> {
   const { db, clock, service } = deps;
   const r = service.requests;
-  const answer = (row: CaseRow) => interconnectView(row, clock.now());
   const tags = ['interconnect'];
 
   app.post<{ Body: CreateRequestInput }>(
     '/v1/interconnect/requests',
     {
-      config: { scope: 'interconnect:write' },
-      schema: { tags, summary: 'As operator: create an access request (R1, R2, R3, R5, further CAC modules); submitted at once unless draft', headers: idempotencyHeaders, body: { $ref: 'interconnect-request.json' }, response: { 201: anyObject, ...problemResponses } },
+      config: { scope: 'interconnect:write', idempotencyReplay: replayCreate(deps, REQUEST_TYPES, { name: 'interconnection request', path: '/v1/interconnect/requests' }) },
+      schema: { tags, summary: 'As operator: create an access request (R1, R2, R3, R5, further CAC modules); submitted at once unless draft', body: { $ref: 'interconnect-request.json' }, response: { 201: anyObject, ...problemResponses } },
     },
     async (request, reply) =>
-      idempotentCreate(request, reply, deps, { types: REQUEST_TYPES, name: 'interconnection request', path: '/v1/interconnect/requests' }, (opts) => r.create(request.body, opts)),
+      createAndAnswer(request, reply, deps, { name: 'interconnection request', path: '/v1/interconnect/requests' }, (opts) => r.create(request.body, opts)),
   );
 
   app.get<{ Querystring: ListQuery }>(
@@ -46,17 +44,17 @@ export async function interconnectRequestRoutes(app: FastifyInstance, deps: Inte
   app.get<{ Params: { id: string } }>(
     '/v1/interconnect/requests/:id',
     { config: { scope: 'interconnect:read' }, schema: { tags, summary: 'One access request', params: idParams, response: { 200: anyObject, ...problemResponses } } },
-    async (request) => viewOne(db, clock, REQUEST_TYPES, request.params.id, 'interconnection request'),
+    async (request, reply) => viewOne(db, clock, REQUEST_TYPES, request.params.id, 'interconnection request', reply),
   );
 
   const step = <B>(path: string, body: string, summary: string, run: (id: string, b: B) => Promise<CaseRow>) =>
     app.post<{ Params: { id: string }; Body: B }>(
       `/v1/interconnect/requests/:id/${path}`,
-      { config: { scope: 'interconnect:write' }, schema: { tags, summary, params: idParams, body: actions(body), response: { 200: anyObject, ...problemResponses } } },
-      async (request) => {
-        const row = await run(request.params.id, request.body as B);
+      { config: { scope: 'interconnect:write' }, schema: { tags, summary, params: idParams, headers: commandHeaders, body: actions(body), response: { 200: anyObject, ...problemResponses } } },
+      async (request, reply) => {
+        const { row, view } = await commandAnswer(request, reply, deps, request.params.id, () => run(request.params.id, request.body as B));
         request.log.info({ caseId: row.id, state: row.state }, `interconnect request ${path}`);
-        return answer(row);
+        return view;
       },
     );
 

@@ -1,13 +1,11 @@
 /** Northbound REST: switches (cases), their messages and the CRM's answers. */
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
-import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
-import type { CaseRow, Database } from '../../store/schema.js';
+import type { Database } from '../../store/schema.js';
 import { loadCase, listCases } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
-import { findAnswer, saveAnswer } from '../../store/repos/idempotency.js';
 import type { Sent, WbciService } from '../../app/wbci/service.js';
 import type {
   AnswerInput,
@@ -23,6 +21,10 @@ import { caseView, messageView } from '../views.js';
 import type { AgcomService } from '../../app/agcom/service.js';
 import type { StartAgcomSwitch } from '../../app/agcom/commands.js';
 import { agcomRest } from './agcom-switches.js';
+import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
+import { warningsSchema, warningsView } from '../warnings.js';
+import { idempotentCommit } from '../idempotency.js';
+import type { Tx } from '../../app/case-unit.js';
 
 export interface SwitchRoutesDeps {
   db: Kysely<Database>;
@@ -50,10 +52,11 @@ const problemResponses = {
 const messageAccepted = {
   type: 'object',
   additionalProperties: true,
-  properties: { messageId: { type: 'string' }, case: { type: 'object', additionalProperties: true } },
+  properties: { messageId: { type: 'string' }, case: { type: 'object', additionalProperties: true }, warnings: warningsSchema },
 } as const;
 
-const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+/** the headers of a command on a case */
+export const caseCommandHeaders = { type: 'object', properties: { 'if-match': ifMatchHeaderSchema } } as const;
 
 // The field rules name fields of the WBCI message; a CRM has to find them in the body it sent.
 // Only the Meldung positions differ in shape: `codes[i]` (reject) or `code` + `corrections[i]`
@@ -89,60 +92,37 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
   const { db, clock, wbci } = deps;
   const agcom = agcomRest(deps);
 
-  const viewOf = async (id: string) => {
-    const row = await loadCase(db, id);
-    if (!row) throw notFound('switch', id);
-    return caseView(row, clock.now());
-  };
-
   app.post<{ Body: StartWbciSwitch | StartAgcomSwitch; Headers: { 'idempotency-key'?: string } }>(
     '/v1/switches',
     {
-      config: { scope: 'switches:write' },
+      config: {
+        scope: 'switches:write',
+        // the process died between the commit and the answer: the case as it is now
+        idempotencyReplay: async (caseId, reply) => {
+          const row = await loadCase(db, String(caseId));
+          if (!row) throw notFound('switch', String(caseId));
+          reply.header('location', `/v1/switches/${encodeURIComponent(row.id)}`);
+          sendsCase(reply, row);
+          return { statusCode: 201, body: { ...caseView(row, clock.now()), warnings: [] } };
+        },
+      },
       schema: {
         tags: ['switches'],
         summary: 'Start a switch as recipient (WBCI VA-KUE-MRN / VA-KUE-ORN / VA-RRNP; AGCOM migrazione / attivazione)',
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } },
         body: { $ref: 'start-switch.json' },
-        response: { 201: { type: 'object', additionalProperties: true }, ...problemResponses },
+        response: { 201: { type: 'object', additionalProperties: true, properties: { warnings: warningsSchema } }, ...problemResponses },
       },
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      const principal = request.principal!.name;
-      const hash = createHash('sha256').update(JSON.stringify(request.body)).digest('hex');
-      // answers with the stored result; says whether it did. (Not the reply itself: a FastifyReply is
-      // thenable, so awaiting it would yield undefined and the handler would carry on.)
-      const replay = async (): Promise<boolean> => {
-        const stored = await findAnswer(db, principal, key!);
-        if (!stored) return false;
-        if (stored.requestHash !== hash) {
-          throw new AppError(422, 'SG_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body', [
-            { path: '/headers/idempotency-key', rule: 'sameRequest', code: 'SG_IDEMPOTENCY_KEY_REUSED', message: 'was already used for a different request' },
-          ]);
-        }
-        const { id } = stored.response as { id: string };
-        const view = await viewOf(id);
-        reply.header('idempotent-replayed', 'true').code(stored.statusCode).send(view);
-        return true;
-      };
-      if (key && (await replay())) return reply;
-      let row: CaseRow;
-      try {
-        const opts = {
-          beforeCommit: key
-            ? (trx: Transaction<Database>, caseId: string) => saveAnswer(trx, principal, key, { requestHash: hash, statusCode: 201, response: { id: caseId } })
-            : undefined,
-        };
-        row = request.body.procedure === 'agcom' ? await agcom.start(request.body, opts) : await wbci.startSwitch(request.body, opts);
-      } catch (err) {
-        // a concurrent request with the same key won the race: answer as it did
-        if (key && isUniqueViolation(err) && (await replay())) return reply;
-        throw err;
-      }
+      const commit = idempotentCommit(request);
+      const opts = commit ? { beforeCommit: (trx: Tx, caseId: string) => commit(trx, caseId) } : {};
+      const started = request.body.procedure === 'agcom' ? await agcom.start(request.body, opts) : await wbci.startSwitch(request.body, opts);
+      const { row } = started;
       request.log.info({ caseId: row.id }, 'switch started');
       reply.header('location', `/v1/switches/${encodeURIComponent(row.id)}`);
-      return reply.code(201).send(caseView(row, clock.now()));
+      sendsCase(reply, row);
+      return reply.code(201).send({ ...caseView(row, clock.now()), warnings: warningsView(started.warnings) });
     },
   );
 
@@ -200,9 +180,14 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
     '/v1/switches/:id',
     {
       config: { scope: 'switches:read' },
-      schema: { tags: ['switches'], summary: 'The case', params: idParams, response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses } },
+      schema: { tags: ['switches'], summary: 'The case (ETag: its version, for If-Match on the commands)', params: idParams, response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses } },
     },
-    async (request) => viewOf(request.params.id),
+    async (request, reply) => {
+      const row = await loadCase(db, request.params.id);
+      if (!row) throw notFound('switch', request.params.id);
+      sendsCase(reply, row);
+      return caseView(row, clock.now());
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { raw?: boolean } }>(
@@ -244,20 +229,24 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         schema: {
           tags: ['switches'],
           summary,
+          headers: caseCommandHeaders,
           body: { $ref: bodySchema },
-          response: { 202: messageAccepted, ...problemResponses },
+          response: { 202: messageAccepted, 412: { $ref: 'common.json#/definitions/problem' }, ...problemResponses },
         },
       },
       async (request, reply) => {
         const id = request.params.id!;
         let sent: Sent;
         try {
-          sent = await run(id, request.body as B, request.params);
+          sent = await underIfMatch(request, id, () => run(id, request.body as B, request.params));
         } catch (err) {
           throw inBodyTerms(err, bodyPath(request.body as B));
         }
         request.log.info({ caseId: id, messageId: sent.messageId }, 'message queued');
-        return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, clock.now()) });
+        sendsCase(reply, sent.row);
+        return reply
+          .code(202)
+          .send({ messageId: sent.messageId, case: caseView(sent.row, clock.now()), warnings: warningsView(sent.warnings, bodyPath(request.body as B)) });
       },
     );
 
@@ -280,11 +269,16 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         tags: ['switches'],
         summary: 'Link this case as the successor of a VA cancelled by STR-AEN (after wbci.successor-ambiguous); sends nothing',
         params: idParams,
+        headers: caseCommandHeaders,
         body: { $ref: 'link.json' },
-        response: { 200: { type: 'object', additionalProperties: true }, ...problemResponses },
+        response: { 200: { type: 'object', additionalProperties: true }, 412: { $ref: 'common.json#/definitions/problem' }, ...problemResponses },
       },
     },
-    async (request) => caseView(await wbci.link(request.params.id, request.body.replaces), clock.now()),
+    async (request, reply) => {
+      const row = await underIfMatch(request, request.params.id, () => wbci.link(request.params.id, request.body.replaces));
+      sendsCase(reply, row);
+      return caseView(row, clock.now());
+    },
   );
 
   write<ChangeAnswerInput>(

@@ -17,6 +17,7 @@ import { clientCertSha256 } from '../peer-auth.js';
 import type { WholesaleService } from '../../app/wholesale/service.js';
 import { AppError } from '../../app/errors.js';
 import { bearerToken } from '../auth.js';
+import { ifMatchHeaderSchema, underIfMatch } from '../case-etag.js';
 import { problem, sendProblem } from '../problem.js';
 import { checkWholesale, type WholesaleSchemaName } from '../../wholesale/schemas.js';
 import type { Notification } from '../../wholesale/notification.js';
@@ -100,11 +101,12 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
           description:
             'No body. 202 with the order; 409 with a precise code when phase 2 has not succeeded (SG_WHOLESALE_PHASE2_PENDING, SG_WHOLESALE_AKM_TR_MISSING, SG_WHOLESALE_AKM_TR_WINDOW_OPEN, …) or the case already has its order (SG_WHOLESALE_ORDER_EXISTS).',
           params: idParams,
-          response: { 202: { type: 'object', additionalProperties: true }, 401: problemRef, 403: problemRef, 404: problemRef, 409: problemRef },
+          headers: { type: 'object', properties: { 'if-match': ifMatchHeaderSchema } },
+          response: { 202: { type: 'object', additionalProperties: true }, 401: problemRef, 403: problemRef, 404: problemRef, 409: problemRef, 412: problemRef },
         },
       },
       async (request, reply) => {
-        const order = await service.placeOrder(request.params.id);
+        const order = await underIfMatch(request, request.params.id, () => service.placeOrder(request.params.id));
         request.log.info({ caseId: request.params.id, orderType: order.orderType }, 'wholesale order placed on request');
         return reply.code(202).send({ messageId: order.messageId, wholesaleOrder: order });
       },
