@@ -15,6 +15,7 @@ import * as m0005 from '../../migrations/0005_hot_query_indexes.js';
 import * as m0006 from '../../migrations/0006_message_signature.js';
 import * as m0007 from '../../migrations/0007_webhook_dead_letters.js';
 import * as m0008 from '../../migrations/0008_ops_observability.js';
+import * as m0009 from '../../migrations/0009_compact_wire.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -25,6 +26,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_message_signature': m0006,
   '0007_webhook_dead_letters': m0007,
   '0008_ops_observability': m0008,
+  '0009_compact_wire': m0009,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

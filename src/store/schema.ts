@@ -93,6 +93,17 @@ export interface MessagesTable {
   delivered_at: NullableTimestamp;
   /** WS-Security verification result of a signed inbound message */
   signature: NullableJsonb;
+  /** added by 0009: the wire form compressed (src/store/wire-codec.ts); `raw` is null then */
+  raw_z: Uint8Array | null;
+  /** the wire_dictionaries row `raw_z` was compressed against (null: none) */
+  raw_dict: number | null;
+}
+
+/** added by 0009: immutable zlib dictionaries of the compressed wire forms */
+export interface WireDictionariesTable {
+  id: number;
+  dict: Uint8Array;
+  created_at: DefaultedTimestamp;
 }
 
 export interface CaseHistoryTable {
@@ -197,6 +208,7 @@ export interface Database {
   id_sequences: IdSequencesTable;
   webhook_cursors: WebhookCursorsTable;
   delivery_failures: DeliveryFailuresTable;
+  wire_dictionaries: WireDictionariesTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -228,4 +240,5 @@ export const TABLES = [
   'id_sequences',
   'webhook_cursors',
   'delivery_failures',
+  'wire_dictionaries',
 ] as const satisfies readonly (keyof Database)[];
