@@ -7,7 +7,8 @@
  *   p99 < 10 ms. Each is one index range scan in (created_at, id) order (0001: cases_created_idx,
  *   cases_state_idx, cases_peer_idx, cases_role_idx, cases_overdue_idx — the filter column first,
  *   then created_at, id; the cursor is a row-value comparison that seeks, 0005), so a page reads
- *   ~limit rows however many cases there are;
+ *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
+ *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match;
  * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
  * - the event feed from any position (events_tx_seq_idx) — p99 < 10 ms;
  * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
@@ -27,6 +28,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import { listCases } from '../src/store/repos/cases.js';
+import type { Database } from '../src/store/schema.js';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../src/net/free-port.js';
 import { createGateway } from '../src/gateway.js';
@@ -101,6 +105,22 @@ async function asTextLayout(c: pg.Client): Promise<void> {
   }
 }
 
+/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries, as the repository sends them. */
+async function explainLists(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const captured: CompiledQuery[] = [];
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void captured.push(e.query) });
+  await listCases(db, { limit: 51 });
+  await listCases(db, { limit: 51, peer: PEERS[7] });
+  await listCases(db, { limit: 51, role: 'donating' });
+  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] });
+  for (const q of captured) {
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters as unknown[]);
+    log(`${q.sql}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+  }
+  await db.destroy();
+}
+
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
   return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
@@ -150,6 +170,7 @@ async function main(): Promise<void> {
     const { rows: positions } = await c.query<{ tx: string; seq: string }>(`SELECT tx::text, seq::text FROM events TABLESAMPLE SYSTEM (1) LIMIT ${SAMPLES}`);
     await c.end();
 
+    if (process.env.BENCH_SCALE_EXPLAIN === '1') await explainLists(scaleUrl);
     log('starting `switchgate start` on the generated database …');
     gateway = await startGateway(scaleUrl);
     const { url, child } = gateway;
