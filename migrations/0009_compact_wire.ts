@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
  *
  * The wire form of a message is kept once, compressed (zlib) against a dictionary learned from
  * earlier traffic of the same peer and direction — the SOAP envelope, the WS-Security boilerplate
- * and the signer's certificate recur in every message, so a signed 5 KB VA shrinks to ~0.5 KB
+ * and the signer's certificate recur in every message, so a signed 5 KB VA shrinks to ~0.6 KB
  * (pglz TOAST managed ~3.3 KB). Dictionaries are immutable and content-addressed (`id` is derived
  * from their SHA-256), so replicas that learn the same one write the same row.
  *

@@ -5,7 +5,7 @@
  * zlib with a preset dictionary learned per (peer, direction, format): the first wire form of a
  * kind is compressed plainly and becomes the dictionary of the following ones. Everything that
  * recurs — SOAP envelope, namespaces, WS-Security boilerplate, the signer's certificate, the
- * constant parts of the body — then costs a few bytes; a signed 4.8 KB VA is stored in ~0.45 KB
+ * constant parts of the body — then costs a few bytes; a signed 4.8 KB VA is stored in ~0.6 KB
  * (pglz TOAST of the text column: ~3.3 KB). When a message compresses poorly against the current
  * dictionary (the peer rotated its certificate, a new message family) it becomes the new one.
  *
@@ -54,7 +54,23 @@ function dictionaryId(dict: Buffer): number {
   return createHash('sha256').update(dict).digest().readUIntBE(0, 6);
 }
 
-function asDictionary(bytes: Buffer): Dictionary {
+/**
+ * What a dictionary is learned from: the wire form without its personal data. A dictionary
+ * outlives the message it came from, so it must not keep a customer's name once that message is
+ * erased. In XML the text inside the SOAP Body goes (the envelope, the WS-Security header and the
+ * certificate stay: they are what recurs); in JSON every string value goes (the keys stay).
+ */
+export function dictionarySource(raw: string): string {
+  if (/^\s*</.test(raw)) {
+    const body = /<(?:[\w.-]+:)?Body[\s>]/.exec(raw);
+    const from = body ? body.index : 0;
+    return raw.slice(0, from) + raw.slice(from).replace(/>[^<]+</g, '><');
+  }
+  return raw.replace(/"(?:[^"\\]|\\.)*"(\s*[,}\]])/g, '""$1');
+}
+
+function asDictionary(raw: string): Dictionary {
+  const bytes = Buffer.from(dictionarySource(raw), 'utf8');
   const dict = bytes.length > MAX_DICT ? bytes.subarray(bytes.length - MAX_DICT) : bytes;
   return { id: dictionaryId(dict), dict: Buffer.from(dict) };
 }
@@ -85,7 +101,7 @@ export function packWire(db: Kysely<Database>, raw: string, key: WireKey): Packe
   const k = keyOf(key);
   const current = learned.get(k);
   const z = current ? deflateSync(bytes, { dictionary: current.dict }) : deflateSync(bytes);
-  if (bytes.length >= MIN_DICT && (!current || z.length > bytes.length * RELEARN_RATIO)) remember(k, asDictionary(bytes));
+  if (bytes.length >= MIN_DICT && (!current || z.length > bytes.length * RELEARN_RATIO)) remember(k, asDictionary(raw));
   if (!current) return { z, dictId: null, ensure: null };
   const known = confirmed.get(db);
   return { z, dictId: current.id, ensure: known?.has(current.id) ? null : current };
