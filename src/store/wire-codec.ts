@@ -26,6 +26,11 @@ import type { Database, MessageRow } from './schema.js';
 const MAX_DICT = 32 * 1024;
 /** below this ratio a message is "well served" by the current dictionary */
 const RELEARN_RATIO = 0.3;
+/**
+ * messages compressed against a dictionary before it may be replaced: traffic that no dictionary
+ * serves (data-heavy bodies) then adds at most one small dictionary row per this many messages
+ */
+const MIN_USES_BEFORE_RELEARN = 100;
 /** wire forms shorter than this never become a dictionary (nothing to learn from them) */
 const MIN_DICT = 512;
 const MAX_LEARNED_KEYS = 1_000;
@@ -47,6 +52,11 @@ export interface PackedWire {
 interface Dictionary {
   id: number;
   dict: Buffer;
+}
+
+interface Learned extends Dictionary {
+  /** messages compressed against it so far in this process */
+  uses: number;
 }
 
 /** 48 bits of the SHA-256: an int8 that stays a safe JS integer (the store refuses larger ones) */
@@ -76,7 +86,7 @@ function asDictionary(raw: string): Dictionary {
 }
 
 /** the current dictionary per (peer, direction, format) — process-wide, the bytes are the same for every database */
-const learned = new Map<string, Dictionary>();
+const learned = new Map<string, Learned>();
 /** dictionaries known to be committed, per database handle (a transaction handle never confirms) */
 const confirmed = new WeakMap<object, Set<number>>();
 /** dictionaries read back, by id (immutable, so never stale) */
@@ -86,7 +96,7 @@ const keyOf = (k: WireKey) => `${k.peer}\u0000${k.direction}\u0000${k.format ?? 
 
 function remember(key: string, d: Dictionary): void {
   if (learned.size >= MAX_LEARNED_KEYS && !learned.has(key)) learned.delete(learned.keys().next().value!);
-  learned.set(key, d);
+  learned.set(key, { ...d, uses: 0 });
   cache(d.id, d.dict);
 }
 
@@ -101,8 +111,11 @@ export function packWire(db: Kysely<Database>, raw: string, key: WireKey): Packe
   const k = keyOf(key);
   const current = learned.get(k);
   const z = current ? deflateSync(bytes, { dictionary: current.dict }) : deflateSync(bytes);
-  if (bytes.length >= MIN_DICT && (!current || z.length > bytes.length * RELEARN_RATIO)) remember(k, asDictionary(raw));
+  if (bytes.length >= MIN_DICT && (!current || (z.length > bytes.length * RELEARN_RATIO && current.uses >= MIN_USES_BEFORE_RELEARN))) {
+    remember(k, asDictionary(raw));
+  }
   if (!current) return { z, dictId: null, ensure: null };
+  current.uses++;
   const known = confirmed.get(db);
   return { z, dictId: current.id, ensure: known?.has(current.id) ? null : current };
 }

@@ -3,7 +3,7 @@
  * same peer's earlier traffic, and comes back byte for byte — also when the statement that first
  * carried a dictionary rolled back, and for rows written before 0009 (text `raw`).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { deflateSync } from 'node:zlib';
 import { expect, it } from 'vitest';
@@ -94,6 +94,24 @@ describeEachBackend('wire forms stored compressed', ({ open }) => {
     const read = await messagesOfCase(store.db, 'case-r', { withRaw: true });
     expect(read.map((m) => m.raw)).toEqual([first, third, fourth]);
     expect((await stored(store, 'case-r')).map((r) => r.dict !== null)).toEqual([false, true, true]);
+    await store.close();
+  });
+
+  it('does not learn a new dictionary from every message that no dictionary serves (data-heavy bodies)', async () => {
+    const store = await open();
+    const peer = `DEU.D${randomUUID().slice(0, 4)}`;
+    // random payloads: nothing recurs, every message compresses poorly against any dictionary
+    // (and a structure of its own each time, so the dictionaries learned from them would differ)
+    const noisy = () => {
+      const tag = `Datei${randomUUID().slice(0, 8)}`;
+      return `<SOAP-ENV:Envelope><SOAP-ENV:Body><${tag}>${randomBytes(3000).toString('base64')}</${tag}></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+    };
+    const raws = Array.from({ length: 6 }, noisy);
+    for (const raw of raws) await writeCaseStep(store.db, step([message('case-noisy', raw, peer)]));
+    expect((await messagesOfCase(store.db, 'case-noisy', { withRaw: true })).map((m) => m.raw)).toEqual(raws);
+    const used = new Set((await stored(store, 'case-noisy')).map((r) => r.dict));
+    // the first message is compressed plainly, the others against the one dictionary learned from it
+    expect([...used].filter((d) => d !== null)).toHaveLength(1);
     await store.close();
   });
 
