@@ -20,6 +20,7 @@ import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
 import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
 import { appendEvents, EVENTS_CHANNEL } from '../store/repos/events.js';
+import { confirmWire, ensureDictionariesSql, packWire } from '../store/wire-codec.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -334,20 +335,25 @@ export class OutboxWorker {
     const key = destinationKey(row.kind, row.destination);
     if (result.ok) {
       // one statement: outbox row, message status and wire form, event — or nothing if the lease was lost
-      const raw = result.raw ?? null;
+      // the wire form as sent, compressed (src/store/wire-codec.ts); kept once, on the message row
+      const packed = result.raw == null ? null : packWire(this.#db, result.raw, { peer: item.destination, direction: 'out', format: result.rawFormat ?? null });
+      const dictionaries = ensureDictionariesSql([packed]);
       await sql`
-        WITH o AS (
+        WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} o AS (
           UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
            WHERE id = ${item.outboxId} AND lease_owner = ${this.#o.workerId}
           RETURNING message_id, case_id),
         m AS (
           UPDATE messages SET status = 'delivered', delivered_at = now(),
-                 raw = COALESCE(${raw}::text, raw), raw_format = COALESCE(${raw === null ? null : (result.rawFormat ?? null)}::text, raw_format)
+                 raw = ${packed === null ? sql`raw` : sql`NULL`}, raw_z = COALESCE(${packed?.z ?? null}::bytea, raw_z),
+                 raw_dict = ${packed === null ? sql`raw_dict` : sql`${packed.dictId}::bigint`},
+                 raw_format = COALESCE(${packed === null ? null : (result.rawFormat ?? null)}::text, raw_format)
            WHERE message_id = (SELECT message_id FROM o)),
         e AS (
           INSERT INTO events (type, case_id, data)
           SELECT 'message.delivered', case_id, ${JSON.stringify({ messageId: item.messageId, type: item.type })}::jsonb FROM o)
         SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
+      confirmWire(this.#db, [packed]);
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
       if (probe || row.attempts > 1 || this.#troubled.has(key)) await this.#recover(row.kind, row.destination);

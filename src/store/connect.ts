@@ -9,7 +9,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PROCESS_APPLICATION_NAME } from './process-instance.js';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+// loaded only when the embedded database is used: a gateway on PostgreSQL never needs it
+import type { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, TransactionRolledBackError } from './pglite-dialect.js';
@@ -330,6 +331,7 @@ export async function openPglite(
   }
   let pglite: PGlite;
   try {
+    const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create({
       dataDir: opts.dataDir,
       loadDataDir: opts.loadDataDir,

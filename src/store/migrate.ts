@@ -15,6 +15,7 @@ import * as m0005 from '../../migrations/0005_hot_query_indexes.js';
 import * as m0006 from '../../migrations/0006_message_signature.js';
 import * as m0007 from '../../migrations/0007_webhook_dead_letters.js';
 import * as m0008 from '../../migrations/0008_ops_observability.js';
+import * as m0009 from '../../migrations/0009_compact_wire.js';
 import * as m0010 from '../../migrations/0010_console_sessions.js';
 import * as m0011 from '../../migrations/0011_idempotency_requests.js';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_message_signature': m0006,
   '0007_webhook_dead_letters': m0007,
   '0008_ops_observability': m0008,
+  '0009_compact_wire': m0009,
   '0010_console_sessions': m0010,
   '0011_idempotency_requests': m0011,
 });

@@ -93,6 +93,17 @@ export interface MessagesTable {
   delivered_at: NullableTimestamp;
   /** WS-Security verification result of a signed inbound message */
   signature: NullableJsonb;
+  /** added by 0009: the wire form compressed (src/store/wire-codec.ts); `raw` is null then */
+  raw_z: Uint8Array | null;
+  /** the wire_dictionaries row `raw_z` was compressed against (null: none) */
+  raw_dict: number | null;
+}
+
+/** added by 0009: immutable zlib dictionaries of the compressed wire forms */
+export interface WireDictionariesTable {
+  id: number;
+  dict: Uint8Array;
+  created_at: DefaultedTimestamp;
 }
 
 export interface CaseHistoryTable {
@@ -215,6 +226,7 @@ export interface Database {
   webhook_cursors: WebhookCursorsTable;
   delivery_failures: DeliveryFailuresTable;
   console_revoked_sessions: ConsoleRevokedSessionsTable;
+  wire_dictionaries: WireDictionariesTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -247,4 +259,5 @@ export const TABLES = [
   'webhook_cursors',
   'delivery_failures',
   'console_revoked_sessions',
+  'wire_dictionaries',
 ] as const satisfies readonly (keyof Database)[];

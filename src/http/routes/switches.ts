@@ -207,7 +207,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
     },
     async (request) => {
       const row = await loadCase(db, request.params.id);
-      const rows = await messagesOfCase(db, request.params.id);
+      const rows = await messagesOfCase(db, request.params.id, { withRaw: request.query.raw === true });
       if (!row && rows.length === 0) throw notFound('switch', request.params.id);
       return { items: rows.map((m) => messageView(m, request.query.raw === true)) };
     },

@@ -11,6 +11,7 @@ import type { NewDomainEvent } from './events.js';
 import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
+import { confirmWire, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
 
 export interface CaseStep {
   /** insert a new case, update an existing one, or leave the case row alone (refusals) */
@@ -56,14 +57,19 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: n
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
 
-function messagesCte(messages: MessageRecord[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
+/** The wire forms of a step's messages, compressed (null where a message has none). */
+export function packMessages(db: Db, messages: readonly MessageRecord[]): (PackedWire | null)[] {
+  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null })));
+}
+
+function messagesCte(messages: MessageRecord[], packed: readonly (PackedWire | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map(
     (m, i) =>
-      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${m.raw ?? null}, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${jsonOrNull(m.signature)}::jsonb)`,
+      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${packed[i]?.z ?? null}::bytea, ${packed[i]?.dictId ?? null}::bigint, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${jsonOrNull(m.signature)}::jsonb)`,
   );
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature
-        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, signature)
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature
+        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
        ${guard}
        ORDER BY ord::int
       RETURNING seq, message_id`;
@@ -78,7 +84,7 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number): StepSql {
+function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[]): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -89,7 +95,7 @@ function stepSql(step: CaseStep, k: number): StepSql {
     if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
     parts.push(sql`${c} AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
   }
-  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, guard)})`);
+  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, guard)})`);
   const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
   if (step.history.length) {
     // typed: VALUES under a SELECT does not take the column types of the INSERT target
@@ -138,8 +144,10 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
  * fails (a unique violation), none is written and the caller retries them one by one.
  */
 export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
-  const built = steps.map((s, k) => stepSql(s, k));
-  const parts = built.flatMap((b) => b.parts);
+  const packed = steps.map((s) => packMessages(db, s.messages));
+  const built = steps.map((s, k) => stepSql(s, k, packed[k]!));
+  const dictionaries = ensureDictionariesSql(packed.flat());
+  const parts = [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
     ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
@@ -149,6 +157,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
   const { rows } = await query.execute(db);
   const results = (rows[0] as { results: RawResult[] }).results;
+  confirmWire(db, packed.flat());
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
 

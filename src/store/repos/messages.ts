@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { toJson, type JsonValue, type MessageRow } from '../schema.js';
+import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
 
 export interface MessageRecord {
   messageId: string;
@@ -20,6 +21,9 @@ export interface MessageRecord {
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
+  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null });
+  const dictionaries = ensureDictionariesSql([packed]);
+  if (dictionaries) await dictionaries.execute(db);
   const row = await db
     .insertInto('messages')
     .values({
@@ -31,13 +35,15 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       business_id: m.businessId,
       status: m.status,
       body: toJson(m.body as JsonValue),
-      raw: m.raw ?? null,
+      raw_z: packed?.z ?? null,
+      raw_dict: packed?.dictId ?? null,
       raw_format: m.rawFormat ?? null,
       dedupe_key: m.dedupeKey ?? null,
       signature: m.signature == null ? null : toJson(m.signature as JsonValue),
     })
     .returning('seq')
     .executeTakeFirstOrThrow();
+  confirmWire(db, [packed]);
   return row.seq;
 }
 
@@ -49,8 +55,10 @@ export async function findMessage(db: Db, messageId: string): Promise<MessageRow
   return db.selectFrom('messages').selectAll().where('message_id', '=', messageId).executeTakeFirst();
 }
 
-export async function messagesOfCase(db: Db, caseId: string): Promise<MessageRow[]> {
-  return db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
+/** A case's messages in order; `withRaw` restores each wire form (stored compressed) into `raw`. */
+export async function messagesOfCase(db: Db, caseId: string, opts: { withRaw?: boolean } = {}): Promise<MessageRow[]> {
+  const rows = await db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
+  return opts.withRaw ? withRawWire(db, rows) : rows;
 }
 
 /** Whether a business id (V/S/T) was already used by a message in this direction. */

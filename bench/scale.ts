@@ -1,0 +1,266 @@
+/**
+ * Scale figures (`npm run bench:scale`; not part of `npm test`): N cases (BENCH_SCALE_CASES,
+ * default 1,000,000) generated in bulk in PostgreSQL by cloning cases the real gateway wrote
+ * (bench/scale/templates.ts, generate.ts), then, against a real `switchgate start` process:
+ *
+ * - GET /v1/switches: first page, a deep cursor page, filters by state, peer, role, overdue —
+ *   p99 < 10 ms. Each is one index range scan in (created_at, id) order (0001: cases_created_idx,
+ *   cases_state_idx, cases_peer_idx, cases_role_idx, cases_overdue_idx — the filter column first,
+ *   then created_at, id; the cursor is a row-value comparison that seeks, 0005), so a page reads
+ *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
+ *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match;
+ * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
+ * - the event feed from any position (events_tx_seq_idx) — p99 < 10 ms;
+ * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
+ *   wholesale candidates through cases_order_pending_idx) — p99 < 50 ms;
+ * - the gateway's RSS with the ~10 % open cases (100,000 at 1M) whose deadlines it watches — < 200 MB;
+ * - bytes per case per table (pg_total_relation_size) and the database size per million cases.
+ *
+ * The PostgreSQL cluster runs with the test settings (fsync off): generation speed is not a figure
+ * here, reads are. `--json` prints one JSON document as the last line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { inflateSync } from 'node:zlib';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { Agent, request } from 'undici';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import { listCases } from '../src/store/repos/cases.js';
+import type { Database } from '../src/store/schema.js';
+import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
+import { freePort } from '../src/net/free-port.js';
+import { createGateway } from '../src/gateway.js';
+import { parseConfig } from '../src/config/load.js';
+import { createDatabase } from './database.js';
+import { writeTemplateCases, tableSizes } from './scale/templates.js';
+import { createTemplateTables, generateChunk, loadTemplates, PEERS, SELF } from './scale/generate.js';
+
+const CASES = Number(process.env.BENCH_SCALE_CASES ?? 1_000_000);
+const CHUNK = Number(process.env.BENCH_SCALE_CHUNK ?? 25_000);
+const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
+const JSON_OUT = process.argv.includes('--json');
+/** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
+const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
+const API_KEY = 'scale-key';
+const GROWING = ['cases', 'messages', 'events', 'case_history', 'outbox', 'wire_dictionaries'];
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function summary(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  return { n: s.length, p50Ms: round(percentile(s, 50)), p99Ms: round(percentile(s, 99)), maxMs: round(s[s.length - 1] ?? NaN) };
+}
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function gatewayConfig() {
+  return {
+    self: { carrierCode: SELF, profiles: ['wbci'], holidayRegion: 'DE-BY' },
+    apiKeys: [{ name: 'scale', keySha256: sha(API_KEY), scopes: ['switches:read', 'switches:write', 'events:read'] }],
+    // nothing listens on port 9: the bench measures reads and ticks, not deliveries
+    peers: PEERS.map((carrierCode) => ({ carrierCode, protocol: 'wbci-soap', url: 'http://127.0.0.1:9/wbci/v1', auth: { type: 'none' } })),
+  };
+}
+
+async function startGateway(databaseUrl: string): Promise<{ url: string; child: ChildProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-scale-'));
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(gatewayConfig()));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bin/switchgate.js', 'start'], {
+    env: { ...process.env, SWITCHGATE_CONFIG: configFile, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const res = await request(`${url}/health/ready`);
+      await res.body.dump();
+      if (res.statusCode === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 600 || child.exitCode !== null) throw new Error('the gateway did not become ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, child, dir };
+}
+
+/** Turns the template messages back into the layout before 0009: the wire form as text. */
+async function asTextLayout(c: pg.Client): Promise<void> {
+  const { rows: dicts } = await c.query<{ id: string; dict: Buffer }>('SELECT id::text, dict FROM wire_dictionaries');
+  const byId = new Map(dicts.map((d) => [d.id, d.dict]));
+  const { rows } = await c.query<{ k: number; message_id: string; raw_z: Buffer | null; raw_dict: string | null }>('SELECT k, message_id, raw_z, raw_dict::text FROM tpl_messages');
+  for (const r of rows) {
+    if (!r.raw_z) continue;
+    const raw = (r.raw_dict ? inflateSync(r.raw_z, { dictionary: byId.get(r.raw_dict)! }) : inflateSync(r.raw_z)).toString('utf8');
+    await c.query('UPDATE tpl_messages SET raw = $1, raw_z = NULL, raw_dict = NULL WHERE k = $2 AND message_id = $3', [raw, r.k, r.message_id]);
+  }
+}
+
+/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries, as the repository sends them. */
+async function explainLists(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const captured: CompiledQuery[] = [];
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void captured.push(e.query) });
+  await listCases(db, { limit: 51 });
+  await listCases(db, { limit: 51, peer: PEERS[7] });
+  await listCases(db, { limit: 51, role: 'donating' });
+  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] });
+  for (const q of captured) {
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters as unknown[]);
+    log(`${q.sql}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+  }
+  await db.destroy();
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
+}
+
+async function main(): Promise<void> {
+  const bin = findPostgresBin();
+  if (!bin) throw new Error('PostgreSQL binaries not found (see test/support/pg-cluster.ts)');
+  let cluster: Cluster | undefined;
+  let gateway: { url: string; child: ChildProcess; dir: string } | undefined;
+  try {
+    cluster = await startCluster(bin, { settings: ['shared_buffers = 256MB', 'max_wal_size = 4GB', 'checkpoint_timeout = 30min'] });
+    const scaleUrl = await createDatabase(cluster.url, 'scale');
+    const [tplA, tplB] = [await createDatabase(cluster.url, 'tpl_a'), await createDatabase(cluster.url, 'tpl_b')];
+
+    log('template cases: two signing gateways run the good case and a refused VA …');
+    const t = await writeTemplateCases(tplA, tplB);
+    const c = new pg.Client({ connectionString: scaleUrl });
+    await c.connect();
+    await createTemplateTables(c);
+    await loadTemplates(c, tplA, [t.completed, t.refused], 0);
+    await loadTemplates(c, tplB, [t.completed, t.refused], 2);
+    if (LAYOUT === 'text') await asTextLayout(c);
+
+    const started = performance.now();
+    for (let from = 1; from <= CASES; from += CHUNK) {
+      const to = Math.min(CASES, from + CHUNK - 1);
+      await generateChunk(c, from, to, CASES);
+      if (((to / CHUNK) | 0) % 4 === 0 || to === CASES) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    }
+    const generateSeconds = Math.round((performance.now() - started) / 1000);
+    for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
+    await c.query('VACUUM ANALYZE');
+
+    const sizes = await tableSizes(scaleUrl, GROWING);
+    const { rows: db } = await c.query<{ bytes: string }>(`SELECT pg_database_size(current_database())::text AS bytes`);
+    const { rows: open } = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE next_due_at IS NOT NULL`);
+    const perMillion = (bytes: number) => Math.round((bytes / CASES) * 1e6 / 1e6) / 1e3; // GB per million cases
+    const storage = {
+      databaseBytes: Number(db[0]!.bytes),
+      gbPerMillionCases: perMillion(Number(db[0]!.bytes)),
+      tables: sizes.map((s) => ({ ...s, bytesPerCase: Math.round(s.bytes / CASES) })),
+    };
+
+    // sample positions and ids for the reads
+    const { rows: ids } = await c.query<{ id: string }>(`SELECT id FROM cases TABLESAMPLE SYSTEM (1) LIMIT ${SAMPLES}`);
+    const { rows: positions } = await c.query<{ tx: string; seq: string }>(`SELECT tx::text, seq::text FROM events TABLESAMPLE SYSTEM (1) LIMIT ${SAMPLES}`);
+    await c.end();
+
+    if (process.env.BENCH_SCALE_EXPLAIN === '1') await explainLists(scaleUrl);
+    log('starting `switchgate start` on the generated database …');
+    gateway = await startGateway(scaleUrl);
+    const { url, child } = gateway;
+    const agent = new Agent({ connections: 1 });
+    const get = async (path: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
+      const t0 = performance.now();
+      const res = await request(url + path, { dispatcher: agent, headers: { authorization: `Bearer ${API_KEY}` } });
+      const text = await res.body.text();
+      const ms = performance.now() - t0;
+      if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`);
+      return { ms, body: JSON.parse(text) as Record<string, unknown> };
+    };
+    const measure = async (paths: () => string): Promise<ReturnType<typeof summary>> => {
+      for (let i = 0; i < 20; i++) await get(paths()); // warm-up
+      const ms: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) ms.push((await get(paths())).ms);
+      return summary(ms);
+    };
+    // cursors from a walk into the list: page 1, and the page after ~the middle of the table
+    const cursors: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const page: { body: Record<string, unknown> } = await get(`/v1/switches?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      cursor = page.body.nextCursor as string | null;
+      if (cursor) cursors.push(cursor);
+    }
+    const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
+    let n = 0;
+    const states = ['AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED', 'COMPLETED', 'REJECTED', 'CANCELLED'];
+    const http = {
+      listFirstPage: await measure(() => '/v1/switches?limit=50'),
+      listCursorPage: await measure(() => `/v1/switches?limit=50&cursor=${encodeURIComponent(pick(cursors, n++))}`),
+      listByState: await measure(() => `/v1/switches?limit=50&state=${pick(states, n++)}`),
+      listByPeer: await measure(() => `/v1/switches?limit=50&peer=${pick(PEERS, n++)}`),
+      listByRole: await measure(() => `/v1/switches?limit=50&role=${n++ % 2 ? 'recipient' : 'donating'}`),
+      listOverdue: await measure(() => '/v1/switches?limit=50&overdue=true'),
+      listByStateAndPeer: await measure(() => `/v1/switches?limit=50&state=${pick(states, n)}&peer=${pick(PEERS, n++)}`),
+      switchById: await measure(() => `/v1/switches/${pick(ids, n++).id}`),
+      messagesOfSwitch: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages`),
+      messagesWithRaw: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`),
+      eventFeedFromPosition: await measure(() => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; }),
+    };
+    const rssAfterReads = rssMb(child.pid!);
+
+    // the deadline tick, as the gateway runs it (in this process, with the same configuration)
+    const gw = await createGateway({ config: parseConfig(gatewayConfig(), 'bench', {}), databaseUrl: scaleUrl, log: pino({ level: 'silent' }), background: false });
+    const ticks: number[] = [];
+    let processed = 0;
+    for (let i = 0; i < 60; i++) {
+      const t0 = performance.now();
+      processed += await gw.tick();
+      ticks.push(performance.now() - t0);
+    }
+    await gw.close();
+    const rssIdle = rssMb(child.pid!);
+
+    const figures = {
+      cases: CASES,
+      wireLayout: LAYOUT,
+      openCasesWatched: open[0]!.n,
+      generateSeconds,
+      storage,
+      http,
+      tick: { ...summary(ticks.slice(10)), casesProcessed: processed },
+      gatewayRssMb: { afterReads: rssAfterReads, idle: rssIdle },
+      machine: 'shared: 2 cores, 8 engineers working in parallel',
+      loadAverage: loadavg().map((x) => round(x)),
+    };
+    print(figures);
+    if (JSON_OUT) process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    if (gateway) {
+      gateway.child.kill('SIGTERM');
+      await new Promise((r) => gateway!.child.once('exit', r));
+      rmSync(gateway.dir, { recursive: true, force: true });
+    }
+    cluster?.stopSync();
+  }
+}
+
+function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary>>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number }) {
+  const out = process.stdout;
+  out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), generated in ${f.generateSeconds} s — shared 2-core machine, 8 engineers\n\n`);
+  out.write(`storage (wire forms ${f.wireLayout}): database ${(f.storage.databaseBytes / 1e9).toFixed(2)} GB = ${f.storage.gbPerMillionCases} GB per million cases\n`);
+  for (const t of f.storage.tables) out.write(`  ${t.table.padEnd(18)} ${(t.bytes / 1e6).toFixed(0).padStart(7)} MB  ${String(t.rows).padStart(10)} rows  ${String(t.bytesPerCase).padStart(6)} B/case\n`);
+  out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms\n');
+  for (const [name, s] of Object.entries(f.http)) out.write(`  ${name.padEnd(36)} ${String(s.p50Ms).padStart(7)} ${String(s.p99Ms).padStart(8)} ${String(s.maxMs).padStart(8)}\n`);
+  out.write(`\ndeadline tick: p50 ${f.tick.p50Ms} ms, p99 ${f.tick.p99Ms} ms (${f.tick.casesProcessed} due cases processed)\n`);
+  out.write(`gateway RSS: ${f.gatewayRssMb.afterReads} MB after the reads, ${f.gatewayRssMb.idle} MB after the ticks\n`);
+  out.write(`load average at the end (1, 5, 15 min): ${f.loadAverage.join(', ')}\n`);
+}
+
+await main();

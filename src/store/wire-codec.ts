@@ -1,0 +1,164 @@
+/**
+ * The wire form of each message, stored once and compressed, losslessly: `?raw=true` returns the
+ * exact text received (signature re-verification depends on it).
+ *
+ * zlib with a preset dictionary learned per (peer, direction, format): the first wire form of a
+ * kind is compressed plainly and becomes the dictionary of the following ones. Everything that
+ * recurs — SOAP envelope, namespaces, WS-Security boilerplate, the signer's certificate, the
+ * constant parts of the body — then costs a few bytes; a signed 4.8 KB VA is stored in ~0.6 KB
+ * (pglz TOAST of the text column: ~3.3 KB). When a message compresses poorly against the current
+ * dictionary (the peer rotated its certificate, a new message family) it becomes the new one.
+ *
+ * Dictionaries are immutable, content-addressed rows of `wire_dictionaries`. A statement that
+ * stores a message compressed against a dictionary this database has not confirmed yet also
+ * inserts the dictionary (`ON CONFLICT DO NOTHING`), so the message can never commit without its
+ * dictionary — not even inside a transaction that rolls back and is retried.
+ *
+ * zlib (not raw deflate) on purpose: its header carries the dictionary's Adler-32 and its trailer
+ * the data's, so a wrong dictionary or a damaged row fails loudly instead of returning other bytes.
+ */
+import { createHash } from 'node:crypto';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database, MessageRow } from './schema.js';
+
+/** the window of deflate: a longer dictionary is never looked at */
+const MAX_DICT = 32 * 1024;
+/** below this ratio a message is "well served" by the current dictionary */
+const RELEARN_RATIO = 0.3;
+/**
+ * messages compressed against a dictionary before it may be replaced: traffic that no dictionary
+ * serves (data-heavy bodies) then adds at most one small dictionary row per this many messages
+ */
+const MIN_USES_BEFORE_RELEARN = 100;
+/** wire forms shorter than this never become a dictionary (nothing to learn from them) */
+const MIN_DICT = 512;
+const MAX_LEARNED_KEYS = 1_000;
+const MAX_CACHED_DICTS = 256;
+
+export interface WireKey {
+  peer: string;
+  direction: 'in' | 'out';
+  format: string | null;
+}
+
+export interface PackedWire {
+  z: Buffer;
+  dictId: number | null;
+  /** set when the statement must make sure the dictionary row exists */
+  ensure: { id: number; dict: Buffer } | null;
+}
+
+interface Dictionary {
+  id: number;
+  dict: Buffer;
+}
+
+interface Learned extends Dictionary {
+  /** messages compressed against it so far in this process */
+  uses: number;
+}
+
+/** 48 bits of the SHA-256: an int8 that stays a safe JS integer (the store refuses larger ones) */
+function dictionaryId(dict: Buffer): number {
+  return createHash('sha256').update(dict).digest().readUIntBE(0, 6);
+}
+
+/**
+ * What a dictionary is learned from: the wire form without its personal data. A dictionary
+ * outlives the message it came from, so it must not keep a customer's name once that message is
+ * erased. In XML the text inside the SOAP Body goes (the envelope, the WS-Security header and the
+ * certificate stay: they are what recurs); in JSON every string value goes (the keys stay).
+ */
+export function dictionarySource(raw: string): string {
+  if (/^\s*</.test(raw)) {
+    const body = /<(?:[\w.-]+:)?Body[\s>]/.exec(raw);
+    const from = body ? body.index : 0;
+    return raw.slice(0, from) + raw.slice(from).replace(/>[^<]+</g, '><');
+  }
+  return raw.replace(/"(?:[^"\\]|\\.)*"(\s*[,}\]])/g, '""$1');
+}
+
+function asDictionary(raw: string): Dictionary {
+  const bytes = Buffer.from(dictionarySource(raw), 'utf8');
+  const dict = bytes.length > MAX_DICT ? bytes.subarray(bytes.length - MAX_DICT) : bytes;
+  return { id: dictionaryId(dict), dict: Buffer.from(dict) };
+}
+
+/** the current dictionary per (peer, direction, format) — process-wide, the bytes are the same for every database */
+const learned = new Map<string, Learned>();
+/** dictionaries known to be committed, per database handle (a transaction handle never confirms) */
+const confirmed = new WeakMap<object, Set<number>>();
+/** dictionaries read back, by id (immutable, so never stale) */
+const byId = new Map<number, Buffer>();
+
+const keyOf = (k: WireKey) => `${k.peer}\u0000${k.direction}\u0000${k.format ?? ''}`;
+
+function remember(key: string, d: Dictionary): void {
+  if (learned.size >= MAX_LEARNED_KEYS && !learned.has(key)) learned.delete(learned.keys().next().value!);
+  learned.set(key, { ...d, uses: 0 });
+  cache(d.id, d.dict);
+}
+
+function cache(id: number, dict: Buffer): void {
+  if (byId.size >= MAX_CACHED_DICTS && !byId.has(id)) byId.delete(byId.keys().next().value!);
+  byId.set(id, dict);
+}
+
+/** Compresses one wire form; `db` is the handle the statement that stores it will run on. */
+export function packWire(db: Kysely<Database>, raw: string, key: WireKey): PackedWire {
+  const bytes = Buffer.from(raw, 'utf8');
+  const k = keyOf(key);
+  const current = learned.get(k);
+  const z = current ? deflateSync(bytes, { dictionary: current.dict }) : deflateSync(bytes);
+  if (bytes.length >= MIN_DICT && (!current || (z.length > bytes.length * RELEARN_RATIO && current.uses >= MIN_USES_BEFORE_RELEARN))) {
+    remember(k, asDictionary(raw));
+  }
+  if (!current) return { z, dictId: null, ensure: null };
+  current.uses++;
+  const known = confirmed.get(db);
+  return { z, dictId: current.id, ensure: known?.has(current.id) ? null : current };
+}
+
+/** After the statement with `packed` succeeded on `db`: its dictionaries are committed (outside a transaction). */
+export function confirmWire(db: Kysely<Database>, packed: readonly (PackedWire | null)[]): void {
+  if (db.isTransaction) return;
+  let known = confirmed.get(db);
+  for (const p of packed) {
+    if (!p?.ensure) continue;
+    if (!known) confirmed.set(db, (known = new Set()));
+    known.add(p.ensure.id);
+  }
+}
+
+/**
+ * A CTE that inserts the dictionaries the packed rows need and the database may not have; `null`
+ * when there are none. Name it and put it before the insert of the rows that reference them.
+ */
+export function ensureDictionariesSql(packed: readonly (PackedWire | null)[]): RawBuilder<unknown> | null {
+  const seen = new Map<number, Buffer>();
+  for (const p of packed) if (p?.ensure) seen.set(p.ensure.id, p.ensure.dict);
+  if (seen.size === 0) return null;
+  const rows = [...seen].map(([id, dict]) => sql`(${id}::bigint, ${dict}::bytea)`);
+  return sql`INSERT INTO wire_dictionaries (id, dict) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ON CONFLICT (id) DO NOTHING`;
+}
+
+async function dictionaries(db: Kysely<Database>, ids: number[]): Promise<void> {
+  const missing = [...new Set(ids)].filter((id) => !byId.has(id));
+  if (missing.length === 0) return;
+  const rows = await db.selectFrom('wire_dictionaries').select(['id', 'dict']).where('id', 'in', missing).execute();
+  for (const r of rows) cache(Number(r.id), Buffer.from(r.dict));
+}
+
+function unpack(z: Uint8Array, dictId: number | null): string {
+  if (dictId === null) return inflateSync(z).toString('utf8');
+  const dict = byId.get(dictId);
+  if (!dict) throw new Error(`wire dictionary ${dictId} is missing`);
+  return inflateSync(z, { dictionary: dict }).toString('utf8');
+}
+
+/** The rows with `raw` restored from `raw_z` where the wire form is stored compressed. */
+export async function withRawWire(db: Kysely<Database>, rows: MessageRow[]): Promise<MessageRow[]> {
+  await dictionaries(db, rows.flatMap((r) => (r.raw === null && r.raw_z !== null && r.raw_dict !== null ? [Number(r.raw_dict)] : [])));
+  return rows.map((r) => (r.raw === null && r.raw_z !== null ? { ...r, raw: unpack(r.raw_z, r.raw_dict === null ? null : Number(r.raw_dict)) } : r));
+}
