@@ -166,7 +166,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deliveries that gave up, with the reason */
+        /** Deliveries that gave up, with the reason; newest first, cursor-paginated */
         get: operations["getDeadLetters"];
         put?: never;
         post?: never;
@@ -544,7 +544,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The case */
+        /** The case (ETag: its version, for If-Match on the commands) */
         get: operations["getSwitchesId"];
         put?: never;
         post?: never;
@@ -714,6 +714,26 @@ export interface paths {
          * @description No body. 202 with the order; 409 with a precise code when phase 2 has not succeeded (SG_WHOLESALE_PHASE2_PENDING, SG_WHOLESALE_AKM_TR_MISSING, SG_WHOLESALE_AKM_TR_WINDOW_OPEN, …) or the case already has its order (SG_WHOLESALE_ORDER_EXISTS).
          */
         post: operations["postSwitchesIdWholesaleOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/switches/{id}/wholesale-order/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a suspended FTTH order (desospensione: N2 AZIONE=0 to the network operator)
+         * @description Body optional: `{ "reason": "…" }` (MOTIVAZIONE of the N2). 202 with the order; 409 SG_WHOLESALE_NOT_SUSPENDED when the order is not Sospeso, SG_WHOLESALE_RESUME_NOT_SUPPORTED when the case has no FTTH order.
+         */
+        post: operations["postSwitchesIdWholesaleOrderResume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3592,6 +3612,8 @@ export interface operations {
             query?: {
                 replayed?: boolean;
                 caseId?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
                 limit?: number;
             };
             header?: never;
@@ -7208,6 +7230,124 @@ export interface operations {
                 };
             };
             /** @description the body breaks the procedure's field rules, or the Idempotency-Key was used with another body. Codes: SG_WHOLESALE_ORDER_INCOMPLETE, SG_WHOLESALE_NOT_CONFIGURED, SG_WHOLESALE_PROCEDURE_NOT_SUPPORTED, SG_IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database unreachable, overloaded or the request took too long; retry later. Codes: SG_DATABASE_UNAVAILABLE, SG_OVERLOADED, SG_TIMEOUT */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSwitchesIdWholesaleOrderResume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description application/json: optional: the reason sent to the network operator */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description MOTIVAZIONE of the N2 */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the desospensione is queued (N2 AZIONE=0 to the network operator) */
+            202: {
+                headers: {
+                    /** @description "true" when this is the stored answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        wholesaleOrder: components["schemas"]["WholesaleOrder"];
+                    };
+                };
+            };
+            /** @description the body does not match its schema (unknown fields are refused), is not JSON, or a parameter is invalid. Codes: SG_INVALID_REQUEST, SG_MALFORMED_BODY, SG_BODY_INCOMPLETE, SG_TOO_DEEP, SG_TOO_MANY_ITEMS, SG_BAD_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or an unknown API key. Codes: SG_UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key lacks the scope. Codes: SG_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such case. Codes: SG_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the procedure does not allow this step now, or a request with the same Idempotency-Key is still in flight. Codes: SG_WHOLESALE_NOT_SUSPENDED, SG_WHOLESALE_RESUME_NOT_SUPPORTED, SG_IDEMPOTENCY_IN_FLIGHT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than the limit. Codes: SG_BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not application/json in UTF-8, or compressed. Codes: SG_UNSUPPORTED_MEDIA_TYPE, SG_UNSUPPORTED_CHARSET, SG_UNSUPPORTED_CONTENT_ENCODING */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body breaks the procedure's field rules, or the Idempotency-Key was used with another body. Codes: SG_VALIDATION, SG_IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;

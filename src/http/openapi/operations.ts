@@ -191,6 +191,15 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     fields: ['SG_WHOLESALE_ORDER_INCOMPLETE', 'SG_WHOLESALE_NOT_CONFIGURED', 'SG_WHOLESALE_PROCEDURE_NOT_SUPPORTED', 'SG_IDEMPOTENCY_KEY_REUSED'],
     ifMatch: true,
   }),
+  'POST /v1/switches/{id}/wholesale-order/resume': {
+    ...command('switches:write', undefined, [202, { description: 'the desospensione is queued (N2 AZIONE=0 to the network operator)', schema: { type: 'object', required: ['wholesaleOrder'], properties: { wholesaleOrder: { $ref: '#/components/schemas/WholesaleOrder' } } } }], {
+      notFound: 'case',
+      state: ['SG_WHOLESALE_NOT_SUSPENDED', 'SG_WHOLESALE_RESUME_NOT_SUPPORTED', 'SG_IDEMPOTENCY_IN_FLIGHT'],
+      fields: ['SG_VALIDATION', 'SG_IDEMPOTENCY_KEY_REUSED'],
+    }),
+    body: [{ contentType: 'application/json', schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 255, description: 'MOTIVAZIONE of the N2' } } }, description: 'optional: the reason sent to the network operator' }],
+    bodyRequired: false,
+  },
   'GET /v1/switches/{id}/wholesale-order': read('switches:read', { description: 'the order, with the delivery state of each request sent for it', schema: 'WholesaleOrderView' }, 'case or order'),
 
   // ---------------------------------------------------------------- feed, dead letters, tools
