@@ -22,6 +22,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/agcom/ftth/v1/O2ONPFibra.OLO_NPRequestService": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AGCOM FTTH: WSDL (?wsdl) and XSD (?xsd=ftth.xsd) of O2ONPFibra.OLO_NPRequestService */
+        get: operations["getAgcomFtthO2ONPFibraOLONPRequestService"];
+        put?: never;
+        /** AGCOM FTTH number portability: a Recipient's N11 (01/02/03) to us as Donor */
+        post: operations["postAgcomFtthO2ONPFibraOLONPRequestService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agcom/ftth/v1/OLO_NPNotificationService": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AGCOM FTTH: WSDL (?wsdl) and XSD (?xsd=ftth.xsd) of OLO_NPNotificationService */
+        get: operations["getAgcomFtthOLONPNotificationService"];
+        put?: never;
+        /** AGCOM FTTH number portability: a Donor's N13 KO to us as Recipient */
+        post: operations["postAgcomFtthOLONPNotificationService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agcom/ftth/v1/RecipientMigrationNotify_OLO": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** AGCOM FTTH: WSDL (?wsdl) and XSD (?xsd=ftth.xsd) of RecipientMigrationNotify_OLO */
+        get: operations["getAgcomFtthRecipientMigrationNotifyOLO"];
+        put?: never;
+        /** AGCOM FTTH: the network operator's N4 (order state), N5 (its rimodulazione), N6 (event) and N7 (completion) to us as Recipient */
+        post: operations["postAgcomFtthRecipientMigrationNotifyOLO"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agcom/v1": {
         parameters: {
             query?: never;
@@ -1134,7 +1188,7 @@ export interface components {
             overdue: boolean;
         };
         /** @description One event of the feed; `type` names it (the catalogue is the list of Event… components). */
-        Event: components["schemas"]["EventCaseCaseOpened"] | components["schemas"]["EventCaseAgreed"] | components["schemas"]["EventCaseRejected"] | components["schemas"]["EventCaseTrNotified"] | components["schemas"]["EventCaseTrRejected"] | components["schemas"]["EventCaseChangeOpened"] | components["schemas"]["EventCaseChangeClosed"] | components["schemas"]["EventCaseSwitchDateChanged"] | components["schemas"]["EventCaseDacChanged"] | components["schemas"]["EventCaseFormalValidated"] | components["schemas"]["EventCaseManagerialValidated"] | components["schemas"]["EventCaseClosed"] | components["schemas"]["EventCaseSuccessorExpected"] | components["schemas"]["EventCaseSuccessorLinked"] | components["schemas"]["EventCaseWarning"] | components["schemas"]["EventWbciAkmTrFinding"] | components["schemas"]["EventWbciClarification"] | components["schemas"]["EventWbciSuccessorAmbiguous"] | components["schemas"]["EventDeadlineOverdue"] | components["schemas"]["EventMessageQueued"] | components["schemas"]["EventMessageReceived"] | components["schemas"]["EventMessageRefused"] | components["schemas"]["EventMessageDelivered"] | components["schemas"]["EventDeliveryDeadLettered"] | components["schemas"]["EventDeliveryReplayed"] | components["schemas"]["EventWholesaleOrderQueued"] | components["schemas"]["EventWholesaleOrderBlocked"] | components["schemas"]["EventWholesaleAcknowledged"] | components["schemas"]["EventWholesaleAccepted"] | components["schemas"]["EventWholesaleRejected"] | components["schemas"]["EventWholesaleInProgress"] | components["schemas"]["EventWholesaleRescheduled"] | components["schemas"]["EventWholesaleCompleted"] | components["schemas"]["EventWholesaleFailed"] | components["schemas"]["EventWholesaleCancelled"] | components["schemas"]["EventWholesaleCancellationRejected"] | components["schemas"]["EventWholesaleRescheduleRejected"] | components["schemas"]["EventWholesaleCancellationQueued"] | components["schemas"]["EventWholesaleRescheduleQueued"] | components["schemas"]["EventWholesaleAttention"] | components["schemas"]["EventWholesaleNotPropagated"] | components["schemas"]["EventWholesaleVerificationAnswered"] | components["schemas"]["EventNpNoticeQueued"] | components["schemas"]["EventNpDonorUnknown"] | components["schemas"]["EventNpRejected"] | components["schemas"]["EventAgcomFtthSessionChecked"] | components["schemas"]["EventAgcomFtthDonatingNotified"] | components["schemas"]["EventInterconnectRequestCreated"] | components["schemas"]["EventInterconnectRequestReceived"] | components["schemas"]["EventInterconnectRequestSubmitted"] | components["schemas"]["EventInterconnectRequestInProgress"] | components["schemas"]["EventInterconnectRequestCompleted"] | components["schemas"]["EventInterconnectRequestRejected"] | components["schemas"]["EventInterconnectRequestAnnulled"] | components["schemas"]["EventInterconnectFaultOpened"] | components["schemas"]["EventInterconnectFaultReceived"] | components["schemas"]["EventInterconnectFaultDiagnosed"] | components["schemas"]["EventInterconnectFaultClosed"] | components["schemas"]["EventInterconnectProjectRequested"] | components["schemas"]["EventInterconnectProjectReceived"] | components["schemas"]["EventInterconnectProjectEvent"] | components["schemas"]["EventInterconnectAccessChanged"] | components["schemas"]["EventInterconnectFeeMismatch"];
+        Event: components["schemas"]["EventCaseCaseOpened"] | components["schemas"]["EventCaseAgreed"] | components["schemas"]["EventCaseRejected"] | components["schemas"]["EventCaseTrNotified"] | components["schemas"]["EventCaseTrRejected"] | components["schemas"]["EventCaseChangeOpened"] | components["schemas"]["EventCaseChangeClosed"] | components["schemas"]["EventCaseSwitchDateChanged"] | components["schemas"]["EventCaseDacChanged"] | components["schemas"]["EventCaseFormalValidated"] | components["schemas"]["EventCaseManagerialValidated"] | components["schemas"]["EventCaseClosed"] | components["schemas"]["EventCaseSuccessorExpected"] | components["schemas"]["EventCaseSuccessorLinked"] | components["schemas"]["EventCaseWarning"] | components["schemas"]["EventWbciAkmTrFinding"] | components["schemas"]["EventWbciClarification"] | components["schemas"]["EventWbciSuccessorAmbiguous"] | components["schemas"]["EventDeadlineOverdue"] | components["schemas"]["EventMessageQueued"] | components["schemas"]["EventMessageReceived"] | components["schemas"]["EventMessageRefused"] | components["schemas"]["EventMessageDelivered"] | components["schemas"]["EventDeliveryDeadLettered"] | components["schemas"]["EventDeliveryReplayed"] | components["schemas"]["EventWholesaleOrderQueued"] | components["schemas"]["EventWholesaleOrderBlocked"] | components["schemas"]["EventWholesaleAcknowledged"] | components["schemas"]["EventWholesaleAccepted"] | components["schemas"]["EventWholesaleRejected"] | components["schemas"]["EventWholesaleInProgress"] | components["schemas"]["EventWholesaleRescheduled"] | components["schemas"]["EventWholesaleCompleted"] | components["schemas"]["EventWholesaleFailed"] | components["schemas"]["EventWholesaleCancelled"] | components["schemas"]["EventWholesaleCancellationRejected"] | components["schemas"]["EventWholesaleRescheduleRejected"] | components["schemas"]["EventWholesaleCancellationQueued"] | components["schemas"]["EventWholesaleRescheduleQueued"] | components["schemas"]["EventWholesaleSuspended"] | components["schemas"]["EventWholesaleResumed"] | components["schemas"]["EventWholesaleResumeQueued"] | components["schemas"]["EventWholesaleAttention"] | components["schemas"]["EventWholesaleNotPropagated"] | components["schemas"]["EventWholesaleVerificationAnswered"] | components["schemas"]["EventNpNoticeQueued"] | components["schemas"]["EventNpDonorUnknown"] | components["schemas"]["EventNpRejected"] | components["schemas"]["EventAgcomFtthSessionChecked"] | components["schemas"]["EventNpNoticeInvalid"] | components["schemas"]["EventNpNoticeReceived"] | components["schemas"]["EventNpReleaseRefused"] | components["schemas"]["EventAgcomFtthRefused"] | components["schemas"]["EventAgcomFtthDonatingNotified"] | components["schemas"]["EventInterconnectRequestCreated"] | components["schemas"]["EventInterconnectRequestReceived"] | components["schemas"]["EventInterconnectRequestSubmitted"] | components["schemas"]["EventInterconnectRequestInProgress"] | components["schemas"]["EventInterconnectRequestCompleted"] | components["schemas"]["EventInterconnectRequestRejected"] | components["schemas"]["EventInterconnectRequestAnnulled"] | components["schemas"]["EventInterconnectFaultOpened"] | components["schemas"]["EventInterconnectFaultReceived"] | components["schemas"]["EventInterconnectFaultDiagnosed"] | components["schemas"]["EventInterconnectFaultClosed"] | components["schemas"]["EventInterconnectProjectRequested"] | components["schemas"]["EventInterconnectProjectReceived"] | components["schemas"]["EventInterconnectProjectEvent"] | components["schemas"]["EventInterconnectAccessChanged"] | components["schemas"]["EventInterconnectFeeMismatch"];
         /** @description AGCOM FTTH: the network operator notified the Donating of an outcome (N10) */
         EventAgcomFtthDonatingNotified: {
             /** @description pass as `after` to read what follows */
@@ -1150,6 +1204,26 @@ export interface components {
                 /** @description calendar date YYYY-MM-DD */
                 date?: string;
                 time?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description AGCOM FTTH: as Recipient, an N4–N7 the order state machine refused (answered by an N12 NACK, nothing changed) */
+        EventAgcomFtthRefused: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "agcom.ftth.refused";
+            caseId: string | null;
+            data: {
+                messageId?: string;
+                type?: string;
+                code?: string;
+                reason?: string;
+                ftthState?: string;
             };
             /** Format: date-time */
             at: string;
@@ -1903,6 +1977,24 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        /** @description AGCOM: our own data could not make an N11 for a Donor; reported, the case goes on */
+        EventNpNoticeInvalid: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "np.notice-invalid";
+            caseId: string | null;
+            data: {
+                tipoNotifica?: string;
+                donor?: string;
+                problem?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
         /** @description AGCOM: a number-portability notice (01/02/03) was queued to the Donor */
         EventNpNoticeQueued: {
             /** @description pass as `after` to read what follows */
@@ -1921,6 +2013,27 @@ export interface components {
             /** Format: date-time */
             at: string;
         };
+        /** @description AGCOM FTTH: as Donor, a Recipient's N11 (01/02/03) was recorded (on the matching donating case, or as a notice of its own) */
+        EventNpNoticeReceived: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "np.notice-received";
+            caseId: string | null;
+            data: {
+                recipient?: string;
+                codiceOrdineWHS?: string;
+                tipoNotifica?: string;
+                idNotifica?: string;
+                numbers?: number;
+                notice?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
         /** @description AGCOM: the Donor refused a number-portability notice (N13 KO) */
         EventNpRejected: {
             /** @description pass as `after` to read what follows */
@@ -1934,6 +2047,24 @@ export interface components {
             data: {
                 code?: string;
                 reason?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description AGCOM FTTH: as Donor, numbers of an N11 we cannot release; an N13 KO with the reason went back (sent=false when the Recipient has no SOAP service to answer at) */
+        EventNpReleaseRefused: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "np.release-refused";
+            caseId: string | null;
+            data: {
+                code?: string;
+                reason?: string;
+                sent?: boolean;
             };
             /** Format: date-time */
             at: string;
@@ -2254,6 +2385,54 @@ export interface components {
              * @enum {string}
              */
             type: "wholesale.rescheduled";
+            caseId: string | null;
+            data: {
+                orderState?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description phase 3: the wholesale order resume queued (see the case's wholesaleOrder) */
+        EventWholesaleResumeQueued: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wholesale.resume-queued";
+            caseId: string | null;
+            data: {
+                orderState?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description phase 3: the wholesale order resumed (see the case's wholesaleOrder) */
+        EventWholesaleResumed: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wholesale.resumed";
+            caseId: string | null;
+            data: {
+                orderState?: string;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description phase 3: the wholesale order suspended (see the case's wholesaleOrder) */
+        EventWholesaleSuspended: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "wholesale.suspended";
             caseId: string | null;
             data: {
                 orderState?: string;
@@ -3073,6 +3252,276 @@ export interface operations {
         };
         responses: {
             /** @description N12 answer / acknowledgement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not a message of this service */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no or an unknown network-operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description SOAP fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description database unreachable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    getAgcomFtthO2ONPFibraOLONPRequestService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the WSDL or XSD */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    postAgcomFtthO2ONPFibraOLONPRequestService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description text/xml: SOAP envelope with N11 */
+        requestBody: {
+            content: {
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description N12 answer (ACK, or NACK naming the field / the state that refused it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not a message of this service */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no or an unknown token of a configured agcom.numberPortability.donors entry */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description SOAP fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description database unreachable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    getAgcomFtthOLONPNotificationService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the WSDL or XSD */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    postAgcomFtthOLONPNotificationService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description text/xml: SOAP envelope with N13 */
+        requestBody: {
+            content: {
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description N12 answer (ACK, or NACK naming the field / the state that refused it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description not a message of this service */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no or an unknown token of a configured agcom.numberPortability.donors entry */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description SOAP fault */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description database unreachable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    getAgcomFtthRecipientMigrationNotifyOLO: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the WSDL or XSD */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description no such document */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    postAgcomFtthRecipientMigrationNotifyOLO: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description text/xml: SOAP envelope with N4, N5, N6 or N7 */
+        requestBody: {
+            content: {
+                "text/xml": string;
+            };
+        };
+        responses: {
+            /** @description N12 answer (ACK, or NACK naming the field / the state that refused it) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -92,7 +92,7 @@ describe('every /v1 route answers its refusals as documented problem documents',
       expect(p.errors?.[0]).toEqual(expect.objectContaining({ path: expect.any(String), code: expect.stringMatching(/^SG_CSV_/) }));
     } else if ((op.parameters ?? []).some((p) => p.in === 'query')) {
       const p = await expectProblem(method, path, url + '?notAParameter=1', 400);
-      expect(p.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/querystring/notAParameter', rule: 'additionalProperties', code: 'SG_SCHEMA' })]));
+      expect(p.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/query/notAParameter', rule: 'additionalProperties', code: 'SG_SCHEMA' })]));
     } else if (path.includes('{id}')) {
       const p = await expectProblem(method, path, concrete(path, 'x'.repeat(65)).replace('/dead-letters/999999', '/dead-letters/not-a-number'), 400, { body });
       expect(p.errors?.[0]).toEqual(expect.objectContaining({ rule: expect.any(String), code: 'SG_SCHEMA' }));

@@ -69,6 +69,9 @@ export const EVENT_CATALOGUE: readonly EventDoc[] = [
   wholesale('reschedule-rejected'),
   wholesale('cancellation-queued'),
   wholesale('reschedule-queued'),
+  wholesale('suspended'),
+  wholesale('resumed'),
+  wholesale('resume-queued'),
   { type: 'wholesale.attention', description: 'phase 3: something needs a person (e.g. an ABBM-TR after the order was placed)', data: { reason: str, codes, orderState: str } },
   { type: 'wholesale.not-propagated', description: 'phase 3: a change of the case could not be passed on to the order', data: { reason: str } },
   { type: 'wholesale.verification-answered', description: 'the wholesale provider asked the donating side to verify a phase 2; the answer given', data: { result: { enum: ['OK', 'KO'] }, code: str } },
@@ -77,6 +80,10 @@ export const EVENT_CATALOGUE: readonly EventDoc[] = [
   { type: 'np.donor-unknown', description: 'AGCOM: no Donor is known for some numbers; no notice went out for them', data: { tipoNotifica: str, numbers: { type: 'integer' } } },
   { type: 'np.rejected', description: 'AGCOM: the Donor refused a number-portability notice (N13 KO)', data: { code: str, reason: str } },
   { type: 'agcom.ftth.session-checked', description: 'AGCOM FTTH: the network operator asked (N8) and the Donating answered the session check (N12)', data: { esito: str } },
+  { type: 'np.notice-invalid', description: 'AGCOM: our own data could not make an N11 for a Donor; reported, the case goes on', data: { tipoNotifica: str, donor: str, problem: str } },
+  { type: 'np.notice-received', description: 'AGCOM FTTH: as Donor, a Recipient\'s N11 (01/02/03) was recorded (on the matching donating case, or as a notice of its own)', data: { recipient: str, codiceOrdineWHS: str, tipoNotifica: str, idNotifica: str, numbers: { type: 'integer' }, notice: str } },
+  { type: 'np.release-refused', description: 'AGCOM FTTH: as Donor, numbers of an N11 we cannot release; an N13 KO with the reason went back (sent=false when the Recipient has no SOAP service to answer at)', data: { code: str, reason: str, sent: { type: 'boolean' } } },
+  { type: 'agcom.ftth.refused', description: 'AGCOM FTTH: as Recipient, an N4–N7 the order state machine refused (answered by an N12 NACK, nothing changed)', data: { messageId: str, type: str, code: str, reason: str, ftthState: str } },
   { type: 'agcom.ftth.donating-notified', description: 'AGCOM FTTH: the network operator notified the Donating of an outcome (N10)', data: { event: str, date, time: str } },
   // interconnection with TIM
   ...['created', 'received', 'submitted', 'in-progress', 'completed', 'rejected', 'annulled'].map((what) => ({

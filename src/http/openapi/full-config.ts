@@ -39,7 +39,13 @@ export function contractConfig(): GatewayConfig {
       },
       agcom: {
         cowOwner: { '2ZZ': 'OLB' },
-        numberPortability: { url: 'http://127.0.0.1:9/np', auth: { type: 'bearer', tokenEnv: 'CONTRACT_PEER_TOKEN' }, defaultDonor: 'OLB', inboundTokenSha256: sha('contract-np-inbound') },
+        numberPortability: {
+          url: 'http://127.0.0.1:9/np',
+          auth: { type: 'bearer', tokenEnv: 'CONTRACT_PEER_TOKEN' },
+          defaultDonor: 'OLB',
+          inboundTokenSha256: sha('contract-np-inbound'),
+          donors: [{ code: 'OLB', url: 'http://127.0.0.1:9/agcom/ftth/v1', inboundTokenSha256: sha('contract-donor-inbound'), auth: { type: 'bearer', tokenEnv: 'CONTRACT_PEER_TOKEN' } }],
+        },
         wholesale: { url: 'http://127.0.0.1:9/ftth', protocol: 'agcom-ftth', inboundTokenSha256: sha('contract-ftth-inbound') },
       },
       interconnect: {
