@@ -21,6 +21,8 @@ interface Options {
   peerUrl?: string;
   deliver?: boolean;
   apiKey?: string;
+  /** pin this certificate for the peer and require its signature (WS-Security verified on every message) */
+  peerCertFile?: string;
 }
 
 const [mode, raw] = process.argv.slice(2);
@@ -40,6 +42,7 @@ async function gateway(): Promise<void> {
           url: o.peerUrl ?? 'http://127.0.0.1:9/wbci/v1',
           auth: { type: 'bearer', tokenEnv: 'BENCH_TOKEN' },
           inboundTokenSha256: sha('bench-token'),
+          ...(o.peerCertFile ? { wsSecurity: { certFile: o.peerCertFile, required: true } } : {}),
         },
       ],
     },
@@ -53,7 +56,6 @@ async function gateway(): Promise<void> {
     log,
     env,
     transport: o.deliver ? createPeerTransport(config, log, { env }) : undefined,
-    outboxPollMs: 200,
   });
   await gw.listen(o.port, '127.0.0.1');
   process.once('SIGTERM', () => void gw.close().finally(() => process.exit(0)));
