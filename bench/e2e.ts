@@ -22,7 +22,7 @@ async function pair(adminUrl: string, tag: string, o: { startB?: boolean } = {})
   const bOpts = { databaseUrl: dbB, port: portB, self: 'DEU.EKPB', peer: 'DEU.EKPA', deliver: false, apiKey: API_KEY };
   const b = o.startB === false ? undefined : await startServer('gateway', bOpts);
   const a = await startServer('gateway', { databaseUrl: dbA, self: 'DEU.EKPA', peer: 'DEU.EKPB', peerUrl: `http://127.0.0.1:${portB}/wbci/v1`, deliver: true, apiKey: API_KEY });
-  return { a, b, dbB, startB: () => startServer('gateway', bOpts) };
+  return { a, b, dbA, dbB, startB: () => startServer('gateway', bOpts) };
 }
 
 /** Waits until B holds `count` inbound messages (or `timeoutMs` passed); returns its rows. */
@@ -43,7 +43,7 @@ async function awaitAtB<T extends pg.QueryResultRow>(dbB: string, query: string,
 }
 
 export async function endToEnd(adminUrl: string, tag: string, o: { n: number; warmup: number; concurrency: number; rate?: number }): Promise<Measured & { restP99Ms: number }> {
-  const { a, b, dbB } = await pair(adminUrl, tag);
+  const { a, b, dbA, dbB } = await pair(adminUrl, tag);
   const pool = new Pool(a.url, { connections: o.concurrency });
   try {
     const sent = new Map<string, number>();
@@ -98,6 +98,7 @@ export async function endToEnd(adminUrl: string, tag: string, o: { n: number; wa
     const last = Math.max(...arrived.map((r) => Number(r.at)));
     const latencies = arrived.map((r) => Number(r.at) - sent.get(r.business_id)!);
     restMs.sort((x, y) => x - y);
+    if (process.env.BENCH_BREAKDOWN === '1') await breakdown(dbA, sent, new Map(arrived.map((r) => [r.business_id, Number(r.at)])));
     return {
       n: arrived.length,
       seconds: (last - wall0) / 1000,
@@ -109,6 +110,37 @@ export async function endToEnd(adminUrl: string, tag: string, o: { n: number; wa
     await pool.close();
     await stopServer(a);
     await stopServer(b);
+  }
+}
+
+/**
+ * BENCH_BREAKDOWN=1: where the end-to-end time goes, from the timestamps in the two databases —
+ * client → A's commit (outbox row), A's commit → B's commit (outbox pick-up, SOAP, B's step), B's
+ * commit → A marks it delivered.
+ */
+async function breakdown(dbA: string, sent: Map<string, number>, atB: Map<string, number>): Promise<void> {
+  const client = new pg.Client({ connectionString: dbA });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ case_id: string; created: string; delivered: string | null }>(
+      `SELECT case_id, (extract(epoch from created_at) * 1000)::text AS created, (extract(epoch from delivered_at) * 1000)::text AS delivered FROM outbox`,
+    );
+    const parts = { 'client → A commit': [] as number[], 'A commit → B commit': [] as number[], 'B commit → A delivered': [] as number[] };
+    for (const r of rows) {
+      const s = sent.get(r.case_id);
+      const b = atB.get(r.case_id);
+      if (s === undefined || b === undefined) continue;
+      parts['client → A commit'].push(Number(r.created) - s);
+      parts['A commit → B commit'].push(b - Number(r.created));
+      if (r.delivered) parts['B commit → A delivered'].push(Number(r.delivered) - b);
+    }
+    for (const [k, v] of Object.entries(parts)) {
+      v.sort((x, y) => x - y);
+      const q = (p: number) => (v[Math.min(v.length - 1, Math.floor(p * v.length))] ?? Number.NaN).toFixed(1);
+      console.error(`  breakdown ${k}: p50 ${q(0.5)} p95 ${q(0.95)} p99 ${q(0.99)} ms (${v.length})`);
+    }
+  } finally {
+    await client.end();
   }
 }
 

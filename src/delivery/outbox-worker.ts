@@ -19,9 +19,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
 import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
-import { appendEvents, EVENTS_CHANNEL } from '../store/repos/events.js';
+import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { DeliveredAcks } from './delivered-acks.js';
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -66,6 +67,7 @@ interface ClaimedRow {
 export class OutboxWorker {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
+  readonly #acks: DeliveredAcks;
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -94,6 +96,7 @@ export class OutboxWorker {
       workerId: opts.workerId ?? randomUUID(),
     };
     this.#db = opts.store.db;
+    this.#acks = new DeliveredAcks(this.#db, this.#o.workerId);
   }
 
   async start(): Promise<void> {
@@ -333,21 +336,9 @@ export class OutboxWorker {
     const policy = this.#o.policyFor?.(row.kind, row.destination) ?? this.#o.policy;
     const key = destinationKey(row.kind, row.destination);
     if (result.ok) {
-      // one statement: outbox row, message status and wire form, event — or nothing if the lease was lost
-      const raw = result.raw ?? null;
-      await sql`
-        WITH o AS (
-          UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
-           WHERE id = ${item.outboxId} AND lease_owner = ${this.#o.workerId}
-          RETURNING message_id, case_id),
-        m AS (
-          UPDATE messages SET status = 'delivered', delivered_at = now(),
-                 raw = COALESCE(${raw}::text, raw), raw_format = COALESCE(${raw === null ? null : (result.rawFormat ?? null)}::text, raw_format)
-           WHERE message_id = (SELECT message_id FROM o)),
-        e AS (
-          INSERT INTO events (type, case_id, data)
-          SELECT 'message.delivered', case_id, ${JSON.stringify({ messageId: item.messageId, type: item.type })}::jsonb FROM o)
-        SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
+      // outbox row, message status and wire form, event — or nothing if the lease was lost; shared
+      // with the deliveries finishing meanwhile (one durable commit for all of them)
+      await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, type: item.type, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null });
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
       if (probe || row.attempts > 1 || this.#troubled.has(key)) await this.#recover(row.kind, row.destination);
