@@ -52,8 +52,7 @@ const children = new Set<ChildProcess>();
 /** A gateway or the bare baseline in its own process; resolves when it listens. */
 export async function startServer(mode: 'gateway' | 'baseline', opts: ServerOptions): Promise<Server> {
   const port = opts.port ?? (await freePort());
-  const prof = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'bench/node.ts', mode, JSON.stringify({ ...opts, port })], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/node.ts', mode, JSON.stringify({ ...opts, port })], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
