@@ -195,9 +195,9 @@ export async function burstDrain(adminUrl: string, tag: string, o: { cases: numb
     o.log?.(`burst drain: ${messages} messages queued at A in ${intakeSeconds.toFixed(1)} s with the peer down`);
     b = await p.startB();
     const ready = Date.now();
-    const { rows } = await awaitAtB<{ case_id: string; type: string; seq: string; at: string }>(
+    const { rows } = await awaitAtB<{ case_id: string; type: string; at: string }>(
       p.dbB,
-      `SELECT case_id, type, seq::text, (extract(epoch from created_at) * 1000)::text AS at FROM messages WHERE direction = 'in' ORDER BY seq`,
+      `SELECT case_id, type, (extract(epoch from created_at) * 1000)::text AS at FROM messages WHERE direction = 'in' ORDER BY messages.seq`,
       messages,
       o.timeoutMs ?? 300_000,
       100,
@@ -208,7 +208,10 @@ export async function burstDrain(adminUrl: string, tag: string, o: { cases: numb
     const seen = new Map<string, string[]>();
     for (const r of rows) seen.set(r.case_id, [...(seen.get(r.case_id) ?? []), r.type]);
     let orderViolations = 0;
-    for (const types of seen.values()) if (types.join(',') !== 'VA-KUE-MRN,STR-AUF') orderViolations++;
+    for (const [caseId, types] of seen) {
+      if (types.join(',') === 'VA-KUE-MRN,STR-AUF') continue;
+      if (orderViolations++ < 3) o.log?.(`burst drain: case ${caseId} reached B as ${types.join(', ')}`);
+    }
     return {
       messages,
       arrived: rows.length,
