@@ -6,6 +6,9 @@
  *   node --import tsx bench/node.ts baseline '<json options>'
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
@@ -21,6 +24,8 @@ interface Options {
   peerUrl?: string;
   deliver?: boolean;
   apiKey?: string;
+  /** pin this certificate for the peer and require its signature (WS-Security verified on every message) */
+  peerCertFile?: string;
 }
 
 const [mode, raw] = process.argv.slice(2);
@@ -40,6 +45,7 @@ async function gateway(): Promise<void> {
           url: o.peerUrl ?? 'http://127.0.0.1:9/wbci/v1',
           auth: { type: 'bearer', tokenEnv: 'BENCH_TOKEN' },
           inboundTokenSha256: sha('bench-token'),
+          ...(o.peerCertFile ? { wsSecurity: { certFile: o.peerCertFile, required: true } } : {}),
         },
       ],
     },
@@ -53,10 +59,10 @@ async function gateway(): Promise<void> {
     log,
     env,
     transport: o.deliver ? createPeerTransport(config, log, { env }) : undefined,
-    outboxPollMs: 200,
   });
   await gw.listen(o.port, '127.0.0.1');
-  process.once('SIGTERM', () => void gw.close().finally(() => process.exit(0)));
+  const profiled = await profileFromNow();
+  process.once('SIGTERM', () => void profiled().then(() => gw.close()).finally(() => process.exit(0)));
   process.stdout.write(`READY ${o.port}\n`);
 }
 
@@ -97,8 +103,27 @@ async function baseline(): Promise<void> {
     }
   });
   await app.listen({ port: o.port, host: '127.0.0.1' });
-  process.once('SIGTERM', () => void app.close().then(() => pool.end()).finally(() => process.exit(0)));
+  const profiled = await profileFromNow();
+  process.once('SIGTERM', () => void profiled().then(() => app.close()).then(() => pool.end()).finally(() => process.exit(0)));
   process.stdout.write(`READY ${o.port}\n`);
+}
+
+/**
+ * BENCH_PROFILE=<dir>: a CPU profile from READY to SIGTERM — the load, not the start-up — written as
+ * `<dir>/<mode>-<pid>.cpuprofile` (open it in Chrome DevTools or speedscope).
+ */
+async function profileFromNow(): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(dir, `${mode}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 (mode === 'gateway' ? gateway() : baseline()).catch((err: unknown) => {

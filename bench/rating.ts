@@ -7,9 +7,10 @@
  *             nothing else — the least any line-based import must do;
  *   rating    the production path: src/app/interconnect-billing/traffic.ts rateTraffic (strict
  *             parse of every field, Europe/Rome day plans, split across the default time bands).
- * Both read with the same 1 MiB chunks. The best of BENCH_RATING_ROUNDS (default 2) rounds of each
- * counts. Peak RSS is sampled during the rating runs. The last line is one JSON document with
- * `ratingRatio` = rating calls/s ÷ baseline lines/s.
+ * Both read with the same 1 MiB chunks, alternating, BENCH_RATING_ROUNDS (default 3) rounds of each;
+ * `ratingRatio` is the median of the rounds' ratios (rating calls/s ÷ baseline lines/s of the same
+ * round), the rates the medians of the rounds'. Peak RSS is sampled during the rating runs. The last
+ * line is one JSON document.
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -21,7 +22,7 @@ import { italianCalendar, rateTraffic } from '../src/app/interconnect-billing/tr
 import { compileTimeBands, DEFAULT_TIME_BANDS } from '../src/protocols/interconnect/billing/time-bands.js';
 
 const CALLS = Number(process.env.BENCH_RATING_CALLS ?? 10_000_000);
-const ROUNDS = Number(process.env.BENCH_RATING_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_RATING_ROUNDS ?? 3);
 const CHUNK = 1024 * 1024;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -85,10 +86,18 @@ export interface RatingBenchResult {
   ratingRatio: number;
   peakRssMiB: number;
   rounds: number;
+  perRound: { baselineLinesPerSecond: number; callsPerSecond: number; ratio: number }[];
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 /** The whole measurement; also callable from another bench runner. Logs progress with `log`. */
-export async function runRatingBench(log: (line: string) => void = console.log): Promise<RatingBenchResult> {
+export async function runRatingBench(log: (line: string) => void = console.log, o: { rounds?: number } = {}): Promise<RatingBenchResult> {
+  const rounds = o.rounds ?? ROUNDS;
   const dir = mkdtempSync(join(tmpdir(), 'switchgate-rating-'));
   const file = join(dir, 'calls.csv');
   try {
@@ -96,29 +105,29 @@ export async function runRatingBench(log: (line: string) => void = console.log):
     await generate(file);
     const bytes = statSync(file).size;
     log(`generated ${CALLS.toLocaleString('en')} calls, ${(bytes / 2 ** 20).toFixed(0)} MiB, in ${((performance.now() - g0) / 1000).toFixed(1)} s (${file})`);
-    const best: { base?: Awaited<ReturnType<typeof baseline>>; rate?: Awaited<ReturnType<typeof rating>> } = {};
+    const perRound: RatingBenchResult['perRound'] = [];
     let peakRss = 0;
-    for (let round = 1; round <= ROUNDS; round++) {
+    let calls = 0;
+    for (let round = 1; round <= rounds; round++) {
       const b = await baseline(file);
       const r = await rating(file);
       peakRss = Math.max(peakRss, r.peakRss);
+      calls = r.calls;
       log(`round ${round}: baseline ${(b.lines / b.seconds / 1e6).toFixed(2)} M lines/s (${b.seconds.toFixed(2)} s), rating ${(r.calls / r.seconds / 1e6).toFixed(2)} M calls/s (${r.seconds.toFixed(2)} s), peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`);
-      if (!best.base || b.seconds < best.base.seconds) best.base = b;
-      if (!best.rate || r.seconds < best.rate.seconds) best.rate = r;
+      const baselineLinesPerSecond = b.lines / b.seconds;
+      const callsPerSecond = r.calls / r.seconds;
+      perRound.push({ baselineLinesPerSecond: Math.round(baselineLinesPerSecond), callsPerSecond: Math.round(callsPerSecond), ratio: Number((callsPerSecond / baselineLinesPerSecond).toFixed(3)) });
     }
-    const base = best.base!;
-    const rate = best.rate!;
-    const baselineLinesPerSecond = base.lines / base.seconds;
-    const callsPerSecond = rate.calls / rate.seconds;
     return {
       scenario: 'interconnect traffic rating',
-      calls: rate.calls,
+      calls,
       fileBytes: bytes,
-      baselineLinesPerSecond: Math.round(baselineLinesPerSecond),
-      callsPerSecond: Math.round(callsPerSecond),
-      ratingRatio: Number((callsPerSecond / baselineLinesPerSecond).toFixed(3)),
+      baselineLinesPerSecond: Math.round(median(perRound.map((p) => p.baselineLinesPerSecond))),
+      callsPerSecond: Math.round(median(perRound.map((p) => p.callsPerSecond))),
+      ratingRatio: Number(median(perRound.map((p) => p.ratio)).toFixed(3)),
       peakRssMiB: Math.round(peakRss / 2 ** 20),
-      rounds: ROUNDS,
+      rounds,
+      perRound,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -19,10 +19,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
 import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
-import { appendEvents, EVENTS_CHANNEL } from '../store/repos/events.js';
-import { confirmWire, ensureDictionariesSql, packWire } from '../store/wire-codec.js';
+import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { DeliveredAcks } from './delivered-acks.js';
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -67,6 +67,7 @@ interface ClaimedRow {
 export class OutboxWorker {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
+  readonly #acks: DeliveredAcks;
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -95,6 +96,7 @@ export class OutboxWorker {
       workerId: opts.workerId ?? randomUUID(),
     };
     this.#db = opts.store.db;
+    this.#acks = new DeliveredAcks(this.#db, this.#o.workerId);
   }
 
   async start(): Promise<void> {
@@ -334,26 +336,9 @@ export class OutboxWorker {
     const policy = this.#o.policyFor?.(row.kind, row.destination) ?? this.#o.policy;
     const key = destinationKey(row.kind, row.destination);
     if (result.ok) {
-      // one statement: outbox row, message status and wire form, event — or nothing if the lease was lost
-      // the wire form as sent, compressed (src/store/wire-codec.ts); kept once, on the message row
-      const packed = result.raw == null ? null : packWire(this.#db, result.raw, { peer: item.destination, direction: 'out', format: result.rawFormat ?? null });
-      const dictionaries = ensureDictionariesSql([packed]);
-      await sql`
-        WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} o AS (
-          UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
-           WHERE id = ${item.outboxId} AND lease_owner = ${this.#o.workerId}
-          RETURNING message_id, case_id),
-        m AS (
-          UPDATE messages SET status = 'delivered', delivered_at = now(),
-                 raw = ${packed === null ? sql`raw` : sql`NULL`}, raw_z = COALESCE(${packed?.z ?? null}::bytea, raw_z),
-                 raw_dict = ${packed === null ? sql`raw_dict` : sql`${packed.dictId}::bigint`},
-                 raw_format = COALESCE(${packed === null ? null : (result.rawFormat ?? null)}::text, raw_format)
-           WHERE message_id = (SELECT message_id FROM o)),
-        e AS (
-          INSERT INTO events (type, case_id, data)
-          SELECT 'message.delivered', case_id, ${JSON.stringify({ messageId: item.messageId, type: item.type })}::jsonb FROM o)
-        SELECT pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
-      confirmWire(this.#db, [packed]);
+      // outbox row, message status and wire form, event — or nothing if the lease was lost; shared
+      // with the deliveries finishing meanwhile (one durable commit for all of them)
+      await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null });
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
       if (probe || row.attempts > 1 || this.#troubled.has(key)) await this.#recover(row.kind, row.destination);

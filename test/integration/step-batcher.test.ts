@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { StepBatcher } from '../../src/store/repos/step-batcher.js';
-import type { CaseStep } from '../../src/store/repos/case-writes.js';
+import { writeCaseOpenings, writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
 import type { CaseSnapshot } from '../../src/store/repos/cases.js';
 
 const snapshot = (id: string, state = 'AWAITING_ANSWER'): CaseSnapshot => ({
@@ -76,6 +76,51 @@ describeEachBackend('group commit (StepBatcher)', ({ open }) => {
     expect([a.conflict, b.conflict].sort()).toEqual([false, true]);
     const messages = await store.db.selectFrom('messages').select('message_id').execute();
     expect(messages).toHaveLength(2);
+    await store.close();
+  });
+  it('new cases written together (one fixed-shape statement) are the rows the general step statement writes', async () => {
+    const store = await open();
+    const rich = (id: string): CaseStep => {
+      const s = step(id, {}, `dedupe-${id}`);
+      const messageId = s.messages[0]!.messageId;
+      return {
+        ...s,
+        snapshot: { ...snapshot(id), openChange: { kind: 'TVS-VA', text: 'Grüße "quoted" \\ \n' }, deadlines: [{ name: 'answer', dueAt: '2026-12-10T10:00:00.000Z' }], nextDueAt: new Date('2026-12-10T10:00:00.000Z'), overdue: true, switchDate: '2026-12-20' },
+        messages: [{ ...s.messages[0]!, raw: '<x>ä</x>', rawFormat: 'soap', signature: { alg: 'rsa-sha256' } }],
+        history: [{ from: null, to: 'AWAITING_ANSWER', message: 0, note: 'VA-KUE-MRN' }, { from: 'AWAITING_ANSWER', to: 'AGREED', message: null, note: null }],
+        events: [{ type: 'message.queued', caseId: id, data: { messageId } }, { type: 'case.warning', caseId: id, data: { path: '/x' } }],
+      };
+    };
+    const together = ['DEU.EKPA.V000000001', 'DEU.EKPA.V000000002', 'DEU.EKPA.V000000003'].map(rich);
+    const alone = ['DEU.EKPA.V000000011', 'DEU.EKPA.V000000012', 'DEU.EKPA.V000000013'].map(rich);
+    const results = await writeCaseOpenings(store.db, together);
+    for (const s of alone) await writeCaseStep(store.db, s);
+    expect(results.map((r) => [r.version, r.conflict, r.seqs.length])).toEqual([[1, false, 1], [1, false, 1], [1, false, 1]]);
+    // the seqs returned are the messages' own
+    const seqs = await store.db.selectFrom('messages').select(['message_id', 'seq']).execute();
+    expect(results.map((r) => r.seqs[0])).toEqual(together.map((s) => Number(seqs.find((m) => m.message_id === s.messages[0]!.messageId)!.seq)));
+    // the same content, whichever statement wrote it (ids, seqs and instants aside)
+    const strip = (rows: Record<string, unknown>[], omit: string[]) =>
+      rows.map((r) => JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !omit.includes(k)))).replace(/V00000001(\d)/g, 'V00000000$1')) as unknown);
+    const table = async (t: 'cases' | 'messages' | 'case_history' | 'outbox' | 'events', order: string, omit: string[], where: (id: string) => boolean) => {
+      const rows = (await store.db.selectFrom(t).selectAll().orderBy(order as never).execute()) as Record<string, unknown>[];
+      return strip(rows.filter((r) => where(String(r.case_id ?? r.id))), omit);
+    };
+    const first = (id: string) => id < 'DEU.EKPA.V000000010';
+    const second = (id: string) => !first(id);
+    const messageOmit = ['seq', 'message_id', 'created_at', 'delivered_at', 'dedupe_key', 'body'];
+    for (const [t, order, omit] of [
+      ['cases', 'id', ['created_at', 'updated_at']],
+      ['messages', 'seq', messageOmit],
+      ['case_history', 'id', ['id', 'message_seq', 'at']],
+      ['outbox', 'id', ['id', 'message_id', 'created_at', 'next_attempt_at']],
+      ['events', 'seq', ['seq', 'tx', 'at', 'created_at', 'data']],
+    ] as const) {
+      expect(await table(t, order, [...omit], first), t).toEqual(await table(t, order, [...omit], second));
+    }
+    // history rows point at their message; events keep the order of the steps
+    const history = await store.db.selectFrom('case_history').select(['case_id', 'message_seq']).where('message_seq', 'is not', null).orderBy('id').execute();
+    expect(history.filter((h) => first(h.case_id)).map((h) => Number(h.message_seq))).toEqual(results.map((r) => r.seqs[0]));
     await store.close();
   });
 });

@@ -23,7 +23,8 @@ import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
-import { findByDedupeKey, businessIdUsed, readInboundContext } from '../../store/repos/messages.js';
+import { findByDedupeKey, businessIdUsed, readInboundContext, readInboundContexts, type InboundContext, type InboundQuery } from '../../store/repos/messages.js';
+import { Coalescer } from '../../store/repos/coalescer.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
@@ -200,9 +201,12 @@ function akmTrRound(s: WbciCaseState): number {
 
 export class WbciService {
   readonly #d: WbciServiceDeps;
+  /** the optimistic reads of concurrent receipts share a statement */
+  readonly #inboundReads: Coalescer<InboundQuery, InboundContext>;
 
   constructor(deps: WbciServiceDeps) {
     this.#d = deps;
+    this.#inboundReads = new Coalescer((qs) => readInboundContexts(deps.db, qs));
   }
 
   #ctx(direction: 'in' | 'out'): MachineContext {
@@ -450,7 +454,7 @@ export class WbciService {
       // optimistic: one read for everything; locked: the same reads, row by row, with locks
       const read = u.locked
         ? undefined
-        : await readInboundContext(trx, { dedupeKey: key, caseId, ownId: isVa ? null : ownId, replacedFrom: isVa ? msg.sender : null });
+        : await this.#readInbound(trx, { dedupeKey: key, caseId, ownId: isVa ? null : ownId, replacedFrom: isVa ? msg.sender : null });
       const seen = read ? read.seen : ((await findByDedupeKey(trx, key)) ?? null);
       const byContent = meta.delivery?.id === undefined;
       if (seen && !(byContent && msg.type === 'AKM-TR')) return sameAnswer(seen);
@@ -538,6 +542,10 @@ export class WbciService {
       const { messageId } = await this.#persist(u, prev, d, msg, 'in', persistMeta);
       return { status: 'accepted', messageId, caseId, duplicate: false, warnings: [...fieldIssues, ...d.warnings] };
     });
+  }
+
+  #readInbound(db: Tx | Kysely<Database>, q: InboundQuery): Promise<InboundContext> {
+    return db === this.#d.db ? this.#inboundReads.get(q) : readInboundContext(db, q);
   }
 
   #checkParties(msg: WbciMessage, peer: CarrierCode): Issue | undefined {

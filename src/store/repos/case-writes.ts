@@ -164,3 +164,85 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
 export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepResult> {
   return (await writeCaseSteps(db, [step]))[0]!;
 }
+
+/** Steps that open a case: nothing to guard, so any number of them fit one fixed-shape statement. */
+export const isCaseOpening = (s: CaseStep): boolean => s.caseWrite === 'insert' && s.snapshot !== undefined && s.expectedVersion === undefined;
+
+/**
+ * New cases in ONE statement whose shape does not grow with the batch: each table's rows travel as
+ * one JSON document (`json_to_recordset`), so PostgreSQL parses and plans five inserts, not five per
+ * step, and the gateway encodes one JSON text per table instead of one per value. The messages keep
+ * their own insert (`messagesCte`), the one place that knows how a message is stored. Atomic
+ * together, like `writeCaseSteps`; every step must satisfy `isCaseOpening`.
+ */
+export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
+  const cases = steps.map((s) => {
+    const c = s.snapshot!;
+    return {
+      id: c.id, procedure: c.procedure, type: c.type, role: c.role, peer: c.peer, state: c.state,
+      requested_date: c.requestedDate, switch_date: c.switchDate, open_change: c.openChange ?? null,
+      data: c.data ?? null, deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue,
+    };
+  });
+  const caseIdOf = (s: CaseStep) => s.snapshot!.id;
+  // `ord` keeps each table's rows in the order of the steps (ids and the event feed follow it)
+  const ordered = <T>(rows: T[]) => rows.map((r, ord) => ({ ...r, ord }));
+  const history = ordered(
+    steps.flatMap((s) =>
+      s.history.map((h) => ({ case_id: caseIdOf(s), from_state: h.from, to_state: h.to, message_id: h.message === null ? null : s.messages[h.message]!.messageId, note: h.note })),
+    ),
+  );
+  const outbox = ordered(steps.flatMap((s) => s.outbox.map((o) => ({ message_id: s.messages[o.message]!.messageId, case_id: s.messages[o.message]!.caseId, kind: o.kind, destination: o.destination }))));
+  const events = ordered(steps.flatMap((s) => s.events.map((e) => ({ type: e.type, case_id: e.caseId, data: e.data ?? {} }))));
+  const messages = steps.flatMap((s) => s.messages);
+  const packed = packMessages(db, messages);
+  const dictionaries = ensureDictionariesSql(packed);
+  const parts: RawBuilder<unknown>[] = [
+    ...(dictionaries ? [sql`wd AS (${dictionaries})`] : []),
+    sql`c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
+      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
+        FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
+             requested_date text, switch_date text, open_change jsonb, data jsonb, deadlines jsonb, next_due_at timestamptz, overdue boolean)
+      RETURNING id, created_at, updated_at, version, wholesale_order)`,
+  ];
+  if (messages.length) parts.push(sql`m AS (${messagesCte(messages, packed, sql``)})`);
+  if (history.length) {
+    parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
+      SELECT x.case_id, x.from_state, x.to_state, ${messages.length ? sql`(SELECT seq FROM m WHERE m.message_id = x.message_id)` : sql`NULL::bigint`}, x.note
+        FROM json_to_recordset(${JSON.stringify(history)}::json) AS x(case_id text, from_state text, to_state text, message_id text, note text, ord int)
+       ORDER BY x.ord)`);
+  }
+  if (outbox.length) {
+    parts.push(sql`o AS (INSERT INTO outbox (message_id, case_id, kind, destination)
+      SELECT x.message_id, x.case_id, x.kind, x.destination
+        FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, ord int)
+       ORDER BY x.ord)`);
+  }
+  if (events.length) {
+    parts.push(sql`e AS (INSERT INTO events (type, case_id, data)
+      SELECT x.type, x.case_id, x.data
+        FROM json_to_recordset(${JSON.stringify(events)}::json) AS x(type text, case_id text, data jsonb, ord int)
+       ORDER BY x.ord)`);
+  }
+  const notify = [...(outbox.length ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []), ...(events.length ? [sql`pg_notify(${EVENTS_CHANNEL}, '')`] : [])];
+  const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`
+    WITH ${sql.join(parts)}
+    SELECT (SELECT json_agg(c) FROM c) AS cases,
+           ${messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m)` : sql`NULL::json`} AS seqs
+           ${notify.length ? sql`, ${sql.join(notify)}` : sql``}`.execute(db);
+  confirmWire(db, packed);
+  const row = rows[0]!;
+  const byCase = new Map(row.cases.map((c) => [c.id, c]));
+  const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
+  return steps.map((s) => {
+    const c = byCase.get(caseIdOf(s))!;
+    return {
+      seqs: s.messages.map((msg) => bySeq.get(msg.messageId)!),
+      createdAt: new Date(c.created_at),
+      updatedAt: new Date(c.updated_at),
+      version: c.version,
+      wholesaleOrder: c.wholesale_order ?? null,
+      conflict: false,
+    };
+  });
+}

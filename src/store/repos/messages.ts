@@ -90,26 +90,38 @@ export interface InboundContext {
   replaced: { id: string; data: unknown; deadlines: unknown; version: number }[];
 }
 
+export interface InboundQuery {
+  dedupeKey: string;
+  caseId: string;
+  ownId: string | null;
+  replacedFrom: string | null;
+}
+
 /** Everything the receipt of one message needs to read, in one round trip and without locks. */
-export async function readInboundContext(
-  db: Db,
-  q: { dedupeKey: string; caseId: string; ownId: string | null; replacedFrom: string | null },
-): Promise<InboundContext> {
-  const { rows } = await sql<{ seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`
-    SELECT
+export async function readInboundContext(db: Db, q: InboundQuery): Promise<InboundContext> {
+  return (await readInboundContexts(db, [q]))[0]!;
+}
+
+/**
+ * The receipt contexts of several messages in ONE statement (concurrent receipts share a round
+ * trip); the statement's shape does not depend on how many. Same reads as one by one, same order.
+ */
+export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
+  const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: q.dedupeKey, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
+  const { rows } = await sql<{ ord: number; seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`
+    SELECT q.ord,
       (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body)
-         FROM messages WHERE dedupe_key = ${q.dedupeKey} LIMIT 1) AS seen,
+         FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1) AS seen,
       (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'deadlines', deadlines, 'version', version)
-         FROM cases WHERE id = ${q.caseId}) AS case_row,
-      ${q.ownId === null ? sql`false` : sql`EXISTS (SELECT 1 FROM messages WHERE business_id = ${q.ownId} AND direction = 'in' AND status <> 'refused')`} AS own_id_used,
-      ${
-        q.replacedFrom === null
-          ? sql`NULL::json`
-          : sql`(SELECT json_agg(json_build_object('id', id, 'data', data, 'deadlines', deadlines, 'version', version))
-                   FROM (SELECT id, data, deadlines, version FROM cases
-                          WHERE procedure = 'wbci' AND role = 'donating' AND peer = ${q.replacedFrom} AND state = 'REPLACED'
-                          ORDER BY updated_at DESC LIMIT 20) r)`
-      } AS replaced`.execute(db);
-  const r = rows[0]!;
-  return { seen: r.seen, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] };
+         FROM cases WHERE id = q.case_id) AS case_row,
+      (q.own_id IS NOT NULL AND EXISTS (SELECT 1 FROM messages WHERE business_id = q.own_id AND direction = 'in' AND status <> 'refused')) AS own_id_used,
+      CASE WHEN q.replaced_from IS NOT NULL THEN
+        (SELECT json_agg(json_build_object('id', id, 'data', data, 'deadlines', deadlines, 'version', version))
+           FROM (SELECT id, data, deadlines, version FROM cases
+                  WHERE procedure = 'wbci' AND role = 'donating' AND peer = q.replaced_from AND state = 'REPLACED'
+                  ORDER BY updated_at DESC LIMIT 20) r)
+      END AS replaced
+      FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, case_id text, own_id text, replaced_from text)
+     ORDER BY q.ord`.execute(db);
+  return rows.map((r) => ({ seen: r.seen, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] }));
 }

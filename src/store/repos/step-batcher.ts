@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { writeCaseStep, writeCaseSteps, type CaseStep, type CaseStepResult } from './case-writes.js';
+import { isCaseOpening, writeCaseOpenings, writeCaseStep, writeCaseSteps, type CaseStep, type CaseStepResult } from './case-writes.js';
 
 interface Pending {
   step: CaseStep;
@@ -66,6 +66,18 @@ export class StepBatcher {
   }
 
   async #run(batch: Pending[]): Promise<void> {
+    const steps = batch.map((p) => p.step);
+    if (steps.every(isCaseOpening)) {
+      // new cases (a VA sent or received): one statement of fixed shape for any number of them
+      try {
+        const results = await writeCaseOpenings(this.#db, steps);
+        batch.forEach((p, i) => p.resolve(results[i]!));
+        return;
+      } catch (err) {
+        if (batch.length > 1) return this.#oneByOne(batch);
+        return batch[0]!.reject(err);
+      }
+    }
     if (batch.length === 1) {
       const [p] = batch as [Pending];
       await writeCaseStep(this.#db, p.step).then(p.resolve, p.reject);
@@ -75,8 +87,12 @@ export class StepBatcher {
       const results = await writeCaseSteps(this.#db, batch.map((p) => p.step));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch {
-      // one bad step spoils the statement: give every step its own outcome
-      await Promise.all(batch.map((p) => writeCaseStep(this.#db, p.step).then(p.resolve, p.reject)));
+      await this.#oneByOne(batch);
     }
+  }
+
+  /** One bad step spoils the statement: give every step its own outcome. */
+  async #oneByOne(batch: Pending[]): Promise<void> {
+    await Promise.all(batch.map((p) => writeCaseStep(this.#db, p.step).then(p.resolve, p.reject)));
   }
 }
