@@ -4,7 +4,8 @@
  * xml1 files over the operators' upload servlet on 127.0.0.1 to the Donating ITA.OLB, a peer
  * simulator whose gateway answers each with the formal validation (xml2) and whose script decides
  * the managerial one (xml3) per number: OK with a CodiceSessione, KO RISORSA, and silence, which
- * the demo then shows turning overdue.
+ * the demo then shows turning overdue. Part 2 (agcom-ftth.ts) carries the accepted one through
+ * phase 3 in the FTTH model, the network operator played by `simulate wholesale --protocol agcom-ftth`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createGateway } from '../gateway.js';
@@ -16,14 +17,22 @@ import { buildMigrationCode } from '../protocols/agcom/migration-code.js';
 import { numberKey, parseVaBehaviour, type VaBehaviour } from '../peer-simulator/behaviours.js';
 import { startPeerSimulator } from '../peer-simulator/simulator.js';
 import { demoLog, MovableClock, runScriptedPartnerPart, type DemoNode } from './scripted-partner.js';
+import { startFtthSimulator } from '../ftth-simulator/simulator.js';
+import { runFtthPhase3Part } from './agcom-ftth.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const script = (text: string): VaBehaviour => parseVaBehaviour(text, 'agcom') as VaBehaviour;
 
 export async function runAgcomDemo(keep = false): Promise<void> {
-  const [pa, pb] = [await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = { DEMO_TOKEN_OLA: randomBytes(16).toString('hex'), DEMO_TOKEN_OLB: randomBytes(16).toString('hex') };
+  const [pa, pb, pw] = [await freePort(), await freePort(), await freePort()];
+  const token = () => randomBytes(16).toString('hex');
+  const env: NodeJS.ProcessEnv = { DEMO_TOKEN_OLA: token(), DEMO_TOKEN_OLB: token(), DEMO_FTTH_TOKEN_OLA: token() };
+  /** what the network operator presents to each gateway, and what the Donating presents to it */
+  const whsTo = { OLA: token(), OLB: token() };
+  const olbToWhs = token();
+  const whsUrl = `http://127.0.0.1:${pw}/agcom/ftth/v1`;
   const key = randomBytes(12).toString('hex');
+  const partnerKey = randomBytes(12).toString('hex');
   const clock = new MovableClock();
   const log = demoLog();
   console.log('switchgate demo (agcom): a Recipient gateway and a Donating played by `switchgate simulate peer`,');
@@ -42,6 +51,8 @@ export async function runAgcomDemo(keep = false): Promise<void> {
       ]),
       changes: { kind: 'accept' },
     },
+    apiKey: partnerKey,
+    ftthNetworkOperator: { url: whsUrl, token: olbToWhs, inboundToken: whsTo.OLB },
     log,
   });
   const config = parseConfig(
@@ -51,7 +62,12 @@ export async function runAgcomDemo(keep = false): Promise<void> {
       peers: [
         { carrierCode: 'ITA.OLB', protocol: 'agcom-file', url: partner.endpoint, auth: { type: 'bearer', tokenEnv: 'DEMO_TOKEN_OLA' }, inboundTokenSha256: sha(env.DEMO_TOKEN_OLB!) },
       ],
-      agcom: { cowOwner: { '2ZZ': 'OLB' } },
+      agcom: {
+        cowOwner: { '2ZZ': 'OLB' },
+        // phase 3 in the FTTH model, placed by the demo once phase 2 is shown (part 2)
+        wholesale: { url: whsUrl, protocol: 'agcom-ftth', operatorCode: 'WHS', placeOrders: 'manual', auth: { type: 'bearer', tokenEnv: 'DEMO_FTTH_TOKEN_OLA' }, inboundTokenSha256: sha(whsTo.OLA) },
+        ftth: { technicalContact: { name: 'Giulia', surname: 'Bianchi', phone: '+390612345678', email: 'noc@ola.example' } },
+      },
     },
     'demo',
     env,
@@ -59,10 +75,23 @@ export async function runAgcomDemo(keep = false): Promise<void> {
   const gw = await createGateway({ config, inMemory: true, log, env, clock, transport: createPeerTransport(config, log, { env }), outboxPollMs: 100 });
   await gw.listen(pa, '127.0.0.1');
   const node: DemoNode = { code: 'ITA.OLA', url: `http://127.0.0.1:${pa}`, key, gw };
+  const donating: DemoNode = { code: 'ITA.OLB', url: partner.url, key: partnerKey, gw: partner.gateway };
+  const networkOperator = await startFtthSimulator({
+    operatorCode: 'WHS',
+    port: pw,
+    operators: [
+      { code: 'OLA', url: `${node.url}/agcom/ftth/v1`, token: whsTo.OLA, inboundToken: env.DEMO_FTTH_TOKEN_OLA! },
+      { code: 'OLB', url: `${partner.url}/agcom/ftth/v1`, token: whsTo.OLB, inboundToken: olbToWhs, cows: ['2ZZ'] },
+    ],
+    timings: { stepMs: 200 },
+    log,
+  });
   console.log(`  ITA.OLA (Recipient)          ${node.url}`);
-  console.log(`  ITA.OLB (simulate peer)      ${partner.url}  (Donating, scripted per number)\n`);
+  console.log(`  ITA.OLB (simulate peer)      ${partner.url}  (Donating, scripted per number)`);
+  console.log(`  WHS (network operator)       ${networkOperator.url}  (simulate wholesale --protocol agcom-ftth)\n`);
   const close = async () => {
     await gw.close();
+    await networkOperator.close();
     await partner.close();
   };
   try {
@@ -79,7 +108,7 @@ export async function runAgcomDemo(keep = false): Promise<void> {
     });
     console.log(`1. The Recipient's CRM starts three migrations (DAC ${dac}); the partner's script: 069234553 → reject:RISORSA,`);
     console.log('   069234555 → silent, any other number → accept:');
-    await runScriptedPartnerPart({
+    const ids = await runScriptedPartnerPart({
       node,
       sim: partner,
       clock,
@@ -97,7 +126,8 @@ export async function runAgcomDemo(keep = false): Promise<void> {
           .join(', ');
       },
     });
-    console.log('Done. Every record is stored with the file it travelled in (GET /v1/switches/{id}/messages?raw=true).');
+    await runFtthPhase3Part({ recipient: node, donating, caseId: ids[0]! });
+    console.log('Done. Every record is stored with the file or SOAP envelope it travelled in (GET /v1/switches/{id}/messages?raw=true).');
   } catch (err) {
     await close();
     throw err;

@@ -31,7 +31,7 @@ export interface DemoNode {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-async function call(node: DemoNode, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {
+export async function call(node: DemoNode, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {
   const res = await request(node.url + path, {
     method,
     headers: { authorization: `Bearer ${node.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -42,7 +42,7 @@ async function call(node: DemoNode, method: 'GET' | 'POST', path: string, body?:
   return data;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   for (const end = Date.now() + timeoutMs; ; ) {
     const v = await f();
     if (v !== undefined) return v;
@@ -75,8 +75,8 @@ export interface ScriptedPartnerPart {
 
 const pad = (s: string, n: number) => s.padEnd(n);
 
-/** Runs the part: starts every request, waits for the scripted outcomes, prints them, then shows the silence overdue. */
-export async function runScriptedPartnerPart(p: ScriptedPartnerPart): Promise<void> {
+/** Runs the part: starts every request, waits for the scripted outcomes, prints them, then shows the silence overdue; returns the case ids. */
+export async function runScriptedPartnerPart(p: ScriptedPartnerPart): Promise<string[]> {
   const { node, sim } = p;
   const ids: string[] = [];
   for (const r of p.requests) ids.push((await call(node, 'POST', '/v1/switches', r.body)).id as string);
@@ -95,7 +95,7 @@ export async function runScriptedPartnerPart(p: ScriptedPartnerPart): Promise<vo
   }
 
   const silentIndex = p.requests.findIndex((r) => r.behaviour === 'silent');
-  if (silentIndex < 0) return;
+  if (silentIndex < 0) return ids;
   const silent = ids[silentIndex]!;
   const c = await call(node, 'GET', `/v1/switches/${encodeURIComponent(silent)}`);
   const due = (c.deadlines as { name: string; dueAt: string }[]).find((d) => d.name === p.deadline);
@@ -110,6 +110,7 @@ export async function runScriptedPartnerPart(p: ScriptedPartnerPart): Promise<vo
   const announced = events.filter((e) => e.type === 'deadline.overdue' && e.caseId === silent).map((e) => e.data.name);
   const listed = (await call(node, 'GET', `/v1/switches?overdue=true`)).items.map((x: { id: string }) => x.id) as string[];
   console.log(`    ${node.code}: ${late.state}, overdue=${late.overdue} (${overdue.join(', ')}); event deadline.overdue ${announced.join(', ')}; GET /v1/switches?overdue=true lists ${listed.includes(silent) ? 'it' : 'NOT it'}\n`);
+  return ids;
 }
 
 export const demoLog = () => pino({ level: process.env.LOG_LEVEL ?? 'silent' });

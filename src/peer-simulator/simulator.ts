@@ -54,6 +54,12 @@ export interface PeerSimulatorOptions {
   log: Logger;
   /** tests: the simulator's notion of today (default: the system clock) */
   clock?: Clock;
+  /**
+   * AGCOM: the FTTH network operator (italy.md §10.3) the simulated Donating answers: its gateway then
+   * hosts DonatingMigrationNotify_OLO (N8, N10) and sends its N9 to `url` — for a phase 3 in the FTTH
+   * model against `simulate wholesale --protocol agcom-ftth`.
+   */
+  ftthNetworkOperator?: { url: string; token: string; inboundToken: string };
 }
 
 export interface PeerSimulator {
@@ -70,6 +76,7 @@ export interface PeerSimulator {
 }
 
 const TOKEN_ENV = 'SWITCHGATE_SIM_PARTNER_TOKEN';
+const FTTH_TOKEN_ENV = 'SWITCHGATE_SIM_FTTH_TOKEN';
 
 /** Where a gateway receives each wire (src/http/routes/wbci-wire.ts, agcom-wire.ts). */
 export const ENDPOINT_PATH: Readonly<Record<SimulatorProtocol, string>> = {
@@ -96,7 +103,8 @@ function duplicating(inner: Transport, answerType: string, twiceCases: Set<strin
 export async function startPeerSimulator(o: PeerSimulatorOptions): Promise<PeerSimulator> {
   const protocol = o.partner.protocol ?? 'wbci-soap';
   const procedure = procedureOf(protocol);
-  const env: NodeJS.ProcessEnv = o.partner.token ? { [TOKEN_ENV]: o.partner.token } : {};
+  const env: NodeJS.ProcessEnv = { ...(o.partner.token ? { [TOKEN_ENV]: o.partner.token } : {}), ...(o.ftthNetworkOperator ? { [FTTH_TOKEN_ENV]: o.ftthNetworkOperator.token } : {}) };
+  const ftth = procedure === 'agcom' ? o.ftthNetworkOperator : undefined;
   const config = parseConfig(
     {
       self: { carrierCode: o.self, profiles: [procedure], holidayRegion: o.holidayRegion ?? (procedure === 'agcom' ? 'IT' : 'DE-BY') },
@@ -110,6 +118,9 @@ export async function startPeerSimulator(o: PeerSimulatorOptions): Promise<PeerS
           ...(o.partner.inboundToken ? { inboundTokenSha256: sha256Hex(o.partner.inboundToken) } : {}),
         },
       ],
+      ...(ftth
+        ? { agcom: { wholesale: { url: ftth.url, protocol: 'agcom-ftth', placeOrders: 'manual', auth: { type: 'bearer', tokenEnv: FTTH_TOKEN_ENV }, inboundTokenSha256: sha256Hex(ftth.inboundToken) } } }
+        : {}),
     },
     'peer simulator',
     env,
