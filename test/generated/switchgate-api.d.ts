@@ -7600,6 +7600,8 @@ export interface operations {
                 headers: {
                     /** @description "true" when this is the stored answer of an earlier request with the same Idempotency-Key */
                     "idempotent-replayed"?: "true";
+                    /** @description the case's version; send it as If-Match with a command */
+                    etag?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -331,6 +331,9 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const placed = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);
     expect(placed.status, placed.text).toBe(202);
     expect(placed.data.wholesaleOrder).toMatchObject({ protocol: 'agcom-ftth', state: 'submitted', externalId: id });
+    // the answer carries the case's new ETag, the one a read gives now
+    expect(placed.headers.etag).toMatch(/^"\d+"$/);
+    expect((await http(w.pair.a, 'GET', `/v1/switches/${id}`)).headers.etag).toBe(placed.headers.etag);
     await untilA(w.pair, async () => expect(w.whs.of('Rec_MigrationSetup')).toHaveLength(1));
     const again = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);
     expect(again.status).toBe(409);

@@ -119,7 +119,7 @@ export async function http(node: HttpNode, method: 'GET' | 'POST', path: string,
   } catch {
     data = text;
   }
-  return { status: res.statusCode, data, text };
+  return { status: res.statusCode, data, text, headers: res.headers };
 }
 
 /** Polls until `check` passes or the time is up (for asynchronous delivery between processes). */

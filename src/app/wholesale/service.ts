@@ -218,7 +218,8 @@ export class WholesaleService {
    * `POST /v1/switches/{id}/wholesale-order`: places the order now if phase 2 has succeeded and
    * there is none yet; otherwise a 409 that says precisely why not.
    */
-  async placeOrder(caseId: string): Promise<WholesaleOrderRecord> {
+  /** Places the order of a case on request; returns it with the case's new version (its ETag). */
+  async placeOrder(caseId: string): Promise<{ order: WholesaleOrderRecord; caseVersion: number }> {
     if (!this.#d.config && !this.#d.agcomPhase3) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
@@ -240,9 +241,14 @@ export class WholesaleService {
         if (r.dueAfter) e.issues[0] = { ...e.issues[0]!, message: `${r.message}; due after ${r.dueAfter}` };
         throw e;
       }
-      if (agcom && this.#d.agcomPhase3) return (await this.#d.agcomPhase3.place(trx, agcom, 'manual')) as WholesaleOrderRecord;
-      const placed = agcom ? await this.#placeBuilt(trx, caseId, this.#buildAgcom(agcom), 'manual') : await this.#place(trx, s, 'manual');
-      return placed!;
+      const placed =
+        agcom && this.#d.agcomPhase3
+          ? ((await this.#d.agcomPhase3.place(trx, agcom, 'manual')) as WholesaleOrderRecord)
+          : agcom
+            ? await this.#placeBuilt(trx, caseId, this.#buildAgcom(agcom), 'manual')
+            : await this.#place(trx, s, 'manual');
+      const after = await loadCase(trx, caseId);
+      return { order: placed!, caseVersion: after!.version };
     });
   }
 

@@ -17,7 +17,7 @@ import { clientCertSha256 } from '../peer-auth.js';
 import type { WholesaleService } from '../../app/wholesale/service.js';
 import { AppError } from '../../app/errors.js';
 import { bearerToken } from '../auth.js';
-import { ifMatchHeaderSchema, underIfMatch } from '../case-etag.js';
+import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
 import { problem, sendProblem } from '../problem.js';
 import { checkWholesale, type WholesaleSchemaName } from '../../wholesale/schemas.js';
 import type { Notification } from '../../wholesale/notification.js';
@@ -106,8 +106,9 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const order = await underIfMatch(request, request.params.id, () => service.placeOrder(request.params.id));
+        const { order, caseVersion } = await underIfMatch(request, request.params.id, () => service.placeOrder(request.params.id));
         request.log.info({ caseId: request.params.id, orderType: order.orderType }, 'wholesale order placed on request');
+        sendsCase(reply, { version: caseVersion });
         return reply.code(202).send({ messageId: order.messageId, wholesaleOrder: order });
       },
     );
