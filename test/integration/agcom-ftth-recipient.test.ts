@@ -166,7 +166,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect(c.wholesaleOrder).toMatchObject({ state: 'completed', providerOrderId: WHS, dac: DAC, ftth: { state: 'espletatoOk' } });
     expect((c.wholesaleOrder as { history: { event: string }[] }).history.map((h) => h.event)).toEqual(['N1', 'N4 acquisito', 'N4 accettato', 'N6', 'N7']);
     expect(await ftthTimeline(w, id)).toEqual(['out:FTTH-N1:delivered', 'in:FTTH-N4:accepted', 'in:FTTH-N4:accepted', 'in:FTTH-N6:accepted', 'in:FTTH-N7:accepted']);
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.in-progress', 'wholesale.completed']));
     expect((await events(w, id)).find((e) => e.type === 'wholesale.accepted')!.data).toMatchObject({ protocol: 'agcom-ftth', state: 'accepted', ftthState: 'accettato', dac: DAC, providerOrderId: WHS });
     // the N1 as it went on the wire is valid against the published schema
     const raw = (await messagesOf(w.pair.a, id, true)).find((m) => m.type === 'FTTH-N1')!.raw!;
@@ -183,7 +183,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const late = await n4(w, id, '2', { DATA_PREVISTA_ATTIVAZIONE: DAC });
     expect(late).toMatchObject({ ESITO: '1', CODICE_MOTIVAZIONE: '011', MOTIVAZIONE: 'N4 is not allowed in state acquisitoKo' });
     expect(await order(w, id)).toEqual(ko);
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.rejected']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.rejected']));
     expect((await ftthTimeline(w, id)).slice(1)).toEqual(['in:FTTH-N4:accepted', 'in:FTTH-N4:refused']);
     // the Fase 2 case is untouched: the order failed, the case did not complete
     expect((await caseOf(w.pair.a, id)).state).toBe('VALIDATED');
@@ -216,7 +216,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     // the operator confirms the desospensione with a new appointment
     expect(await n4(w, id, '2', { FLAG_DESOSPENSIONE: 'SI', DATA_PREVISTA_ATTIVAZIONE: NEW_DAC, ORARIO_APPUNTAMENTO: '14:00:00' })).toMatchObject(ACK);
     expect(await order(w, id)).toMatchObject({ state: 'accepted', dac: NEW_DAC, appointment: '14:00:00', ftth: { state: 'accettato' } });
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.suspended', 'wholesale.resume-queued', 'wholesale.resumed']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.suspended', 'wholesale.resume-queued', 'wholesale.resumed']));
     // the operator may also resume on its own: Sospeso, then Accettato with FLAG_DESOSPENSIONE
     expect(await n4(w, id, '4')).toMatchObject(ACK);
     expect(await n4(w, id, '2', { FLAG_DESOSPENSIONE: 'SI' })).toMatchObject(ACK);
@@ -246,7 +246,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const n5 = fromWhs('OLA_SOMETHING_ELSE', { DATA_PREVISTA_ATTIVAZIONE: '2026-12-21', CODICE_MOTIVAZIONE: 'R05', MOTIVAZIONE: 'squadra non disponibile' });
     expect(await w.whs.send('WHS_RescheduleMig', n5)).toMatchObject(ACK);
     expect(await order(w, id)).toMatchObject({ state: 'accepted', dac: '2026-12-21', ftth: { state: 'accettato', dac: '2026-12-21' } });
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.reschedule-queued', 'wholesale.rescheduled']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.reschedule-queued', 'wholesale.rescheduled']));
     const rescheduled = (await events(w, id)).find((e) => e.type === 'wholesale.rescheduled')!.data;
     expect(rescheduled).toMatchObject({ dac: '2026-12-21', code: 'R05', reason: 'squadra non disponibile' });
   });
@@ -264,7 +264,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     const c = await caseOf(w.pair.a, id);
     expect(c.state).toBe('CANCELLED');
     expect(c.wholesaleOrder).toMatchObject({ state: 'cancelled', ftth: { state: 'annullato' }, cancellation: { status: 'done' } });
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.cancellation-queued', 'wholesale.cancelled']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged', 'wholesale.accepted', 'wholesale.cancellation-queued', 'wholesale.cancelled']));
   });
 
   it('bad input: malformed → NACK naming the field; wrong state, unknown order and a foreign CODICE_ORDINE_WHS → NACK, nothing changes; no token → 401', async () => {
@@ -290,7 +290,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect(await n4(w, 'OLA_NOPE', '0', { CODICE_ORDINE_WHS: 'WHS_NOPE' })).toMatchObject({ ESITO: '1', CODICE_MOTIVAZIONE: '010' });
     expect(await n4(w, id, '2', { CODICE_OPERATORE_WHS: 'XYZ', DATA_PREVISTA_ATTIVAZIONE: DAC })).toMatchObject({ ESITO: '1', CODICE_MOTIVAZIONE: '010', MOTIVAZIONE: 'CODICE_OPERATORE_WHS: XYZ is not this gateway\'s network operator (WHS)' });
     expect(await order(w, id)).toMatchObject({ state: 'acknowledged', ftth: { state: 'acquisito' } });
-    expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged']);
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.acknowledged']));
     // a refused notification sent again gets the same NACK
     const wrong = fromWhs(id, { STATO_ORDINE: '5' });
     const first = await w.whs.send('WHS_StatusUpdateMig', wrong);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, describeEachBackend, type TestDatabase } from '../support/backends.js';
+import { eventually } from '../support/http-pair.js';
 import { API_KEY, InProcessTransport, READ_ONLY_KEY, rest, silentLog, startPair, testConfig, type Pair } from '../support/gateway-pair.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -673,11 +674,18 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
         }
         return out;
       };
-      const before = await snap(a);
+      // the feed shows events once no older transaction is open anywhere in the cluster
+      // (pg_snapshot_xmin): wait until the newest one (the pending VA's) is visible
+      const settled = (s: Json) => ((s.events as Json).items as { caseId: string }[]).some((e) => e.caseId === created[3]);
+      const before = await eventually(async () => {
+        const s = await snap(a);
+        expect(settled(s)).toBe(true);
+        return s;
+      });
       expect((before[created[0]!] as Json).state).toBe('AGREED');
       await a.close();
       a = await makeA();
-      expect(await snap(a)).toEqual(before);
+      await eventually(async () => expect(await snap(a)).toEqual(before));
 
       // and it carries on: the queued VA goes out, the agreed case takes its AKM-TR, ids are not reused
       await pump();

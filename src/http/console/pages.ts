@@ -8,6 +8,7 @@ import type { CaseRow, Database } from '../../store/schema.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { listCases, loadCase, caseHistory } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
+import { withRawWire } from '../../store/wire-codec.js';
 import { caseCountsByState, destinationHealth, openDeadLetters } from '../../store/repos/ops.js';
 import { replayDeadLetter } from '../../delivery/outbox-worker.js';
 import { WHOLESALE_DESTINATION } from '../../wholesale/types.js';
@@ -110,8 +111,10 @@ export const casePage = {
 async function caseModel(d: PageDeps, row: CaseRow, q: Query, ctx: ConsoleContext, failed?: { action: ActionName; failure: ActionFailure; form: Form }) {
   const now = d.clock.now();
   const view = caseView(row, now);
-  const [messages, history] = await Promise.all([messagesOfCase(d.db, row.id), caseHistory(d.db, row.id)]);
   const wire = q.wire;
+  const [stored, history] = await Promise.all([messagesOfCase(d.db, row.id), caseHistory(d.db, row.id)]);
+  // the wire form is stored compressed (store/wire-codec.ts): restored only for the message shown
+  const messages = await Promise.all(stored.map(async (m) => (m.message_id === wire ? (await withRawWire(d.db, [m]))[0]! : m)));
   const order = (row.wholesale_order ?? null) as null | { state?: string; externalId?: string; providerOrderId?: string | null; orderType?: string; dac?: string | null; failure?: { code: string; reason: string | null } | null; history?: { at: string; event: string; from: string | null; to: string; code?: string; reason?: string }[] };
   const canWrite = ctx.principal.scopes.has('switches:write');
   const data = (row.data ?? {}) as Record<string, unknown>;
