@@ -33,7 +33,7 @@ import { npNotificationRoutes } from './http/routes/np-notifications.js';
 import { NP_DESTINATION, NumberPortabilityNotifier } from './app/agcom/number-portability.js';
 import { createNpTransport } from './delivery/np-transport.js';
 import { FTTH_DESTINATION, FtthDonatingService } from './app/agcom/ftth-donating.js';
-import { FtthRecipientService } from './app/agcom/ftth-recipient.js';
+import { FtthRecipientService, RECIPIENT_MESSAGE_TYPES } from './app/agcom/ftth-recipient.js';
 import { DEFAULT_RIMODULAZIONE, ftthIntakeIssues } from './protocols/agcom/ftth/recipient.js';
 import { createFtthTransport } from './delivery/agcom-ftth-transport.js';
 import { agcomFtthRoutes } from './http/routes/agcom-ftth.js';
@@ -305,6 +305,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         probeIntervalMs: opts.outboxProbeMs,
         random: opts.retryJitter,
         observer: metrics.observer,
+        // an N12 NACK to our N1 is the network operator's answer: §10.4 rejects the order with it
+        ...(ftthRecipient
+          ? {
+              onDeadLettered: async (trx, item, reason, permanent) => {
+                if (permanent && item.destination === FTTH_DESTINATION && item.type === RECIPIENT_MESSAGE_TYPES.N1) await ftthRecipient.n1Refused(trx, item.caseId, item.messageId, reason);
+              },
+            }
+          : {}),
         // one claim is what an AGCOM file batches: let it hold a full file
         batchSize: agcomSettings ? Math.max(32, agcomSettings.maxRecordsPerFile) : undefined,
       })

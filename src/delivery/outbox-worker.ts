@@ -14,7 +14,7 @@
  * the row's attempts and due time as they were, so probing never brings a dead letter closer.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
@@ -45,6 +45,12 @@ export interface OutboxWorkerOptions {
   sendTimeoutMs?: number;
   workerId?: string;
   onDelivered?: (item: OutboundItem) => void;
+  /**
+   * Told, inside the dead-letter transaction, that a message gave up — `permanent` when the
+   * destination refused it (an answer, not an outage): a procedure whose state machine has a
+   * transition for that refusal takes it atomically with the dead letter.
+   */
+  onDeadLettered?: (trx: Transaction<Database>, item: OutboundItem, reason: string, permanent: boolean) => Promise<void>;
   /** told about every delivery attempt (metrics) */
   observer?: DeliveryObserver;
 }
@@ -65,7 +71,7 @@ interface ClaimedRow {
 }
 
 export class OutboxWorker {
-  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'policyFor' | 'observer'>;
+  readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
   readonly #acks: DeliveredAcks;
   #running = false;
@@ -371,6 +377,7 @@ export class OutboxWorker {
           .execute();
         await trx.updateTable('messages').set({ status: 'failed' }).where('message_id', '=', item.messageId).execute();
         await appendEvents(trx, [{ type: 'delivery.dead-lettered', caseId: item.caseId, data: { messageId: item.messageId, type: item.type, reason } }]);
+        await this.#o.onDeadLettered?.(trx, item, reason, result.permanent);
       });
       log.warn({ attempts: row.attempts, reason }, 'delivery dead-lettered');
       // a refusal is an answer: a probed destination is reachable again

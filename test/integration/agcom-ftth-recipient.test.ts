@@ -305,7 +305,7 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect(wsdl).toContain('<wsdl:operation name="WHS_CompletionOrderMig">');
   });
 
-  it('an N1 the network operator NACKs becomes a dead letter with its reason; the order waits as submitted', async () => {
+  it('an N1 the network operator NACKs: dead letter with its reason, the order rejectedSync (§10.4); replayed and accepted, the order starts over', async () => {
     const w = (world = await startWorld(open));
     w.whs.answer = (op: Operation) => (op === 'Rec_MigrationSetup' ? { ESITO: '1', CODICE_MOTIVAZIONE: '042', MOTIVAZIONE: 'COR non presente in rete' } : { ESITO: '0' });
     const res = await start(w);
@@ -313,10 +313,26 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     await untilA(w.pair, async () => expect((await caseOf(w.pair.b, id)).state).toBe('AWAITING_MANAGERIAL'));
     expect((await http(w.pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: SESSION })).status).toBe(202);
     await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toEqual(['out:FTTH-N1:failed']));
-    const dead = (await http(w.pair.a, 'GET', '/v1/dead-letters')).data.items as { reason: string }[];
+    const dead = (await http(w.pair.a, 'GET', '/v1/dead-letters')).data.items as { id: string; reason: string }[];
     expect(dead.map((d) => d.reason)).toEqual(['N12 NACK 042: COR non presente in rete']);
     const view = await http(w.pair.a, 'GET', `/v1/switches/${id}/wholesale-order`);
-    expect(view.data).toMatchObject({ protocol: 'agcom-ftth', state: 'submitted', deliveries: [{ type: 'FTTH-N1', status: 'dead', deadLetter: { reason: 'N12 NACK 042: COR non presente in rete' } }] });
+    expect(view.data).toMatchObject({
+      protocol: 'agcom-ftth',
+      state: 'rejected',
+      failure: { state: 'rejected', code: '042', reason: 'COR non presente in rete' },
+      ftth: { state: 'rejectedSync' },
+      deliveries: [{ type: 'FTTH-N1', status: 'dead', deadLetter: { reason: 'N12 NACK 042: COR non presente in rete' } }],
+    });
+    await eventually(async () => expect(await wholesaleEvents(w, id)).toEqual(['wholesale.order-queued', 'wholesale.rejected']));
+    // the operator fixed its side; the dead letter is replayed, the N1 is taken in, and its first N4 reopens the order
+    w.whs.answer = () => ({ ESITO: '0' });
+    expect((await http(w.pair.a, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, {})).status).toBe(202);
+    await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toEqual(['out:FTTH-N1:delivered']));
+    expect(await order(w, id)).toMatchObject({ state: 'rejected', ftth: { state: 'rejectedSync' } });
+    expect(await n4(w, id, '0')).toMatchObject(ACK);
+    const reopened = await order(w, id);
+    expect(reopened).toMatchObject({ state: 'acknowledged', failure: null, ftth: { state: 'acquisito', codiceOrdineWhs: WHS } });
+    expect(reopened.history.map((h) => h.event)).toEqual(['N1', 'N12', 'N1 replayed', 'N4 acquisito']);
   });
 
   it('placeOrders manual: no N1 until the API asks, then exactly one', async () => {

@@ -234,6 +234,46 @@ export class FtthRecipientService implements AgcomPhase3 {
     return record;
   }
 
+  /**
+   * The network operator's N12 NACK to our N1 (the outbox dead-lettered it, in this transaction):
+   * §10.4 ends the order `rejectedSync`, with the operator's reason. Replaying the dead letter is a
+   * new attempt: if the operator takes the N1 in this time, its first N4 reopens the order (#reopened).
+   */
+  async n1Refused(trx: Tx, caseId: string, messageId: string, reason: string): Promise<void> {
+    const row = await loadCase(trx, caseId, { forUpdate: true });
+    const order = row?.wholesale_order;
+    if (!row || !isFtthOrder(order) || order.messageId !== messageId) return;
+    const event: OrderEvent = { kind: 'N12', esito: '1' };
+    const t = applyOrderEvent(order.ftth, event);
+    if (!t.ok) return;
+    // the transport's reason: `N12 NACK <CODICE_MOTIVAZIONE>: <MOTIVAZIONE>`
+    const m = /^N12 NACK (\S*): ([\s\S]*)$/.exec(reason);
+    const next = this.#advance(order, event, t.order, t.effects, this.#d.clock.now().toISOString(), { code: m?.[1] ?? '', reason: m?.[2] ?? reason });
+    await setWholesaleOrder(trx, caseId, next);
+    await appendEvents(trx, [{ type: eventName(event, order.ftth.state, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) }]);
+    await this.#effects(trx, row.data as unknown as StoredAgcomCase, next, t.effects);
+    this.#d.log.info({ caseId, code: m?.[1] }, 'FTTH N1 refused by the network operator (N12 NACK)');
+  }
+
+  /**
+   * An order refused by N12 whose N1 was replayed and delivered since: a new attempt, which starts
+   * over from `submitted` (the Donor was told `03`, so portability is announced again at Accettato).
+   */
+  async #reopened(trx: Tx, order: FtthOrderRecord): Promise<FtthOrderRecord> {
+    if (order.ftth.state !== 'rejectedSync') return order;
+    const n1 = await trx.selectFrom('messages').select('status').where('message_id', '=', order.messageId).executeTakeFirst();
+    if (n1?.status !== 'delivered') return order;
+    const at = this.#d.clock.now().toISOString();
+    return {
+      ...order,
+      state: 'submitted',
+      failure: null,
+      updatedAt: at,
+      history: [...order.history, { at, event: 'N1 replayed', from: order.state, to: 'submitted', ftthFrom: order.ftth.state, ftthTo: 'submitted' }],
+      ftth: newOrder(order.ftth.codiceOrdineRec, { npAnnounced: false }),
+    };
+  }
+
   // -------------------------------------------------------------------------------------------
   // N2 / N3: the Recipient's changes
 
@@ -345,8 +385,9 @@ export class FtthRecipientService implements AgcomPhase3 {
     const rec = str(msg, 'CODICE_ORDINE_REC');
     const caseId = (await this.#caseOfWhs(trx, whs)) ?? rec;
     const row = await loadCase(trx, caseId, { forUpdate: true });
-    const order = row?.role === 'recipient' ? row.wholesale_order : null;
-    if (!row || !isFtthOrder(order)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
+    const stored = row?.role === 'recipient' ? row.wholesale_order : null;
+    if (!row || !isFtthOrder(stored)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
+    const order = await this.#reopened(trx, stored);
     const event = orderEventOf(op, msg, this.#d.codes)!;
     const t = applyOrderEvent(order.ftth, event);
     const messageId = randomUUID();
