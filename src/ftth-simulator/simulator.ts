@@ -16,8 +16,8 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { createCalendar, parseHolidayRegion, type WorkingDayCalendar } from '../domain/calendar.js';
 import { bearerToken, sha256Hex } from '../http/auth.js';
 import { escapeXml } from '../protocols/wbci/wire-engine.js';
-import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../protocols/agcom/ftth/codec.js';
-import { REASONS, resolveFtthCodes, type FtthCodes } from '../protocols/agcom/ftth/codes.js';
+import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type N12 } from '../protocols/agcom/ftth/codec.js';
+import { NACK_CODE_OF_RULE, REASONS, resolveFtthCodes, type FtthCodes } from '../protocols/agcom/ftth/codes.js';
 import { ADDRESS_PLACEHOLDER, renderFtthWsdl, renderFtthXsd } from '../protocols/agcom/ftth/contracts.js';
 import { applyOrderEvent, newOrder, type OrderEvent } from '../protocols/agcom/ftth/machine.js';
 import { serviceOperations, type FtthMessage, type Operation, type ServiceName } from '../protocols/agcom/ftth/messages.js';
@@ -29,20 +29,6 @@ import { runScript, SIM_REASONS, type ScriptHost } from './script.js';
 
 export const FTTH_SIM_BASE = '/agcom/ftth/v1';
 const HOSTED: readonly ServiceName[] = ['RecipientMigrationService', 'DonatingMigrationService'];
-
-/** CODICE_MOTIVAZIONE of a malformed message's NACK, by the rule it broke (README "Bad input"). */
-const NACK_CODE: Record<FtthProblem['rule'], string> = {
-  xml: REASONS.malformed,
-  envelope: REASONS.malformed,
-  operation: REASONS.unexpected,
-  required: REASONS.required,
-  absent: REASONS.unexpected,
-  unexpected: REASONS.unexpected,
-  length: REASONS.invalid,
-  enum: REASONS.invalid,
-  format: REASONS.invalid,
-  count: REASONS.invalid,
-};
 
 const ack = (id: string): N12 => ({ ID_NOTIFICA: id, ESITO: '0' });
 const nack = (id: string, code: string, reason: string): N12 => ({ ID_NOTIFICA: id.slice(0, 100), ESITO: '1', CODICE_MOTIVAZIONE: code, MOTIVAZIONE: reason.slice(0, 255) });
@@ -167,7 +153,7 @@ export class FtthSimulator implements ScriptHost {
     if (!d.ok) {
       this.log.info({ service, from: from.code, op: d.op, field: d.problem.field, rule: d.problem.rule }, 'FTTH message refused');
       if (!d.op) return xml(reply, 400, soapFault('Client', d.problem.message));
-      return xml(reply, 200, encodeN12(d.op, nack(d.notificationId ?? '', NACK_CODE[d.problem.rule], d.problem.message)));
+      return xml(reply, 200, encodeN12(d.op, nack(d.notificationId ?? '', NACK_CODE_OF_RULE[d.problem.rule], d.problem.message)));
     }
     const id = str(d.msg, 'ID_NOTIFICA')!;
     const key = `${from.code}:${id}`;

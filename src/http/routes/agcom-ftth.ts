@@ -23,8 +23,8 @@ import type { FtthNpDonorService } from '../../app/agcom/ftth-np-donor.js';
 import type { FtthNpRecipientService, NpCaller, NpDonors } from '../../app/agcom/ftth-np.js';
 import type { FtthRecipientService } from '../../app/agcom/ftth-recipient.js';
 import { encodeSoapFault } from '../../app/agcom/wire.js';
-import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type FtthProblem, type N12 } from '../../protocols/agcom/ftth/codec.js';
-import { REASONS } from '../../protocols/agcom/ftth/codes.js';
+import { decodeRequest, DEFAULT_MAX_BYTES, encodeN12, type N12 } from '../../protocols/agcom/ftth/codec.js';
+import { NACK_CODE_OF_RULE } from '../../protocols/agcom/ftth/codes.js';
 import { NP_REASONS } from '../../protocols/agcom/ftth/np.js';
 import { ADDRESS_PLACEHOLDER, renderFtthWsdl, renderFtthXsd } from '../../protocols/agcom/ftth/contracts.js';
 import { serviceOperations, type FtthMessage, type Operation, type ServiceName } from '../../protocols/agcom/ftth/messages.js';
@@ -44,19 +44,6 @@ type Handler = (msg: FtthMessage, caller: NpCaller) => Promise<N12>;
 
 /** The services whose callers are the NP counterparts, not the network operator. */
 const NP_SERVICE_NAMES: ReadonlySet<ServiceName> = new Set<ServiceName>(['O2ONPFibra.OLO_NPRequestService', 'OLO_NPNotificationService']);
-
-const NACK_CODE: Record<FtthProblem['rule'], string> = {
-  xml: REASONS.malformed,
-  envelope: REASONS.malformed,
-  operation: REASONS.unexpected,
-  required: REASONS.required,
-  absent: REASONS.unexpected,
-  unexpected: REASONS.unexpected,
-  length: REASONS.invalid,
-  enum: REASONS.invalid,
-  format: REASONS.invalid,
-  count: REASONS.invalid,
-};
 
 export const FTTH_BASE = '/agcom/ftth/v1';
 
@@ -124,7 +111,7 @@ export async function agcomFtthRoutes(app: FastifyInstance, deps: AgcomFtthDeps)
       if (!d.ok) {
         request.log.info({ service, op: d.op, field: d.problem.field, rule: d.problem.rule }, 'FTTH message refused');
         if (!d.op) return xml(reply, 400, encodeSoapFault('Client', d.problem.message));
-        return xml(reply, 200, encodeN12(d.op, { ID_NOTIFICA: (d.notificationId ?? '').slice(0, 100), ESITO: '1', CODICE_MOTIVAZIONE: NACK_CODE[d.problem.rule], MOTIVAZIONE: d.problem.message.slice(0, 255) }));
+        return xml(reply, 200, encodeN12(d.op, { ID_NOTIFICA: (d.notificationId ?? '').slice(0, 100), ESITO: '1', CODICE_MOTIVAZIONE: NACK_CODE_OF_RULE[d.problem.rule], MOTIVAZIONE: d.problem.message.slice(0, 255) }));
       }
       const n12 = await handlers[d.op]!(d.msg, { sender, raw: (request.body as Buffer).toString('utf8') });
       request.log.info({ service, op: d.op, esito: n12.ESITO, code: n12.CODICE_MOTIVAZIONE }, 'FTTH message answered');

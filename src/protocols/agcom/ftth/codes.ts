@@ -7,6 +7,7 @@
  * Also the reason codes switchgate puts in its own N12 NACKs (CODICE_MOTIVAZIONE ≤3): the public
  * model gives none, so they are ours and documented in the README.
  */
+import type { FtthProblem } from './codec.js';
 
 export const N4_STATES = ['acquisito', 'acquisitoKo', 'accettato', 'accettatoKo', 'sospeso', 'annullato'] as const;
 export type N4State = (typeof N4_STATES)[number];
@@ -101,3 +102,17 @@ export const REASONS = {
   /** N9: a number is not among those agreed in Fase 2 */
   numbersMismatch: '105',
 } as const;
+
+/** CODICE_MOTIVAZIONE of a malformed message's NACK, by the contract rule it broke (README "Bad input"). */
+export const NACK_CODE_OF_RULE: Readonly<Record<FtthProblem['rule'], string>> = {
+  xml: REASONS.malformed,
+  envelope: REASONS.malformed,
+  operation: REASONS.unexpected,
+  required: REASONS.required,
+  absent: REASONS.unexpected,
+  unexpected: REASONS.unexpected,
+  length: REASONS.invalid,
+  enum: REASONS.invalid,
+  format: REASONS.invalid,
+  count: REASONS.invalid,
+};
