@@ -23,9 +23,9 @@ import { n11Of, NP_REASONS } from '../../protocols/agcom/ftth/np.js';
 import type { NpNotice } from '../../protocols/agcom/number-portability.js';
 import type { Database } from '../../store/schema.js';
 import { appendEvents } from '../../store/repos/events.js';
-import { findByDedupeKey, insertMessage } from '../../store/repos/messages.js';
+import { insertMessage } from '../../store/repos/messages.js';
+import { answerOnce as answerFtthOnce } from './ftth-once.js';
 import { enqueue } from '../../store/repos/outbox.js';
-import { isUniqueViolation } from '../case-unit.js';
 import type { FtthOutbound } from './ftth-donating.js';
 
 /** Outbox destinations of the counterparts: `agcom-np:<operator code>`. */
@@ -86,19 +86,9 @@ export const npNack = (id: string, code: string, reason: string): N12 => ({ ID_N
  * Runs `work` unless `key` was answered before: a resend gets the first answer and changes
  * nothing. A NACK that `work` did not record (nothing written) is decided again on a resend.
  */
-export async function answerOnce(db: Kysely<Database>, id: string, key: string, work: (trx: Transaction<Database>) => Promise<N12>): Promise<N12> {
-  for (let attempt = 0; ; attempt++) {
-    const seen = await findByDedupeKey(db, key);
-    // a KO first recorded through the JSON endpoint has no N12 of its own: it was accepted
-    if (seen) return (seen.body as { n12?: N12 }).n12 ?? npAck(id);
-    try {
-      return await db.transaction().execute((trx) => work(trx));
-    } catch (err) {
-      // the same notification arrived twice at once: the other one won, answer as it did
-      if (attempt === 0 && isUniqueViolation(err)) continue;
-      throw err;
-    }
-  }
+export function answerOnce(db: Kysely<Database>, id: string, key: string, work: (trx: Transaction<Database>) => Promise<N12>): Promise<N12> {
+  // a KO first recorded through the JSON endpoint has no N12 of its own: it was accepted
+  return answerFtthOnce(db, key, async (trx) => ({ n12: await work(trx) }), undefined, (body) => (body as { n12?: N12 }).n12 ?? npAck(id));
 }
 
 /**

@@ -15,14 +15,21 @@ export const ftthDedupeKey = (senderCode: string, notificationId: string): strin
 
 /**
  * Runs `work` unless `key` was answered before; `work` stores `{ n12 }` in the body of the row
- * with that key. `onReplay` is told when the stored answer is given instead.
+ * with that key. `onReplay` is told when the stored answer is given instead; `answerOf` reads it
+ * from a row a path other than this one may have written (default: the body's `n12`).
  */
-export async function answerOnce(db: Kysely<Database>, key: string, work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>, onReplay?: () => void): Promise<N12> {
+export async function answerOnce(
+  db: Kysely<Database>,
+  key: string,
+  work: (trx: Transaction<Database>) => Promise<{ n12: N12 }>,
+  onReplay?: () => void,
+  answerOf: (body: unknown) => N12 = (body) => (body as { n12: N12 }).n12,
+): Promise<N12> {
   for (let attempt = 0; ; attempt++) {
     const seen = await findByDedupeKey(db, key);
     if (seen) {
       onReplay?.();
-      return (seen.body as unknown as { n12: N12 }).n12;
+      return answerOf(seen.body);
     }
     try {
       return (await db.transaction().execute((trx) => work(trx))).n12;
