@@ -9,7 +9,6 @@
  */
 import { freePort } from './net/free-port.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { request } from 'undici';
 import pino from 'pino';
 import { createGateway, type Gateway } from './gateway.js';
 import { parseConfig } from './config/load.js';
@@ -22,6 +21,7 @@ import type { Clock } from './domain/clock.js';
 import { numberKey, parseVaBehaviour, type VaBehaviour } from './peer-simulator/behaviours.js';
 import { startPeerSimulator } from './peer-simulator/simulator.js';
 import { MovableClock, runScriptedPartnerPart } from './demo/scripted-partner.js';
+import { call } from './demo/api.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -116,17 +116,6 @@ interface FeedEvent {
   data: Record<string, string | undefined>;
 }
 type Items<T> = { items: T[] };
-
-async function call<T = unknown>(node: Node, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const res = await request(node.url + path, {
-    method,
-    headers: { authorization: `Bearer ${node.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.body.json();
-  if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode}: ${JSON.stringify(data)}`);
-  return data as T;
-}
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -13,6 +13,7 @@ import { createGateway, type Gateway } from '../gateway.js';
 import { parseConfig } from '../config/load.js';
 import { createPeerTransport } from '../delivery/peer-transport.js';
 import { ManualClock } from '../domain/clock.js';
+import { call, type Json } from './api.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const DAY = 86_400_000;
@@ -54,19 +55,6 @@ async function startSide(code: string, peer: string, role: 'operator' | 'tim', p
   return { code, gw, url: `http://127.0.0.1:${port}`, key };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-async function call(node: Node, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {
-  const res = await request(node.url + path, {
-    method,
-    headers: { authorization: `Bearer ${node.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.body.json();
-  if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode}: ${JSON.stringify(data)}`);
-  return data;
-}
 
 async function until(node: Node, path: string, state: string): Promise<Json> {
   for (const end = Date.now() + 15_000; ; ) {

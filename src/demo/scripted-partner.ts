@@ -4,11 +4,12 @@
  * one never answered — and the demo then moves that gateway's clock past the answer deadline to
  * show the silence turning overdue. Used by the WBCI demo (part 6) and the AGCOM demo.
  */
-import { request } from 'undici';
 import pino from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Gateway } from '../gateway.js';
 import type { PeerSimulator } from '../peer-simulator/simulator.js';
+import { call, type Json } from './api.js';
+export { call };
 
 /** The system clock, which the demo may move forward (to show deadlines passing without waiting days). */
 export class MovableClock implements Clock {
@@ -28,19 +29,6 @@ export interface DemoNode {
   gw: Gateway;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-export async function call(node: DemoNode, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Json> {
-  const res = await request(node.url + path, {
-    method,
-    headers: { authorization: `Bearer ${node.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.body.json();
-  if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode}: ${JSON.stringify(data)}`);
-  return data;
-}
 
 export async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   for (const end = Date.now() + timeoutMs; ; ) {
