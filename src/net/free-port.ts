@@ -2,10 +2,27 @@
  * A TCP port on 127.0.0.1 that was free a moment ago (the demos, benches and tests start servers
  * that must know each other's ports before they listen). Another process may take it meanwhile:
  * callers that cannot retry should bind port 0 instead.
+ *
+ * The port is drawn below the kernel's ephemeral range (Linux: 32768–60999 by default), not
+ * from it: a port the kernel hands out for `listen(0)` is just as soon handed to an outgoing
+ * connection (a database client, an HTTP request) of any process on the machine, which then
+ * makes our later `listen` fail with EADDRINUSE. Drawn at random and checked by binding it, a
+ * port from below that range collides only with another caller drawing the same number.
  */
 import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
+const LOW = 20_000;
+const HIGH = 32_000;
+
+function tryBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function anyPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -14,4 +31,13 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (await tryBind(port)) return port;
+  }
+  // a machine whose low ports are all taken: the kernel's choice, with its small risk
+  return anyPort();
 }
