@@ -34,7 +34,8 @@ export interface SentRecord {
   error?: string;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits `ms`, or less when `signal` aborts (then it resolves: the caller checks `signal`). */
+export const sleepUnlessAborted = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
     const t = setTimeout(resolve, ms);
@@ -83,7 +84,7 @@ export class FtthSender {
         error = `unreachable: ${(err as Error).message}`;
       }
       if (attempt < this.attempts) {
-        await sleep(pause, this.signal);
+        await sleepUnlessAborted(pause, this.signal);
         pause = Math.min(pause * 2, 2_000);
       }
     }

@@ -15,7 +15,7 @@ import type { FtthMessage } from '../protocols/agcom/ftth/messages.js';
 import type { WorkingDayCalendar } from '../domain/calendar.js';
 import type { Clock } from '../domain/clock.js';
 import type { FtthSimTimings } from './options.js';
-import type { SentRecord } from './outbound.js';
+import { sleepUnlessAborted as pause, type SentRecord } from './outbound.js';
 import { dacFor, type Latch, type N9Answer, type SimFtthOrder } from './order.js';
 
 /** CODICE_MOTIVAZIONE of the simulator's own KOs, suspensions and reschedules (its reasons are not public, §10.4 "Allegato 5"). */
@@ -43,20 +43,6 @@ export interface ScriptHost {
   emitRecipient(order: SimFtthOrder, op: 'WHS_StatusUpdateMig' | 'WHS_RescheduleMig' | 'WHS_Event' | 'WHS_CompletionOrderMig', fields: FtthMessage): Promise<SentRecord | undefined>;
   emitDonating(order: SimFtthOrder, op: 'WHS_Check_sessione' | 'WHS_Msg_Donating', fields: FtthMessage): Promise<SentRecord | undefined>;
 }
-
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export async function runScript(h: ScriptHost, order: SimFtthOrder): Promise<void> {
   const signal = order.abort.signal;
