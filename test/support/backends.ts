@@ -35,9 +35,15 @@ export interface BackendContext {
   open(opts?: OpenOptions): Promise<Store>;
 }
 
-/** Admin URL of the test cluster, or null when PostgreSQL tests are skipped. */
+/**
+ * Admin URL of this worker's test cluster (global-setup.ts starts one per worker, so files running
+ * at the same time never share one), or null when PostgreSQL tests are skipped.
+ */
 export function pgAdminUrl(): string | null {
-  return inject('pgAdminUrl') ?? process.env.SWITCHGATE_TEST_PG_URL ?? null;
+  const urls = inject('pgAdminUrls') ?? [];
+  if (urls.length === 0) return process.env.SWITCHGATE_TEST_PG_URL ?? null;
+  const worker = Number(process.env.VITEST_POOL_ID ?? '1');
+  return urls[(Number.isInteger(worker) && worker > 0 ? worker - 1 : 0) % urls.length]!;
 }
 
 export function describeEachBackend(name: string, fn: (ctx: BackendContext) => void): void {
