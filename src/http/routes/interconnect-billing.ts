@@ -22,6 +22,7 @@ import { computeAllocation, computeNetting, type AllocateBody, type NettingBody 
 import { problem, sendProblem } from '../problem.js';
 import { accessRecordsForBilling, accessServicesInvoiceAnswer, type AccessTariffStrings } from '../../app/interconnect-billing/access-invoice.js';
 import type { AccessRecord as StoredAccess } from '../../store/repos/interconnect-accesses.js';
+import { problemRef } from './route-schemas.js';
 
 export interface InterconnectBillingDeps {
   bands: CompiledTimeBands;
@@ -34,7 +35,6 @@ export interface InterconnectBillingDeps {
   tariffs?: AccessTariffStrings;
 }
 
-const problemRef = { $ref: 'common.json#/definitions/problem' };
 
 const csvProblem = {
   type: 'object',

@@ -11,16 +11,7 @@ import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
 import { idempotentCommit } from '../idempotency.js';
 import type { CreateOptions } from '../../app/interconnect/requests.js';
 
-export const problemResponses = {
-  400: { $ref: 'common.json#/definitions/problem' },
-  401: { $ref: 'common.json#/definitions/problem' },
-  403: { $ref: 'common.json#/definitions/problem' },
-  404: { $ref: 'common.json#/definitions/problem' },
-  409: { $ref: 'common.json#/definitions/problem' },
-  422: { $ref: 'common.json#/definitions/problem' },
-} as const;
-
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+export { idParams, problemResponses } from './route-schemas.js';
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 
 export const listQuery = {

@@ -25,6 +25,7 @@ import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
 import { warningsSchema, warningsView } from '../warnings.js';
 import { idempotentCommit } from '../idempotency.js';
 import type { Tx } from '../../app/case-unit.js';
+import { idParams, problemResponses } from './route-schemas.js';
 
 export interface SwitchRoutesDeps {
   db: Kysely<Database>;
@@ -33,21 +34,6 @@ export interface SwitchRoutesDeps {
   /** the Italian procedure, when enabled: its cases are dispatched to it (agcom-switches.ts) */
   agcom?: AgcomService;
 }
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
-
-const problemResponses = {
-  400: { $ref: 'common.json#/definitions/problem' },
-  401: { $ref: 'common.json#/definitions/problem' },
-  403: { $ref: 'common.json#/definitions/problem' },
-  404: { $ref: 'common.json#/definitions/problem' },
-  409: { $ref: 'common.json#/definitions/problem' },
-  422: { $ref: 'common.json#/definitions/problem' },
-} as const;
 
 const messageAccepted = {
   type: 'object',

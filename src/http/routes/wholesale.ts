@@ -22,6 +22,7 @@ import { problem, sendProblem } from '../problem.js';
 import { checkWholesale, type WholesaleSchemaName } from '../../wholesale/schemas.js';
 import type { Notification } from '../../wholesale/notification.js';
 import type { VerificationRequest } from '../../wholesale/verification.js';
+import { idParams, problemRef } from './route-schemas.js';
 
 export interface WholesaleRoutesDeps {
   service: WholesaleService;
@@ -29,14 +30,6 @@ export interface WholesaleRoutesDeps {
   /** switchgate_inbound_refused_total */
   refused?: Counter<'peer' | 'reason'>;
 }
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
-
-const problemRef = { $ref: 'common.json#/definitions/problem' } as const;
 
 /**
  * The provider's bearer token (one hash, or old and new during a rollover), compared by hash in
