@@ -15,18 +15,10 @@ import pino from 'pino';
 import { createGateway } from '../src/gateway.js';
 import { parseConfig } from '../src/config/load.js';
 import { createPeerTransport } from '../src/delivery/peer-transport.js';
+import type { ServerOptions } from './harness.js';
 
-interface Options {
-  databaseUrl: string;
-  port: number;
-  self?: string;
-  peer?: string;
-  peerUrl?: string;
-  deliver?: boolean;
-  apiKey?: string;
-  /** pin this certificate for the peer and require its signature (WS-Security verified on every message) */
-  peerCertFile?: string;
-}
+/** What bench/harness.ts `startServer` passes to this process (its port is fixed by then). */
+type Options = ServerOptions & { port: number };
 
 const [mode, raw] = process.argv.slice(2);
 const o = JSON.parse(raw ?? '{}') as Options;
