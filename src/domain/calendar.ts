@@ -7,6 +7,7 @@
  */
 import Holidays from 'date-holidays';
 import { WorkingDayTable, type WorkProbe } from './working-day-table.js';
+import { zoneOffsets } from './zone-offset.js';
 
 /** Calendar date `YYYY-MM-DD` (same as the WBCI `IsoDate`, repeated so the domain stays independent). */
 export type IsoDate = string;
@@ -156,22 +157,6 @@ function assertTimeZone(tz: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Time-zone helpers (Intl only; no tz database of our own)
-
-function zonedParts(fmt: Intl.DateTimeFormat, t: number): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const out = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
-  for (const p of fmt.formatToParts(new Date(t))) {
-    if (p.type === 'year') out.y = Number(p.value);
-    else if (p.type === 'month') out.mo = Number(p.value);
-    else if (p.type === 'day') out.d = Number(p.value);
-    else if (p.type === 'hour') out.h = Number(p.value);
-    else if (p.type === 'minute') out.mi = Number(p.value);
-    else if (p.type === 'second') out.s = Number(p.value);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
   const region: HolidayRegion = { country: opts.country.toUpperCase() };
@@ -194,23 +179,7 @@ export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
   const table = new WorkingDayTable(hd, opts.probe);
   const isWorkingEpochDay = (n: number): boolean => table.isWorking(n);
 
-  const partsFmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-
-  /** UTC offset of the zone at instant t, in ms (local wall time − UTC). */
-  const offsetAt = (t: number): number => {
-    const p = zonedParts(partsFmt, t);
-    const wall = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
-    return wall - Math.floor(t / 1000) * 1000;
-  };
+  const { offsetAt } = zoneOffsets(timeZone);
 
   /** First instant of local date `epochDay` in the zone. */
   const startOfEpochDay = (epochDay: number): number => {
@@ -233,8 +202,8 @@ export function createCalendar(opts: CalendarOptions): WorkingDayCalendar {
       return table.between(toEpochDay(from), toEpochDay(to));
     },
     today(now) {
-      const p = zonedParts(partsFmt, now.getTime());
-      return fromEpochDay(Math.round(Date.UTC(p.y, p.mo - 1, p.d) / DAY_MS));
+      const t = now.getTime();
+      return fromEpochDay(Math.floor((Math.floor(t / 1000) * 1000 + offsetAt(t)) / DAY_MS));
     },
     endOfDay(d) {
       return new Date(startOfEpochDay(toEpochDay(d) + 1) - 1);

@@ -20,6 +20,7 @@ import { edgeErrorHandler, edgeFrameworkErrors, edgeNotFoundHandler } from './ed
 import { inputGuard } from './input-guard.js';
 import { jsonBodyParser } from './json-body.js';
 import { loadShedding } from './load-shedding.js';
+import { handlerTimeout } from './handler-timeout.js';
 import { apiKeyAuth } from './auth.js';
 import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
 import { switchRoutes } from './routes/switches.js';
@@ -74,7 +75,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : {}),
     // router errors (bad URL encoding, a path segment past maxParamLength → 414) in the endpoint's format
     frameworkErrors: edgeFrameworkErrors,
-    handlerTimeout: deps.config.limits?.handlerTimeoutMs ?? 90_000,
   });
 
   const shared = loadRestSchemas();
@@ -86,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser);
   await loadShedding(app, deps.config.limits);
+  handlerTimeout(app, deps.config.limits?.handlerTimeoutMs ?? 90_000);
   inputGuard(app);
 
   // the contract: OpenAPI 3.1 from the validation schemas and src/http/openapi (docs/openapi.json)

@@ -175,16 +175,17 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
     if (!takesIdempotencyKey(route)) return;
     const existing = route.preValidation;
     route.preValidation = [claim, ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing])];
+    // on the command routes only: every other request would pay for a hook with nothing to do
+    const sending = route.onSend;
+    route.onSend = [storeAnswer, ...(sending === undefined ? [] : Array.isArray(sending) ? sending : [sending])];
     // documented in the route's header schema (and so in the OpenAPI document)
     const schema = (route.schema ??= {}) as { headers?: { type?: string; properties?: Record<string, unknown> } };
     const headers = schema.headers ?? { type: 'object' };
     schema.headers = { ...headers, properties: { ...headers.properties, [IDEMPOTENCY_HEADER]: idempotencyHeaderSchema } };
   });
 
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const claimed = claims.get(request);
-    if (!claimed) return payload;
-    claims.delete(request);
+  /** Stores the answer under the claimed key, or releases the key for answers that must not be replayed. */
+  async function settle(request: FastifyRequest, reply: FastifyReply, payload: unknown, claimed: Claimed): Promise<void> {
     const status = reply.statusCode;
     try {
       if (status === 503 && typeof payload === 'string' && payload.includes('"SG_TIMEOUT"')) {
@@ -205,8 +206,15 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
       // the answer is still sent; without a stored answer a retry meets the claim until its lease ends
       request.log.error({ err }, 'could not store the idempotent answer');
     }
-    return payload;
-  });
+  }
+
+  /** onSend of the command routes; callback style, so a request without a key costs no promise. */
+  function storeAnswer(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+    const claimed = claims.get(request);
+    if (!claimed) return done(null, payload);
+    claims.delete(request);
+    void settle(request, reply, payload, claimed).then(() => done(null, payload));
+  }
 }
 
 /** Deletes expired keys in bounded batches; returns how many. Safe on several replicas at once. */

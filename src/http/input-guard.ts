@@ -111,27 +111,30 @@ export function inputGuard(app: FastifyInstance): void {
     const props = (route.schema?.querystring as { properties?: Record<string, unknown> } | undefined)?.properties;
     for (const method of [route.method].flat()) catalogue.push({ method, url: route.url ?? route.path, query: Object.keys(props ?? {}) });
   });
-  app.addHook('onRequest', async (request) => {
+  // callback-style hooks: an async hook costs a promise and a microtask turn on every request
+  app.addHook('onRequest', (request, _reply, done) => {
     const enc = request.headers['content-encoding'];
     if (enc !== undefined && enc.trim().toLowerCase() !== 'identity') {
-      throw new AppError(415, 'SG_UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${printable(enc)} is not accepted: send the body uncompressed`, [
+      return done(new AppError(415, 'SG_UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${printable(enc)} is not accepted: send the body uncompressed`, [
         { path: '/headers/content-encoding', rule: 'identityOnly', code: 'SG_UNSUPPORTED_CONTENT_ENCODING', message: 'only identity is accepted' },
-      ]);
+      ]));
     }
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers['content-type'] ?? '')?.[1];
     if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-      throw new AppError(415, 'SG_UNSUPPORTED_CHARSET', `charset ${printable(charset)} is not accepted: bodies are UTF-8`, [
+      return done(new AppError(415, 'SG_UNSUPPORTED_CHARSET', `charset ${printable(charset)} is not accepted: bodies are UTF-8`, [
         { path: '/headers/content-type', rule: 'utf8Only', code: 'SG_UNSUPPORTED_CHARSET', message: 'only charset=utf-8 is accepted' },
-      ]);
+      ]));
     }
+    done();
   });
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const issues = [...paramIssues(request.params, '/params'), ...paramIssues(request.query, '/query')];
-    if (issues.length > 0) throw new AppError(400, 'SG_CONTROL_CHARACTER', `${issues[0]!.path}: ${issues[0]!.message}`, issues);
+    if (issues.length > 0) return done(new AppError(400, 'SG_CONTROL_CHARACTER', `${issues[0]!.path}: ${issues[0]!.message}`, issues));
     if (isJsonBody(request)) {
       const issue = bodyIssue(request.body);
-      if (issue) throw new AppError(issue.code === 'SG_CONTROL_CHARACTER' || issue.code === 'SG_INVALID_ENCODING' ? 422 : 400, issue.code, `${issue.path || '/'}: ${issue.message}`, [issue]);
+      if (issue) return done(new AppError(issue.code === 'SG_CONTROL_CHARACTER' || issue.code === 'SG_INVALID_ENCODING' ? 422 : 400, issue.code, `${issue.path || '/'}: ${issue.message}`, [issue]));
     }
+    done();
   });
 }

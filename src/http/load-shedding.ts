@@ -67,23 +67,31 @@ export async function loadShedding(app: FastifyInstance, limits: LimitsConfig = 
   // requests between onRequest and their response (or their abort)
   let inFlight = 0;
   const counted = new WeakSet<object>();
-  const done = async (request: object) => {
+  // callback-style hooks: an async hook costs a promise and a microtask turn on every request
+  const forget = (request: object) => {
     if (counted.delete(request)) inFlight--;
   };
-  app.addHook('onResponse', done);
-  app.addHook('onRequestAbort', done);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onResponse', (request, _reply, done) => {
+    forget(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    forget(request);
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
     inFlight++;
     counted.add(request);
     // a lagging loop with little work in hand is a starved or stalled machine, not overload:
     // shedding the few requests there would not help them
-    if (lag.delayMs <= maxDelay || inFlight <= minInFlight || NEVER_SHED.has(request.url.split('?')[0] ?? '')) return;
+    if (lag.delayMs <= maxDelay || inFlight <= minInFlight || NEVER_SHED.has(request.url.split('?')[0] ?? '')) return done();
     reply.header('Retry-After', retryAfter);
     request.log.warn({ eventLoopDelayMs: Math.round(lag.delayMs) }, 'request shed: the event loop lags');
-    throw new AppError(503, 'SG_OVERLOADED', `the gateway is overloaded (event-loop delay ${Math.round(lag.delayMs)} ms > ${maxDelay} ms); retry after ${retryAfter} s`);
+    done(new AppError(503, 'SG_OVERLOADED', `the gateway is overloaded (event-loop delay ${Math.round(lag.delayMs)} ms > ${maxDelay} ms); retry after ${retryAfter} s`));
   });
   // a timed-out handler is a 503 as well: the client may retry
-  app.addHook('onError', async (_request, reply, error) => {
+  app.addHook('onError', (_request, reply, error, done) => {
     if ((error as { code?: string }).code === 'FST_ERR_HANDLER_TIMEOUT' && !reply.getHeader('Retry-After')) reply.header('Retry-After', retryAfter);
+    done();
   });
 }

@@ -3,9 +3,9 @@
  * peer and wholesale routes, and the simulators that stand in for partners (which must not reach
  * up into the gateway's HTTP layer for it).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const sha256Hex = (s: string): string => hash('sha256', s, 'hex');
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

@@ -14,6 +14,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect, TransactionRolledBackError } from './pglite-dialect.js';
+import { preparedName } from './prepared.js';
 import type { Database } from './schema.js';
 
 /** The subset of a pino logger the store uses. */
@@ -149,7 +150,7 @@ export async function openPostgres(
   // Without a listener, an idle client dropped by the server would crash the process.
   pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL connection failed'));
   pool.on('connect', (client) => {
-    guardCommit(client);
+    wrapQuery(client);
     // A checked-out client has no pool listener: when the server goes away (restart, fail-over)
     // its 'error' event would be unhandled and end the process. The query in flight fails on its
     // own and the pool drops the broken client on release.
@@ -186,14 +187,18 @@ export async function openPostgres(
 }
 
 /**
- * PostgreSQL answers COMMIT of a transaction in which a statement failed with "ROLLBACK" and no
- * error; kysely would report success. Turn that into an error so nothing is acknowledged that
- * was not stored.
+ * Two things kysely's driver does not do, on every query of a pooled client:
+ * - PostgreSQL answers COMMIT of a transaction in which a statement failed with "ROLLBACK" and no
+ *   error; kysely would report success. Turn that into an error so nothing is acknowledged that
+ *   was not stored.
+ * - A text marked as prepared (prepared.ts) is sent as a named statement.
  */
-function guardCommit(client: pg.PoolClient): void {
+function wrapQuery(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const guarded = (...args: unknown[]): unknown => {
     const [text] = args;
+    const name = typeof text === 'string' && args.length === 2 && Array.isArray(args[1]) ? preparedName(text) : undefined;
+    if (name !== undefined) return query({ name, text, values: args[1] });
     // Only the promise form of a plain COMMIT (what kysely sends); everything else passes through.
     if (typeof text !== 'string' || !/^\s*commit\s*;?\s*$/i.test(text) || typeof args.at(-1) === 'function') {
       return query(...args);

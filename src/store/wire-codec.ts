@@ -143,6 +143,17 @@ export function ensureDictionariesSql(packed: readonly (PackedWire | null)[]): R
   return sql`INSERT INTO wire_dictionaries (id, dict) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ON CONFLICT (id) DO NOTHING`;
 }
 
+/**
+ * The same as `ensureDictionariesSql` with a text that does not depend on the dictionaries: an
+ * insert from one JSON document (empty when none is new), for statements prepared once.
+ */
+export function dictionariesCte(packed: readonly (PackedWire | null)[]): RawBuilder<unknown> {
+  const seen = new Map<number, string>();
+  for (const p of packed) if (p?.ensure) seen.set(p.ensure.id, p.ensure.dict.toString('base64'));
+  const rows = JSON.stringify([...seen].map(([id, dict]) => ({ id, dict })));
+  return sql`INSERT INTO wire_dictionaries (id, dict) SELECT x.id, decode(x.dict, 'base64') FROM json_to_recordset(${rows}::json) AS x(id bigint, dict text) ON CONFLICT (id) DO NOTHING`;
+}
+
 async function dictionaries(db: Kysely<Database>, ids: number[]): Promise<void> {
   const missing = [...new Set(ids)].filter((id) => !byId.has(id));
   if (missing.length === 0) return;

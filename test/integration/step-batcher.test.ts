@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { StepBatcher } from '../../src/store/repos/step-batcher.js';
@@ -34,7 +35,7 @@ const step = (id: string, over: Partial<CaseStep> = {}, dedupeKey: string | null
   };
 };
 
-describeEachBackend('group commit (StepBatcher)', ({ open }) => {
+describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
   it('writes concurrent steps of different cases, each with its own result', async () => {
     const store = await open();
     const batcher = new StepBatcher(store.db, { maxInFlight: 1 });
@@ -123,4 +124,24 @@ describeEachBackend('group commit (StepBatcher)', ({ open }) => {
     expect(history.filter((h) => first(h.case_id)).map((h) => Number(h.message_seq))).toEqual(results.map((r) => r.seqs[0]));
     await store.close();
   });
+
+  it('the openings statement has one text for any batch, prepared once per PostgreSQL connection', async ({ skip }) => {
+    if (backend !== 'postgres') skip();
+    const store = await open();
+    const ids = Array.from({ length: 12 }, (_, i) => `DEU.EKPA.V${String(i + 1).padStart(9, '0')}`);
+    const plans = await store.db.connection().execute(async (conn) => {
+      // batches of 1, 2, 3 and 6 steps, each step with one or no message, history, outbox row and event
+      let at = 0;
+      for (const size of [1, 2, 3, 6]) {
+        const steps = ids.slice(at, at + size).map((id, k) => (k % 2 ? step(id, { messages: [], outbox: [], history: [{ from: null, to: 'AWAITING_ANSWER', message: null, note: null }], events: [] }) : step(id)));
+        at += size;
+        await writeCaseOpenings(conn, steps);
+      }
+      return (await sql<{ name: string; calls: number }>`SELECT name, (generic_plans + custom_plans)::int AS calls FROM pg_prepared_statements WHERE name LIKE 'sg\_%'`.execute(conn)).rows;
+    });
+    expect(plans).toEqual([{ name: expect.stringMatching(/^sg_[0-9a-f]{24}$/), calls: 4 }]);
+    expect(await store.db.selectFrom('cases').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 12 });
+    await store.close();
+  });
 });
+

@@ -178,6 +178,27 @@ describe('today and endOfDay', () => {
     expect(by.today(by.endOfDay('2026-10-25'))).toBe('2026-10-25');
     expect(by.today(new Date(by.endOfDay('2026-10-25').getTime() + 1))).toBe('2026-10-26');
   });
+  it('agrees with Intl at every instant, also in zones with half-hour offsets and in the hour of a change', () => {
+    // the calendar remembers offsets per hour; an independent reading of Intl per instant must agree
+    const zones = ['Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns'];
+    for (const timeZone of zones) {
+      const cal = createCalendar({ country: 'DE', timeZone });
+      const dateIn = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+      const from = Date.parse('2026-01-01T00:00:00Z');
+      // every 61 min 1 s for a year: every hour of the day, each change of zone offset among them
+      for (let t = from; t < from + 366 * 86_400_000; t += 3_661_000) {
+        const at = new Date(t);
+        const expected = dateIn.format(at);
+        if (cal.today(at) !== expected) expect.fail(`${timeZone} ${at.toISOString()}: today ${cal.today(at)}, Intl ${expected}`);
+      }
+      for (let day = 0; day < 366; day++) {
+        const d = new Date(from + day * 86_400_000).toISOString().slice(0, 10);
+        const end = cal.endOfDay(d);
+        expect(dateIn.format(end), `${timeZone} end of ${d}`).toBe(d);
+        expect(dateIn.format(new Date(end.getTime() + 1)), `${timeZone} after ${d}`).not.toBe(d);
+      }
+    }
+  });
 });
 
 describe('calendar-day helpers', () => {

@@ -11,7 +11,8 @@ import type { NewDomainEvent } from './events.js';
 import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
-import { confirmWire, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { PREPARED } from '../prepared.js';
 
 export interface CaseStep {
   /** insert a new case, update an existing one, or leave the case row alone (refusals) */
@@ -62,16 +63,27 @@ export function packMessages(db: Db, messages: readonly MessageRecord[]): (Packe
   return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null })));
 }
 
-function messagesCte(messages: MessageRecord[], packed: readonly (PackedWire | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
-  const rows = messages.map(
-    (m, i) =>
-      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${packed[i]?.z ?? null}::bytea, ${packed[i]?.dictId ?? null}::bigint, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${jsonOrNull(m.signature)}::jsonb)`,
-  );
+/** A message as one row of the JSON document the insert reads; bytes travel as base64. */
+function messageRow(m: MessageRecord, packed: PackedWire | null, ord: number) {
+  return {
+    ord, message_id: m.messageId, case_id: m.caseId, type: m.type, direction: m.direction, peer: m.peer,
+    business_id: m.businessId, status: m.status, body: m.body ?? null, raw_z: packed ? packed.z.toString('base64') : null,
+    raw_dict: packed?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signature: m.signature ?? null,
+  };
+}
+
+/**
+ * The messages' insert: one JSON document of rows (`json_to_recordset`), so the statement's text is
+ * the same for any number of messages. `RETURNING seq, message_id` for the results and the history.
+ */
+function messagesCte(messages: readonly MessageRecord[], packed: readonly (PackedWire | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
+  const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i] ?? null, i)));
   return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature
-        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, body, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signature
+        FROM json_to_recordset(${rows}::json) AS v(ord int, message_id text, case_id text, type text, direction text, peer text, business_id text,
+             status text, body jsonb, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signature jsonb)
        ${guard}
-       ORDER BY ord::int
+       ORDER BY ord
       RETURNING seq, message_id`;
 }
 
@@ -196,40 +208,31 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const events = ordered(steps.flatMap((s) => s.events.map((e) => ({ type: e.type, case_id: e.caseId, data: e.data ?? {} }))));
   const messages = steps.flatMap((s) => s.messages);
   const packed = packMessages(db, messages);
-  const dictionaries = ensureDictionariesSql(packed);
-  const parts: RawBuilder<unknown>[] = [
-    ...(dictionaries ? [sql`wd AS (${dictionaries})`] : []),
-    sql`c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
+  // every part is always there (empty documents insert nothing): one text, prepared once per connection
+  const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
+    WITH wd AS (${dictionariesCte(packed)}),
+    c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
       SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
              requested_date text, switch_date text, open_change jsonb, data jsonb, deadlines jsonb, next_due_at timestamptz, overdue boolean)
-      RETURNING id, created_at, updated_at, version, wholesale_order)`,
-  ];
-  if (messages.length) parts.push(sql`m AS (${messagesCte(messages, packed, sql``)})`);
-  if (history.length) {
-    parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
-      SELECT x.case_id, x.from_state, x.to_state, ${messages.length ? sql`(SELECT seq FROM m WHERE m.message_id = x.message_id)` : sql`NULL::bigint`}, x.note
+      RETURNING id, created_at, updated_at, version, wholesale_order),
+    m AS (${messagesCte(messages, packed, sql``)}),
+    h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
+      SELECT x.case_id, x.from_state, x.to_state, (SELECT seq FROM m WHERE m.message_id = x.message_id), x.note
         FROM json_to_recordset(${JSON.stringify(history)}::json) AS x(case_id text, from_state text, to_state text, message_id text, note text, ord int)
-       ORDER BY x.ord)`);
-  }
-  if (outbox.length) {
-    parts.push(sql`o AS (INSERT INTO outbox (message_id, case_id, kind, destination)
+       ORDER BY x.ord),
+    o AS (INSERT INTO outbox (message_id, case_id, kind, destination)
       SELECT x.message_id, x.case_id, x.kind, x.destination
         FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, ord int)
-       ORDER BY x.ord)`);
-  }
-  if (events.length) {
-    parts.push(sql`e AS (INSERT INTO events (type, case_id, data)
+       ORDER BY x.ord),
+    e AS (INSERT INTO events (type, case_id, data)
       SELECT x.type, x.case_id, x.data
         FROM json_to_recordset(${JSON.stringify(events)}::json) AS x(type text, case_id text, data jsonb, ord int)
-       ORDER BY x.ord)`);
-  }
-  const notify = [...(outbox.length ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []), ...(events.length ? [sql`pg_notify(${EVENTS_CHANNEL}, '')`] : [])];
-  const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`
-    WITH ${sql.join(parts)}
+       ORDER BY x.ord)
     SELECT (SELECT json_agg(c) FROM c) AS cases,
-           ${messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m)` : sql`NULL::json`} AS seqs
-           ${notify.length ? sql`, ${sql.join(notify)}` : sql``}`.execute(db);
+           (SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m) AS seqs,
+           CASE WHEN ${outbox.length > 0}::boolean THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
+           CASE WHEN ${events.length > 0}::boolean THEN pg_notify(${EVENTS_CHANNEL}, '') END AS events_notified`.execute(db);
   confirmWire(db, packed);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));

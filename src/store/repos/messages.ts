@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { toJson, type JsonValue, type MessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
+import { PREPARED } from '../prepared.js';
 
 export interface MessageRecord {
   messageId: string;
@@ -108,7 +109,7 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
  */
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
   const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: q.dedupeKey, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
-  const { rows } = await sql<{ ord: number; seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`
+  const { rows } = await sql<{ ord: number; seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`${sql.raw(PREPARED)}
     SELECT q.ord,
       (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body)
          FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1) AS seen,
