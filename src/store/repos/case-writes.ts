@@ -12,6 +12,7 @@ import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { confirmSigners, ensureSignersSql, packSigner, type PackedSigner } from '../message-signers.js';
 
 export interface CaseStep {
   /** insert a new case, update an existing one, or leave the case row alone (refusals) */
@@ -62,14 +63,26 @@ export function packMessages(db: Db, messages: readonly MessageRecord[]): (Packe
   return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null })));
 }
 
-function messagesCte(messages: MessageRecord[], packed: readonly (PackedWire | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
+/** The signer references of a step's messages (null where a message carries no verification result). */
+function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner | null)[] {
+  return messages.map((m) => packSigner(db, m.signature));
+}
+
+/** The CTEs that insert what the messages reference (dictionaries, signer rows) and the database may lack. */
+function referencedRows(wires: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): RawBuilder<unknown>[] {
+  const dictionaries = ensureDictionariesSql(wires);
+  const signerRows = ensureSignersSql(signers);
+  return [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...(signerRows ? [sql`ws AS (${signerRows})`] : [])];
+}
+
+function messagesCte(messages: MessageRecord[], packed: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
   const rows = messages.map(
     (m, i) =>
-      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${packed[i]?.z ?? null}::bytea, ${packed[i]?.dictId ?? null}::bigint, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${jsonOrNull(m.signature)}::jsonb)`,
+      sql`(${i}, ${m.messageId}, ${m.caseId}, ${m.type}, ${m.direction}, ${m.peer}, ${m.businessId}, ${m.status}, ${json(m.body)}::jsonb, ${packed[i]?.z ?? null}::bytea, ${packed[i]?.dictId ?? null}::bigint, ${m.rawFormat ?? null}, ${m.dedupeKey ?? null}, ${signers[i]?.id ?? null}::bigint)`,
   );
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature
-        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signer)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signer
+        FROM (VALUES ${sql.join(rows)}) AS v(ord, message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signer)
        ${guard}
        ORDER BY ord::int
       RETURNING seq, message_id`;
@@ -84,7 +97,7 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[]): StepSql {
+function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -95,7 +108,7 @@ function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)
     if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
     parts.push(sql`${c} AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
   }
-  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, guard)})`);
+  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
   const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
   if (step.history.length) {
     // typed: VALUES under a SELECT does not take the column types of the INSERT target
@@ -145,9 +158,9 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
  */
 export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
   const packed = steps.map((s) => packMessages(db, s.messages));
-  const built = steps.map((s, k) => stepSql(s, k, packed[k]!));
-  const dictionaries = ensureDictionariesSql(packed.flat());
-  const parts = [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...built.flatMap((b) => b.parts)];
+  const signers = steps.map((s) => packSigners(db, s.messages));
+  const built = steps.map((s, k) => stepSql(s, k, packed[k]!, signers[k]!));
+  const parts = [...referencedRows(packed.flat(), signers.flat()), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
     ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
@@ -158,6 +171,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const { rows } = await query.execute(db);
   const results = (rows[0] as { results: RawResult[] }).results;
   confirmWire(db, packed.flat());
+  confirmSigners(db, signers.flat());
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
 
@@ -196,16 +210,16 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const events = ordered(steps.flatMap((s) => s.events.map((e) => ({ type: e.type, case_id: e.caseId, data: e.data ?? {} }))));
   const messages = steps.flatMap((s) => s.messages);
   const packed = packMessages(db, messages);
-  const dictionaries = ensureDictionariesSql(packed);
+  const signers = packSigners(db, messages);
   const parts: RawBuilder<unknown>[] = [
-    ...(dictionaries ? [sql`wd AS (${dictionaries})`] : []),
+    ...referencedRows(packed, signers),
     sql`c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
       SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
              requested_date text, switch_date text, open_change jsonb, data jsonb, deadlines jsonb, next_due_at timestamptz, overdue boolean)
       RETURNING id, created_at, updated_at, version, wholesale_order)`,
   ];
-  if (messages.length) parts.push(sql`m AS (${messagesCte(messages, packed, sql``)})`);
+  if (messages.length) parts.push(sql`m AS (${messagesCte(messages, packed, signers, sql``)})`);
   if (history.length) {
     parts.push(sql`h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
       SELECT x.case_id, x.from_state, x.to_state, ${messages.length ? sql`(SELECT seq FROM m WHERE m.message_id = x.message_id)` : sql`NULL::bigint`}, x.note
@@ -231,6 +245,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
            ${messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m)` : sql`NULL::json`} AS seqs
            ${notify.length ? sql`, ${sql.join(notify)}` : sql``}`.execute(db);
   confirmWire(db, packed);
+  confirmSigners(db, signers);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
