@@ -95,7 +95,10 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)
     SELECT md5(gen.id || '/' || m.seq)::uuid::text, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at)
-      FROM gen JOIN tpl_outbox t USING (k) JOIN tpl_messages m ON m.k = t.k AND m.message_id = t.message_id ORDER BY gen.g, t.id`);
+      FROM gen JOIN tpl_outbox t USING (k) JOIN tpl_messages m ON m.k = t.k AND m.message_id = t.message_id
+     -- steady state: the gateway deletes delivered rows after outbox.deliveredRetentionHours (default 7 days)
+     WHERE t.status <> 'delivered' OR gen.at + (t.delivered_at - gen.tpl_at) > now() - interval '168 hours'
+     ORDER BY gen.g, t.id`);
   await c.query(`INSERT INTO events (type, case_id, data, at)
     SELECT t.type, gen.id, replace(t.data::text, gen.tpl_id, gen.id)::jsonb, gen.at + (t.at - gen.tpl_at)
       FROM gen JOIN tpl_events t USING (k) ORDER BY gen.g, t.seq`);
