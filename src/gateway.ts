@@ -347,7 +347,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       agcom?.tickDue().catch((err: unknown) => log.error({ err }, 'agcom deadline tick failed'));
       interconnect?.tickDue().catch((err: unknown) => log.error({ err }, 'interconnect deadline tick failed'));
       sweepKeys().catch((err: unknown) => log.error({ err }, 'idempotency key sweep failed'));
-      sweepOutbox().catch((err: unknown) => log.error({ err }, 'delivered outbox sweep failed'));
+      sweepOutbox()
+        .then((deleted) => {
+          if (deleted > 0) log.info({ deleted, retentionHours: deliveredRetentionHours }, 'delivered outbox rows past their retention deleted');
+        })
+        .catch((err: unknown) => log.error({ err }, 'delivered outbox sweep failed'));
     }, opts.tickIntervalMs ?? 30_000);
     timer.unref();
   }
