@@ -60,7 +60,7 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: n
 
 /** The wire forms of a step's messages, compressed (null where a message has none). */
 export function packMessages(db: Db, messages: readonly MessageRecord[]): (PackedWire | null)[] {
-  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null })));
+  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type })));
 }
 
 /** The signer references of a step's messages (null where a message carries no verification result). */

@@ -22,7 +22,7 @@ export interface MessageRecord {
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
-  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null });
+  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
   const signer = packSigner(db, m.signature);
   const dictionaries = ensureDictionariesSql([packed]);
   if (dictionaries) await dictionaries.execute(db);
