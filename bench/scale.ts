@@ -10,7 +10,7 @@
  *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
  *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match;
  * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
- * - the event feed from any position (events_tx_seq_idx) — p99 < 10 ms;
+ * - the event feed from any position (events_pkey on (tx, seq), since 0012) — p99 < 10 ms;
  * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
  *   wholesale candidates through cases_order_pending_idx) — p99 < 50 ms;
  * - the gateway's RSS with the ~10 % open cases (100,000 at 1M) whose deadlines it watches — < 200 MB;

@@ -18,6 +18,7 @@ import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './store/event-bus.js';
 import { buildApp } from './http/app.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, sweepIdempotencyKeys } from './http/idempotency.js';
+import { DEFAULT_DELIVERED_RETENTION_HOURS, sweepDeliveredOutbox } from './delivery/outbox-retention.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { routingTransport, type Transport } from './delivery/transport.js';
 import { defaultRetryPolicy, retryPolicyOf, type RetryPolicy } from './delivery/retry-policy.js';
@@ -115,6 +116,8 @@ export interface Gateway {
   deliver(): Promise<number>;
   /** deletes expired Idempotency-Keys (a bounded batch); returns how many */
   sweepIdempotencyKeys(): Promise<number>;
+  /** deletes delivered outbox rows older than outbox.deliveredRetentionHours (bounded batches); returns how many */
+  sweepDeliveredOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -332,6 +335,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   );
   const idempotencyTtlHours = config.idempotency?.ttlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS;
   const sweepKeys = () => sweepIdempotencyKeys(store.db, clock, idempotencyTtlHours);
+  const deliveredRetentionHours = config.outbox?.deliveredRetentionHours ?? DEFAULT_DELIVERED_RETENTION_HOURS;
+  const sweepOutbox = () => sweepDeliveredOutbox(store.db, deliveredRetentionHours);
   let timer: NodeJS.Timeout | undefined;
   if (background) {
     await worker?.start();
@@ -342,6 +347,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       agcom?.tickDue().catch((err: unknown) => log.error({ err }, 'agcom deadline tick failed'));
       interconnect?.tickDue().catch((err: unknown) => log.error({ err }, 'interconnect deadline tick failed'));
       sweepKeys().catch((err: unknown) => log.error({ err }, 'idempotency key sweep failed'));
+      sweepOutbox()
+        .then((deleted) => {
+          if (deleted > 0) log.info({ deleted, retentionHours: deliveredRetentionHours }, 'delivered outbox rows past their retention deleted');
+        })
+        .catch((err: unknown) => log.error({ err }, 'delivered outbox sweep failed'));
     }, opts.tickIntervalMs ?? 30_000);
     timer.unref();
   }
@@ -362,6 +372,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     tick: async () => (await wbci.tickDue()) + (await wholesale.tickDue()) + ((await agcom?.tickDue()) ?? 0) + ((await interconnect?.tickDue()) ?? 0),
     deliver: async () => (worker ? worker.runOnce() : 0),
     sweepIdempotencyKeys: sweepKeys,
+    sweepDeliveredOutbox: sweepOutbox,
     async close() {
       if (closed) return;
       closed = true;

@@ -41,6 +41,9 @@ export async function loadTemplates(target: Client, sourceUrl: string, caseIds: 
     // the dictionaries the template wire forms were compressed against
     const { rows } = await src.query<{ rows: unknown }>(`SELECT coalesce(json_agg(t), '[]') AS rows FROM wire_dictionaries t`);
     await target.query(`INSERT INTO wire_dictionaries SELECT * FROM json_populate_recordset(NULL::wire_dictionaries, $1::json) ON CONFLICT DO NOTHING`, [JSON.stringify(rows[0]!.rows)]);
+    // the signer rows the template messages reference
+    const { rows: signers } = await src.query<{ rows: unknown }>(`SELECT coalesce(json_agg(t), '[]') AS rows FROM message_signers t`);
+    await target.query(`INSERT INTO message_signers SELECT * FROM json_populate_recordset(NULL::message_signers, $1::json) ON CONFLICT DO NOTHING`, [JSON.stringify(signers[0]!.rows)]);
   } finally {
     await src.end();
   }
@@ -78,13 +81,13 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN jsonb_build_object('state', 'completed', 'orderId', 'WO-' || gen.g) END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at)
       FROM gen JOIN tpl_cases t USING (k)`);
-  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict)
+  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
            -- a dedupe key ends in the delivery id (a UUID) or names the case: either way made unique per generated case
            CASE WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
-           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict
+           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer
       FROM gen JOIN tpl_messages t USING (k) ORDER BY gen.g, t.seq`);
   await c.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq, note, at)
     SELECT gen.id, t.from_state, t.to_state, t.message_seq, t.note, gen.at + (t.at - gen.tpl_at)
@@ -92,7 +95,10 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)
     SELECT md5(gen.id || '/' || m.seq)::uuid::text, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at)
-      FROM gen JOIN tpl_outbox t USING (k) JOIN tpl_messages m ON m.k = t.k AND m.message_id = t.message_id ORDER BY gen.g, t.id`);
+      FROM gen JOIN tpl_outbox t USING (k) JOIN tpl_messages m ON m.k = t.k AND m.message_id = t.message_id
+     -- steady state: the gateway deletes delivered rows after outbox.deliveredRetentionHours (default 7 days)
+     WHERE t.status <> 'delivered' OR gen.at + (t.delivered_at - gen.tpl_at) > now() - interval '168 hours'
+     ORDER BY gen.g, t.id`);
   await c.query(`INSERT INTO events (type, case_id, data, at)
     SELECT t.type, gen.id, replace(t.data::text, gen.tpl_id, gen.id)::jsonb, gen.at + (t.at - gen.tpl_at)
       FROM gen JOIN tpl_events t USING (k) ORDER BY gen.g, t.seq`);

@@ -69,6 +69,14 @@ export async function writeTemplateCases(urlA: string, urlB: string): Promise<Te
     const warmTr = await rest(a, 'POST', `/v1/switches/${warmId}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '1234567890' }] });
     if (warmTr.status !== 202) throw new Error(`warm-up AKM-TR: ${warmTr.status} ${warmTr.text}`);
     await eventually(async () => { if ((await timeline(b, warmId)).length < 3) throw new Error('warm-up AKM-TR not at B'); }, 30_000);
+    // and a refused one: dictionaries are learned per message type, the ABBM has its own
+    const warmRefused = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName: 'Vorlauf' }));
+    if (warmRefused.status !== 201) throw new Error(`warm-up VA 2: ${warmRefused.status} ${warmRefused.text}`);
+    const warmRefusedId = warmRefused.data.id as string;
+    await eventually(async () => { if ((await rest(b, 'GET', `/v1/switches/${warmRefusedId}`)).data?.state !== 'AWAITING_ANSWER') throw new Error('warm-up VA 2 not at B'); }, 30_000);
+    const warmReject = await rest(b, 'POST', `/v1/switches/${warmRefusedId}/answer`, { result: 'reject', codes: [{ code: '8117' }] });
+    if (warmReject.status !== 202) throw new Error(`warm-up reject: ${warmReject.status} ${warmReject.text}`);
+    await eventually(async () => { if ((await rest(a, 'GET', `/v1/switches/${warmRefusedId}`)).data.state !== 'REJECTED') throw new Error('warm-up reject not at A'); }, 30_000);
 
     const created = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-15' }));
     if (created.status !== 201) throw new Error(`template VA: ${created.status} ${created.text}`);

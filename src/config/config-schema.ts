@@ -199,5 +199,13 @@ export const configSchema = {
         ttlHours: { type: 'integer', minimum: 1, maximum: 720, default: 24 },
       },
     },
+    outbox: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // how long a delivered outbox row is kept before the sweep deletes it (1 hour to 1 year)
+        deliveredRetentionHours: { type: 'integer', minimum: 1, maximum: 8760, default: 168 },
+      },
+    },
   },
 } as const;

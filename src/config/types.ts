@@ -146,6 +146,8 @@ export interface GatewayConfig {
   console?: ConsoleConfig;
   /** `Idempotency-Key` on the commands (README "Idempotency, ETags and warnings") */
   idempotency?: { ttlHours?: number };
+  /** retention of delivered outbox rows (README "Storage and retention") */
+  outbox?: { deliveredRetentionHours?: number };
 }
 
 export interface ConsoleConfig {

@@ -65,7 +65,7 @@ export class DeliveredAcks {
 
   /** One statement: every row still leased by this worker becomes delivered, with its message (and wire form, compressed once: src/store/wire-codec.ts) and event. */
   async #write(acks: DeliveredAck[]): Promise<Set<number>> {
-    const packed = acks.map((a) => (a.raw === null ? null : packWire(this.#db, a.raw, { peer: a.destination, direction: 'out', format: a.rawFormat })));
+    const packed = acks.map((a) => (a.raw === null ? null : packWire(this.#db, a.raw, { peer: a.destination, direction: 'out', format: a.rawFormat, type: a.type })));
     const dictionaries = ensureDictionariesSql(packed);
     const rows = acks.map((a, i) => {
       const p = packed[i];

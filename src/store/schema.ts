@@ -97,12 +97,21 @@ export interface MessagesTable {
   raw_z: Uint8Array | null;
   /** the wire_dictionaries row `raw_z` was compressed against (null: none) */
   raw_dict: number | null;
+  /** added by 0012: the message_signers row of the verification result (`signature` is null then) */
+  signer: number | null;
 }
 
 /** added by 0009: immutable zlib dictionaries of the compressed wire forms */
 export interface WireDictionariesTable {
   id: number;
   dict: Uint8Array;
+  created_at: DefaultedTimestamp;
+}
+
+/** added by 0012: immutable WS-Security verification results, referenced by messages.signer */
+export interface MessageSignersTable {
+  id: number;
+  detail: Jsonb;
   created_at: DefaultedTimestamp;
 }
 
@@ -227,6 +236,7 @@ export interface Database {
   delivery_failures: DeliveryFailuresTable;
   console_revoked_sessions: ConsoleRevokedSessionsTable;
   wire_dictionaries: WireDictionariesTable;
+  message_signers: MessageSignersTable;
 }
 
 export type CaseRow = Selectable<CasesTable>;
@@ -260,4 +270,5 @@ export const TABLES = [
   'delivery_failures',
   'console_revoked_sessions',
   'wire_dictionaries',
+  'message_signers',
 ] as const satisfies readonly (keyof Database)[];

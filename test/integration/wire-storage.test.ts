@@ -73,6 +73,31 @@ describeEachBackend('wire forms stored compressed', ({ open }) => {
     await store.close();
   });
 
+  it('learns one dictionary per message type: each type is compressed against an earlier message of its own type', async () => {
+    const store = await open();
+    const peer = `DEU.Y${randomUUID().slice(0, 4)}`;
+    // two types of one peer whose Bodies share nothing but the envelope
+    const answer = (n: number) =>
+      envelope(n, peer).replace(/<Anfrage>[\s\S]*<\/Anfrage>/, `<Antwort><Positionen>${'<Position><Code>8001</Code><Text></Text></Position>'.repeat(20)}</Positionen><Id>${n}</Id></Antwort>`);
+    const typed = (type: string, raw: string): MessageRecord => ({ ...message('case-y', raw, peer), type });
+    const raws = [envelope(1, peer), answer(2), envelope(3, peer), answer(4)];
+    for (const [i, raw] of raws.entries()) await writeCaseStep(store.db, step([typed(i % 2 ? 'RUEM-VA' : 'VA-KUE-MRN', raw)]));
+    const rows = await stored(store, 'case-y');
+    // the first of each type is compressed plainly; the second of each against its own type's dictionary
+    expect([rows[0]!.dict, rows[1]!.dict]).toEqual([null, null]);
+    expect(rows[2]!.dict).not.toBeNull();
+    expect(rows[3]!.dict).not.toBeNull();
+    expect(rows[3]!.dict).not.toBe(rows[2]!.dict);
+    const { rows: dicts } = await sql<{ id: number; dict: Uint8Array }>`SELECT id, dict FROM wire_dictionaries WHERE id IN (${rows[2]!.dict}, ${rows[3]!.dict})`.execute(store.db);
+    const text = (id: number | null) => Buffer.from(dicts.find((d) => Number(d.id) === Number(id))!.dict).toString('utf8');
+    expect(text(rows[2]!.dict)).toContain('<Anfrage>');
+    expect(text(rows[3]!.dict)).toContain('<Antwort>');
+    expect(rows[3]!.z!).toBeLessThan(Buffer.byteLength(raws[3]!) * 0.1);
+    const read = await messagesOfCase(store.db, 'case-y', { withRaw: true });
+    expect(read.map((m) => m.raw)).toEqual(raws);
+    await store.close();
+  });
+
   it('never leaves a message without its dictionary when the statement that carried it rolled back', async () => {
     const store = await open();
     const peer = `DEU.R${randomUUID().slice(0, 4)}`;

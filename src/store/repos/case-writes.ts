@@ -12,6 +12,7 @@ import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
 
 export interface CaseStep {
@@ -60,15 +61,27 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: n
 
 /** The wire forms of a step's messages, compressed (null where a message has none). */
 export function packMessages(db: Db, messages: readonly MessageRecord[]): (PackedWire | null)[] {
-  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null })));
+  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type })));
+}
+
+/** The signer references of a step's messages (null where a message carries no verification result). */
+function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner | null)[] {
+  return messages.map((m) => packSigner(db, m.signature));
+}
+
+/** The CTEs that insert what the messages reference (dictionaries, signer rows) and the database may lack. */
+function referencedRows(wires: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): RawBuilder<unknown>[] {
+  const dictionaries = ensureDictionariesSql(wires);
+  const signerRows = ensureSignersSql(signers);
+  return [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...(signerRows ? [sql`ws AS (${signerRows})`] : [])];
 }
 
 /** A message as one row of the JSON document the insert reads; bytes travel as base64. */
-function messageRow(m: MessageRecord, packed: PackedWire | null, ord: number) {
+function messageRow(m: MessageRecord, packed: PackedWire | null, signer: PackedSigner | null, ord: number) {
   return {
     ord, message_id: m.messageId, case_id: m.caseId, type: m.type, direction: m.direction, peer: m.peer,
     business_id: m.businessId, status: m.status, body: m.body ?? null, raw_z: packed ? packed.z.toString('base64') : null,
-    raw_dict: packed?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signature: m.signature ?? null,
+    raw_dict: packed?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signer: signer?.id ?? null,
   };
 }
 
@@ -76,12 +89,17 @@ function messageRow(m: MessageRecord, packed: PackedWire | null, ord: number) {
  * The messages' insert: one JSON document of rows (`json_to_recordset`), so the statement's text is
  * the same for any number of messages. `RETURNING seq, message_id` for the results and the history.
  */
-function messagesCte(messages: readonly MessageRecord[], packed: readonly (PackedWire | null)[], guard: RawBuilder<unknown>): RawBuilder<unknown> {
-  const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i] ?? null, i)));
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signature)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signature
+function messagesCte(
+  messages: readonly MessageRecord[],
+  packed: readonly (PackedWire | null)[],
+  signers: readonly (PackedSigner | null)[],
+  guard: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i] ?? null, signers[i] ?? null, i)));
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signer)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, body, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
         FROM json_to_recordset(${rows}::json) AS v(ord int, message_id text, case_id text, type text, direction text, peer text, business_id text,
-             status text, body jsonb, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signature jsonb)
+             status text, body jsonb, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
        ${guard}
        ORDER BY ord
       RETURNING seq, message_id`;
@@ -96,7 +114,7 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[]): StepSql {
+function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -107,7 +125,7 @@ function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)
     if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
     parts.push(sql`${c} AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
   }
-  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, guard)})`);
+  if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
   const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
   if (step.history.length) {
     // typed: VALUES under a SELECT does not take the column types of the INSERT target
@@ -157,9 +175,9 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
  */
 export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
   const packed = steps.map((s) => packMessages(db, s.messages));
-  const built = steps.map((s, k) => stepSql(s, k, packed[k]!));
-  const dictionaries = ensureDictionariesSql(packed.flat());
-  const parts = [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...built.flatMap((b) => b.parts)];
+  const signers = steps.map((s) => packSigners(db, s.messages));
+  const built = steps.map((s, k) => stepSql(s, k, packed[k]!, signers[k]!));
+  const parts = [...referencedRows(packed.flat(), signers.flat()), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
     ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
@@ -170,6 +188,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const { rows } = await query.execute(db);
   const results = (rows[0] as { results: RawResult[] }).results;
   confirmWire(db, packed.flat());
+  confirmSigners(db, signers.flat());
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
 
@@ -208,15 +227,17 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const events = ordered(steps.flatMap((s) => s.events.map((e) => ({ type: e.type, case_id: e.caseId, data: e.data ?? {} }))));
   const messages = steps.flatMap((s) => s.messages);
   const packed = packMessages(db, messages);
+  const signers = packSigners(db, messages);
   // every part is always there (empty documents insert nothing): one text, prepared once per connection
   const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
     WITH wd AS (${dictionariesCte(packed)}),
+    ws AS (${signersCte(signers)}),
     c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
       SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
              requested_date text, switch_date text, open_change jsonb, data jsonb, deadlines jsonb, next_due_at timestamptz, overdue boolean)
       RETURNING id, created_at, updated_at, version, wholesale_order),
-    m AS (${messagesCte(messages, packed, sql``)}),
+    m AS (${messagesCte(messages, packed, signers, sql``)}),
     h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
       SELECT x.case_id, x.from_state, x.to_state, (SELECT seq FROM m WHERE m.message_id = x.message_id), x.note
         FROM json_to_recordset(${JSON.stringify(history)}::json) AS x(case_id text, from_state text, to_state text, message_id text, note text, ord int)
@@ -234,6 +255,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
            CASE WHEN ${outbox.length > 0}::boolean THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
            CASE WHEN ${events.length > 0}::boolean THEN pg_notify(${EVENTS_CHANNEL}, '') END AS events_notified`.execute(db);
   confirmWire(db, packed);
+  confirmSigners(db, signers);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));

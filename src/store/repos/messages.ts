@@ -4,6 +4,7 @@ import type { Db } from './cases.js';
 import { toJson, type JsonValue, type MessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
 import { PREPARED } from '../prepared.js';
+import { confirmSigners, ensureSignersSql, packSigner, withSignatures } from '../message-signers.js';
 
 export interface MessageRecord {
   messageId: string;
@@ -22,9 +23,12 @@ export interface MessageRecord {
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
-  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null });
+  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
+  const signer = packSigner(db, m.signature);
   const dictionaries = ensureDictionariesSql([packed]);
   if (dictionaries) await dictionaries.execute(db);
+  const signers = ensureSignersSql([signer]);
+  if (signers) await signers.execute(db);
   const row = await db
     .insertInto('messages')
     .values({
@@ -40,25 +44,30 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       raw_dict: packed?.dictId ?? null,
       raw_format: m.rawFormat ?? null,
       dedupe_key: m.dedupeKey ?? null,
-      signature: m.signature == null ? null : toJson(m.signature as JsonValue),
+      signer: signer?.id ?? null,
     })
     .returning('seq')
     .executeTakeFirstOrThrow();
   confirmWire(db, [packed]);
+  confirmSigners(db, [signer]);
   return row.seq;
 }
 
+async function oneWithSignature(db: Db, row: MessageRow | undefined): Promise<MessageRow | undefined> {
+  return row && (await withSignatures(db, [row]))[0];
+}
+
 export async function findByDedupeKey(db: Db, key: string): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('dedupe_key', '=', key).executeTakeFirst();
+  return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('dedupe_key', '=', key).executeTakeFirst());
 }
 
 export async function findMessage(db: Db, messageId: string): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+  return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('message_id', '=', messageId).executeTakeFirst());
 }
 
 /** A case's messages in order; `withRaw` restores each wire form (stored compressed) into `raw`. */
 export async function messagesOfCase(db: Db, caseId: string, opts: { withRaw?: boolean } = {}): Promise<MessageRow[]> {
-  const rows = await db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute();
+  const rows = await withSignatures(db, await db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute());
   return opts.withRaw ? withRawWire(db, rows) : rows;
 }
 

@@ -14,3 +14,18 @@ export async function enqueue(
     .execute();
   await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
 }
+
+/**
+ * Deletes up to `limit` rows delivered more than `hours` ago (database time, as `delivered_at` is
+ * written) that no dead letter names; SKIP LOCKED lets replicas sweep side by side.
+ */
+export async function deleteDeliveredOlderThan(db: Db, hours: number, limit: number): Promise<number> {
+  const result = await sql`
+    DELETE FROM outbox o
+     USING (SELECT id FROM outbox x
+             WHERE x.status = 'delivered' AND x.delivered_at < now() - make_interval(hours => ${hours}::int)
+               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.outbox_id = x.id)
+             LIMIT ${limit} FOR UPDATE SKIP LOCKED) AS old
+     WHERE o.id = old.id`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
