@@ -36,12 +36,23 @@ import { freePort } from '../src/net/free-port.js';
 import { createGateway } from '../src/gateway.js';
 import { parseConfig } from '../src/config/load.js';
 import { createDatabase } from './database.js';
+import { openDatabase } from '../src/store/connect.js';
+import { migrateToLatest } from '../src/store/migrate.js';
 import { writeTemplateCases, tableSizes } from './scale/templates.js';
 import { createTemplateTables, generateChunk, loadTemplates, PEERS, SELF } from './scale/generate.js';
 
-const CASES = Number(process.env.BENCH_SCALE_CASES ?? 1_000_000);
+const GENERATE = Number(process.env.BENCH_SCALE_CASES ?? 1_000_000);
+/**
+ * BENCH_SCALE_KEEP=1: leave the generated cluster running (its URL is printed) so that later runs can
+ * measure against it with BENCH_SCALE_REUSE=<that URL> — generation takes minutes, a read pass seconds.
+ * A reused database is migrated to this tree's migrations (new indexes) before the reads.
+ */
+const KEEP = process.env.BENCH_SCALE_KEEP === '1';
+const REUSE = process.env.BENCH_SCALE_REUSE || undefined;
 const CHUNK = Number(process.env.BENCH_SCALE_CHUNK ?? 25_000);
 const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
+/** rounds of every read before the first one is measured */
+const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 50);
 const JSON_OUT = process.argv.includes('--json');
 /** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
 const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
@@ -126,34 +137,57 @@ function rssMb(pid: number): number {
   return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
 }
 
+/** Generates BENCH_SCALE_CASES cases in a fresh `scale` database of the cluster at `adminUrl`; returns its URL. */
+async function generate(adminUrl: string): Promise<string> {
+  const scaleUrl = await createDatabase(adminUrl, 'scale');
+  const [tplA, tplB] = [await createDatabase(adminUrl, 'tpl_a'), await createDatabase(adminUrl, 'tpl_b')];
+
+  log('template cases: two signing gateways run the good case and a refused VA …');
+  const t = await writeTemplateCases(tplA, tplB);
+  const c = new pg.Client({ connectionString: scaleUrl });
+  await c.connect();
+  await createTemplateTables(c);
+  await loadTemplates(c, tplA, [t.completed, t.refused], 0);
+  await loadTemplates(c, tplB, [t.completed, t.refused], 2);
+  if (LAYOUT === 'text') await asTextLayout(c);
+
+  const started = performance.now();
+  for (let from = 1; from <= GENERATE; from += CHUNK) {
+    const to = Math.min(GENERATE, from + CHUNK - 1);
+    await generateChunk(c, from, to, GENERATE);
+    if (((to / CHUNK) | 0) % 4 === 0 || to === GENERATE) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
+  await c.query('VACUUM ANALYZE');
+  await c.end();
+  return scaleUrl;
+}
+
 async function main(): Promise<void> {
   const bin = findPostgresBin();
-  if (!bin) throw new Error('PostgreSQL binaries not found (see test/support/pg-cluster.ts)');
+  if (!bin && !REUSE) throw new Error('PostgreSQL binaries not found (see test/support/pg-cluster.ts)');
+  const t0 = performance.now();
   let cluster: Cluster | undefined;
   let gateway: { url: string; child: ChildProcess; dir: string } | undefined;
   try {
-    cluster = await startCluster(bin, { settings: ['shared_buffers = 256MB', 'max_wal_size = 4GB', 'checkpoint_timeout = 30min'] });
-    const scaleUrl = await createDatabase(cluster.url, 'scale');
-    const [tplA, tplB] = [await createDatabase(cluster.url, 'tpl_a'), await createDatabase(cluster.url, 'tpl_b')];
-
-    log('template cases: two signing gateways run the good case and a refused VA …');
-    const t = await writeTemplateCases(tplA, tplB);
+    let scaleUrl: string;
+    let generateSeconds: number | null = null;
+    if (REUSE) {
+      // an earlier run's database (BENCH_SCALE_KEEP=1): migrate it to this tree's indexes and measure
+      scaleUrl = REUSE;
+      const store = await openDatabase({ databaseUrl: scaleUrl });
+      await migrateToLatest(store.db);
+      await store.close();
+    } else {
+      cluster = await startCluster(bin!, { settings: ['shared_buffers = 256MB', 'max_wal_size = 4GB', 'checkpoint_timeout = 30min'] });
+      scaleUrl = await generate(cluster.url);
+      generateSeconds = Math.round((performance.now() - t0) / 1000);
+    }
     const c = new pg.Client({ connectionString: scaleUrl });
     await c.connect();
-    await createTemplateTables(c);
-    await loadTemplates(c, tplA, [t.completed, t.refused], 0);
-    await loadTemplates(c, tplB, [t.completed, t.refused], 2);
-    if (LAYOUT === 'text') await asTextLayout(c);
-
-    const started = performance.now();
-    for (let from = 1; from <= CASES; from += CHUNK) {
-      const to = Math.min(CASES, from + CHUNK - 1);
-      await generateChunk(c, from, to, CASES);
-      if (((to / CHUNK) | 0) % 4 === 0 || to === CASES) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-    const generateSeconds = Math.round((performance.now() - started) / 1000);
-    for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
-    await c.query('VACUUM ANALYZE');
+    await c.query('ANALYZE');
+    const { rows: count } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM cases');
+    const CASES = count[0]!.n;
 
     const sizes = await tableSizes(scaleUrl, GROWING);
     const { rows: db } = await c.query<{ bytes: string }>(`SELECT pg_database_size(current_database())::text AS bytes`);
@@ -200,19 +234,24 @@ async function main(): Promise<void> {
     const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
     let n = 0;
     const states = ['AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED', 'COMPLETED', 'REJECTED', 'CANCELLED'];
-    const http = {
-      listFirstPage: await measure(() => '/v1/switches?limit=50'),
-      listCursorPage: await measure(() => `/v1/switches?limit=50&cursor=${encodeURIComponent(pick(cursors, n++))}`),
-      listByState: await measure(() => `/v1/switches?limit=50&state=${pick(states, n++)}`),
-      listByPeer: await measure(() => `/v1/switches?limit=50&peer=${pick(PEERS, n++)}`),
-      listByRole: await measure(() => `/v1/switches?limit=50&role=${n++ % 2 ? 'recipient' : 'donating'}`),
-      listOverdue: await measure(() => '/v1/switches?limit=50&overdue=true'),
-      listByStateAndPeer: await measure(() => `/v1/switches?limit=50&state=${pick(states, n)}&peer=${pick(PEERS, n++)}`),
-      switchById: await measure(() => `/v1/switches/${pick(ids, n++).id}`),
-      messagesOfSwitch: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages`),
-      messagesWithRaw: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`),
-      eventFeedFromPosition: await measure(() => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; }),
+    const scenarios: Record<string, () => string> = {
+      listFirstPage: () => '/v1/switches?limit=50',
+      listCursorPage: () => `/v1/switches?limit=50&cursor=${encodeURIComponent(pick(cursors, n++))}`,
+      listByState: () => `/v1/switches?limit=50&state=${pick(states, n++)}`,
+      listByPeer: () => `/v1/switches?limit=50&peer=${pick(PEERS, n++)}`,
+      listByRole: () => `/v1/switches?limit=50&role=${n++ % 2 ? 'recipient' : 'donating'}`,
+      listOverdue: () => '/v1/switches?limit=50&overdue=true',
+      listByStateAndPeer: () => `/v1/switches?limit=50&state=${pick(states, n)}&peer=${pick(PEERS, n++)}`,
+      switchById: () => `/v1/switches/${pick(ids, n++).id}`,
+      messagesOfSwitch: () => `/v1/switches/${pick(ids, n++).id}/messages`,
+      messagesWithRaw: () => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`,
+      eventFeedFromPosition: () => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; },
     };
+    // the process's code paths warm (JIT, pools) before the first scenario counts: without this the
+    // scenario measured first paid for the start-up and looked several times slower than the rest
+    for (let i = 0; i < WARMUP; i++) for (const path of Object.values(scenarios)) await get(path());
+    const http: Record<string, ReturnType<typeof summary>> = {};
+    for (const [name, path] of Object.entries(scenarios)) http[name] = await measure(path);
     const rssAfterReads = rssMb(child.pid!);
 
     // the deadline tick, as the gateway runs it (in this process, with the same configuration)
@@ -247,13 +286,14 @@ async function main(): Promise<void> {
       await new Promise((r) => gateway!.child.once('exit', r));
       rmSync(gateway.dir, { recursive: true, force: true });
     }
-    cluster?.stopSync();
+    if (cluster && KEEP) log(`kept the cluster: BENCH_SCALE_REUSE=${cluster.url.replace(/\/postgres$/, '/scale')} (stop it with pg_ctl -D <SHOW data_directory> stop)`);
+    else cluster?.stopSync();
   }
 }
 
-function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary>>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number }) {
+function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary>>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number | null }) {
   const out = process.stdout;
-  out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), generated in ${f.generateSeconds} s — shared 2-core machine, 8 engineers\n\n`);
+  out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), ${f.generateSeconds === null ? 'reused database' : `generated in ${f.generateSeconds} s`} — shared 2-core machine, 8 engineers\n\n`);
   out.write(`storage (wire forms ${f.wireLayout}): database ${(f.storage.databaseBytes / 1e9).toFixed(2)} GB = ${f.storage.gbPerMillionCases} GB per million cases\n`);
   for (const t of f.storage.tables) out.write(`  ${t.table.padEnd(18)} ${(t.bytes / 1e6).toFixed(0).padStart(7)} MB  ${String(t.rows).padStart(10)} rows  ${String(t.bytesPerCase).padStart(6)} B/case\n`);
   out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms\n');
