@@ -132,6 +132,12 @@ async function explainLists(url: string): Promise<void> {
   await db.destroy();
 }
 
+/** CPU time (user + system) the process `pid` has used so far, in ms (10 ms clock ticks). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15 of stat)
+}
+
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
   return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
@@ -217,11 +223,14 @@ async function main(): Promise<void> {
       if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`);
       return { ms, body: JSON.parse(text) as Record<string, unknown> };
     };
-    const measure = async (paths: () => string): Promise<ReturnType<typeof summary>> => {
+    // the gateway's CPU per request next to the latencies: on a shared machine the latencies carry
+    // everyone's load, the CPU the gateway spent on the requests does not
+    const measure = async (paths: () => string): Promise<ReturnType<typeof summary> & { gatewayCpuMsPerRequest: number }> => {
       for (let i = 0; i < 20; i++) await get(paths()); // warm-up
       const ms: number[] = [];
+      const cpu0 = cpuMs(child.pid!);
       for (let i = 0; i < SAMPLES; i++) ms.push((await get(paths())).ms);
-      return summary(ms);
+      return { ...summary(ms), gatewayCpuMsPerRequest: round((cpuMs(child.pid!) - cpu0) / SAMPLES) };
     };
     // cursors from a walk into the list: page 1, and the page after ~the middle of the table
     const cursors: string[] = [];
@@ -250,7 +259,7 @@ async function main(): Promise<void> {
     // the process's code paths warm (JIT, pools) before the first scenario counts: without this the
     // scenario measured first paid for the start-up and looked several times slower than the rest
     for (let i = 0; i < WARMUP; i++) for (const path of Object.values(scenarios)) await get(path());
-    const http: Record<string, ReturnType<typeof summary>> = {};
+    const http: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const [name, path] of Object.entries(scenarios)) http[name] = await measure(path);
     const rssAfterReads = rssMb(child.pid!);
 
@@ -291,13 +300,13 @@ async function main(): Promise<void> {
   }
 }
 
-function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary>>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number | null }) {
+function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary> & { gatewayCpuMsPerRequest: number }>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number | null }) {
   const out = process.stdout;
   out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), ${f.generateSeconds === null ? 'reused database' : `generated in ${f.generateSeconds} s`} — shared 2-core machine, 8 engineers\n\n`);
   out.write(`storage (wire forms ${f.wireLayout}): database ${(f.storage.databaseBytes / 1e9).toFixed(2)} GB = ${f.storage.gbPerMillionCases} GB per million cases\n`);
   for (const t of f.storage.tables) out.write(`  ${t.table.padEnd(18)} ${(t.bytes / 1e6).toFixed(0).padStart(7)} MB  ${String(t.rows).padStart(10)} rows  ${String(t.bytesPerCase).padStart(6)} B/case\n`);
-  out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms\n');
-  for (const [name, s] of Object.entries(f.http)) out.write(`  ${name.padEnd(36)} ${String(s.p50Ms).padStart(7)} ${String(s.p99Ms).padStart(8)} ${String(s.maxMs).padStart(8)}\n`);
+  out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms   gateway CPU ms/request\n');
+  for (const [name, s] of Object.entries(f.http)) out.write(`  ${name.padEnd(36)} ${String(s.p50Ms).padStart(7)} ${String(s.p99Ms).padStart(8)} ${String(s.maxMs).padStart(8)} ${String(s.gatewayCpuMsPerRequest).padStart(8)}\n`);
   out.write(`\ndeadline tick: p50 ${f.tick.p50Ms} ms, p99 ${f.tick.p99Ms} ms (${f.tick.casesProcessed} due cases processed)\n`);
   out.write(`gateway RSS: ${f.gatewayRssMb.afterReads} MB after the reads, ${f.gatewayRssMb.idle} MB after the ticks\n`);
   out.write(`load average at the end (1, 5, 15 min): ${f.loadAverage.join(', ')}\n`);

@@ -18,6 +18,7 @@ import * as m0008 from '../../migrations/0008_ops_observability.js';
 import * as m0009 from '../../migrations/0009_compact_wire.js';
 import * as m0010 from '../../migrations/0010_console_sessions.js';
 import * as m0011 from '../../migrations/0011_idempotency_requests.js';
+import * as m0013 from '../../migrations/0013_read_paths.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0009_compact_wire': m0009,
   '0010_console_sessions': m0010,
   '0011_idempotency_requests': m0011,
+  '0013_read_paths': m0013,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';
