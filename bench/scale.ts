@@ -8,7 +8,10 @@
  *   cases_state_idx, cases_peer_idx, cases_role_idx, cases_overdue_idx — the filter column first,
  *   then created_at, id; the cursor is a row-value comparison that seeks, 0005), so a page reads
  *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
- *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match;
+ *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match. The
+ *   database side of a page is ~0.1 ms; the rest is the gateway's: a page reads of each case's
+ *   `data` only the keys its view shows and is serialized with JSON.stringify (gateway CPU per
+ *   request is reported next to the latencies);
  * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
  * - the event feed from any position (events_tx_seq_idx) — p99 < 10 ms;
  * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
@@ -30,6 +33,8 @@ import pino from 'pino';
 import { Agent, request } from 'undici';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { listCases } from '../src/store/repos/cases.js';
+import { readInboundContext } from '../src/store/repos/messages.js';
+import { CASE_VIEW_DATA } from '../src/http/views.js';
 import type { Database } from '../src/store/schema.js';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../src/net/free-port.js';
@@ -52,7 +57,7 @@ const REUSE = process.env.BENCH_SCALE_REUSE || undefined;
 const CHUNK = Number(process.env.BENCH_SCALE_CHUNK ?? 25_000);
 const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
 /** rounds of every read before the first one is measured */
-const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 50);
+const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 200);
 const JSON_OUT = process.argv.includes('--json');
 /** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
 const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
@@ -116,15 +121,19 @@ async function asTextLayout(c: pg.Client): Promise<void> {
   }
 }
 
-/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries, as the repository sends them. */
+/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries and the inbound successor lookup, as the repositories send them. */
 async function explainLists(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const captured: CompiledQuery[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void captured.push(e.query) });
-  await listCases(db, { limit: 51 });
-  await listCases(db, { limit: 51, peer: PEERS[7] });
-  await listCases(db, { limit: 51, role: 'donating' });
-  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] });
+  // as GET /v1/switches reads a page: only the data keys the view shows
+  const view = { data: CASE_VIEW_DATA };
+  await listCases(db, { limit: 51 }, view);
+  await listCases(db, { limit: 51, peer: PEERS[7] }, view);
+  await listCases(db, { limit: 51, role: 'donating' }, view);
+  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] }, view);
+  // every inbound VA: the peer's REPLACED donating cases waiting for a successor (0013)
+  await readInboundContext(db, { dedupeKey: 'none', caseId: 'none', ownId: null, replacedFrom: PEERS[0]! });
   for (const q of captured) {
     const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters as unknown[]);
     log(`${q.sql}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
@@ -256,8 +265,10 @@ async function main(): Promise<void> {
       messagesWithRaw: () => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`,
       eventFeedFromPosition: () => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; },
     };
-    // the process's code paths warm (JIT, pools) before the first scenario counts: without this the
-    // scenario measured first paid for the start-up and looked several times slower than the rest
+    // the process's code paths warm (JIT tiers, heap growth, pools) before the first scenario counts:
+    // a fresh gateway spends ~2.6 ms CPU on a list page for its first ~1,000 requests and ~1.4 ms
+    // after ~2,000; with 20 warm-up requests the scenario measured first (the first list page) paid
+    // for that and looked several times slower than the cursor page
     for (let i = 0; i < WARMUP; i++) for (const path of Object.values(scenarios)) await get(path());
     const http: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const [name, path] of Object.entries(scenarios)) http[name] = await measure(path);
