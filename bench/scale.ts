@@ -8,7 +8,10 @@
  *   cases_state_idx, cases_peer_idx, cases_role_idx, cases_overdue_idx — the filter column first,
  *   then created_at, id; the cursor is a row-value comparison that seeks, 0005), so a page reads
  *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
- *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match;
+ *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match. The
+ *   database side of a page is ~0.1 ms; the rest is the gateway's: a page reads of each case's
+ *   `data` only the keys its view shows and is serialized with JSON.stringify (gateway CPU per
+ *   request is reported next to the latencies);
  * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
  * - the event feed from any position (events_pkey on (tx, seq), since 0012) — p99 < 10 ms;
  * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
@@ -30,18 +33,31 @@ import pino from 'pino';
 import { Agent, request } from 'undici';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { listCases } from '../src/store/repos/cases.js';
+import { readInboundContext } from '../src/store/repos/messages.js';
+import { CASE_VIEW_DATA } from '../src/http/views.js';
 import type { Database } from '../src/store/schema.js';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../src/net/free-port.js';
 import { createGateway } from '../src/gateway.js';
 import { parseConfig } from '../src/config/load.js';
 import { createDatabase } from './database.js';
+import { openDatabase } from '../src/store/connect.js';
+import { migrateToLatest } from '../src/store/migrate.js';
 import { writeTemplateCases, tableSizes } from './scale/templates.js';
 import { createTemplateTables, generateChunk, loadTemplates, PEERS, SELF } from './scale/generate.js';
 
-const CASES = Number(process.env.BENCH_SCALE_CASES ?? 1_000_000);
+const GENERATE = Number(process.env.BENCH_SCALE_CASES ?? 1_000_000);
+/**
+ * BENCH_SCALE_KEEP=1: leave the generated cluster running (its URL is printed) so that later runs can
+ * measure against it with BENCH_SCALE_REUSE=<that URL> — generation takes minutes, a read pass seconds.
+ * A reused database is migrated to this tree's migrations (new indexes) before the reads.
+ */
+const KEEP = process.env.BENCH_SCALE_KEEP === '1';
+const REUSE = process.env.BENCH_SCALE_REUSE || undefined;
 const CHUNK = Number(process.env.BENCH_SCALE_CHUNK ?? 25_000);
 const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
+/** rounds of every read before the first one is measured */
+const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 200);
 const JSON_OUT = process.argv.includes('--json');
 /** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
 const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
@@ -105,15 +121,19 @@ async function asTextLayout(c: pg.Client): Promise<void> {
   }
 }
 
-/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries, as the repository sends them. */
+/** BENCH_SCALE_EXPLAIN=1: the plans of the list queries and the inbound successor lookup, as the repositories send them. */
 async function explainLists(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const captured: CompiledQuery[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (e) => void captured.push(e.query) });
-  await listCases(db, { limit: 51 });
-  await listCases(db, { limit: 51, peer: PEERS[7] });
-  await listCases(db, { limit: 51, role: 'donating' });
-  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] });
+  // as GET /v1/switches reads a page: only the data keys the view shows
+  const view = { data: CASE_VIEW_DATA };
+  await listCases(db, { limit: 51 }, view);
+  await listCases(db, { limit: 51, peer: PEERS[7] }, view);
+  await listCases(db, { limit: 51, role: 'donating' }, view);
+  await listCases(db, { limit: 51, state: 'AGREED', peer: PEERS[12] }, view);
+  // every inbound VA: the peer's REPLACED donating cases waiting for a successor (0013)
+  await readInboundContext(db, { dedupeKey: 'none', caseId: 'none', ownId: null, replacedFrom: PEERS[0]! });
   for (const q of captured) {
     const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.parameters as unknown[]);
     log(`${q.sql}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
@@ -121,39 +141,68 @@ async function explainLists(url: string): Promise<void> {
   await db.destroy();
 }
 
+/** CPU time (user + system) the process `pid` has used so far, in ms (10 ms clock ticks). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14, 15 of stat)
+}
+
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
   return Math.round(Number(line.replace(/\D+/g, '')) / 1024);
 }
 
+/** Generates BENCH_SCALE_CASES cases in a fresh `scale` database of the cluster at `adminUrl`; returns its URL. */
+async function generate(adminUrl: string): Promise<string> {
+  const scaleUrl = await createDatabase(adminUrl, 'scale');
+  const [tplA, tplB] = [await createDatabase(adminUrl, 'tpl_a'), await createDatabase(adminUrl, 'tpl_b')];
+
+  log('template cases: two signing gateways run the good case and a refused VA …');
+  const t = await writeTemplateCases(tplA, tplB);
+  const c = new pg.Client({ connectionString: scaleUrl });
+  await c.connect();
+  await createTemplateTables(c);
+  await loadTemplates(c, tplA, [t.completed, t.refused], 0);
+  await loadTemplates(c, tplB, [t.completed, t.refused], 2);
+  if (LAYOUT === 'text') await asTextLayout(c);
+
+  const started = performance.now();
+  for (let from = 1; from <= GENERATE; from += CHUNK) {
+    const to = Math.min(GENERATE, from + CHUNK - 1);
+    await generateChunk(c, from, to, GENERATE);
+    if (((to / CHUNK) | 0) % 4 === 0 || to === GENERATE) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
+  await c.query('VACUUM ANALYZE');
+  await c.end();
+  return scaleUrl;
+}
+
 async function main(): Promise<void> {
   const bin = findPostgresBin();
-  if (!bin) throw new Error('PostgreSQL binaries not found (see test/support/pg-cluster.ts)');
+  if (!bin && !REUSE) throw new Error('PostgreSQL binaries not found (see test/support/pg-cluster.ts)');
+  const t0 = performance.now();
   let cluster: Cluster | undefined;
   let gateway: { url: string; child: ChildProcess; dir: string } | undefined;
   try {
-    cluster = await startCluster(bin, { settings: ['shared_buffers = 256MB', 'max_wal_size = 4GB', 'checkpoint_timeout = 30min'] });
-    const scaleUrl = await createDatabase(cluster.url, 'scale');
-    const [tplA, tplB] = [await createDatabase(cluster.url, 'tpl_a'), await createDatabase(cluster.url, 'tpl_b')];
-
-    log('template cases: two signing gateways run the good case and a refused VA …');
-    const t = await writeTemplateCases(tplA, tplB);
+    let scaleUrl: string;
+    let generateSeconds: number | null = null;
+    if (REUSE) {
+      // an earlier run's database (BENCH_SCALE_KEEP=1): migrate it to this tree's indexes and measure
+      scaleUrl = REUSE;
+      const store = await openDatabase({ databaseUrl: scaleUrl });
+      await migrateToLatest(store.db);
+      await store.close();
+    } else {
+      cluster = await startCluster(bin!, { settings: ['shared_buffers = 256MB', 'max_wal_size = 4GB', 'checkpoint_timeout = 30min'] });
+      scaleUrl = await generate(cluster.url);
+      generateSeconds = Math.round((performance.now() - t0) / 1000);
+    }
     const c = new pg.Client({ connectionString: scaleUrl });
     await c.connect();
-    await createTemplateTables(c);
-    await loadTemplates(c, tplA, [t.completed, t.refused], 0);
-    await loadTemplates(c, tplB, [t.completed, t.refused], 2);
-    if (LAYOUT === 'text') await asTextLayout(c);
-
-    const started = performance.now();
-    for (let from = 1; from <= CASES; from += CHUNK) {
-      const to = Math.min(CASES, from + CHUNK - 1);
-      await generateChunk(c, from, to, CASES);
-      if (((to / CHUNK) | 0) % 4 === 0 || to === CASES) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-    const generateSeconds = Math.round((performance.now() - started) / 1000);
-    for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
-    await c.query('VACUUM ANALYZE');
+    await c.query('ANALYZE');
+    const { rows: count } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM cases');
+    const CASES = count[0]!.n;
 
     const sizes = await tableSizes(scaleUrl, GROWING);
     const { rows: db } = await c.query<{ bytes: string }>(`SELECT pg_database_size(current_database())::text AS bytes`);
@@ -183,11 +232,14 @@ async function main(): Promise<void> {
       if (res.statusCode !== 200) throw new Error(`${path}: ${res.statusCode} ${text.slice(0, 300)}`);
       return { ms, body: JSON.parse(text) as Record<string, unknown> };
     };
-    const measure = async (paths: () => string): Promise<ReturnType<typeof summary>> => {
+    // the gateway's CPU per request next to the latencies: on a shared machine the latencies carry
+    // everyone's load, the CPU the gateway spent on the requests does not
+    const measure = async (paths: () => string): Promise<ReturnType<typeof summary> & { gatewayCpuMsPerRequest: number }> => {
       for (let i = 0; i < 20; i++) await get(paths()); // warm-up
       const ms: number[] = [];
+      const cpu0 = cpuMs(child.pid!);
       for (let i = 0; i < SAMPLES; i++) ms.push((await get(paths())).ms);
-      return summary(ms);
+      return { ...summary(ms), gatewayCpuMsPerRequest: round((cpuMs(child.pid!) - cpu0) / SAMPLES) };
     };
     // cursors from a walk into the list: page 1, and the page after ~the middle of the table
     const cursors: string[] = [];
@@ -200,19 +252,26 @@ async function main(): Promise<void> {
     const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
     let n = 0;
     const states = ['AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED', 'COMPLETED', 'REJECTED', 'CANCELLED'];
-    const http = {
-      listFirstPage: await measure(() => '/v1/switches?limit=50'),
-      listCursorPage: await measure(() => `/v1/switches?limit=50&cursor=${encodeURIComponent(pick(cursors, n++))}`),
-      listByState: await measure(() => `/v1/switches?limit=50&state=${pick(states, n++)}`),
-      listByPeer: await measure(() => `/v1/switches?limit=50&peer=${pick(PEERS, n++)}`),
-      listByRole: await measure(() => `/v1/switches?limit=50&role=${n++ % 2 ? 'recipient' : 'donating'}`),
-      listOverdue: await measure(() => '/v1/switches?limit=50&overdue=true'),
-      listByStateAndPeer: await measure(() => `/v1/switches?limit=50&state=${pick(states, n)}&peer=${pick(PEERS, n++)}`),
-      switchById: await measure(() => `/v1/switches/${pick(ids, n++).id}`),
-      messagesOfSwitch: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages`),
-      messagesWithRaw: await measure(() => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`),
-      eventFeedFromPosition: await measure(() => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; }),
+    const scenarios: Record<string, () => string> = {
+      listFirstPage: () => '/v1/switches?limit=50',
+      listCursorPage: () => `/v1/switches?limit=50&cursor=${encodeURIComponent(pick(cursors, n++))}`,
+      listByState: () => `/v1/switches?limit=50&state=${pick(states, n++)}`,
+      listByPeer: () => `/v1/switches?limit=50&peer=${pick(PEERS, n++)}`,
+      listByRole: () => `/v1/switches?limit=50&role=${n++ % 2 ? 'recipient' : 'donating'}`,
+      listOverdue: () => '/v1/switches?limit=50&overdue=true',
+      listByStateAndPeer: () => `/v1/switches?limit=50&state=${pick(states, n)}&peer=${pick(PEERS, n++)}`,
+      switchById: () => `/v1/switches/${pick(ids, n++).id}`,
+      messagesOfSwitch: () => `/v1/switches/${pick(ids, n++).id}/messages`,
+      messagesWithRaw: () => `/v1/switches/${pick(ids, n++).id}/messages?raw=true`,
+      eventFeedFromPosition: () => { const p = pick(positions, n++); return `/v1/events?after=${p.tx}-${p.seq}`; },
     };
+    // the process's code paths warm (JIT tiers, heap growth, pools) before the first scenario counts:
+    // a fresh gateway spends ~2.6 ms CPU on a list page for its first ~1,000 requests and ~1.4 ms
+    // after ~2,000; with 20 warm-up requests the scenario measured first (the first list page) paid
+    // for that and looked several times slower than the cursor page
+    for (let i = 0; i < WARMUP; i++) for (const path of Object.values(scenarios)) await get(path());
+    const http: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+    for (const [name, path] of Object.entries(scenarios)) http[name] = await measure(path);
     const rssAfterReads = rssMb(child.pid!);
 
     // the deadline tick, as the gateway runs it (in this process, with the same configuration)
@@ -247,17 +306,18 @@ async function main(): Promise<void> {
       await new Promise((r) => gateway!.child.once('exit', r));
       rmSync(gateway.dir, { recursive: true, force: true });
     }
-    cluster?.stopSync();
+    if (cluster && KEEP) log(`kept the cluster: BENCH_SCALE_REUSE=${cluster.url.replace(/\/postgres$/, '/scale')} (stop it with pg_ctl -D <SHOW data_directory> stop)`);
+    else cluster?.stopSync();
   }
 }
 
-function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary>>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number }) {
+function print(f: { loadAverage: number[]; cases: number; wireLayout: string; openCasesWatched: number; storage: { gbPerMillionCases: number; databaseBytes: number; tables: { table: string; bytes: number; rows: number; bytesPerCase: number }[] }; http: Record<string, ReturnType<typeof summary> & { gatewayCpuMsPerRequest: number }>; tick: ReturnType<typeof summary> & { casesProcessed: number }; gatewayRssMb: { afterReads: number; idle: number }; generateSeconds: number | null }) {
   const out = process.stdout;
-  out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), generated in ${f.generateSeconds} s — shared 2-core machine, 8 engineers\n\n`);
+  out.write(`\nscale: ${f.cases.toLocaleString('en')} cases (${f.openCasesWatched.toLocaleString('en')} open with deadlines), ${f.generateSeconds === null ? 'reused database' : `generated in ${f.generateSeconds} s`} — shared 2-core machine, 8 engineers\n\n`);
   out.write(`storage (wire forms ${f.wireLayout}): database ${(f.storage.databaseBytes / 1e9).toFixed(2)} GB = ${f.storage.gbPerMillionCases} GB per million cases\n`);
   for (const t of f.storage.tables) out.write(`  ${t.table.padEnd(18)} ${(t.bytes / 1e6).toFixed(0).padStart(7)} MB  ${String(t.rows).padStart(10)} rows  ${String(t.bytesPerCase).padStart(6)} B/case\n`);
-  out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms\n');
-  for (const [name, s] of Object.entries(f.http)) out.write(`  ${name.padEnd(36)} ${String(s.p50Ms).padStart(7)} ${String(s.p99Ms).padStart(8)} ${String(s.maxMs).padStart(8)}\n`);
+  out.write('\nHTTP (sequential, one connection)        p50 ms   p99 ms   max ms   gateway CPU ms/request\n');
+  for (const [name, s] of Object.entries(f.http)) out.write(`  ${name.padEnd(36)} ${String(s.p50Ms).padStart(7)} ${String(s.p99Ms).padStart(8)} ${String(s.maxMs).padStart(8)} ${String(s.gatewayCpuMsPerRequest).padStart(8)}\n`);
   out.write(`\ndeadline tick: p50 ${f.tick.p50Ms} ms, p99 ${f.tick.p99Ms} ms (${f.tick.casesProcessed} due cases processed)\n`);
   out.write(`gateway RSS: ${f.gatewayRssMb.afterReads} MB after the reads, ${f.gatewayRssMb.idle} MB after the ticks\n`);
   out.write(`load average at the end (1, 5, 15 min): ${f.loadAverage.join(', ')}\n`);

@@ -1,6 +1,7 @@
 /** The JSON shapes the API returns (architecture.md "Each case answer … has at least"). */
 import type { CaseRow, MessageRow } from '../store/schema.js';
 import { agcomCaseDetails } from '../app/agcom/view.js';
+import type { DataProjection } from '../store/repos/cases.js';
 
 interface StoredDeadlineView {
   name: string;
@@ -9,8 +10,20 @@ interface StoredDeadlineView {
   ref?: string;
 }
 
+/**
+ * The part of a case's `data` that caseView reads: these keys, and all of it for AGCOM cases
+ * (agcomCaseDetails). Lists ask the store for only this (listCases' projection); a key read below
+ * and missing here would render as null in lists only (test/integration/case-list-views.test.ts).
+ */
+export const CASE_VIEW_DATA = {
+  keys: ['agreement', 'replaces', 'replacedBy', 'terminationDate'],
+  whole: ['agcom'],
+} as const satisfies DataProjection;
+
+type CaseViewData = { [K in (typeof CASE_VIEW_DATA.keys)[number]]?: K extends 'agreement' ? unknown : string | null };
+
 export function caseView(row: CaseRow, now: Date) {
-  const data = (row.data ?? {}) as { replaces?: string; replacedBy?: string; agreement?: unknown; va?: unknown; terminationDate?: string };
+  const data = (row.data ?? {}) as CaseViewData;
   const stored = (row.deadlines ?? []) as unknown as StoredDeadlineView[];
   // D15 watches for a missing wholesale order: one that exists ends the watch
   const deadlines = stored.filter((d) => !(d.name === 'wholesaleOrder' && row.wholesale_order)).map((d) => ({

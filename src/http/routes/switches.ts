@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { Database } from '../../store/schema.js';
-import { loadCase, listCases } from '../../store/repos/cases.js';
+import { caseExists, loadCase, listCases } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
 import type { Sent, WbciService } from '../../app/wbci/service.js';
 import type {
@@ -17,7 +17,8 @@ import type {
   StartWbciSwitch,
 } from '../../app/wbci/commands.js';
 import { AppError, notFound } from '../../app/errors.js';
-import { caseView, messageView } from '../views.js';
+import { CASE_VIEW_DATA, caseView, messageView } from '../views.js';
+import { sendJson } from '../json-answer.js';
 import type { AgcomService } from '../../app/agcom/service.js';
 import type { StartAgcomSwitch } from '../../app/agcom/commands.js';
 import { agcomRest } from './agcom-switches.js';
@@ -141,9 +142,9 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
-      const rows = await listCases(db, {
+      const filter = {
         state: q.state,
         peer: q.peer,
         role: q.role,
@@ -151,14 +152,16 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         overdue: q.overdue,
         after: q.cursor ? decodeListCursor(q.cursor) : undefined,
         limit: q.limit + 1,
-      });
+      };
+      // a page reads of each case's `data` only what its view shows (views.ts CASE_VIEW_DATA)
+      const rows = await listCases(db, filter, { data: CASE_VIEW_DATA });
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
       const now = clock.now();
-      return {
+      return sendJson(reply, {
         items: page.map((r) => caseView(r, now)),
         nextCursor: rows.length > q.limit && last ? encodeListCursor(last.created_us, last.id) : null,
-      };
+      });
     },
   );
 
@@ -172,7 +175,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       const row = await loadCase(db, request.params.id);
       if (!row) throw notFound('switch', request.params.id);
       sendsCase(reply, row);
-      return caseView(row, clock.now());
+      return sendJson(reply, caseView(row, clock.now()));
     },
   );
 
@@ -191,11 +194,11 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
         },
       },
     },
-    async (request) => {
-      const row = await loadCase(db, request.params.id);
+    async (request, reply) => {
       const rows = await messagesOfCase(db, request.params.id, { withRaw: request.query.raw === true });
-      if (!row && rows.length === 0) throw notFound('switch', request.params.id);
-      return { items: rows.map((m) => messageView(m, request.query.raw === true)) };
+      // a case without messages is rare: the existence probe runs only then
+      if (rows.length === 0 && !(await caseExists(db, request.params.id))) throw notFound('switch', request.params.id);
+      return sendJson(reply, { items: rows.map((m) => messageView(m, request.query.raw === true)) });
     },
   );
 

@@ -91,11 +91,38 @@ export interface CaseFilter {
   limit: number;
 }
 
-export async function listCases(db: Db, f: CaseFilter): Promise<(CaseRow & { created_us: string })[]> {
-  let q = db
-    .selectFrom('cases')
-    .selectAll()
-    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us'));
+/**
+ * What of each case's `data` a list reads: only `keys` (each present, null when the case has none),
+ * except for the procedures in `whole`, whose view renders from all of it. `data` is the
+ * procedure's full state (~1.1 KB for a WBCI case: the VA, the changes, the answer); shipping and
+ * parsing it for every row of a page was half of a page's time in the database driver.
+ */
+export interface DataProjection {
+  keys: readonly string[];
+  whole: readonly string[];
+}
+
+/** Every column of `cases`; typed so that a column added to the table must be added here. */
+const CASE_COLUMNS = [
+  'id', 'procedure', 'type', 'role', 'peer', 'state', 'requested_date', 'switch_date', 'open_change', 'deadlines',
+  'next_due_at', 'overdue', 'wholesale_order', 'version', 'created_at', 'updated_at',
+] as const satisfies readonly Exclude<keyof CaseRow, 'data'>[];
+type AllColumnsListed = Exclude<keyof CaseRow, 'data' | (typeof CASE_COLUMNS)[number]> extends never ? true : never;
+const allColumnsListed: AllColumnsListed = true;
+void allColumnsListed;
+
+function projectedData(p: DataProjection) {
+  const pairs = p.keys.flatMap((k) => [sql.lit(k), sql`data -> ${sql.lit(k)}`]);
+  const partial = sql<JsonValue>`jsonb_build_object(${sql.join(pairs)})`;
+  if (p.whole.length === 0) return partial.as('data');
+  return sql<JsonValue>`case when procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))}) then data else ${partial} end`.as('data');
+}
+
+export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjection } = {}): Promise<(CaseRow & { created_us: string })[]> {
+  const created = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us');
+  let q = opts.data
+    ? db.selectFrom('cases').select([...CASE_COLUMNS, projectedData(opts.data), created])
+    : db.selectFrom('cases').selectAll().select(created);
   if (f.state) q = q.where('state', '=', f.state);
   if (f.peer) q = q.where('peer', '=', f.peer);
   if (f.role) q = q.where('role', '=', f.role as CaseRole);
@@ -109,7 +136,12 @@ export async function listCases(db: Db, f: CaseFilter): Promise<(CaseRow & { cre
     // conditions is not, and a deep page then reads every row before it.
     q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
-  return q.orderBy('created_at').orderBy('id').limit(f.limit).execute();
+  return (await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as (CaseRow & { created_us: string })[];
+}
+
+/** Whether case `id` exists (a primary-key probe that reads no column). */
+export async function caseExists(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('cases').select(sql<number>`1`.as('one')).where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 /**
