@@ -51,7 +51,6 @@ export interface HolidayRegion {
 
 const DEFAULT_TIME_ZONES: Record<string, string> = { DE: 'Europe/Berlin', IT: 'Europe/Rome' };
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -61,31 +60,61 @@ const DAY_MS = 86_400_000;
 export const MIN_DATE: IsoDate = '0001-01-01';
 export const MAX_DATE: IsoDate = '9999-12-31';
 
+// Civil date ↔ day number in integer arithmetic (proleptic Gregorian, H. Hinnant's algorithm): every
+// case step converts dates dozens of times, and a regular expression plus a Date object each time
+// was a visible share of a request's CPU.
+const DIGIT_0 = 48;
+const digits = (d: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = d.charCodeAt(i) - DIGIT_0;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+};
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 export function toEpochDay(d: IsoDate): number {
-  const m = ISO_DATE.exec(d);
-  if (!m) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(d)}`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const day = Number(m[3]);
-  // Date.UTC maps years 0–99 onto 1900–1999; setUTCFullYear does not
-  const at = new Date(0);
-  at.setUTCFullYear(y, mo - 1, day);
-  const t = at.getTime();
-  if (y < 1 || at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== day) {
+  const y = typeof d === 'string' && d.length === 10 && d.charCodeAt(4) === 45 && d.charCodeAt(7) === 45 ? digits(d, 0, 4) : -1;
+  const mo = y < 0 ? -1 : digits(d, 5, 7);
+  const day = mo < 0 ? -1 : digits(d, 8, 10);
+  if (day < 0) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(d)}`);
+  if (y < 1 || mo < 1 || mo > 12 || day < 1 || day > (mo === 2 && isLeap(y) ? 29 : MONTH_DAYS[mo - 1]!)) {
     throw new RangeError(`not a calendar date: ${d}`);
   }
-  return Math.round(t / DAY_MS);
+  return daysFromCivil(y, mo, day);
 }
 
 const MIN_EPOCH_DAY = toEpochDay(MIN_DATE);
 const MAX_EPOCH_DAY = toEpochDay(MAX_DATE);
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 export function fromEpochDay(n: number): IsoDate {
   // the day after 9999-12-31 has no YYYY-MM-DD form: refuse it rather than write "+010000-01-01"
   if (!Number.isInteger(n) || n < MIN_EPOCH_DAY || n > MAX_EPOCH_DAY) {
     throw new RangeError(`date out of range: epoch day ${n} is outside ${MIN_DATE}..${MAX_DATE}`);
   }
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
 }
 
 /** Calendar-day offset (positive, zero or negative); RangeError past 9999-12-31 or before 0001-01-01. */

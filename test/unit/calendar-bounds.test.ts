@@ -125,6 +125,33 @@ describe('working-day arithmetic: bounded work', () => {
   });
 });
 
+describe('epoch days: the same as the Date object says', () => {
+  // the reference: Date's own proleptic Gregorian calendar (setUTCFullYear keeps years 1–99)
+  const viaDate = (n: number): string => {
+    const at = new Date(n * 86_400_000);
+    return `${String(at.getUTCFullYear()).padStart(4, '0')}-${String(at.getUTCMonth() + 1).padStart(2, '0')}-${String(at.getUTCDate()).padStart(2, '0')}`;
+  };
+  const first = -719_162; // 0001-01-01
+  const last = 2_932_896; // 9999-12-31
+
+  it('every day of the range maps both ways, as Date does', () => {
+    // all of 1582–2300 and every 97th day elsewhere: leap years, centuries, the 400-year rule
+    for (let n = first; n <= last; n += n > -141_427 && n < 120_000 ? 1 : 97) {
+      const iso = viaDate(n);
+      if (fromEpochDay(n) !== iso || toEpochDay(iso) !== n) expect.fail(`day ${n}: ${fromEpochDay(n)} / ${toEpochDay(iso)}, Date says ${iso}`);
+    }
+    expect([fromEpochDay(first), fromEpochDay(last), fromEpochDay(0)]).toEqual(['0001-01-01', '9999-12-31', '1970-01-01']);
+  });
+
+  it('refuses what is not a calendar date', () => {
+    for (const bad of ['2026-02-29', '2100-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-01', '2026-01-1', '2026/01/01', ' 2026-01-01', '2026-01-01 ', '２０２６-01-01', '0000-12-31', '', '+2026-01-01']) {
+      expect(() => toEpochDay(bad), bad).toThrow(RangeError);
+    }
+    expect(toEpochDay('2000-02-29')).toBe(toEpochDay('2000-02-28') + 1);
+    expect(toEpochDay('2024-02-29')).toBe(toEpochDay('2024-03-01') - 1);
+  });
+});
+
 describe('working-day arithmetic: same answers as walking day by day', () => {
   const near = fc.integer({ min: toEpochDay('2024-01-01'), max: toEpochDay('2031-12-31') }).map(fromEpochDay);
   for (const [name, cal] of [['DE-BY', by], ['IT', it_]] as const) {
