@@ -125,12 +125,16 @@ export async function wbciWireRoutes(app: FastifyInstance, deps: WbciWireDeps): 
   // Who is calling is settled before the body is even read: a stranger learns nothing about its
   // message, and its bytes are never parsed.
   const identities = new WeakMap<FastifyRequest, Exclude<PeerIdentity, Refusal>>();
-  const identifySoap = async (request: FastifyRequest, reply: FastifyReply) => {
+  // callback style: an async hook costs a promise and a microtask turn on every message
+  const identifySoap = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const identity = deps.peers.identify(request, ['wbci-soap']);
-    if (identity.ok !== false) return void identities.set(request, identity);
+    if (identity.ok !== false) {
+      identities.set(request, identity);
+      return done();
+    }
     deps.peers.refuse(request, identity, 'inbound SOAP');
     const ctVersion: SoapVersion = (request.headers['content-type'] ?? '').toLowerCase().startsWith('application/soap+xml') ? '1.2' : '1.1';
-    return fault(reply, identity.status, 'Client', `not authorised: ${identity.detail}`, ctVersion);
+    void fault(reply, identity.status, 'Client', `not authorised: ${identity.detail}`, ctVersion);
   };
   const identifyJson = async (request: FastifyRequest, reply: FastifyReply) => {
     const identity = deps.peers.identify(request, ['wbci-json']);
