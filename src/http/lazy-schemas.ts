@@ -8,7 +8,7 @@
  *
  * A schema that cannot compile would now fail its first request (a 500) instead of start-up, so
  * every app keeps its pending compilations: `compileAllSchemas(app)` compiles them all at once,
- * which the tests do for a gateway with every profile on (test/unit/lazy-schemas.test.ts).
+ * which the tests do for a gateway with every profile on (test/integration/lazy-schemas.test.ts).
  */
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -20,18 +20,34 @@ type SerializerFactory = NonNullable<NonNullable<FastifyServerOptions['schemaCon
 const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
 const defaultSerializerFactory = (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => SerializerFactory)();
 
-/** The lazily compiled schemas of one app (each compilation idempotent: a compiled one is a no-op). */
-export class PendingCompilations {
-  readonly #pending: (() => unknown)[] = [];
+/** One lazily compiled schema: whether it is compiled yet, and how to compile it now (idempotent). */
+export interface LazyCompilation {
+  readonly compiled: boolean;
+  compileNow(): unknown;
+}
 
-  add(compile: () => unknown): void {
-    this.#pending.push(compile);
+/** The lazily compiled schemas of one app. */
+export class PendingCompilations {
+  readonly #all: LazyCompilation[] = [];
+
+  add(c: LazyCompilation): void {
+    this.#all.push(c);
   }
 
-  /** Compiles everything not compiled yet; throws the first compilation error. */
+  /** How many are not compiled yet. */
+  get pending(): number {
+    return this.#all.filter((c) => !c.compiled).length;
+  }
+
+  /** Compiles everything not compiled yet; returns how many that was. Throws the first compilation error. */
   compileAll(): number {
-    for (const compile of this.#pending) compile();
-    return this.#pending.length;
+    let n = 0;
+    for (const c of this.#all) {
+      if (c.compiled) continue;
+      c.compileNow();
+      n++;
+    }
+    return n;
   }
 }
 
@@ -42,7 +58,7 @@ export function lazySerializerFactory(pending: PendingCompilations): SerializerF
     return (route) => {
       let serialize: ((doc: unknown) => string) | undefined;
       const get = () => (serialize ??= compile(route));
-      pending.add(get);
+      pending.add({ compileNow: get, get compiled() { return serialize !== undefined; } });
       return (doc: unknown) => (serialize ?? get())(doc);
     };
   };
@@ -54,7 +70,12 @@ export function trackPendingCompilations(app: FastifyInstance, pending: PendingC
   byApp.set(app, pending);
 }
 
-/** Compiles every route schema of `app` not compiled yet; returns how many the app has. */
+/** Compiles every route schema of `app` not compiled yet; returns how many that was. */
 export function compileAllSchemas(app: FastifyInstance): number {
   return byApp.get(app)?.compileAll() ?? 0;
+}
+
+/** How many route schemas of `app` are not compiled yet. */
+export function pendingSchemas(app: FastifyInstance): number {
+  return byApp.get(app)?.pending ?? 0;
 }

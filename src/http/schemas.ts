@@ -39,7 +39,7 @@ export function createValidatorCompiler(shared: { $id: string }[], pending?: Pen
   };
   return ({ schema, httpPart }) => {
     const validate = lazyValidator(() => (httpPart === 'body' ? ajvs().strict : ajvs().lenient).compile(schema));
-    pending?.add(validate.compileNow);
+    pending?.add(validate);
     return validate;
   };
 }

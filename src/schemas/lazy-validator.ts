@@ -6,7 +6,7 @@
  * routes. The wrapper behaves like the ajv function it stands for: same result, `errors` of the
  * last call, and `schemaEnv` (fastify checks it to pass `parentData`, so that ajv may replace a
  * coerced root value). A schema that does not compile throws on that first call, which the
- * surrounding error handling turns into a 500 — test/unit/lazy-validators.test.ts compiles every
+ * surrounding error handling turns into a 500 — test/integration/lazy-schemas.test.ts compiles every
  * route's schemas with `compileNow` so that cannot reach production unnoticed.
  */
 import type { ValidateFunction } from 'ajv';
@@ -16,6 +16,7 @@ type DataContext = Parameters<ValidateFunction>[1];
 export interface LazyValidator extends ValidateFunction {
   /** compiles now (idempotent); returns the compiled function */
   compileNow(): ValidateFunction;
+  readonly compiled: boolean;
 }
 
 export function lazyValidator(compile: () => ValidateFunction): LazyValidator {
@@ -30,5 +31,6 @@ export function lazyValidator(compile: () => ValidateFunction): LazyValidator {
   Object.defineProperty(validate, 'schemaEnv', { get: () => get().schemaEnv, enumerable: false });
   Object.defineProperty(validate, 'schema', { get: () => get().schema, enumerable: false });
   Object.defineProperty(validate, 'compileNow', { value: get, enumerable: false });
+  Object.defineProperty(validate, 'compiled', { get: () => compiled !== undefined, enumerable: false });
   return validate;
 }
