@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -19,6 +19,9 @@ for (const dir of ['schemas', 'wsdl']) {
   cpSync(join(root, dir), join(dist, dir), { recursive: true });
 }
 cpSync(join(root, 'package.json'), join(dist, 'package.json'));
+// the configuration validator as code, so that start-up does not compile the schema (src/config/config-validator.ts)
+const { configValidatorSource, PRECOMPILED_CONFIG_VALIDATOR } = await import(pathToFileURL(join(dist, 'src', 'config', 'config-validator.js')).href);
+writeFileSync(join(dist, 'src', 'config', PRECOMPILED_CONFIG_VALIDATOR), configValidatorSource());
 // files the sources read at run time next to themselves (the console's templates and assets)
 cpSync(join(root, 'src'), join(dist, 'src'), { recursive: true, filter: (path) => !path.endsWith('.ts') });
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);

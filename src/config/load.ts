@@ -3,10 +3,11 @@
  * names the key and what is wrong (architecture.md "Configuration file").
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { configSchema } from './config-schema.js';
+import type { ErrorObject } from 'ajv';
 import type { GatewayConfig } from './types.js';
 import { retryProblems } from './retry-schema.js';
+import { lazyValidator } from '../schemas/lazy-validator.js';
+import { loadConfigValidator } from './config-validator.js';
 
 export interface ConfigProblem {
   /** dotted key, e.g. `peers[0].url` */
@@ -23,8 +24,9 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
-const validate = ajv.compile(configSchema);
+// loaded when the first configuration is read, not when this module is imported: the CLI
+// imports ConfigError for every command, and `--help` or `--version` read no configuration
+const validate = lazyValidator(() => loadConfigValidator());
 
 function keyOf(instancePath: string): string {
   if (!instancePath) return '(root)';

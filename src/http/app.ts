@@ -23,6 +23,7 @@ import { loadShedding } from './load-shedding.js';
 import { handlerTimeout } from './handler-timeout.js';
 import { apiKeyAuth } from './auth.js';
 import { createValidatorCompiler, loadRestSchemas } from './schemas.js';
+import { lazySerializerFactory, PendingCompilations, trackPendingCompilations } from './lazy-schemas.js';
 import { switchRoutes } from './routes/switches.js';
 import { eventRoutes } from './routes/events.js';
 import { replyDatabaseUnavailable } from './database-unavailable.js';
@@ -58,6 +59,7 @@ export interface AppDeps {
 export const VERSION = '0.1.0';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const pendingSchemas = new PendingCompilations();
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -68,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 5_000,
     forceCloseConnections: 'idle',
     ajv: undefined,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory(pendingSchemas) } },
     // mutual TLS: client certificates are requested, and checked per peer on the east-west routes
     // (peer-auth.ts) — a pinned digest, not a CA, decides, so unknown issuers get as far as the check
     ...(deps.config.server?.tls
@@ -79,7 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const shared = loadRestSchemas();
   for (const s of shared) app.addSchema(s);
-  app.setValidatorCompiler(createValidatorCompiler(shared));
+  app.setValidatorCompiler(createValidatorCompiler(shared, pendingSchemas));
+  trackPendingCompilations(app, pendingSchemas);
   app.setErrorHandler((error, request, reply) => replyDatabaseUnavailable(error, request, reply) ?? edgeErrorHandler.call(app, error as Error, request, reply));
   app.setNotFoundHandler(edgeNotFoundHandler(app));
   // no body is plain text: without this fastify's text/plain parser would hand a string to the routes

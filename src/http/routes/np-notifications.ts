@@ -18,11 +18,13 @@ import type { NpDonors } from '../../app/agcom/ftth-np.js';
 import type { Database } from '../../store/schema.js';
 import { writeCaseStep } from '../../store/repos/case-writes.js';
 import { ajvIssues } from '../../schemas/ajv-issues.js';
+import { lazyValidator } from '../../schemas/lazy-validator.js';
 import { bearerToken, sha256Hex } from '../auth.js';
 import { problem, sendProblem } from '../problem.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/agcom/np-ko.json', import.meta.url), 'utf8')) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+// compiled on the first notification: the route exists on every AGCOM gateway, notifications are rare
+const validate = lazyValidator(() => new Ajv({ allErrors: true, strict: false }).compile(schema));
 
 interface NpKo {
   codiceOperatoreDonor: string;

@@ -6,20 +6,29 @@
  * same validators as the SOAP wire.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Issue } from '../../domain/issues.js';
 import { ajvIssues } from '../../schemas/ajv-issues.js';
+import { lazyValidator } from '../../schemas/lazy-validator.js';
 import type { WbciMessage } from './types.js';
 import { checkDelivery, type DeliveryInfo } from './delivery-header.js';
 
 const schema = (rel: string): { $id: string } =>
   JSON.parse(readFileSync(new URL(`../../../schemas/${rel}`, import.meta.url), 'utf8')) as { $id: string };
 
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false });
-ajv.addSchema(schema('rest/common.json'));
-ajv.addSchema(schema('wbci-json/wbci-json.json'));
-const validateRequest = ajv.getSchema('wbci-json.json#/definitions/request')!;
-const validateQuittung = ajv.getSchema('wbci-json.json#/definitions/quittung')!;
+// compiled when the first JSON message is read or answered: most gateways speak SOAP to most peers
+let ajv: Ajv | undefined;
+const wbciJsonSchema = (ref: string) =>
+  lazyValidator(() => {
+    if (!ajv) {
+      ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, removeAdditional: false });
+      ajv.addSchema(schema('rest/common.json'));
+      ajv.addSchema(schema('wbci-json/wbci-json.json'));
+    }
+    return ajv.getSchema(`wbci-json.json#/definitions/${ref}`) as ValidateFunction;
+  });
+const validateRequest = wbciJsonSchema('request');
+const validateQuittung = wbciJsonSchema('quittung');
 
 export interface JsonControl {
   timestamp: string;
