@@ -1,5 +1,6 @@
 /**
- * The 200 answers of the case and message reads, serialized with JSON.stringify.
+ * The answers of the case and message reads (and the 201 of a started switch), serialized with
+ * JSON.stringify.
  *
  * Their response schemas declare open objects (`additionalProperties: true`; they stay, for the
  * OpenAPI document). For an open object fast-json-stringify walks every key in its own code and took

@@ -109,7 +109,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       request.log.info({ caseId: row.id }, 'switch started');
       reply.header('location', `/v1/switches/${encodeURIComponent(row.id)}`);
       sendsCase(reply, row);
-      return reply.code(201).send({ ...caseView(row, clock.now()), warnings: warningsView(started.warnings) });
+      return sendJson(reply.code(201), { ...caseView(row, clock.now()), warnings: warningsView(started.warnings) });
     },
   );
 
