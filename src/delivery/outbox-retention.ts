@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { deleteDeliveredOlderThan } from '../store/repos/outbox.js';
+import { deleteInBatches } from '../store/batched-delete.js';
 
 export const DEFAULT_DELIVERED_RETENTION_HOURS = 168;
 
@@ -19,12 +20,6 @@ export const DEFAULT_DELIVERED_RETENTION_HOURS = 168;
  * several replicas at once. Age is measured on the database's clock, the one `delivered_at` is
  * written with.
  */
-export async function sweepDeliveredOutbox(db: Kysely<Database>, retentionHours: number, batch = 1000, maxBatches = 10): Promise<number> {
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const n = await deleteDeliveredOlderThan(db, retentionHours, batch);
-    total += n;
-    if (n < batch) break;
-  }
-  return total;
+export function sweepDeliveredOutbox(db: Kysely<Database>, retentionHours: number, batch = 1000, maxBatches = 10): Promise<number> {
+  return deleteInBatches((limit) => deleteDeliveredOlderThan(db, retentionHours, limit), batch, maxBatches);
 }

@@ -31,6 +31,7 @@ import { claimKey, completeKey, markCommitted, releaseKey, sweepExpiredKeys, typ
 import type { JsonValue } from '../store/schema.js';
 import type { Db } from '../store/repos/cases.js';
 import { AppError } from '../app/errors.js';
+import { deleteInBatches } from '../store/batched-delete.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -218,13 +219,7 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
 }
 
 /** Deletes expired keys in bounded batches; returns how many. Safe on several replicas at once. */
-export async function sweepIdempotencyKeys(db: Kysely<Database>, clock: Clock, ttlHours: number, batch = 1000, maxBatches = 10): Promise<number> {
+export function sweepIdempotencyKeys(db: Kysely<Database>, clock: Clock, ttlHours: number, batch = 1000, maxBatches = 10): Promise<number> {
   const expiredBefore = new Date(clock.now().getTime() - ttlHours * 3_600_000);
-  let total = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const n = await sweepExpiredKeys(db, expiredBefore, batch);
-    total += n;
-    if (n < batch) break;
-  }
-  return total;
+  return deleteInBatches((limit) => sweepExpiredKeys(db, expiredBefore, limit), batch, maxBatches);
 }

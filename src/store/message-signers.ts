@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { toJson, type Database, type JsonValue, type MessageRow } from './schema.js';
+import { CommittedRows } from './committed-rows.js';
 
 const MAX_CACHED = 1_024;
 
@@ -23,7 +24,7 @@ export interface PackedSigner {
 }
 
 /** signer rows known to be committed, per database handle (a transaction handle never confirms) */
-const confirmed = new WeakMap<object, Set<number>>();
+const confirmed = new CommittedRows();
 /** details read back, by id (immutable, so never stale) */
 const byId = new Map<number, unknown>();
 
@@ -42,18 +43,12 @@ export function packSigner(db: Kysely<Database>, signature: unknown): PackedSign
   if (signature == null) return null;
   const text = toJson(signature as JsonValue);
   const id = signerId(text);
-  return { id, ensure: confirmed.get(db)?.has(id) ? null : text };
+  return { id, ensure: confirmed.has(db, id) ? null : text };
 }
 
 /** After the statement with `packed` succeeded on `db`: its signer rows are committed (outside a transaction). */
 export function confirmSigners(db: Kysely<Database>, packed: readonly (PackedSigner | null)[]): void {
-  if (db.isTransaction) return;
-  let known = confirmed.get(db);
-  for (const p of packed) {
-    if (!p?.ensure) continue;
-    if (!known) confirmed.set(db, (known = new Set()));
-    known.add(p.id);
-  }
+  confirmed.confirm(db, packed.flatMap((p) => (p?.ensure ? [p.id] : [])));
 }
 
 /**

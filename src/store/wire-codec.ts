@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, MessageRow } from './schema.js';
+import { CommittedRows } from './committed-rows.js';
 
 /** the window of deflate: a longer dictionary is never looked at */
 const MAX_DICT = 32 * 1024;
@@ -93,7 +94,7 @@ function asDictionary(raw: string): Dictionary {
 /** the current dictionary per (peer, direction, format, type) — process-wide, the bytes are the same for every database */
 const learned = new Map<string, Learned>();
 /** dictionaries known to be committed, per database handle (a transaction handle never confirms) */
-const confirmed = new WeakMap<object, Set<number>>();
+const confirmed = new CommittedRows();
 /** dictionaries read back, by id (immutable, so never stale) */
 const byId = new Map<number, Buffer>();
 
@@ -121,19 +122,12 @@ export function packWire(db: Kysely<Database>, raw: string, key: WireKey): Packe
   }
   if (!current) return { z, dictId: null, ensure: null };
   current.uses++;
-  const known = confirmed.get(db);
-  return { z, dictId: current.id, ensure: known?.has(current.id) ? null : current };
+  return { z, dictId: current.id, ensure: confirmed.has(db, current.id) ? null : current };
 }
 
 /** After the statement with `packed` succeeded on `db`: its dictionaries are committed (outside a transaction). */
 export function confirmWire(db: Kysely<Database>, packed: readonly (PackedWire | null)[]): void {
-  if (db.isTransaction) return;
-  let known = confirmed.get(db);
-  for (const p of packed) {
-    if (!p?.ensure) continue;
-    if (!known) confirmed.set(db, (known = new Set()));
-    known.add(p.ensure.id);
-  }
+  confirmed.confirm(db, packed.flatMap((p) => (p?.ensure ? [p.ensure.id] : [])));
 }
 
 /**
