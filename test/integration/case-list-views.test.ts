@@ -96,7 +96,10 @@ describeEachBackend('case reads render the full row', ({ open }) => {
     const page = await get('/v1/switches?limit=10');
     expect(page.status).toBe(200);
     expect(page.type).toBe('application/json; charset=utf-8');
-    expect(page.json.items.map((i: { id: string }) => i.id)).toEqual(CASES.map((c) => c.id));
+    // the list's order is (created_at, id); rows inserted within one tick of PGlite's clock tie on created_at
+    const order = await gw.store.db.selectFrom('cases').select('id').orderBy('created_at').orderBy('id').execute();
+    expect(order.map((r) => r.id).sort()).toEqual(CASES.map((c) => c.id).sort());
+    expect(page.json.items.map((i: { id: string }) => i.id)).toEqual(order.map((r) => r.id));
     for (const item of page.json.items) {
       expect(item).toEqual(await reference(item.id));
       const one = await get(`/v1/switches/${encodeURIComponent(item.id)}`);
