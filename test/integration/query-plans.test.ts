@@ -1,6 +1,6 @@
 /**
  * The hot queries — inbound receipt, list pages (deep and filtered), deadline and wholesale tick
- * candidates, a case's messages, the feed from a position — must not plan a sequential scan of a
+ * candidates, a case's messages, the feed from a position, the outbox retention sweep — must not plan a sequential scan of a
  * table that grows with the cases, nor an index scan that reads and throws away a growing number of
  * rows (a keyset condition the index cannot seek to). Runs the real repository functions against a
  * seeded PostgreSQL database, captures the SQL they send, and asks PostgreSQL for each plan
@@ -16,6 +16,7 @@ import { caseExists, casesAwaitingOrder, casesDueBy, listCases, loadCase } from 
 import { CASE_VIEW_DATA } from '../../src/http/views.js';
 import { businessIdUsed, messagesOfCase, readInboundContext } from '../../src/store/repos/messages.js';
 import { readEvents } from '../../src/store/repos/events.js';
+import { deleteDeliveredOlderThan } from '../../src/store/repos/outbox.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 
 const CASES = 40_000;
@@ -55,6 +56,11 @@ const SEED = [
    select 'DEU.EKPB.V' || lpad(g::text, 9, '0'), 'wbci', 'VA-KUE-MRN', 'donating', 'DEU.EKPB', 'REPLACED', '2026-12-15', '{}'::jsonb, '[]'::jsonb,
           now() - g * interval '1 minute', now() - g * interval '30 seconds'
      from generate_series(1, ${CASES / 40}) g`,
+  // a week of delivered outbox rows (what the retention keeps) and a few past it
+  `insert into outbox (message_id, case_id, kind, destination, status, created_at, delivered_at)
+   select 'm' || g, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'peer', 'DEU.EKP' || chr(66 + g % 6), 'delivered',
+          now() - g * interval '15 seconds', now() - g * interval '15 seconds'
+     from generate_series(1, ${CASES}) g`,
   `analyze`,
 ];
 
@@ -165,6 +171,8 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
     ['wholesale tick candidates (AGCOM)', () => casesAwaitingOrder(db, { procedure: 'agcom', state: 'VALIDATED', limit: 100 })],
     ['a case\'s messages', () => messagesOfCase(db, caseId(1234))],
     ['the feed from a position', () => readEvents(db, { tx: '1', seq: CASES }, 100)],
+    // every replica's tick, every 30 s: the rows past the retention, not the week it keeps
+    ['delivered outbox rows past their retention (the tick\'s sweep)', () => deleteDeliveredOlderThan(db, 160, 1000)],
   ];
 
   it.each(hot)('%s', async (_name, run) => {

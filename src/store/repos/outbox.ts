@@ -20,12 +20,14 @@ export async function enqueue(
  * written) that no dead letter names; SKIP LOCKED lets replicas sweep side by side.
  */
 export async function deleteDeliveredOlderThan(db: Db, hours: number, limit: number): Promise<number> {
+  // oldest first through outbox_delivered_at_idx (0014); the ids as one array, so each row is
+  // deleted through the primary key whatever the planner estimates for the join
   const result = await sql`
-    DELETE FROM outbox o
-     USING (SELECT id FROM outbox x
-             WHERE x.status = 'delivered' AND x.delivered_at < now() - make_interval(hours => ${hours}::int)
-               AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.outbox_id = x.id)
-             LIMIT ${limit} FOR UPDATE SKIP LOCKED) AS old
-     WHERE o.id = old.id`.execute(db);
+    DELETE FROM outbox
+     WHERE id = ANY (ARRAY(SELECT id FROM outbox x
+                   WHERE x.status = 'delivered' AND x.delivered_at < now() - make_interval(hours => ${hours}::int)
+                     AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.outbox_id = x.id)
+                   ORDER BY x.delivered_at
+                   LIMIT ${limit} FOR UPDATE SKIP LOCKED))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
