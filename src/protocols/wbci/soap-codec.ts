@@ -27,7 +27,7 @@ import {
   type RequestWire,
 } from './wire-names.js';
 import { CHARSET } from './wire-simple-types.js';
-import { guardXml, type GuardOptions } from './xml-guard.js';
+import { DEFAULT_MAX_DEPTH, guardXml, type GuardOptions } from './xml-guard.js';
 import { attrNS, parseTree, resolveQName, XmlTreeError, type XNode } from './xml-tree.js';
 import { readSecurity, type SecurityInfo } from './soap-security.js';
 import type { WsseFaultCode } from './ws-security-verify.js';
@@ -180,14 +180,15 @@ const failed = (teqCode: '0993' | '0995', issue: Issue, soapVersion?: SoapVersio
 
 /** Guard, parse and unwrap the SOAP envelope down to the single Body payload element. */
 function openEnvelope(input: string | Uint8Array, opts: GuardOptions): Opened {
-  const guarded = guardXml(input, opts);
+  // the tags are checked once, by the parse that builds the tree
+  const guarded = guardXml(input, { ...opts, structure: false });
   if (!guarded.ok) return failed('0995', guarded.issue);
   let root: XNode;
   try {
-    root = parseTree(guarded.text);
+    root = parseTree(guarded.text, { maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH });
   } catch (e) {
     if (!(e instanceof XmlTreeError)) throw e;
-    return failed('0995', structureIssue('/', 'wellFormed', e.message));
+    return failed('0995', structureIssue('/', e.rule, e.message));
   }
   const soapVersion: SoapVersion | undefined = root.ns === NS.soap11 ? '1.1' : root.ns === NS.soap12 ? '1.2' : undefined;
   if (root.local !== 'Envelope' || !soapVersion) {

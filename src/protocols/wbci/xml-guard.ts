@@ -13,6 +13,11 @@ export interface GuardOptions {
   maxBytes?: number;
   /** refuse element nesting deeper than this; default 64 */
   maxDepth?: number;
+  /**
+   * false: skip the tag scan (well-formedness, depth), for a caller that builds the tree with
+   * `parseTree(text, { maxDepth })` next, which refuses the same in the same pass
+   */
+  structure?: boolean;
 }
 
 export type GuardResult = { ok: true; text: string } | { ok: false; issue: Issue };
@@ -83,7 +88,7 @@ export function guardXml(input: string | Uint8Array, opts: GuardOptions = {}): G
   if (RAW_CONTROL.test(text)) return refuse('controlCharacter', 'control characters (NUL, C0 other than tab/CR/LF, DEL) are not accepted');
   if (CONTROL_REFERENCE.test(text)) return refuse('controlCharacter', 'character references to control characters (&#0;, &#x1;, &#127; …) are not accepted');
 
-  return scan(text, maxDepth) ?? { ok: true, text };
+  return (opts.structure === false ? undefined : scan(text, maxDepth)) ?? { ok: true, text };
 }
 
 /** Tag-level well-formedness and depth; returns a refusal or undefined. */

@@ -1,14 +1,16 @@
 /**
- * A namespace-resolved element tree on top of fast-xml-parser.
+ * A namespace-resolved element tree, built in one pass over the text.
  *
- * fast-xml-parser knows prefixes, not namespaces. Partners choose their own prefixes (`SOAP-ENV`, `soapenv`, `S`,
- * `ns3`, `tns`…), so every element here carries the namespace URI its prefix is bound to, and QName-valued
- * attributes (xsi:type) are resolved through the same scope. Entities are decoded here too (the parser is told to
- * leave them alone): only the five predefined ones and character references exist once DTDs are refused.
+ * Partners choose their own prefixes (`SOAP-ENV`, `soapenv`, `S`, `ns3`, `tns`…), so every element
+ * carries the namespace URI its prefix is bound to, and QName-valued attributes (xsi:type) are
+ * resolved through the same scope. Only the five predefined entities and character references
+ * exist: markup declarations (DOCTYPE, ENTITY) are refused, here and by guardXml before.
  *
- * Only call this on text that passed guardXml: the conversion recurses once per nesting level.
+ * Why not a general parser library: the tree is all the decoders need, and building it directly
+ * costs a fifth of parsing into a library's generic object form and converting that (measured on
+ * inbound VA-KUE-MRN, see README "Performance"); inbound SOAP is bound by this process's CPU.
+ * `test/unit/wbci/xml-tree.test.ts` holds it against @xmldom/xmldom on generated documents.
  */
-import { XMLParser } from 'fast-xml-parser';
 
 export interface XNode {
   local: string;
@@ -23,93 +25,165 @@ export interface XNode {
   text: string;
 }
 
-export class XmlTreeError extends Error {}
+export class XmlTreeError extends Error {
+  /** the guard's rule this refusal falls under: 'wellFormed', or 'depth' / 'doctype' */
+  readonly rule: string;
+  constructor(message: string, rule = 'wellFormed') {
+    super(message);
+    this.rule = rule;
+  }
+}
+
+export interface ParseOptions {
+  /** refuse element nesting deeper than this (rule 'depth'); unbounded when absent */
+  maxDepth?: number;
+}
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const ROOT_SCOPE: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { xml: XML_NS, '': '' });
 
-const ATTRS = ':@';
-const TEXT = '#text';
-const CDATA = '#cdata';
+const GT = 62; // >
+const SLASH = 47;
+const BANG = 33;
+const QMARK = 63;
+const EQ = 61;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const LT = 60;
 
-// configured once: building the options object per call costs more than some parses
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  cdataPropName: CDATA,
-  commentPropName: false,
-  removeNSPrefix: false,
-  allowBooleanAttributes: false,
-  jPath: false,
-});
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
-type Ordered = Record<string, unknown>;
-
-export function parseTree(text: string): XNode {
-  let doc: unknown;
-  try {
-    doc = parser.parse(text);
-  } catch (e) {
-    throw new XmlTreeError(`not well-formed XML: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(doc)) throw new XmlTreeError('no root element');
-  for (const item of doc as Ordered[]) {
-    const name = elementName(item);
-    if (name !== undefined) return convert(item, name, ROOT_SCOPE);
-  }
-  throw new XmlTreeError('no root element');
+function isBlank(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (!isSpace(text.charCodeAt(k))) return false;
+  return true;
 }
 
-function elementName(item: Ordered): string | undefined {
-  for (const k in item) {
-    if (k !== ATTRS && k !== TEXT && k !== CDATA) return k;
-  }
-  return undefined;
+interface Open {
+  node: XNode;
+  qname: string;
 }
 
-function convert(item: Ordered, qname: string, parentScope: Record<string, string>): XNode {
-  const rawAttrs = item[ATTRS] as Record<string, unknown> | undefined;
-  let scope = parentScope;
-  let attrs: Record<string, string> | undefined;
-  if (rawAttrs) {
-    attrs = Object.create(null) as Record<string, string>;
-    for (const name in rawAttrs) {
-      const value = decodeEntities(String(rawAttrs[name]));
-      attrs[name] = value;
-      if (name === 'xmlns' || name.startsWith('xmlns:')) {
-        if (scope === parentScope) scope = Object.create(parentScope) as Record<string, string>;
-        const prefix = name.length === 5 ? '' : name.slice(6);
-        if (prefix !== '' && value === '') throw new XmlTreeError(`empty namespace for prefix '${prefix}'`);
-        scope[prefix] = value;
+/**
+ * Parses `text` into its root element. Comments, processing instructions and the XML declaration
+ * are skipped; CDATA joins the text as it stands. The open elements are an explicit stack, not
+ * recursion, so nesting depth costs nothing here; `maxDepth` refuses it all the same. Everything
+ * guardXml's tag scan refuses is refused here too (its `structure: false` relies on that).
+ */
+export function parseTree(text: string, opts: ParseOptions = {}): XNode {
+  const maxDepth = opts.maxDepth ?? Number.POSITIVE_INFINITY;
+  const n = text.length;
+  const stack: Open[] = [];
+  let root: XNode | undefined;
+  let pos = 0;
+  while (pos < n) {
+    const lt = text.indexOf('<', pos);
+    const stop = lt === -1 ? n : lt;
+    if (stop > pos) {
+      const top = stack[stack.length - 1];
+      if (top) top.node.text += decodeEntities(text.slice(pos, stop));
+      else if (!isBlank(text, pos, stop)) throw new XmlTreeError('text outside the root element');
+    }
+    if (lt === -1) break;
+    const c = text.charCodeAt(lt + 1);
+    if (c === SLASH) {
+      const gt = text.indexOf('>', lt + 2);
+      if (gt === -1) throw new XmlTreeError('unterminated end tag');
+      const name = text.slice(lt + 2, gt).trimEnd();
+      const open = stack.pop();
+      if (open?.qname !== name) throw new XmlTreeError(`end tag </${name}> does not match its start tag`);
+      pos = gt + 1;
+    } else if (c === QMARK) {
+      const end = text.indexOf('?>', lt + 2);
+      if (end === -1) throw new XmlTreeError('unterminated processing instruction');
+      pos = end + 2;
+    } else if (c === BANG) {
+      if (text.startsWith('<!--', lt)) {
+        const end = text.indexOf('-->', lt + 4);
+        if (end === -1) throw new XmlTreeError('unterminated comment');
+        pos = end + 3;
+      } else if (text.startsWith('<![CDATA[', lt)) {
+        const end = text.indexOf(']]>', lt + 9);
+        if (end === -1) throw new XmlTreeError('unterminated CDATA section');
+        const top = stack[stack.length - 1];
+        if (!top) throw new XmlTreeError('CDATA outside the root element');
+        top.node.text += text.slice(lt + 9, end);
+        pos = end + 3;
+      } else {
+        throw new XmlTreeError('markup declarations (<!…>) are not accepted', 'doctype');
       }
+    } else {
+      const parent = stack[stack.length - 1];
+      const tag = startTag(text, lt, parent ? parent.node.scope : ROOT_SCOPE);
+      if (parent) parent.node.children.push(tag.node);
+      else if (root) throw new XmlTreeError('more than one root element');
+      else root = tag.node;
+      if (!tag.empty) {
+        stack.push({ node: tag.node, qname: tag.qname });
+        if (stack.length > maxDepth) throw new XmlTreeError(`element nesting deeper than ${maxDepth}`, 'depth');
+      }
+      pos = tag.end;
     }
   }
+  if (stack.length > 0) throw new XmlTreeError(`unclosed element <${stack[stack.length - 1]!.qname}>`);
+  if (!root) throw new XmlTreeError('no root element');
+  return root;
+}
+
+/** The start tag at `lt`: its element (namespace resolved), whether it is `<…/>`, and where it ends. */
+function startTag(text: string, lt: number, parentScope: Record<string, string>): { node: XNode; qname: string; empty: boolean; end: number } {
+  const n = text.length;
+  let k = lt + 1;
+  while (k < n) {
+    const ch = text.charCodeAt(k);
+    if (isSpace(ch) || ch === GT || ch === SLASH) break;
+    k++;
+  }
+  if (k === lt + 1) throw new XmlTreeError('missing element name');
+  const qname = text.slice(lt + 1, k);
+  let attrs: Record<string, string> | undefined;
+  let scope = parentScope;
+  for (;;) {
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    if (k >= n) throw new XmlTreeError(`unterminated start tag <${qname}>`);
+    const ch = text.charCodeAt(k);
+    if (ch === GT || (ch === SLASH && text.charCodeAt(k + 1) === GT)) break;
+    if (k > lt + 1 + qname.length && !isSpace(text.charCodeAt(k - 1))) throw new XmlTreeError(`attributes of <${qname}> must be separated by white space`);
+    const nameStart = k;
+    while (k < n) {
+      const c = text.charCodeAt(k);
+      if (c === EQ || isSpace(c) || c === GT || c === SLASH || c === LT || c === DQUOTE || c === SQUOTE) break;
+      k++;
+    }
+    const name = text.slice(nameStart, k);
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    if (name === '' || text.charCodeAt(k) !== EQ) throw new XmlTreeError(`attribute ${name === '' ? '' : `'${name}' `}of <${qname}> without a value`);
+    k++;
+    while (k < n && isSpace(text.charCodeAt(k))) k++;
+    const quote = text.charCodeAt(k);
+    if (quote !== DQUOTE && quote !== SQUOTE) throw new XmlTreeError(`value of attribute '${name}' of <${qname}> is not quoted`);
+    const close = text.indexOf(quote === DQUOTE ? '"' : "'", k + 1);
+    if (close === -1) throw new XmlTreeError(`unterminated value of attribute '${name}' of <${qname}>`);
+    const raw = text.slice(k + 1, close);
+    if (raw.indexOf('<') !== -1) throw new XmlTreeError(`'<' in the value of attribute '${name}' of <${qname}>`);
+    const value = decodeEntities(raw);
+    attrs ??= Object.create(null) as Record<string, string>;
+    if (name in attrs) throw new XmlTreeError(`attribute '${name}' repeated on <${qname}>`);
+    attrs[name] = value;
+    if (name === 'xmlns' || name.startsWith('xmlns:')) {
+      if (scope === parentScope) scope = Object.create(parentScope) as Record<string, string>;
+      const prefix = name.length === 5 ? '' : name.slice(6);
+      if (prefix !== '' && value === '') throw new XmlTreeError(`empty namespace for prefix '${prefix}'`);
+      scope[prefix] = value;
+    }
+    k = close + 1;
+  }
+  const empty = text.charCodeAt(k) === SLASH;
   const colon = qname.indexOf(':');
   const prefix = colon === -1 ? '' : qname.slice(0, colon);
   const ns = scope[prefix];
   if (ns === undefined) throw new XmlTreeError(`unbound namespace prefix '${prefix}' on <${qname}>`);
-
   const node: XNode = { local: colon === -1 ? qname : qname.slice(colon + 1), ns, attrs, scope, children: [], text: '' };
-  const content = item[qname] as Ordered[];
-  for (const child of content) {
-    if (TEXT in child) {
-      node.text += decodeEntities(String(child[TEXT]));
-    } else if (CDATA in child) {
-      for (const part of child[CDATA] as Ordered[]) node.text += String(part[TEXT] ?? '');
-    } else {
-      const name = elementName(child);
-      if (name !== undefined) node.children.push(convert(child, name, scope));
-    }
-  }
-  return node;
+  return { node, qname, empty, end: empty ? k + 2 : k + 1 };
 }
 
 const ENTITY = /&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(lt|gt|amp|quot|apos));|&/g;
