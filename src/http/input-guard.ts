@@ -53,36 +53,74 @@ function paramIssues(values: unknown, root: '/params' | '/query'): Issue[] {
   return out;
 }
 
-/** Walks a parsed JSON body without recursion: depth and control characters, first finding wins. */
+/** Where a value sits in the body: its key and its parent, made into a JSON pointer only for an issue. */
+interface Place {
+  key: string;
+  parent: Place | undefined;
+}
+
+function pointer(place: Place | undefined): string {
+  let path = '';
+  for (let p = place; p; p = p.parent) path = `/${escapeSegment(printable(p.key))}${path}`;
+  return path;
+}
+
+/** A string value no field may hold: a lone surrogate, or C0 other than tab, LF and CR, or DEL. */
+const badText = (s: string): 'control' | 'surrogate' | undefined => (LONE_SURROGATE.test(s) ? 'surrogate' : CONTROL_TEXT.test(s) ? 'control' : undefined);
+
+function textIssue(kind: 'control' | 'surrogate', place: Place, isKey: boolean): Issue {
+  const p = pointer(place);
+  if (kind === 'control') return controlIssue(p, isKey ? `the key "${printable(place.key)}"` : p);
+  return { path: p, rule: 'unicodeScalarValues', code: 'SG_INVALID_ENCODING', message: `${p} contains a lone UTF-16 surrogate (\\uD800–\\uDFFF), which is not a character` };
+}
+
+/**
+ * Walks a parsed JSON body without recursion: depth, size and control characters, first finding
+ * wins. Every request body passes here, so the walk allocates a place per container only and
+ * spells out a path only for the issue it returns.
+ */
 function bodyIssue(body: unknown): Issue | undefined {
   if (body === null || typeof body !== 'object') {
     return typeof body === 'string' && CONTROL_TEXT.test(body) ? controlIssue('', 'the body') : undefined;
   }
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 1 }];
+  const stack: { value: object; place: Place | undefined; depth: number }[] = [{ value: body, place: undefined, depth: 1 }];
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const { value, place, depth } = stack.pop()!;
     if (depth > MAX_JSON_DEPTH) {
-      return { path: path || '/', rule: 'maxDepth', code: 'SG_TOO_DEEP', message: `the body nests deeper than ${MAX_JSON_DEPTH} levels` };
+      return { path: pointer(place) || '/', rule: 'maxDepth', code: 'SG_TOO_DEEP', message: `the body nests deeper than ${MAX_JSON_DEPTH} levels` };
     }
-    const size = Array.isArray(value) ? value.length : Object.keys(value as object).length;
-    if (size > MAX_JSON_ITEMS) {
-      return { path: path || '/', rule: 'maxItems', code: 'SG_TOO_MANY_ITEMS', message: `${size} entries; no list or object of a message has more than ${MAX_JSON_ITEMS}` };
-    }
-    const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value as Record<string, unknown>);
-    for (const [k, v] of entries) {
-      const p = `${path}/${escapeSegment(printable(k))}`;
-      if (CONTROL_TEXT.test(k)) return controlIssue(p, `the key "${printable(k)}"`);
-      if (LONE_SURROGATE.test(k) || (typeof v === 'string' && LONE_SURROGATE.test(v))) {
-        return { path: p, rule: 'unicodeScalarValues', code: 'SG_INVALID_ENCODING', message: `${p} contains a lone UTF-16 surrogate (\\uD800–\\uDFFF), which is not a character` };
+    if (Array.isArray(value)) {
+      if (value.length > MAX_JSON_ITEMS) return tooMany(value.length, place);
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (typeof v === 'string') {
+          const bad = badText(v);
+          if (bad) return textIssue(bad, { key: String(i), parent: place }, false);
+        } else if (v !== null && typeof v === 'object') {
+          stack.push({ value: v, place: { key: String(i), parent: place }, depth: depth + 1 });
+        }
       }
+      continue;
+    }
+    const keys = Object.keys(value);
+    if (keys.length > MAX_JSON_ITEMS) return tooMany(keys.length, place);
+    for (const k of keys) {
+      const badKey = CONTROL_TEXT.test(k) ? 'control' : LONE_SURROGATE.test(k) ? 'surrogate' : undefined;
+      if (badKey) return textIssue(badKey, { key: k, parent: place }, true);
+      const v: unknown = (value as Record<string, unknown>)[k];
       if (typeof v === 'string') {
-        if (CONTROL_TEXT.test(v)) return controlIssue(p, p);
+        const bad = badText(v);
+        if (bad) return textIssue(bad, { key: k, parent: place }, false);
       } else if (v !== null && typeof v === 'object') {
-        stack.push({ value: v, path: p, depth: depth + 1 });
+        stack.push({ value: v, place: { key: k, parent: place }, depth: depth + 1 });
       }
     }
   }
   return undefined;
+}
+
+function tooMany(size: number, place: Place | undefined): Issue {
+  return { path: pointer(place) || '/', rule: 'maxItems', code: 'SG_TOO_MANY_ITEMS', message: `${size} entries; no list or object of a message has more than ${MAX_JSON_ITEMS}` };
 }
 
 // a parsed JSON value: not raw bytes, not text, not a stream a route reads itself (the traffic CSV)
