@@ -7,8 +7,9 @@
  * exist: markup declarations (DOCTYPE, ENTITY) are refused, here and by guardXml before.
  *
  * Why not a general parser library: the tree is all the decoders need, and building it directly
- * costs a fifth of parsing into a library's generic object form and converting that (measured on
- * inbound VA-KUE-MRN, see README "Performance"); inbound SOAP is bound by this process's CPU.
+ * costs a quarter of parsing into fast-xml-parser's ordered objects and converting those (12 µs
+ * instead of 48 µs for a 1.4 KB VA-KUE-MRN envelope; README "Performance"), and inbound SOAP is
+ * bound by this process's CPU.
  * `test/unit/wbci/xml-tree.test.ts` holds it against @xmldom/xmldom on generated documents.
  */
 
