@@ -217,13 +217,17 @@ class PgListener {
   readonly #logger: StoreLogger;
   readonly #channels = new Map<string, Set<(payload: string) => void>>();
   #client: Promise<pg.Client> | undefined;
+  /** `#client` once its connect succeeded */
+  #connected: pg.Client | undefined;
   #closed = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = 250;
   #lock = Promise.resolve();
 
   constructor(config: pg.PoolConfig, logger: StoreLogger) {
-    this.#config = { connectionString: config.connectionString, application_name: 'switchgate-listen', types: config.types };
+    // the pool's connect timeout too: a server that accepts and never answers must not hold the
+    // reconnect, and every listen/unlisten queued behind it, forever
+    this.#config = { connectionString: config.connectionString, application_name: 'switchgate-listen', types: config.types, connectionTimeoutMillis: config.connectionTimeoutMillis };
     this.#logger = logger;
   }
 
@@ -266,7 +270,11 @@ class PgListener {
     this.#channels.clear();
     const client = this.#client;
     this.#client = undefined;
-    if (client) await (await client.catch(() => undefined))?.end().catch(() => undefined);
+    const connected = this.#connected;
+    this.#connected = undefined;
+    if (connected) await connected.end().catch(() => undefined);
+    // a connect still under way is ended when it settles: closing does not wait for it
+    else if (client) void client.then((c) => c.end(), () => undefined).catch(() => undefined);
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -282,7 +290,10 @@ class PgListener {
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client, undefined));
     this.#client = client.connect().then(
-      () => client,
+      () => {
+        if (!this.#closed) this.#connected = client;
+        return client;
+      },
       (err: unknown) => {
         this.#client = undefined;
         throw err;
@@ -296,6 +307,7 @@ class PgListener {
     void this.#client?.then((current) => {
       if (current !== client) return;
       this.#client = undefined;
+      this.#connected = undefined;
       this.#logger.warn({ err }, 'LISTEN connection lost; reconnecting');
       this.#scheduleResubscribe();
     }, () => undefined);

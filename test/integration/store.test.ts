@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { connect as tcpConnect, createServer as tcpServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -678,6 +679,48 @@ describe.skipIf(!pgAdminUrl())('PostgreSQL with several replicas', () => {
       }, 10_000);
     } finally {
       await close();
+    }
+  });
+
+  it('closes at once while the LISTEN connection reconnects to a server that accepts and never answers', async () => {
+    const database = await createTestDatabase();
+    // a loopback proxy to the database that, once `silent`, accepts new connections and says nothing
+    const target = new URL(database.url);
+    let silent = false;
+    let attemptsWhileSilent = 0;
+    const sockets = new Set<Socket>();
+    const proxy = tcpServer((client) => {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => undefined);
+      if (silent) return void attemptsWhileSilent++;
+      const server = tcpConnect(Number(target.port), target.hostname);
+      sockets.add(server);
+      server.on('error', () => client.destroy());
+      client.on('error', () => server.destroy());
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const store = await openDatabase({ databaseUrl: viaProxy.toString(), poolSize: 2 });
+    try {
+      await store.listen!('sg_wake', () => undefined);
+      silent = true;
+      const { rows } = await sql<{ n: number }>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+        where application_name = 'switchgate-listen' and datname = current_database()`.execute(store.db);
+      expect(rows).toEqual([{ n: 1 }]);
+      // the listener reconnects (after 250 ms) into the silence
+      await waitFor(() => (attemptsWhileSilent > 0 ? true : undefined));
+      // before the fix: close() waited for that connect, which never ends
+      const closing = store.close().then(() => 'closed');
+      expect(await Promise.race([closing, sleep(3_000).then(() => 'still closing')])).toBe('closed');
+    } finally {
+      await store.close();
+      for (const sock of sockets) sock.destroy();
+      await new Promise((r) => proxy.close(r));
+      await database.drop();
     }
   });
 
