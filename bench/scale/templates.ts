@@ -11,9 +11,21 @@ import { API_KEY, quickStartVa } from '../../test/support/gateway-pair.js';
 import { eventually, freePort } from '../../test/support/http-pair.js';
 import { startWireNode, type WireNode } from '../../test/support/wire-stubs.js';
 import { makeTestCert, tempDir } from '../../test/support/ws-security.js';
+import { addDays, createCalendar } from '../../src/domain/calendar.js';
+import { REQUESTED_DATE } from '../harness.js';
+import { firstKueKwtOnOrAfter } from '../../src/protocols/wbci/deadlines.js';
 
 const AUF = 'DEU.EKPA';
 const ABG = 'DEU.EKPB';
+
+// Requested dates as a CRM sends them, three weeks ahead (the other benches' date), never fixed
+// dates: those drew a short-lead warning on every case as the day came closer (2.6 `case.warning`
+// events per case, ~0.6 KB of the storage per case), and would be refused once too close.
+const cal = createCalendar({ country: 'DE', region: 'BY' });
+const nextKwt = (after: string) => firstKueKwtOnOrAfter(cal, addDays(after, 1));
+const DATE_1 = REQUESTED_DATE;
+const DATE_2 = nextKwt(DATE_1);
+const DATE_3 = nextKwt(DATE_2);
 
 async function rest(node: WireNode, method: 'GET' | 'POST', path: string, body?: unknown) {
   const res = await request(node.url + path, {
@@ -57,12 +69,12 @@ export async function writeTemplateCases(urlA: string, urlB: string): Promise<Te
   try {
     // a gateway in service has long learned its peers' wire dictionaries (src/store/wire-codec.ts):
     // one good case first, so the template messages are stored as in steady state, not as the first of their kind
-    const warm = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-17', lastName: 'Vorlauf' }));
+    const warm = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: DATE_3, lastName: 'Vorlauf' }));
     if (warm.status !== 201) throw new Error(`warm-up VA: ${warm.status} ${warm.text}`);
     const warmId = warm.data.id as string;
     await eventually(async () => { if ((await rest(b, 'GET', `/v1/switches/${warmId}`)).data?.state !== 'AWAITING_ANSWER') throw new Error('warm-up VA not at B'); }, 30_000);
     const warmAnswer = await rest(b, 'POST', `/v1/switches/${warmId}/answer`, {
-      result: 'accept', code: 'ZWA', switchDate: '2026-12-17', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123',
+      result: 'accept', code: 'ZWA', switchDate: DATE_3, technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123',
     });
     if (warmAnswer.status !== 202) throw new Error(`warm-up answer: ${warmAnswer.status} ${warmAnswer.text}`);
     await eventually(async () => { if ((await rest(a, 'GET', `/v1/switches/${warmId}`)).data.state !== 'AGREED') throw new Error('warm-up not agreed'); }, 30_000);
@@ -70,7 +82,7 @@ export async function writeTemplateCases(urlA: string, urlB: string): Promise<Te
     if (warmTr.status !== 202) throw new Error(`warm-up AKM-TR: ${warmTr.status} ${warmTr.text}`);
     await eventually(async () => { if ((await timeline(b, warmId)).length < 3) throw new Error('warm-up AKM-TR not at B'); }, 30_000);
     // and a refused one: dictionaries are learned per message type, the ABBM has its own
-    const warmRefused = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName: 'Vorlauf' }));
+    const warmRefused = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: DATE_2, lastName: 'Vorlauf' }));
     if (warmRefused.status !== 201) throw new Error(`warm-up VA 2: ${warmRefused.status} ${warmRefused.text}`);
     const warmRefusedId = warmRefused.data.id as string;
     await eventually(async () => { if ((await rest(b, 'GET', `/v1/switches/${warmRefusedId}`)).data?.state !== 'AWAITING_ANSWER') throw new Error('warm-up VA 2 not at B'); }, 30_000);
@@ -78,19 +90,19 @@ export async function writeTemplateCases(urlA: string, urlB: string): Promise<Te
     if (warmReject.status !== 202) throw new Error(`warm-up reject: ${warmReject.status} ${warmReject.text}`);
     await eventually(async () => { if ((await rest(a, 'GET', `/v1/switches/${warmRefusedId}`)).data.state !== 'REJECTED') throw new Error('warm-up reject not at A'); }, 30_000);
 
-    const created = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-15' }));
+    const created = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: DATE_1 }));
     if (created.status !== 201) throw new Error(`template VA: ${created.status} ${created.text}`);
     const completed = created.data.id as string;
     await eventually(async () => { if ((await rest(b, 'GET', `/v1/switches/${completed}`)).data?.state !== 'AWAITING_ANSWER') throw new Error('VA not at B'); }, 30_000);
     const answer = await rest(b, 'POST', `/v1/switches/${completed}/answer`, {
-      result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123',
+      result: 'accept', code: 'ZWA', switchDate: DATE_1, technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123',
     });
     if (answer.status !== 202) throw new Error(`template answer: ${answer.status} ${answer.text}`);
     await eventually(async () => { if ((await rest(a, 'GET', `/v1/switches/${completed}`)).data.state !== 'AGREED') throw new Error('not agreed'); }, 30_000);
     const handover = await rest(a, 'POST', `/v1/switches/${completed}/resource-handover`, { takeOver: true, lines: [{ contractNumber: '1234567890' }] });
     if (handover.status !== 202) throw new Error(`template AKM-TR: ${handover.status} ${handover.text}`);
 
-    const second = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName: 'Zweiter' }));
+    const second = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: DATE_2, lastName: 'Zweiter' }));
     if (second.status !== 201) throw new Error(`template VA 2: ${second.status} ${second.text}`);
     const refused = second.data.id as string;
     await eventually(async () => { if ((await rest(b, 'GET', `/v1/switches/${refused}`)).data?.state !== 'AWAITING_ANSWER') throw new Error('VA 2 not at B'); }, 30_000);
