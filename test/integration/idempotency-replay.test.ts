@@ -1,4 +1,5 @@
 /** A replayed Idempotency-Key answers from the store and does not run the command again. */
+import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { rest, startPair, type Pair } from '../support/gateway-pair.js';
@@ -37,5 +38,43 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     // the next switch gets the next id: the replay burned none
     const next = await rest(pair.a, 'POST', '/v1/switches', va);
     expect(next.data.id).toBe('DEU.EKPA.V000000002');
+  });
+
+  it('a command whose process died between its commit and its answer is answered on retry, never run again', async () => {
+    pair = await startPair(open);
+    const created = await rest(pair.a, 'POST', '/v1/switches', va);
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.data.id as string;
+    await pair.pump();
+    const service = pair.b.wbci;
+    const original = service.answer.bind(service);
+    let runs = 0;
+    let dies = true;
+    service.answer = async (...args: Parameters<typeof original>) => {
+      runs++;
+      const sent = await original(...args);
+      // committed; the answer is never sent
+      if (dies) throw new Error('the process died here');
+      return sent;
+    };
+    const answer = { result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123' };
+    const first = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
+    expect(first.statusCode).toBe(500);
+    // the process that claimed the key is gone (as after kill -9: none of its connections is left)
+    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'answer-1'`.execute(pair.b.store.db);
+    dies = false;
+
+    const again = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
+    expect([again.statusCode, again.headers['idempotent-replayed']], again.body).toEqual([202, 'true']);
+    expect(runs).toBe(1);
+    expect(again.data.case).toMatchObject({ id, state: 'AGREED' });
+    // one RUEM-VA went out, and it is the one the replay names
+    const timeline = await rest(pair.b, 'GET', `/v1/switches/${id}/messages`);
+    const sent = (timeline.data.items as { direction: string; type: string; messageId: string }[]).filter((m) => m.direction === 'out');
+    expect(sent.map((m) => [m.type, m.messageId])).toEqual([['RUEM-VA', again.data.messageId]]);
+    // and the key now holds that answer: a third try is a plain replay
+    const third = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
+    expect([third.statusCode, third.headers['idempotent-replayed'], third.data.messageId]).toEqual([202, 'true', again.data.messageId]);
+    expect(runs).toBe(1);
   });
 });

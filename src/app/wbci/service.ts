@@ -117,6 +117,15 @@ interface Loaded {
 
 
 /** What a northbound command produced: the queued message and the case as it now is. */
+/**
+ * How a command commits: `beforeCommit` runs inside the transaction that writes its message (the
+ * HTTP layer marks its Idempotency-Key there, so a retry after a crash between the commit and the
+ * answer is answered, never run again).
+ */
+export interface CommandOptions {
+  beforeCommit?: (trx: Tx, messageId: string) => Promise<void>;
+}
+
 export interface Sent {
   messageId: string;
   row: CaseRow;
@@ -377,8 +386,13 @@ export class WbciService {
   }
 
   /** Sends a message built from the current state of case `id`. */
-  async #send(id: string, build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined, onMissing?: () => AppError): Promise<Sent> {
-    return this.#run(async (u) => {
+  async #send(
+    id: string,
+    build: (s: WbciCaseState) => Promise<WbciMessage | undefined> | WbciMessage | undefined,
+    onMissing?: () => AppError,
+    opts: CommandOptions = {},
+  ): Promise<Sent> {
+    const step = async (u: Unit): Promise<Sent> => {
       const prev = await this.#loadState(u, id);
       if (!prev) {
         // a case of another procedure: the step exists, just not for it
@@ -397,43 +411,48 @@ export class WbciService {
       this.#checkFields(msg);
       const d = apply(prev.state, msg, this.#ctx('out'));
       if (!d.ok) throw refusedByStateMachine(d.issues);
-      return this.#persist(u, prev, d, msg, 'out', {});
-    });
+      const sent = await this.#persist(u, prev, d, msg, 'out', {});
+      if (opts.beforeCommit) await opts.beforeCommit(u.db as Tx, sent.messageId);
+      return sent;
+    };
+    // with something to commit along, one transaction; otherwise the optimistic step (group commit)
+    return opts.beforeCommit ? this.#tx((trx) => step({ db: trx, locked: true })) : this.#run(step);
   }
 
-  answer(id: string, input: AnswerInput): Promise<Sent> {
+  answer(id: string, input: AnswerInput, opts: CommandOptions = {}): Promise<Sent> {
     return this.#send(id, (s) => {
       if (input.result === 'accept' && input.contractEnd !== undefined) {
         const issue = rrnpContractEndIssue(s, input.contractEnd, { calendar: this.#d.calendar, rules: this.#d.rules });
         if (issue) throw new AppError(422, issue.code, issue.message, [issue]);
       }
       return buildAnswer(s, input, this.#d.self);
-    });
+    }, undefined, opts);
   }
 
-  resourceHandover(id: string, input: ResourceHandoverInput): Promise<Sent> {
-    return this.#send(id, (s) => buildAkmTr(s, input, this.#d.self));
+  resourceHandover(id: string, input: ResourceHandoverInput, opts: CommandOptions = {}): Promise<Sent> {
+    return this.#send(id, (s) => buildAkmTr(s, input, this.#d.self), undefined, opts);
   }
 
-  answerResourceHandover(id: string, input: ResourceHandoverAnswerInput): Promise<Sent> {
-    return this.#send(id, (s) => buildAbbmTr(s, input, this.#d.self));
+  answerResourceHandover(id: string, input: ResourceHandoverAnswerInput, opts: CommandOptions = {}): Promise<Sent> {
+    return this.#send(id, (s) => buildAbbmTr(s, input, this.#d.self), undefined, opts);
   }
 
-  async reschedule(id: string, input: RescheduleInput): Promise<Sent> {
+  async reschedule(id: string, input: RescheduleInput, opts: CommandOptions = {}): Promise<Sent> {
     const changeId = await this.#d.ids.next('T');
-    return this.#send(id, (s) => buildTvsVa(s, input, changeId, this.#d.self));
+    return this.#send(id, (s) => buildTvsVa(s, input, changeId, this.#d.self), undefined, opts);
   }
 
-  async cancel(id: string, input: CancelInput): Promise<Sent> {
+  async cancel(id: string, input: CancelInput, opts: CommandOptions = {}): Promise<Sent> {
     const stornoId = await this.#d.ids.next('S');
-    return this.#send(id, (s) => buildStorno(s, input, stornoId, this.#d.self));
+    return this.#send(id, (s) => buildStorno(s, input, stornoId, this.#d.self), undefined, opts);
   }
 
-  answerChange(id: string, changeId: string, input: ChangeAnswerInput): Promise<Sent> {
+  answerChange(id: string, changeId: string, input: ChangeAnswerInput, opts: CommandOptions = {}): Promise<Sent> {
     return this.#send(
       id,
       (s) => buildChangeAnswer(s, changeId, input, this.#d.self),
       () => notFound('open change request', changeId),
+      opts,
     );
   }
 

@@ -5,8 +5,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { Database } from '../../store/schema.js';
 import { caseExists, loadCase, listCases } from '../../store/repos/cases.js';
-import { messagesOfCase } from '../../store/repos/messages.js';
-import type { Sent, WbciService } from '../../app/wbci/service.js';
+import { findMessage, messagesOfCase } from '../../store/repos/messages.js';
+import type { CommandOptions, Sent, WbciService } from '../../app/wbci/service.js';
 import type {
   AnswerInput,
   CancelInput,
@@ -207,13 +207,23 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
     path: string,
     bodySchema: string,
     summary: string,
-    run: (id: string, body: B, params: Record<string, string>) => Promise<Sent>,
+    run: (id: string, body: B, params: Record<string, string>, opts: CommandOptions) => Promise<Sent>,
     bodyPath: (body: B) => (messagePath: string) => string = () => (p) => p,
   ) =>
     app.post<{ Params: Record<string, string>; Body: B }>(
       path,
       {
-        config: { scope: 'switches:write' },
+        config: {
+          scope: 'switches:write',
+          // the process died between the commit and the answer: the message it queued, and the case as it is now
+          idempotencyReplay: async (messageId, reply) => {
+            const message = await findMessage(db, String(messageId));
+            const row = message && (await loadCase(db, message.case_id));
+            if (!message || !row) throw notFound('message', String(messageId));
+            sendsCase(reply, row);
+            return { statusCode: 202, body: { messageId: message.message_id, case: caseView(row, clock.now()), warnings: [] } };
+          },
+        },
         ...(agcom.hookFor(path) ? { preValidation: agcom.hookFor(path) } : {}),
         schema: {
           tags: ['switches'],
@@ -225,9 +235,11 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       },
       async (request, reply) => {
         const id = request.params.id!;
+        const commit = idempotentCommit(request);
+        const opts: CommandOptions = commit ? { beforeCommit: (trx, messageId) => commit(trx, messageId) } : {};
         let sent: Sent;
         try {
-          sent = await underIfMatch(request, id, () => run(id, request.body as B, request.params));
+          sent = await underIfMatch(request, id, () => run(id, request.body as B, request.params, opts));
         } catch (err) {
           throw inBodyTerms(err, bodyPath(request.body as B));
         }
@@ -239,17 +251,17 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       },
     );
 
-  write<AnswerInput>('/v1/switches/:id/answer', 'answer.json', 'As donating: accept (RUEM-VA) or reject (ABBM) the VA', (id, b) => wbci.answer(id, b), answerPath);
-  write<ResourceHandoverInput>('/v1/switches/:id/resource-handover', 'resource-handover.json', 'As recipient: AKM-TR', (id, b) => wbci.resourceHandover(id, b));
+  write<AnswerInput>('/v1/switches/:id/answer', 'answer.json', 'As donating: accept (RUEM-VA) or reject (ABBM) the VA', (id, b, _p, o) => wbci.answer(id, b, o), answerPath);
+  write<ResourceHandoverInput>('/v1/switches/:id/resource-handover', 'resource-handover.json', 'As recipient: AKM-TR', (id, b, _p, o) => wbci.resourceHandover(id, b, o));
   write<ResourceHandoverAnswerInput>(
     '/v1/switches/:id/resource-handover/answer',
     'resource-handover-answer.json',
     'As donating: reject an AKM-TR (ABBM-TR)',
-    (id, b) => wbci.answerResourceHandover(id, b),
+    (id, b, _p, o) => wbci.answerResourceHandover(id, b, o),
     () => positionsAsCodes,
   );
-  write<RescheduleInput>('/v1/switches/:id/reschedule', 'reschedule.json', 'As recipient: TVS-VA with a new requested date', (id, b) => wbci.reschedule(id, b));
-  write<CancelInput>('/v1/switches/:id/cancel', 'cancel.json', 'Either side: STR-AUF or STR-AEN', (id, b) => wbci.cancel(id, b));
+  write<RescheduleInput>('/v1/switches/:id/reschedule', 'reschedule.json', 'As recipient: TVS-VA with a new requested date', (id, b, _p, o) => wbci.reschedule(id, b, o));
+  write<CancelInput>('/v1/switches/:id/cancel', 'cancel.json', 'Either side: STR-AUF or STR-AEN', (id, b, _p, o) => wbci.cancel(id, b, o));
   app.post<{ Params: { id: string }; Body: { replaces: string } }>(
     '/v1/switches/:id/link',
     {
@@ -274,7 +286,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
     '/v1/switches/:id/changes/:changeId/answer',
     'change-answer.json',
     'Answer an incoming TVS-VA or Storno: ERLM or ABBM',
-    (id, b, p) => wbci.answerChange(id, p.changeId!, b),
+    (id, b, p, o) => wbci.answerChange(id, p.changeId!, b, o),
     (b) => (b.result === 'reject' ? positionsAsCodes : (p) => p),
   );
 }
