@@ -19,13 +19,11 @@ import { rawPost, soapHeaders } from '../support/wire-stubs.js';
 import { openPostgres } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { encodeSoap } from '../../src/protocols/wbci/soap-codec.js';
-import { createCalendar } from '../../src/domain/calendar.js';
-import { firstKueKwtOnOrAfter } from '../../src/protocols/wbci/deadlines.js';
 import { validVaKueMrn } from '../unit/wbci/builders.js';
+import { kwtAhead } from '../support/dates.js';
 
 const bin = findPostgresBin();
-const cal = createCalendar({ country: 'DE', region: 'BY' });
-const KWT = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 15));
+const KWT = kwtAhead();
 
 let seq = 0;
 const vaBody = () => quickStartVa({ requestedDate: KWT, lastName: `Outage${++seq}` });

@@ -12,8 +12,7 @@ import { startStubPeer, startWireNode, type StubPeer, type WireNode } from '../.
 import { API_KEY } from '../../support/gateway-pair.js';
 import { chromiumAvailable, launchChromium } from '../../support/browser.js';
 import { request } from 'undici';
-import { createCalendar } from '../../../src/domain/calendar.js';
-import { firstKueKwtOnOrAfter } from '../../../src/protocols/wbci/deadlines.js';
+import { kwtAhead } from '../../support/dates.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
@@ -24,8 +23,7 @@ const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 const FAULT = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>${xmlEscape(HOSTILE)}</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
 
 // the gateways run on the system clock: a requested date comfortably ahead of today
-const cal = createCalendar({ country: 'DE', region: 'BY' });
-const REQUESTED = firstKueKwtOnOrAfter(cal, cal.addWorkingDays(cal.today(new Date()), 15));
+const REQUESTED = kwtAhead();
 
 const vaTo = (donating: string, requestedDate = REQUESTED) => ({
   procedure: 'wbci',

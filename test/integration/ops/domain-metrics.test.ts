@@ -10,6 +10,7 @@ import { startProxy, startStubPeer, startWireNode, type Proxy, type StubPeer, ty
 import { API_KEY } from '../../support/gateway-pair.js';
 import { sample } from '../../support/prometheus.js';
 import { failureReason } from '../../../src/http/domain-metrics.js';
+import { kwtAhead } from '../../support/dates.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
@@ -22,7 +23,8 @@ const va = (donating = ABG) => ({
   procedure: 'wbci',
   type: 'VA-KUE-MRN',
   donating,
-  requestedDate: '2026-12-15',
+  // the gateways run on the system clock
+  requestedDate: kwtAhead(),
   customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
   location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
   numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },

@@ -6,12 +6,13 @@ import { eventually as eventuallyWithin } from '../../support/http-pair.js';
 import { API_KEY, silentLog, testConfig, quickStartVa } from '../../support/gateway-pair.js';
 import { sample } from '../../support/prometheus.js';
 import { createGateway, type Gateway } from '../../../src/gateway.js';
+import { kwtAhead } from '../../support/dates.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
 const eventually = <T>(check: () => Promise<T>) => eventuallyWithin(check, 60_000, 100);
 
-const va = quickStartVa({ requestedDate: '2026-12-29' });
+const va = quickStartVa({ requestedDate: kwtAhead() });
 
 const scrape = async (gw: Gateway) => (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
 const startSwitch = async (gw: Gateway) => {
