@@ -24,6 +24,15 @@ export interface Unit {
 /** The step must run in a transaction; thrown in optimistic mode, caught by runStep. */
 export const NEEDS_TX = Symbol('needs a transaction');
 /** The case changed between read and write; caught by runStep, which tries again. */
+/**
+ * How a command on a case commits: `beforeCommit` runs inside the transaction that writes its
+ * message (the HTTP layer marks its Idempotency-Key there, so a retry after a crash between the
+ * commit and the answer is answered, never run again).
+ */
+export interface CommandOptions {
+  beforeCommit?: (trx: Tx, messageId: string) => Promise<void>;
+}
+
 export const CONFLICT = Symbol('version conflict');
 
 export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';

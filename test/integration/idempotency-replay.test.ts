@@ -1,8 +1,12 @@
 /** A replayed Idempotency-Key answers from the store and does not run the command again. */
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
+import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
-import { rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { API_KEY, rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { caseOf, DAC, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
+import { http, type HttpNode } from '../support/http-pair.js';
+import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 
 const va = {
   procedure: 'wbci',
@@ -76,5 +80,66 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     const third = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
     expect([third.statusCode, third.headers['idempotent-replayed'], third.data.messageId]).toEqual([202, 'true', again.data.messageId]);
     expect(runs).toBe(1);
+  });
+});
+
+/** A POST with an Idempotency-Key over real HTTP. */
+async function postWithKey(node: HttpNode, path: string, body: unknown, key: string) {
+  const res = await request(node.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text, data: JSON.parse(text) as Record<string, any> };
+}
+
+describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => {
+  let pair: AgcomPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('an annullamento whose process died between its commit and its answer is answered on retry, never sent twice', async () => {
+    pair = await startAgcomPair(open, open);
+    const started = await http(pair.a, 'POST', '/v1/switches', {
+      procedure: 'agcom',
+      donating: 'ITA.OLB',
+      migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234552', cos: '001' }),
+      numbers: ['069234552'],
+      requestedDate: DAC,
+      customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
+      contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
+    });
+    expect(started.status, started.text).toBe(201);
+    const id = started.data.id as string;
+    await untilA(pair, async () => expect((await caseOf(pair!.a, id)).state).toBe('AWAITING_MANAGERIAL'));
+    expect((await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: 'S1' })).status).toBe(202);
+    await untilA(pair, async () => expect((await caseOf(pair!.a, id)).state).toBe('VALIDATED'));
+
+    const service = pair.a.gw.agcom!;
+    const original = service.cancel.bind(service);
+    let runs = 0;
+    let dies = true;
+    service.cancel = async (...args: Parameters<typeof original>) => {
+      runs++;
+      const sent = await original(...args);
+      // committed; the answer is never sent
+      if (dies) throw new Error('the process died here');
+      return sent;
+    };
+    const body = { reason: 'il cliente ha cambiato idea' };
+    const first = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
+    expect(first.status).toBe(500);
+    // the process that claimed the key is gone (as after kill -9: none of its connections is left)
+    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'cancel-1'`.execute(pair.a.gw.store.db);
+    dies = false;
+
+    const again = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
+    expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([202, 'true']);
+    expect(runs).toBe(1);
+    expect(again.data.case).toMatchObject({ id, openChange: { kind: 'ANNULLAMENTO' } });
+    expect((await timeline(pair.a, id)).filter((m) => m.startsWith('out:ANNULLAMENTO'))).toHaveLength(1);
   });
 });

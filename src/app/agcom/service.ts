@@ -42,7 +42,7 @@ import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
 import { checkCasePrecondition } from '../case-precondition.js';
-import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, isUniqueViolation, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, isUniqueViolation, refusalStep, rowOf, runStep, type CommandOptions, type Tx, type Unit } from '../case-unit.js';
 import {
   answerBodyPath,
   buildCancellation,
@@ -393,8 +393,8 @@ export class AgcomService {
   }
 
   /** Sends a message built from the current state of case `id`. */
-  async #send(id: string, kind: MessageKind, build: (s: StoredAgcomCase) => AgcomMessage, toBody: (p: string) => string): Promise<Sent> {
-    return this.#run(async (u) => {
+  async #send(id: string, kind: MessageKind, build: (s: StoredAgcomCase) => AgcomMessage, toBody: (p: string) => string, opts: CommandOptions = {}): Promise<Sent> {
+    const step = async (u: Unit): Promise<Sent> => {
       const prev = await this.#load(u, id);
       if (!prev) throw notFound('switch', id);
       // who may send what now is decided before the content: a step the case does not allow
@@ -405,23 +405,26 @@ export class AgcomService {
       const d = apply(prev.state, msg, this.#ctx('out', prev.state.role, this.#rulesOf(prev.state)));
       if (!d.ok) throw refusal(d.issues, toBody);
       const sent = await this.#persist(u, prev, { ...d, state: d.state as StoredAgcomCase }, msg, 'out', {});
+      if (opts.beforeCommit) await opts.beforeCommit(u.db as Tx, sent.messageId);
       return { ...sent, warnings: sent.warnings.map((w) => ({ ...w, path: toBody(w.path) })) };
-    });
+    };
+    // with something to commit along, one transaction; otherwise the optimistic step
+    return opts.beforeCommit ? this.#tx((trx) => step({ db: trx, locked: true })) : this.#run(step);
   }
 
   /** As Donating: the managerial validation (xml3) decided by the CRM. */
-  answer(id: string, input: AgcomAnswerInput): Promise<Sent> {
-    return this.#send(id, 'MANAGERIAL', (s) => buildManagerial(s, input, this.self, () => `${this.self}-${randomUUID()}`), answerBodyPath);
+  answer(id: string, input: AgcomAnswerInput, opts: CommandOptions = {}): Promise<Sent> {
+    return this.#send(id, 'MANAGERIAL', (s) => buildManagerial(s, input, this.self, () => `${this.self}-${randomUUID()}`), answerBodyPath, opts);
   }
 
   /** As Recipient: annullamento, up to the DAC day included. */
-  cancel(id: string, input: AgcomCancelInput): Promise<Sent> {
-    return this.#send(id, 'ANNULLAMENTO', (s) => buildCancellation(s, input, this.self, this.#today()), changeBodyPath);
+  cancel(id: string, input: AgcomCancelInput, opts: CommandOptions = {}): Promise<Sent> {
+    return this.#send(id, 'ANNULLAMENTO', (s) => buildCancellation(s, input, this.self, this.#today()), changeBodyPath, opts);
   }
 
   /** As Recipient: rimodulazione of the DAC, up to the DAC day included. */
-  reschedule(id: string, input: AgcomRescheduleInput): Promise<Sent> {
-    return this.#send(id, 'RIMODULAZIONE', (s) => buildReschedule(s, input, this.self, this.#today()), changeBodyPath);
+  reschedule(id: string, input: AgcomRescheduleInput, opts: CommandOptions = {}): Promise<Sent> {
+    return this.#send(id, 'RIMODULAZIONE', (s) => buildReschedule(s, input, this.self, this.#today()), changeBodyPath, opts);
   }
 
   #today(): string {

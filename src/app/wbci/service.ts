@@ -30,7 +30,7 @@ import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/r
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
 import { checkCasePrecondition } from '../case-precondition.js';
-import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, refusalStep, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, announceOverdue, forEachDueCase, refusalStep, rowOf, runStep, type CommandOptions, type Tx, type Unit } from '../case-unit.js';
 import {
   buildAbbmTr,
   buildAkmTr,
@@ -117,15 +117,6 @@ interface Loaded {
 
 
 /** What a northbound command produced: the queued message and the case as it now is. */
-/**
- * How a command commits: `beforeCommit` runs inside the transaction that writes its message (the
- * HTTP layer marks its Idempotency-Key there, so a retry after a crash between the commit and the
- * answer is answered, never run again).
- */
-export interface CommandOptions {
-  beforeCommit?: (trx: Tx, messageId: string) => Promise<void>;
-}
-
 export interface Sent {
   messageId: string;
   row: CaseRow;

@@ -21,6 +21,8 @@ import { schemaIssues } from '../problem.js';
 import { caseView } from '../views.js';
 import { sendsCase, underIfMatch } from '../case-etag.js';
 import { warningsView } from '../warnings.js';
+import { idempotentCommit } from '../idempotency.js';
+import type { CommandOptions } from '../../app/case-unit.js';
 
 export interface AgcomRestDeps {
   db: Kysely<Database>;
@@ -61,15 +63,15 @@ export function agcomRest(deps: AgcomRestDeps) {
       { path: '/procedure', rule: 'enabledProfile', code: 'SG_PROCEDURE_NOT_ENABLED', message: 'agcom is not among this gateway\'s profiles' },
     ]);
 
-  const run = (action: AgcomWriteAction, id: string, body: unknown): Promise<Sent> => {
+  const run = (action: AgcomWriteAction, id: string, body: unknown, opts: CommandOptions): Promise<Sent> => {
     const agcom = deps.agcom!;
     switch (action) {
       case 'answer':
-        return agcom.answer(id, body as AgcomAnswerInput);
+        return agcom.answer(id, body as AgcomAnswerInput, opts);
       case 'cancel':
-        return agcom.cancel(id, (body ?? {}) as AgcomCancelInput);
+        return agcom.cancel(id, (body ?? {}) as AgcomCancelInput, opts);
       case 'reschedule':
-        return agcom.reschedule(id, body as AgcomRescheduleInput);
+        return agcom.reschedule(id, body as AgcomRescheduleInput, opts);
     }
   };
 
@@ -95,7 +97,10 @@ export function agcomRest(deps: AgcomRestDeps) {
           const first = issues[0];
           throw new AppError(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues);
         }
-        const sent = await underIfMatch(request, id, () => run(action, id, body));
+        // the Idempotency-Key is marked with the message (the route's idempotencyReplay answers a retry after a crash)
+        const commit = idempotentCommit(request);
+        const opts: CommandOptions = commit ? { beforeCommit: (trx, messageId) => commit(trx, messageId) } : {};
+        const sent = await underIfMatch(request, id, () => run(action, id, body, opts));
         request.log.info({ caseId: id, messageId: sent.messageId }, 'agcom message queued');
         sendsCase(reply, sent.row);
         return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, deps.clock.now()), warnings: warningsView(sent.warnings) });

@@ -6,7 +6,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { Database } from '../../store/schema.js';
 import { caseExists, loadCase, listCases } from '../../store/repos/cases.js';
 import { findMessage, messagesOfCase } from '../../store/repos/messages.js';
-import type { CommandOptions, Sent, WbciService } from '../../app/wbci/service.js';
+import type { Sent, WbciService } from '../../app/wbci/service.js';
 import type {
   AnswerInput,
   CancelInput,
@@ -25,7 +25,7 @@ import { agcomRest } from './agcom-switches.js';
 import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
 import { warningsSchema, warningsView } from '../warnings.js';
 import { idempotentCommit } from '../idempotency.js';
-import type { Tx } from '../../app/case-unit.js';
+import type { CommandOptions, Tx } from '../../app/case-unit.js';
 import { idParams, problemResponses } from './route-schemas.js';
 
 export interface SwitchRoutesDeps {
