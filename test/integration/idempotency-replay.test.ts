@@ -4,9 +4,8 @@ import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
 import { API_KEY, rest, startPair, type Pair } from '../support/gateway-pair.js';
-import { caseOf, DAC, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
+import { agcomMigration, caseOf, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { http, type HttpNode } from '../support/http-pair.js';
-import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 
 const va = {
   procedure: 'wbci',
@@ -17,6 +16,23 @@ const va = {
   location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
   numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
 };
+
+/**
+ * Makes `service[method]` commit and then fail, as a process dying between its commit and its
+ * answer would; counts the runs. `survive()` lets the following calls answer normally.
+ */
+function diesAfterCommit<S extends object, K extends keyof S>(service: S, method: K): { runs: () => number; survive: () => void } {
+  const original = (service[method] as (...args: unknown[]) => Promise<unknown>).bind(service);
+  let runs = 0;
+  let dies = true;
+  service[method] = (async (...args: unknown[]) => {
+    runs++;
+    const done = await original(...args);
+    if (dies) throw new Error('the process died here');
+    return done;
+  }) as S[K];
+  return { runs: () => runs, survive: () => void (dies = false) };
+}
 
 describeEachBackend('Idempotency-Key replay', ({ open }) => {
   let pair: Pair | undefined;
@@ -50,27 +66,17 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     expect(created.statusCode, created.body).toBe(201);
     const id = created.data.id as string;
     await pair.pump();
-    const service = pair.b.wbci;
-    const original = service.answer.bind(service);
-    let runs = 0;
-    let dies = true;
-    service.answer = async (...args: Parameters<typeof original>) => {
-      runs++;
-      const sent = await original(...args);
-      // committed; the answer is never sent
-      if (dies) throw new Error('the process died here');
-      return sent;
-    };
+    const answering = diesAfterCommit(pair.b.wbci, 'answer');
     const answer = { result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123' };
     const first = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
     expect(first.statusCode).toBe(500);
     // the process that claimed the key is gone (as after kill -9: none of its connections is left)
     await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'answer-1'`.execute(pair.b.store.db);
-    dies = false;
+    answering.survive();
 
     const again = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
     expect([again.statusCode, again.headers['idempotent-replayed']], again.body).toEqual([202, 'true']);
-    expect(runs).toBe(1);
+    expect(answering.runs()).toBe(1);
     expect(again.data.case).toMatchObject({ id, state: 'AGREED' });
     // one RUEM-VA went out, and it is the one the replay names
     const timeline = await rest(pair.b, 'GET', `/v1/switches/${id}/messages`);
@@ -79,7 +85,7 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     // and the key now holds that answer: a third try is a plain replay
     const third = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
     expect([third.statusCode, third.headers['idempotent-replayed'], third.data.messageId]).toEqual([202, 'true', again.data.messageId]);
-    expect(runs).toBe(1);
+    expect(answering.runs()).toBe(1);
   });
 });
 
@@ -103,42 +109,24 @@ describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => 
 
   it('an annullamento whose process died between its commit and its answer is answered on retry, never sent twice', async () => {
     pair = await startAgcomPair(open, open);
-    const started = await http(pair.a, 'POST', '/v1/switches', {
-      procedure: 'agcom',
-      donating: 'ITA.OLB',
-      migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234552', cos: '001' }),
-      numbers: ['069234552'],
-      requestedDate: DAC,
-      customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
-      contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
-    });
+    const started = await http(pair.a, 'POST', '/v1/switches', agcomMigration());
     expect(started.status, started.text).toBe(201);
     const id = started.data.id as string;
     await untilA(pair, async () => expect((await caseOf(pair!.a, id)).state).toBe('AWAITING_MANAGERIAL'));
     expect((await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'OK', sessionCode: 'S1' })).status).toBe(202);
     await untilA(pair, async () => expect((await caseOf(pair!.a, id)).state).toBe('VALIDATED'));
 
-    const service = pair.a.gw.agcom!;
-    const original = service.cancel.bind(service);
-    let runs = 0;
-    let dies = true;
-    service.cancel = async (...args: Parameters<typeof original>) => {
-      runs++;
-      const sent = await original(...args);
-      // committed; the answer is never sent
-      if (dies) throw new Error('the process died here');
-      return sent;
-    };
+    const cancelling = diesAfterCommit(pair.a.gw.agcom!, 'cancel');
     const body = { reason: 'il cliente ha cambiato idea' };
     const first = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
     expect(first.status).toBe(500);
     // the process that claimed the key is gone (as after kill -9: none of its connections is left)
     await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'cancel-1'`.execute(pair.a.gw.store.db);
-    dies = false;
+    cancelling.survive();
 
     const again = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
     expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([202, 'true']);
-    expect(runs).toBe(1);
+    expect(cancelling.runs()).toBe(1);
     expect(again.data.case).toMatchObject({ id, openChange: { kind: 'ANNULLAMENTO' } });
     expect((await timeline(pair.a, id)).filter((m) => m.startsWith('out:ANNULLAMENTO'))).toHaveLength(1);
   });

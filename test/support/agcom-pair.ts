@@ -15,6 +15,7 @@ import type { GatewayConfig } from '../../src/config/types.js';
 import { createPeerTransport } from '../../src/delivery/peer-transport.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/connect.js';
+import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 import { API_KEY, silentLog } from './gateway-pair.js';
 import { eventually, freePort, http, type HttpNode } from './http-pair.js';
 
@@ -82,6 +83,18 @@ export interface AgcomPair {
   deliverA(): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The REST body of an AGCOM migrazione from OLA to OLB for number `cor` (its migration code to match). */
+export const agcomMigration = (cor = '069234552', over: Record<string, unknown> = {}) => ({
+  procedure: 'agcom',
+  donating: 'ITA.OLB',
+  migrationCode: buildMigrationCode({ cow: '2ZZ', cor, cos: '001' }),
+  numbers: [cor],
+  requestedDate: DAC,
+  customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
+  contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
+  ...over,
+});
 
 export async function startAgcomPair(openA: () => Promise<Store>, openB: () => Promise<Store>, opts: AgcomPairOptions = {}): Promise<AgcomPair> {
   const donating = opts.donating ?? 'OLB';

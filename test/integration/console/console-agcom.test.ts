@@ -2,23 +2,14 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { describeEachBackend } from '../../support/backends.js';
 import { http } from '../../support/http-pair.js';
-import { caseOf, DAC, startAgcomPair, untilA, type AgcomPair } from '../../support/agcom-pair.js';
+import { agcomMigration, caseOf, startAgcomPair, untilA, type AgcomPair } from '../../support/agcom-pair.js';
 import { API_KEY } from '../../support/gateway-pair.js';
 import { consoleGet, consoleLogin, consolePost } from '../../support/console-client.js';
-import { buildMigrationCode } from '../../../src/protocols/agcom/migration-code.js';
 
 // whole gateways on a shared two-core machine: generous, never a timing assertion
 vi.setConfig({ testTimeout: 120_000 });
 
-const migration = {
-  procedure: 'agcom',
-  donating: 'ITA.OLB',
-  migrationCode: buildMigrationCode({ cow: '2ZZ', cor: '069234552', cos: '001' }),
-  numbers: ['069234552'],
-  requestedDate: DAC,
-  customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
-  contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
-};
+const migration = agcomMigration();
 
 describeEachBackend('console on AGCOM cases', ({ open }) => {
   let pair: AgcomPair | undefined;
