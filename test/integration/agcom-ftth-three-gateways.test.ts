@@ -14,8 +14,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { freePort, http, type HttpNode } from '../support/http-pair.js';
-import { agcomEnv, caseOf, DAC, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
-import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
+import { agcomEnv, agcomMigration, caseOf, DAC, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { startFtthSimulator, type StartedFtthSimulator } from '../../src/ftth-simulator/simulator.js';
 import type { FtthSimBehaviour } from '../../src/ftth-simulator/options.js';
 import type { Store } from '../../src/store/connect.js';
@@ -100,15 +99,7 @@ async function startWorld(open: () => Promise<Store>, o: { sessionCodeValidityDa
  */
 async function validated(w: World, cor: string, behaviour: FtthSimBehaviour = 'accept'): Promise<string> {
   const { pair } = w;
-  const res = await http(pair.a, 'POST', '/v1/switches', {
-    procedure: 'agcom',
-    donating: 'ITA.OLB',
-    migrationCode: buildMigrationCode({ cow: '2ZZ', cor, cos: '001' }),
-    numbers: [cor],
-    requestedDate: DAC,
-    customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
-    contact: { phone: '+39 333 1234567' },
-  });
+  const res = await http(pair.a, 'POST', '/v1/switches', agcomMigration(cor, { contact: { phone: '+39 333 1234567' } }));
   expect(res.status, res.text).toBe(201);
   const id = res.data.id as string;
   // the Recipient's order code is the case id (CODICE_ORDINE_REC)

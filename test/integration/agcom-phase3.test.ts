@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { freePort, http, eventually } from '../support/http-pair.js';
-import { caseOf, DAC, NOW, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
+import { agcomMigration, caseOf, DAC, NOW, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { call } from '../support/wholesale-world.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/connect.js';
@@ -79,15 +79,7 @@ const verify = (w: World, body: unknown) => call(w.pair.b, 'POST', '/wholesale/v
 /** A validated migration: request, formal OK, managerial OK with SESSION. */
 async function validated(w: World, cor = COR): Promise<string> {
   const { pair } = w;
-  const res = await http(pair.a, 'POST', '/v1/switches', {
-    procedure: 'agcom',
-    donating: 'ITA.OLB',
-    migrationCode: buildMigrationCode({ cow: '2ZZ', cor, cos: '001' }),
-    numbers: [cor],
-    requestedDate: DAC,
-    customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
-    contact: { phone: '+39 333 1234567' },
-  });
+  const res = await http(pair.a, 'POST', '/v1/switches', agcomMigration(cor, { contact: { phone: '+39 333 1234567' } }));
   expect(res.status, res.text).toBe(201);
   const id = res.data.id as string;
   await untilA(pair, async () => expect((await caseOf(pair.b, id)).state).toBe('AWAITING_MANAGERIAL'));

@@ -13,7 +13,7 @@ import { startPeerSimulator, type PeerSimulator } from '../../../src/peer-simula
 import { numberKey, parseVaBehaviour, type VaBehaviour } from '../../../src/peer-simulator/behaviours.js';
 import { agcomRejection } from '../../../src/peer-simulator/agcom-script.js';
 import { peerSimulatorOptions, PeerSimulatorUsageError } from '../../../src/peer-simulator/cli.js';
-import { agcomConfig, agcomEnv, DAC, NOW, type AgcomProtocol } from '../../support/agcom-pair.js';
+import { agcomConfig, agcomEnv, agcomMigration, NOW, type AgcomProtocol } from '../../support/agcom-pair.js';
 import { silentLog } from '../../support/gateway-pair.js';
 import { eventually as eventuallyWithin, freePort, http, type HttpNode } from '../../support/http-pair.js';
 
@@ -27,15 +27,7 @@ const b = (text: string): VaBehaviour => {
   return parsed;
 };
 
-const migration = (cor: string) => ({
-  procedure: 'agcom',
-  donating: 'ITA.OLB',
-  migrationCode: buildMigrationCode({ cow: '2ZZ', cor, cos: '001' }),
-  numbers: [cor],
-  requestedDate: DAC,
-  customer: { firstName: 'Mario', lastName: 'Rossi', taxCode: 'RSSMRA80A01H501U' },
-  contact: { phone: '+39 333 1234567', email: 'mario.rossi@example.it' },
-});
+const migration = (cor: string) => agcomMigration(cor);
 
 const SIM_KEY = 'simulator-key-for-tests';
 
