@@ -13,6 +13,8 @@
  * `test/unit/wbci/xml-tree.test.ts` holds it against @xmldom/xmldom on generated documents.
  */
 
+import { BANG, DQUOTE, EQ, GT, LT, QMARK, SLASH, SQUOTE, isSpace } from './xml-chars.js';
+
 export interface XNode {
   local: string;
   /** namespace URI; '' for unqualified elements */
@@ -42,17 +44,6 @@ export interface ParseOptions {
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const ROOT_SCOPE: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { xml: XML_NS, '': '' });
-
-const GT = 62; // >
-const SLASH = 47;
-const BANG = 33;
-const QMARK = 63;
-const EQ = 61;
-const DQUOTE = 34;
-const SQUOTE = 39;
-const LT = 60;
-
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 function isBlank(text: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) if (!isSpace(text.charCodeAt(k))) return false;
