@@ -87,6 +87,9 @@ export function parseTree(text: string, opts: ParseOptions = {}): XNode {
     } else if (c === QMARK) {
       const end = text.indexOf('?>', lt + 2);
       if (end === -1) throw new XmlTreeError('unterminated processing instruction');
+      if (lt !== 0 && text.startsWith('<?xml', lt) && isSpace(text.charCodeAt(lt + 5))) {
+        throw new XmlTreeError('XML declaration not at the start of the document');
+      }
       pos = end + 2;
     } else if (c === BANG) {
       if (text.startsWith('<!--', lt)) {

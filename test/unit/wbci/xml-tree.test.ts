@@ -146,7 +146,7 @@ describe('parseTree', () => {
   it('refuses every document the guard\'s tag scan refuses (generated documents, corrupted at random)', () => {
     let refusedByGuard = 0;
     fc.assert(
-      fc.property(genEl(3), fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '<', '>', '/', '"', "'", '</x>', '<x>', '<!')), { minLength: 1, maxLength: 3 }), (g, cuts) => {
+      fc.property(genEl(3), fc.array(fc.tuple(fc.nat(), fc.constantFrom('', '<', '>', '/', '"', "'", '</x>', '<x>', '<!', '<?xml version="1.0"?>', '<![CDATA[')), { minLength: 1, maxLength: 3 }), (g, cuts) => {
         let xml = render(g, new Set());
         for (const [at, insert] of cuts) {
           const k = at % (xml.length + 1);
@@ -219,6 +219,8 @@ describe('parseTree', () => {
     ['<a><!-- x </a>', 'unterminated comment'],
     ['<a><![CDATA[x</a>', 'unterminated CDATA'],
     ['<a><?pi x</a>', 'unterminated processing instruction'],
+    ['<a/><?xml version="1.0"?>', 'XML declaration not at the start'],
+    [' <?xml version="1.0"?><a/>', 'XML declaration not at the start'],
     ['<a></a', 'unterminated end tag'],
     ['<>', 'missing element name'],
   ])('refuses %j: %s', (xml, message) => {
