@@ -6,6 +6,7 @@ import { describeEachBackend } from '../support/backends.js';
 import { API_KEY, rest, startPair, type Pair } from '../support/gateway-pair.js';
 import { agcomMigration, caseOf, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { http, type HttpNode } from '../support/http-pair.js';
+import { r2Body, startInterconnectPair, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 
 const va = {
   procedure: 'wbci',
@@ -129,5 +130,35 @@ describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => 
     expect(cancelling.runs()).toBe(1);
     expect(again.data.case).toMatchObject({ id, openChange: { kind: 'ANNULLAMENTO' } });
     expect((await timeline(pair.a, id)).filter((m) => m.startsWith('out:ANNULLAMENTO'))).toHaveLength(1);
+  });
+});
+
+describeEachBackend('Idempotency-Key replay of an interconnection command', ({ open }) => {
+  let pair: InterconnectPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('TIM\'s progress on a request, its process dead between commit and answer, is answered on retry and sent once', async () => {
+    pair = await startInterconnectPair(open, open);
+    const created = await http(pair.op, 'POST', '/v1/interconnect/requests', r2Body());
+    expect(created.status, created.text).toBe(201);
+    const id = created.data.id as string;
+    await untilState(pair.tim, `requests/${id}`, 'SUBMITTED');
+
+    const stepping = diesAfterCommit(pair.tim.gw.interconnect!.requests, 'step');
+    const first = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');
+    expect(first.status).toBe(500);
+    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'progress-1'`.execute(pair.tim.gw.store.db);
+    stepping.survive();
+
+    const again = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');
+    expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([200, 'true']);
+    expect(stepping.runs()).toBe(1);
+    expect(again.data).toMatchObject({ id, state: 'IN_PROGRESS' });
+    await untilState(pair.op, `requests/${id}`, 'IN_PROGRESS');
+    const sent = await pair.tim.gw.store.db.selectFrom('messages').select('type').where('case_id', '=', id).where('direction', '=', 'out').execute();
+    expect(sent.map((m) => m.type)).toEqual(['IC-REQUEST-PROGRESS']);
   });
 });

@@ -91,6 +91,20 @@ export class InterconnectCore {
     return this.d.db.transaction().execute(fn);
   }
 
+  /**
+   * A command on an existing object: optimistic like `run`, or — when something must commit with
+   * it (the Idempotency-Key) — one transaction with `beforeCommit` at its end.
+   */
+  command(id: string, opts: { beforeCommit?: (trx: Tx, id: string) => Promise<void> }, fn: (u: Unit) => Promise<CaseRow>): Promise<CaseRow> {
+    const { beforeCommit } = opts;
+    if (!beforeCommit) return this.run(fn);
+    return this.tx(async (trx) => {
+      const row = await fn({ db: trx, locked: true });
+      await beforeCommit(trx, id);
+      return row;
+    });
+  }
+
   async newId(object: WireObject): Promise<string> {
     return this.d.ids.next(object === 'request' ? 'V' : object === 'fault' ? 'S' : 'T');
   }

@@ -46,8 +46,8 @@ export class FaultSteps {
     });
   }
 
-  async step(id: string, cmd: FaultCommand): Promise<CaseRow> {
-    return this.core.run(async (u) => {
+  async step(id: string, cmd: FaultCommand, opts: CreateOptions = {}): Promise<CaseRow> {
+    return this.core.command(id, opts, async (u) => {
       const prev = await this.core.load<StoredFault>(u, id, 'fault');
       if (!prev) throw notFound('fault report', id);
       const d = decideFault(prev.value, cmd, { direction: 'out', now: this.core.now(), interventoAVuoto: this.core.settings.tariffs.interventoAVuoto });

@@ -46,8 +46,8 @@ export class ProjectSteps {
     });
   }
 
-  async record(id: string, event: ProjectEventKind, note?: string): Promise<CaseRow> {
-    return this.core.run(async (u) => {
+  async record(id: string, event: ProjectEventKind, note?: string, opts: CreateOptions = {}): Promise<CaseRow> {
+    return this.core.command(id, opts, async (u) => {
       const prev = await this.core.load<StoredProject>(u, id, 'project');
       if (!prev) throw notFound('project', id);
       const d = decideProject(prev.value, event, { direction: 'out', now: this.core.now(), rules: this.core.settings.projects }, note);

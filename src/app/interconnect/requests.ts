@@ -23,7 +23,7 @@ export type StoredRequest = { object: 'request' } & AccessRequest;
 /** `POST /v1/interconnect/requests`: the type, the counterpart, draft, and the type's data flat. */
 export type CreateRequestInput = { type: RequestType; counterpart: string; draft?: boolean } & Record<string, unknown>;
 
-/** Runs in the creating transaction (the Idempotency-Key's answer is stored there). */
+/** Runs in the transaction that creates or changes the object (the Idempotency-Key is marked there). */
 export interface CreateOptions {
   beforeCommit?: (trx: Tx, id: string) => Promise<void>;
 }
@@ -153,7 +153,7 @@ export class RequestSteps {
     });
   }
 
-  async submit(id: string): Promise<CaseRow> {
+  async submit(id: string, opts: CreateOptions = {}): Promise<CaseRow> {
     return this.core.tx(async (trx) => {
       const u: Unit = { db: trx, locked: true };
       const prev = await this.core.load<StoredRequest>(u, id, 'request');
@@ -174,13 +174,14 @@ export class RequestSteps {
         message: { direction: 'out', kind: 'submit', body: this.#submitBody(next) },
         events: [{ type: 'interconnect.request.submitted', caseId: id, data: { type: next.type } }],
       });
+      await opts.beforeCommit?.(trx, id);
       return row;
     });
   }
 
   /** A step this gateway takes on an existing request (progress, complete, reject, annul). */
-  async step(id: string, cmd: Exclude<RequestCommand, { kind: 'submit' }>): Promise<CaseRow> {
-    return this.core.run(async (u) => {
+  async step(id: string, cmd: Exclude<RequestCommand, { kind: 'submit' }>, opts: CreateOptions = {}): Promise<CaseRow> {
+    return this.core.command(id, opts, async (u) => {
       const prev = await this.core.load<StoredRequest>(u, id, 'request');
       if (!prev) throw notFound('interconnection request', id);
       const d = decide(prev.value, cmd, this.#ctx('out'));

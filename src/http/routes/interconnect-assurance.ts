@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OpenFaultInput } from '../../app/interconnect/faults.js';
 import type { OpenProjectInput } from '../../app/interconnect/projects.js';
 import type { ProjectEventKind } from '../../protocols/interconnect/project.js';
-import { anyObject, commandAnswer, commandHeaders, createAndAnswer, idParams, listPage, listQuery, problemResponses, replayCreate, viewOne, type ListQuery } from './interconnect-common.js';
+import { anyObject, commandAnswer, commandHeaders, createAndAnswer, idParams, listPage, listQuery, problemResponses, replayCommand, replayCreate, viewOne, type ListQuery } from './interconnect-common.js';
 import type { InterconnectRouteDeps } from './interconnect-requests.js';
 
 const actions = (name: string) => ({ $ref: `interconnect-actions.json#/definitions/${name}` });
@@ -30,17 +30,17 @@ export async function interconnectAssuranceRoutes(app: FastifyInstance, deps: In
   );
   app.post<{ Params: { id: string }; Body: { diagnosis: string } }>(
     '/v1/interconnect/faults/:id/diagnosis',
-    { config: write, schema: { tags, summary: 'As TIM: the diagnosis (DIAGNOSED)', params: idParams, headers: commandHeaders, body: actions('diagnosis'), response: { 200: anyObject, ...problemResponses } } },
+    { config: { ...write, idempotencyReplay: replayCommand(deps, ['fault'], 'fault report') }, schema: { tags, summary: 'As TIM: the diagnosis (DIAGNOSED)', params: idParams, headers: commandHeaders, body: actions('diagnosis'), response: { 200: anyObject, ...problemResponses } } },
     async (request, reply) =>
-      (await commandAnswer(request, reply, deps, request.params.id, () => service.faults.step(request.params.id, { kind: 'diagnose', diagnosis: request.body.diagnosis }))).view,
+      (await commandAnswer(request, reply, deps, request.params.id, (opts) => service.faults.step(request.params.id, { kind: 'diagnose', diagnosis: request.body.diagnosis }, opts))).view,
   );
   app.post<{ Params: { id: string }; Body: { outcome: 'a' | 'b' | 'c'; diagnosis?: string } }>(
     '/v1/interconnect/faults/:id/close',
-    { config: write, schema: { tags, summary: 'As TIM: close with outcome a | b | c (b, c: intervento a vuoto, charged)', params: idParams, headers: commandHeaders, body: actions('faultClose'), response: { 200: anyObject, ...problemResponses } } },
+    { config: { ...write, idempotencyReplay: replayCommand(deps, ['fault'], 'fault report') }, schema: { tags, summary: 'As TIM: close with outcome a | b | c (b, c: intervento a vuoto, charged)', params: idParams, headers: commandHeaders, body: actions('faultClose'), response: { 200: anyObject, ...problemResponses } } },
     async (request, reply) => {
       const b = request.body;
-      const { row, view } = await commandAnswer(request, reply, deps, request.params.id, () =>
-        service.faults.step(request.params.id, { kind: 'close', outcome: b.outcome, ...(b.diagnosis ? { diagnosis: b.diagnosis } : {}) }),
+      const { row, view } = await commandAnswer(request, reply, deps, request.params.id, (opts) =>
+        service.faults.step(request.params.id, { kind: 'close', outcome: b.outcome, ...(b.diagnosis ? { diagnosis: b.diagnosis } : {}) }, opts),
       );
       request.log.info({ caseId: row.id, outcome: b.outcome }, 'interconnect fault closed');
       return view;
@@ -60,9 +60,9 @@ export async function interconnectAssuranceRoutes(app: FastifyInstance, deps: In
   );
   app.post<{ Params: { id: string }; Body: { event: ProjectEventKind; note?: string } }>(
     '/v1/interconnect/projects/:id/events',
-    { config: write, schema: { tags, summary: 'Record a project event (agreement signed, test window set, report sent, remarks, failure, blocking, resolved, suspension, restart, migration done)', params: idParams, headers: commandHeaders, body: actions('projectEvent'), response: { 200: anyObject, ...problemResponses } } },
+    { config: { ...write, idempotencyReplay: replayCommand(deps, ['project'], 'project') }, schema: { tags, summary: 'Record a project event (agreement signed, test window set, report sent, remarks, failure, blocking, resolved, suspension, restart, migration done)', params: idParams, headers: commandHeaders, body: actions('projectEvent'), response: { 200: anyObject, ...problemResponses } } },
     async (request, reply) => {
-      const { row, view } = await commandAnswer(request, reply, deps, request.params.id, () => service.projects.record(request.params.id, request.body.event, request.body.note));
+      const { row, view } = await commandAnswer(request, reply, deps, request.params.id, (opts) => service.projects.record(request.params.id, request.body.event, request.body.note, opts));
       request.log.info({ caseId: row.id, event: request.body.event, state: row.state }, 'interconnect project event');
       return view;
     },

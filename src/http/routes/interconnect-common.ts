@@ -73,9 +73,14 @@ export async function createAndAnswer(
   return reply.code(201).send(interconnectView(row, deps.clock.now()));
 }
 
-/** A command on one object, under the request's If-Match; answers the object with its new ETag. */
-export async function commandAnswer(request: FastifyRequest, reply: FastifyReply, deps: { clock: Clock }, id: string, run: () => Promise<CaseRow>) {
-  const row = await underIfMatch(request, id, run);
+/**
+ * A command on one object, under the request's If-Match; answers the object with its new ETag. Its
+ * Idempotency-Key is marked in the command's transaction (the route's `idempotencyReplay` is
+ * `replayCommand`).
+ */
+export async function commandAnswer(request: FastifyRequest, reply: FastifyReply, deps: { clock: Clock }, id: string, run: (opts: CreateOptions) => Promise<CaseRow>) {
+  const commit = idempotentCommit(request);
+  const row = await underIfMatch(request, id, () => run(commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {}));
   sendsCase(reply, row);
   return { row, view: interconnectView(row, deps.clock.now()) };
 }
@@ -87,6 +92,11 @@ export function replayCreate(deps: { db: Kysely<Database>; clock: Clock }, types
     reply.header('location', `${what.path}/${encodeURIComponent(String(id))}`);
     return { statusCode: 201, body: view };
   };
+}
+
+/** A command's answer rebuilt from its object, for a process that died between the commit and the answer. */
+export function replayCommand(deps: { db: Kysely<Database>; clock: Clock }, types: readonly string[], name: string) {
+  return async (id: unknown, reply: FastifyReply) => ({ statusCode: 200, body: await viewOne(deps.db, deps.clock, types, String(id), name, reply) });
 }
 
 export const commandHeaders = { type: 'object', properties: { 'if-match': ifMatchHeaderSchema } } as const;

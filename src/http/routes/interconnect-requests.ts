@@ -8,9 +8,9 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../domain/clock.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { InterconnectService } from '../../app/interconnect/service.js';
-import type { CreateRequestInput } from '../../app/interconnect/requests.js';
+import type { CreateOptions, CreateRequestInput } from '../../app/interconnect/requests.js';
 import { REQUEST_TYPES } from '../../protocols/interconnect/types.js';
-import { anyObject, commandAnswer, commandHeaders, createAndAnswer, idParams, listPage, listQuery, problemResponses, replayCreate, viewOne, type ListQuery } from './interconnect-common.js';
+import { anyObject, commandAnswer, commandHeaders, createAndAnswer, idParams, listPage, listQuery, problemResponses, replayCommand, replayCreate, viewOne, type ListQuery } from './interconnect-common.js';
 
 export interface InterconnectRouteDeps {
   db: Kysely<Database>;
@@ -47,24 +47,25 @@ export async function interconnectRequestRoutes(app: FastifyInstance, deps: Inte
     async (request, reply) => viewOne(db, clock, REQUEST_TYPES, request.params.id, 'interconnection request', reply),
   );
 
-  const step = <B>(path: string, body: string, summary: string, run: (id: string, b: B) => Promise<CaseRow>) =>
+  const replay = replayCommand(deps, REQUEST_TYPES, 'interconnection request');
+  const step = <B>(path: string, body: string, summary: string, run: (id: string, b: B, opts: CreateOptions) => Promise<CaseRow>) =>
     app.post<{ Params: { id: string }; Body: B }>(
       `/v1/interconnect/requests/:id/${path}`,
-      { config: { scope: 'interconnect:write' }, schema: { tags, summary, params: idParams, headers: commandHeaders, body: actions(body), response: { 200: anyObject, ...problemResponses } } },
+      { config: { scope: 'interconnect:write', idempotencyReplay: replay }, schema: { tags, summary, params: idParams, headers: commandHeaders, body: actions(body), response: { 200: anyObject, ...problemResponses } } },
       async (request, reply) => {
-        const { row, view } = await commandAnswer(request, reply, deps, request.params.id, () => run(request.params.id, request.body as B));
+        const { row, view } = await commandAnswer(request, reply, deps, request.params.id, (opts) => run(request.params.id, request.body as B, opts));
         request.log.info({ caseId: row.id, state: row.state }, `interconnect request ${path}`);
         return view;
       },
     );
 
-  step<Record<string, never>>('submit', 'empty', 'As operator: submit a DRAFT', (id) => r.submit(id));
-  step<Record<string, never>>('progress', 'empty', 'As TIM: the request is being worked (IN_PROGRESS)', (id) => r.step(id, { kind: 'progress' }));
-  step<{ completionDate: string; tds?: { port?: string; link?: string } }>('complete', 'complete', 'As TIM: completed, with the completion date and the assigned TDs', (id, b) =>
-    r.step(id, { kind: 'complete', completionDate: b.completionDate, tds: b.tds ?? {} }),
+  step<Record<string, never>>('submit', 'empty', 'As operator: submit a DRAFT', (id, _b, o) => r.submit(id, o));
+  step<Record<string, never>>('progress', 'empty', 'As TIM: the request is being worked (IN_PROGRESS)', (id, _b, o) => r.step(id, { kind: 'progress' }, o));
+  step<{ completionDate: string; tds?: { port?: string; link?: string } }>('complete', 'complete', 'As TIM: completed, with the completion date and the assigned TDs', (id, b, o) =>
+    r.step(id, { kind: 'complete', completionDate: b.completionDate, tds: b.tds ?? {} }, o),
   );
-  step<{ reason: string }>('reject', 'reject', 'As TIM: an incomplete cessation is not processed (REJECTED_INCOMPLETE)', (id, b) => r.step(id, { kind: 'reject', reason: b.reason }));
-  step<{ requestDate: string; cacModules?: number }>('annulment', 'annulment', 'As operator: annul the whole order, not yet delivered, with the reimbursement of spec §3', (id, b) =>
-    r.step(id, { kind: 'annul', requestDate: b.requestDate, ...(b.cacModules !== undefined ? { cacModules: b.cacModules } : {}) }),
+  step<{ reason: string }>('reject', 'reject', 'As TIM: an incomplete cessation is not processed (REJECTED_INCOMPLETE)', (id, b, o) => r.step(id, { kind: 'reject', reason: b.reason }, o));
+  step<{ requestDate: string; cacModules?: number }>('annulment', 'annulment', 'As operator: annul the whole order, not yet delivered, with the reimbursement of spec §3', (id, b, o) =>
+    r.step(id, { kind: 'annul', requestDate: b.requestDate, ...(b.cacModules !== undefined ? { cacModules: b.cacModules } : {}) }, o),
   );
 }
