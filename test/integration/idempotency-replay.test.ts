@@ -1,5 +1,4 @@
 /** A replayed Idempotency-Key answers from the store and does not run the command again. */
-import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
@@ -7,6 +6,7 @@ import { API_KEY, rest, startPair, type Pair } from '../support/gateway-pair.js'
 import { agcomMigration, caseOf, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import { http, type HttpNode } from '../support/http-pair.js';
 import { r2Body, startInterconnectPair, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
+import { diesAfterCommit, ownerDied } from '../support/crash.js';
 
 const va = {
   procedure: 'wbci',
@@ -17,23 +17,6 @@ const va = {
   location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
   numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
 };
-
-/**
- * Makes `service[method]` commit and then fail, as a process dying between its commit and its
- * answer would; counts the runs. `survive()` lets the following calls answer normally.
- */
-function diesAfterCommit<S extends object, K extends keyof S>(service: S, method: K): { runs: () => number; survive: () => void } {
-  const original = (service[method] as (...args: unknown[]) => Promise<unknown>).bind(service);
-  let runs = 0;
-  let dies = true;
-  service[method] = (async (...args: unknown[]) => {
-    runs++;
-    const done = await original(...args);
-    if (dies) throw new Error('the process died here');
-    return done;
-  }) as S[K];
-  return { runs: () => runs, survive: () => void (dies = false) };
-}
 
 describeEachBackend('Idempotency-Key replay', ({ open }) => {
   let pair: Pair | undefined;
@@ -71,8 +54,7 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     const answer = { result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123' };
     const first = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
     expect(first.statusCode).toBe(500);
-    // the process that claimed the key is gone (as after kill -9: none of its connections is left)
-    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'answer-1'`.execute(pair.b.store.db);
+    await ownerDied(pair.b.store.db, 'answer-1');
     answering.survive();
 
     const again = await rest(pair.b, 'POST', `/v1/switches/${id}/answer`, answer, { 'idempotency-key': 'answer-1' });
@@ -121,8 +103,7 @@ describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => 
     const body = { reason: 'il cliente ha cambiato idea' };
     const first = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
     expect(first.status).toBe(500);
-    // the process that claimed the key is gone (as after kill -9: none of its connections is left)
-    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'cancel-1'`.execute(pair.a.gw.store.db);
+    await ownerDied(pair.a.gw.store.db, 'cancel-1');
     cancelling.survive();
 
     const again = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
@@ -150,7 +131,7 @@ describeEachBackend('Idempotency-Key replay of an interconnection command', ({ o
     const stepping = diesAfterCommit(pair.tim.gw.interconnect!.requests, 'step');
     const first = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');
     expect(first.status).toBe(500);
-    await sql`update idempotency_keys set owner = 'a-process-that-died' where key = 'progress-1'`.execute(pair.tim.gw.store.db);
+    await ownerDied(pair.tim.gw.store.db, 'progress-1');
     stepping.survive();
 
     const again = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');

@@ -7,6 +7,8 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { eventually } from '../support/http-pair.js';
 import { asProvider, call, simToken, startWorld, type Json, type Node, type World, type WorldOptions } from '../support/wholesale-world.js';
+import { diesAfterCommit, ownerDied } from '../support/crash.js';
+import { API_KEY } from '../support/gateway-pair.js';
 
 const KWT = '2026-12-15';
 const NEW_DATE = '2026-12-22';
@@ -244,6 +246,25 @@ describeEachBackend('phase 3: the wholesale order', ({ open }) => {
     await w.a.gw.tick();
     await orderState(w, id, 'completed');
     expect(w.sim.orders()).toHaveLength(1);
+  });
+
+  it('manual mode with an Idempotency-Key: a process dead between placing the order and answering is answered on retry, one order', async () => {
+    const w = await begin({ placeOrders: 'manual' });
+    const id = await start(w, 'VA-KUE-MRN');
+    await agree(w, id, 'VA-KUE-MRN');
+    await handover(w, id);
+    const placing = diesAfterCommit(w.a.gw.wholesale, 'placeOrder');
+    const post = () => call(w.a, 'POST', `/v1/switches/${id}/wholesale-order`, undefined, { authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'order-1' });
+    expect((await post()).status).toBe(500);
+    await ownerDied(w.a.gw.store.db, 'order-1');
+    placing.survive();
+
+    const again = await post();
+    expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([202, 'true']);
+    expect(placing.runs()).toBe(1);
+    expect(again.data.wholesaleOrder).toMatchObject({ externalId: id, orderType: 'PROVIDERWECHSEL' });
+    await orderState(w, id, 'completed');
+    expect(w.sim.orders().map((o) => o.externalId)).toEqual([id]);
   });
 
   it('manual mode: 409 with the precise reason until phase 2 succeeded, then exactly one order on request', async () => {

@@ -219,7 +219,7 @@ export class WholesaleService {
    * there is none yet; otherwise a 409 that says precisely why not.
    */
   /** Places the order of a case on request; returns it with the case's new version (its ETag). */
-  async placeOrder(caseId: string): Promise<{ order: WholesaleOrderRecord; caseVersion: number }> {
+  async placeOrder(caseId: string, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<{ order: WholesaleOrderRecord; caseVersion: number }> {
     if (!this.#d.config && !this.#d.agcomPhase3) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
@@ -248,6 +248,8 @@ export class WholesaleService {
             ? await this.#placeBuilt(trx, caseId, this.#buildAgcom(agcom), 'manual')
             : await this.#place(trx, s, 'manual');
       const after = await loadCase(trx, caseId);
+      // the Idempotency-Key is marked with the order: a retry after a crash is answered, not refused as a second order
+      await opts.beforeCommit?.(trx, caseId);
       return { order: placed!, caseVersion: after!.version };
     });
   }
@@ -578,7 +580,7 @@ export class WholesaleService {
   // Views
 
   /** The order with its deliveries (outbox state of each WHOLESALE-* request); undefined without one. */
-  async orderView(caseId: string): Promise<{ order: WholesaleOrderRecord; deliveries: unknown[] } | undefined> {
+  async orderView(caseId: string): Promise<{ order: WholesaleOrderRecord; deliveries: unknown[]; caseVersion: number } | undefined> {
     const row = await loadCase(this.#d.db, caseId);
     if (!row) throw notFound('switch', caseId);
     const order = row.wholesale_order as WholesaleOrderRecord | null;
@@ -594,6 +596,7 @@ export class WholesaleService {
       .execute();
     return {
       order,
+      caseVersion: row.version,
       deliveries: rows.map((r) => ({
         messageId: r.message_id,
         type: r.type,

@@ -18,6 +18,7 @@ import type { WholesaleService } from '../../app/wholesale/service.js';
 import { AppError } from '../../app/errors.js';
 import { bearerToken } from '../auth.js';
 import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
+import { idempotentCommit } from '../idempotency.js';
 import { problem, sendProblem } from '../problem.js';
 import { checkWholesale, type WholesaleSchemaName } from '../../wholesale/schemas.js';
 import type { Notification } from '../../wholesale/notification.js';
@@ -87,7 +88,16 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
     app.post<{ Params: { id: string } }>(
       '/v1/switches/:id/wholesale-order',
       {
-        config: { scope: 'switches:write' },
+        config: {
+          scope: 'switches:write',
+          // the process died between placing the order and answering: the order as it is now
+          idempotencyReplay: async (caseId, reply) => {
+            const view = await service.orderView(String(caseId));
+            if (!view) throw new AppError(404, 'SG_WHOLESALE_NO_ORDER', `${String(caseId)} has no wholesale order`);
+            sendsCase(reply, { version: view.caseVersion });
+            return { statusCode: 202, body: { messageId: view.order.messageId, wholesaleOrder: view.order } };
+          },
+        },
         schema: {
           tags: ['switches'],
           summary: 'Place the phase-3 wholesale order now (once phase 2 has succeeded; one per case)',
@@ -99,7 +109,10 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const { order, caseVersion } = await underIfMatch(request, request.params.id, () => service.placeOrder(request.params.id));
+        const commit = idempotentCommit(request);
+        const { order, caseVersion } = await underIfMatch(request, request.params.id, () =>
+          service.placeOrder(request.params.id, commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {}),
+        );
         request.log.info({ caseId: request.params.id, orderType: order.orderType }, 'wholesale order placed on request');
         sendsCase(reply, { version: caseVersion });
         return reply.code(202).send({ messageId: order.messageId, wholesaleOrder: order });
