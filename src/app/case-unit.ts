@@ -21,9 +21,6 @@ export interface Unit {
   locked: boolean;
 }
 
-/** The step must run in a transaction; thrown in optimistic mode, caught by runStep. */
-export const NEEDS_TX = Symbol('needs a transaction');
-/** The case changed between read and write; caught by runStep, which tries again. */
 /**
  * How a command on a case commits: `beforeCommit` runs inside the transaction that writes its
  * message (the HTTP layer marks its Idempotency-Key there, so a retry after a crash between the
@@ -33,6 +30,9 @@ export interface CommandOptions {
   beforeCommit?: (trx: Tx, messageId: string) => Promise<void>;
 }
 
+/** The step must run in a transaction; thrown in optimistic mode, caught by runStep. */
+export const NEEDS_TX = Symbol('needs a transaction');
+/** The case changed between read and write; caught by runStep, which tries again. */
 export const CONFLICT = Symbol('version conflict');
 
 export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
