@@ -7,7 +7,6 @@
  * which is what makes the recursive tree conversion after it safe.
  */
 import type { Issue } from '../../domain/issues.js';
-import { BANG, DQUOTE, GT, LT, QMARK, SLASH, SQUOTE, isSpace } from './xml-chars.js';
 
 export interface GuardOptions {
   /** refuse input larger than this many bytes (UTF-8) */
@@ -32,12 +31,23 @@ const refuse = (rule: string, message: string, path = '/'): GuardResult => ({
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+// module-local, not imported: see xml-tree.ts
+const LT = 60; // <
+const GT = 62; // >
+const SLASH = 47; // /
+const BANG = 33; // !
+const QMARK = 63; // ?
+const DQUOTE = 34; // "
+const SQUOTE = 39; // '
+
 
 // matching control characters is the point of these two expressions
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** &#N; / &#xN; naming C0 except tab, LF, CR; or DEL */
 const CONTROL_REFERENCE = /&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|7f)|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|127));/i;
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
 export function guardXml(input: string | Uint8Array, opts: GuardOptions = {}): GuardResult {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
