@@ -40,7 +40,6 @@ const QMARK = 63; // ?
 const DQUOTE = 34; // "
 const SQUOTE = 39; // '
 
-
 // matching control characters is the point of these two expressions
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
