@@ -7,7 +7,8 @@
  * from it: a port the kernel hands out for `listen(0)` is just as soon handed to an outgoing
  * connection (a database client, an HTTP request) of any process on the machine, which then
  * makes our later `listen` fail with EADDRINUSE. Drawn at random and checked by binding it, a
- * port from below that range collides only with another caller drawing the same number.
+ * port from below that range collides only with another caller drawing the same number — never
+ * with an earlier draw of this process (below).
  */
 import { createServer } from 'node:net';
 
@@ -33,10 +34,30 @@ function anyPort(): Promise<number> {
   });
 }
 
+/**
+ * Ports this process handed out lately, by when: a caller typically draws two or three ports and
+ * only then listens on them, so a port must not be drawn again while an earlier caller has yet to
+ * bind it (two draws of the same number made a pair of gateways fail with EADDRINUSE).
+ */
+const handedOut = new Map<number, number>();
+const HOLD_MS = 60_000;
+
+function recentlyHandedOut(port: number, now: number): boolean {
+  const at = handedOut.get(port);
+  if (at === undefined) return false;
+  if (now - at < HOLD_MS) return true;
+  handedOut.delete(port);
+  return false;
+}
+
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
-    if (await tryBind(port)) return port;
+    if (recentlyHandedOut(port, Date.now())) continue;
+    if (await tryBind(port)) {
+      handedOut.set(port, Date.now());
+      return port;
+    }
   }
   // a machine whose low ports are all taken: the kernel's choice, with its small risk
   return anyPort();
