@@ -13,11 +13,11 @@
  *   429) and server errors — give the key up, so a retry runs the command. A handler abandoned on
  *   its timeout (503 `SG_TIMEOUT`) may still commit: its key stays claimed until its lease ends.
  * - A claim of a process that died is free at once (store/repos/idempotency.ts). The creates and
- *   the commands on WBCI and AGCOM cases, interconnection objects and the wholesale order mark
- *   their claim in the transaction that writes (`idempotentCommit`): if the process dies between
- *   the commit and the answer, the retry gets the answer rebuilt from what was written (the case,
- *   object or order; the queued message), never a second run. The FTTH resume and dead-letter
- *   replays run again on such a retry; a second resume or replay of the same thing is refused.
+ *   the commands on WBCI and AGCOM cases, interconnection objects and the wholesale order (placing
+ *   and resuming it) mark their claim in the transaction that writes (`idempotentCommit`): if the
+ *   process dies between the commit and the answer, the retry gets the answer rebuilt from what was
+ *   written (the case, object or order; the queued message), never a second run. A dead-letter
+ *   replay runs again on such a retry; a second replay of the same dead letter is refused (404).
  * - Keys expire after `idempotency.ttlHours` (default 24): an expired key is a new key, and
  *   `sweepIdempotencyKeys` deletes them in bounded batches.
  *

@@ -17,6 +17,7 @@ import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js'
 import { encodeRequest } from '../../src/protocols/agcom/ftth/codec.js';
 import type { FtthMessage, Operation } from '../../src/protocols/agcom/ftth/messages.js';
 import type { Store } from '../../src/store/connect.js';
+import { diesAfterCommit, ownerDied } from '../support/crash.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** what the network operator presents to the Recipient */
@@ -187,6 +188,24 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect((await ftthTimeline(w, id)).slice(1)).toEqual(['in:FTTH-N4:accepted', 'in:FTTH-N4:refused']);
     // the Fase 2 case is untouched: the order failed, the case did not complete
     expect((await caseOf(w.pair.a, id)).state).toBe('VALIDATED');
+  });
+
+  it('a desospensione with an Idempotency-Key whose process died between commit and answer is answered on retry, one N2', async () => {
+    const w = (world = await startWorld(open));
+    const id = await ordered(w);
+    await accepted(w, id);
+    expect(await n4(w, id, '4', { CODICE_MOTIVAZIONE: 'S01', MOTIVAZIONE: 'cliente irreperibile' })).toMatchObject(ACK);
+    const resuming = diesAfterCommit(w.pair.a.gw.wholesale, 'resumeOrder');
+    const resume = () => http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order/resume`, { reason: 'cliente ora disponibile' }, { 'idempotency-key': 'resume-1' });
+    expect((await resume()).status).toBe(500);
+    await ownerDied(w.pair.a.gw.store.db, 'resume-1');
+    resuming.survive();
+
+    const again = await resume();
+    expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([202, 'true']);
+    expect(resuming.runs()).toBe(1);
+    expect(again.data.wholesaleOrder).toMatchObject({ state: 'accepted', ftth: { state: 'accettato' } });
+    await untilA(w.pair, async () => expect(w.whs.of('Rec_StatusUpdateMig')).toHaveLength(1));
   });
 
   it('suspension (N4 Sospeso) and the Recipient\'s desospensione (N2 AZIONE=0) through the API', async () => {

@@ -1,10 +1,9 @@
 /** A replayed Idempotency-Key answers from the store and does not run the command again. */
 import { afterEach, expect, it } from 'vitest';
-import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
-import { API_KEY, rest, startPair, type Pair } from '../support/gateway-pair.js';
+import { rest, startPair, type Pair } from '../support/gateway-pair.js';
 import { agcomMigration, caseOf, startAgcomPair, timeline, untilA, type AgcomPair } from '../support/agcom-pair.js';
-import { http, type HttpNode } from '../support/http-pair.js';
+import { http } from '../support/http-pair.js';
 import { r2Body, startInterconnectPair, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 import { diesAfterCommit, ownerDied } from '../support/crash.js';
 
@@ -72,17 +71,6 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
   });
 });
 
-/** A POST with an Idempotency-Key over real HTTP. */
-async function postWithKey(node: HttpNode, path: string, body: unknown, key: string) {
-  const res = await request(node.url + path, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
-    body: JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, text, data: JSON.parse(text) as Record<string, any> };
-}
-
 describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => {
   let pair: AgcomPair | undefined;
   afterEach(async () => {
@@ -101,12 +89,12 @@ describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => 
 
     const cancelling = diesAfterCommit(pair.a.gw.agcom!, 'cancel');
     const body = { reason: 'il cliente ha cambiato idea' };
-    const first = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
+    const first = await http(pair.a, 'POST', `/v1/switches/${id}/cancel`, body, { 'idempotency-key': 'cancel-1' });
     expect(first.status).toBe(500);
     await ownerDied(pair.a.gw.store.db, 'cancel-1');
     cancelling.survive();
 
-    const again = await postWithKey(pair.a, `/v1/switches/${id}/cancel`, body, 'cancel-1');
+    const again = await http(pair.a, 'POST', `/v1/switches/${id}/cancel`, body, { 'idempotency-key': 'cancel-1' });
     expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([202, 'true']);
     expect(cancelling.runs()).toBe(1);
     expect(again.data.case).toMatchObject({ id, openChange: { kind: 'ANNULLAMENTO' } });
@@ -129,12 +117,12 @@ describeEachBackend('Idempotency-Key replay of an interconnection command', ({ o
     await untilState(pair.tim, `requests/${id}`, 'SUBMITTED');
 
     const stepping = diesAfterCommit(pair.tim.gw.interconnect!.requests, 'step');
-    const first = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');
+    const first = await http(pair.tim, 'POST', `/v1/interconnect/requests/${id}/progress`, {}, { 'idempotency-key': 'progress-1' });
     expect(first.status).toBe(500);
     await ownerDied(pair.tim.gw.store.db, 'progress-1');
     stepping.survive();
 
-    const again = await postWithKey(pair.tim, `/v1/interconnect/requests/${id}/progress`, {}, 'progress-1');
+    const again = await http(pair.tim, 'POST', `/v1/interconnect/requests/${id}/progress`, {}, { 'idempotency-key': 'progress-1' });
     expect([again.status, again.headers['idempotent-replayed']], again.text).toEqual([200, 'true']);
     expect(stepping.runs()).toBe(1);
     expect(again.data).toMatchObject({ id, state: 'IN_PROGRESS' });

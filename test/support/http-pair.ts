@@ -105,11 +105,11 @@ export async function startHttpPair(openA: () => Promise<Store>, openB: () => Pr
   };
 }
 
-/** A REST call over real HTTP. */
-export async function http(node: HttpNode, method: 'GET' | 'POST', path: string, body?: unknown) {
+/** A REST call over real HTTP (with the CRM's API key, and `headers` added, e.g. an Idempotency-Key). */
+export async function http(node: HttpNode, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await request(node.url + path, {
     method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.body.text();

@@ -291,7 +291,7 @@ export class FtthRecipientService implements AgcomPhase3 {
   }
 
   /** `POST /v1/switches/{id}/wholesale-order/resume`: the desospensione of a suspended order (N2 AZIONE=0). */
-  async resume(caseId: string, reason: string | undefined): Promise<FtthOrderRecord> {
+  async resume(caseId: string, reason: string | undefined, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<FtthOrderRecord> {
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
       if (!row) throw notFound('switch', caseId);
@@ -307,7 +307,9 @@ export class FtthRecipientService implements AgcomPhase3 {
           { path: '/wholesaleOrder/ftth/state', rule: 'sospeso', code: 'SG_WHOLESALE_NOT_SUSPENDED', message: t.message },
         ]);
       }
-      return this.#request(trx, caseId, order, { kind: 'N2', azione: '0' }, reason ?? `desospensione of ${caseId}`);
+      const resumed = await this.#request(trx, caseId, order, { kind: 'N2', azione: '0' }, reason ?? `desospensione of ${caseId}`);
+      await opts.beforeCommit?.(trx, caseId);
+      return resumed;
     });
   }
 

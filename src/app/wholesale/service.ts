@@ -83,7 +83,7 @@ export interface AgcomPhase3 {
   /** true for an order this channel placed */
   owns(order: unknown): boolean;
   /** the Recipient resumes a suspended order (FTTH N2 AZIONE=0) */
-  resume(caseId: string, reason: string | undefined): Promise<unknown>;
+  resume(caseId: string, reason: string | undefined, opts?: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> }): Promise<unknown>;
 }
 
 /** What placed the order, for the feed. */
@@ -436,11 +436,11 @@ export class WholesaleService {
   }
 
   /** `POST /v1/switches/{id}/wholesale-order/resume`: only orders in the FTTH model are suspended and resumed. */
-  async resumeOrder(caseId: string, reason?: string): Promise<unknown> {
+  async resumeOrder(caseId: string, reason?: string, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<unknown> {
     if (!this.#d.agcomPhase3) {
       throw conflict('SG_WHOLESALE_RESUME_NOT_SUPPORTED', 'a desospensione exists only for orders in the FTTH model (agcom.wholesale with protocol agcom-ftth)', '/wholesaleOrder', 'ftthOrder');
     }
-    return this.#d.agcomPhase3.resume(caseId, reason);
+    return this.#d.agcomPhase3.resume(caseId, reason, opts);
   }
 
   // -------------------------------------------------------------------------------------------

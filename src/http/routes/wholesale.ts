@@ -122,7 +122,15 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
     app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
       '/v1/switches/:id/wholesale-order/resume',
       {
-        config: { scope: 'switches:write' },
+        config: {
+          scope: 'switches:write',
+          // the process died between queueing the N2 and answering: the order as it is now
+          idempotencyReplay: async (caseId) => {
+            const view = await service.orderView(String(caseId));
+            if (!view) throw new AppError(404, 'SG_WHOLESALE_NO_ORDER', `${String(caseId)} has no wholesale order`);
+            return { statusCode: 202, body: { wholesaleOrder: view.order } };
+          },
+        },
         schema: {
           tags: ['switches'],
           summary: 'Resume a suspended FTTH order (desospensione: N2 AZIONE=0 to the network operator)',
@@ -134,7 +142,8 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const order = await service.resumeOrder(request.params.id, request.body?.reason);
+        const commit = idempotentCommit(request);
+        const order = await service.resumeOrder(request.params.id, request.body?.reason, commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {});
         request.log.info({ caseId: request.params.id }, 'FTTH desospensione queued on request');
         return reply.code(202).send({ wholesaleOrder: order });
       },
