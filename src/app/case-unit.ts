@@ -22,12 +22,13 @@ export interface Unit {
 }
 
 /**
- * How a command on a case commits: `beforeCommit` runs inside the transaction that writes its
- * message (the HTTP layer marks its Idempotency-Key there, so a retry after a crash between the
- * commit and the answer is answered, never run again).
+ * How a create or a command commits: `beforeCommit` runs inside the transaction that writes, with
+ * what the answer can be rebuilt from (`ref`: the case id, or the queued message's id). The HTTP
+ * layer marks its Idempotency-Key there (`idempotentOptions`), so a retry after a crash between
+ * the commit and the answer is answered, never run again.
  */
 export interface CommandOptions {
-  beforeCommit?: (trx: Tx, messageId: string) => Promise<void>;
+  beforeCommit?: (trx: Tx, ref: string) => Promise<void>;
 }
 
 /** The step must run in a transaction; thrown in optimistic mode, caught by runStep. */

@@ -33,6 +33,7 @@ import { claimKey, completeKey, markCommitted, releaseKey, sweepExpiredKeys, typ
 import type { JsonValue } from '../store/schema.js';
 import type { Db } from '../store/repos/cases.js';
 import { AppError } from '../app/errors.js';
+import type { CommandOptions } from '../app/case-unit.js';
 import { deleteInBatches } from '../store/batched-delete.js';
 
 declare module 'fastify' {
@@ -87,6 +88,12 @@ const claims = new WeakMap<FastifyRequest, Claimed>();
 export function idempotentCommit(request: FastifyRequest): ((trx: Db, created: JsonValue) => Promise<void>) | undefined {
   const claimed = claims.get(request);
   return claimed && ((trx, created) => markCommitted(trx, claimed.ref, claimed.hash, created));
+}
+
+/** `idempotentCommit` as the options a create or command takes (empty without a key). */
+export function idempotentOptions(request: FastifyRequest): CommandOptions {
+  const commit = idempotentCommit(request);
+  return commit ? { beforeCommit: (trx, ref) => commit(trx, ref) } : {};
 }
 
 const inFlight = (reply: FastifyReply) => {

@@ -36,6 +36,7 @@ import type { NumberPortabilityNotifier } from './number-portability.js';
 import type { AgcomPhase3 } from '../wholesale/service.js';
 import { FTTH_DESTINATION, type FtthOutbound } from './ftth-donating.js';
 import { answerOnce, ftthDedupeKey } from './ftth-once.js';
+import type { CommandOptions } from '../case-unit.js';
 
 type Tx = Transaction<Database>;
 
@@ -291,7 +292,7 @@ export class FtthRecipientService implements AgcomPhase3 {
   }
 
   /** `POST /v1/switches/{id}/wholesale-order/resume`: the desospensione of a suspended order (N2 AZIONE=0). */
-  async resume(caseId: string, reason: string | undefined, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<FtthOrderRecord> {
+  async resume(caseId: string, reason: string | undefined, opts: CommandOptions = {}): Promise<FtthOrderRecord> {
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
       if (!row) throw notFound('switch', caseId);

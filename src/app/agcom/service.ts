@@ -354,7 +354,7 @@ export class AgcomService {
     return `${this.self}_${id.slice(id.lastIndexOf('.') + 1)}`;
   }
 
-  async startSwitch(input: StartAgcomSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<{ row: CaseRow; warnings: Issue[] }> {
+  async startSwitch(input: StartAgcomSwitch, opts: CommandOptions = {}): Promise<{ row: CaseRow; warnings: Issue[] }> {
     const partner = this.partnerNamed(input.donating);
     if (!partner) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `donating operator ${input.donating} is not a configured AGCOM partner`, [

@@ -15,7 +15,7 @@ import { loadCase, type CaseSnapshot } from '../../store/repos/cases.js';
 import { writeCaseStep } from '../../store/repos/case-writes.js';
 import type { NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
-import { CONFLICT, NEEDS_TX, rowOf, runStep, type Tx, type Unit } from '../case-unit.js';
+import { CONFLICT, NEEDS_TX, rowOf, runStep, type CommandOptions, type Tx, type Unit } from '../case-unit.js';
 import { checkCasePrecondition } from '../case-precondition.js';
 import type { AccessRequest, FaultReport } from '../../protocols/interconnect/types.js';
 import { projectDeadlines, reportWindowEnd, type Project } from '../../protocols/interconnect/project.js';
@@ -95,7 +95,7 @@ export class InterconnectCore {
    * A command on an existing object: optimistic like `run`, or — when something must commit with
    * it (the Idempotency-Key) — one transaction with `beforeCommit` at its end.
    */
-  command(id: string, opts: { beforeCommit?: (trx: Tx, id: string) => Promise<void> }, fn: (u: Unit) => Promise<CaseRow>): Promise<CaseRow> {
+  command(id: string, opts: CommandOptions, fn: (u: Unit) => Promise<CaseRow>): Promise<CaseRow> {
     const { beforeCommit } = opts;
     if (!beforeCommit) return this.run(fn);
     return this.tx(async (trx) => {

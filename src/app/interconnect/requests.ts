@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { errorsOnly, type Issue } from '../../domain/issues.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import { AppError, invalidContent, notFound, refusedByStateMachine } from '../errors.js';
-import type { Tx, Unit } from '../case-unit.js';
+import type { CommandOptions, Tx, Unit } from '../case-unit.js';
 import { canonicalIp, claimedBg, referencedAccesses, requestDataIssues, type FieldContext } from '../../protocols/interconnect/fields.js';
 import { cessationFees, reconfigurationFee } from '../../protocols/interconnect/fees.js';
 import { decide, effectOnAccess, explainRefusal, newRequest, STATE_CODES, type MachineContext, type RequestCommand } from '../../protocols/interconnect/machine.js';
@@ -24,9 +24,7 @@ export type StoredRequest = { object: 'request' } & AccessRequest;
 export type CreateRequestInput = { type: RequestType; counterpart: string; draft?: boolean } & Record<string, unknown>;
 
 /** Runs in the transaction that creates or changes the object (the Idempotency-Key is marked there). */
-export interface CreateOptions {
-  beforeCommit?: (trx: Tx, id: string) => Promise<void>;
-}
+export type CreateOptions = CommandOptions;
 
 /** advisory-lock class of interconnection keys (PdIs, accesses); distinct from AGCOM's 0x4147 */
 const LOCK_CLASS = 0x4943; // 'IC'

@@ -332,7 +332,7 @@ export class WbciService {
   // -------------------------------------------------------------------------------------------
   // Northbound commands (this gateway sends)
 
-  async startSwitch(input: StartWbciSwitch, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<Started> {
+  async startSwitch(input: StartWbciSwitch, opts: CommandOptions = {}): Promise<Started> {
     if (!this.#d.isPeer(input.donating)) {
       throw new AppError(422, 'SG_UNKNOWN_PEER', `donating carrier ${input.donating} is not a configured peer`, [
         { path: '/donating', rule: 'knownPeer', code: 'SG_UNKNOWN_PEER', message: `no peer with carrierCode ${input.donating} is configured` },

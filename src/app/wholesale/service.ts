@@ -29,7 +29,7 @@ import { enqueue } from '../../store/repos/outbox.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { AppError, notFound } from '../errors.js';
 import { checkCasePrecondition } from '../case-precondition.js';
-import { forEachLockedCase } from '../case-unit.js';
+import { forEachLockedCase, type CommandOptions } from '../case-unit.js';
 import type { CaseChangeHook } from '../wbci/service.js';
 import type { AgcomCaseChangeHook, StoredAgcomCase } from '../agcom/service.js';
 import type { NumberPortabilityNotifier } from '../agcom/number-portability.js';
@@ -83,7 +83,7 @@ export interface AgcomPhase3 {
   /** true for an order this channel placed */
   owns(order: unknown): boolean;
   /** the Recipient resumes a suspended order (FTTH N2 AZIONE=0) */
-  resume(caseId: string, reason: string | undefined, opts?: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> }): Promise<unknown>;
+  resume(caseId: string, reason: string | undefined, opts?: CommandOptions): Promise<unknown>;
 }
 
 /** What placed the order, for the feed. */
@@ -219,7 +219,7 @@ export class WholesaleService {
    * there is none yet; otherwise a 409 that says precisely why not.
    */
   /** Places the order of a case on request; returns it with the case's new version (its ETag). */
-  async placeOrder(caseId: string, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<{ order: WholesaleOrderRecord; caseVersion: number }> {
+  async placeOrder(caseId: string, opts: CommandOptions = {}): Promise<{ order: WholesaleOrderRecord; caseVersion: number }> {
     if (!this.#d.config && !this.#d.agcomPhase3) throw conflict('SG_WHOLESALE_NOT_CONFIGURED', 'no wholesale provider is configured (config key "wholesale")');
     return this.#d.db.transaction().execute(async (trx) => {
       const row = await loadCase(trx, caseId, { forUpdate: true });
@@ -436,7 +436,7 @@ export class WholesaleService {
   }
 
   /** `POST /v1/switches/{id}/wholesale-order/resume`: only orders in the FTTH model are suspended and resumed. */
-  async resumeOrder(caseId: string, reason?: string, opts: { beforeCommit?: (trx: Tx, caseId: string) => Promise<void> } = {}): Promise<unknown> {
+  async resumeOrder(caseId: string, reason?: string, opts: CommandOptions = {}): Promise<unknown> {
     if (!this.#d.agcomPhase3) {
       throw conflict('SG_WHOLESALE_RESUME_NOT_SUPPORTED', 'a desospensione exists only for orders in the FTTH model (agcom.wholesale with protocol agcom-ftth)', '/wholesaleOrder', 'ftthOrder');
     }

@@ -21,7 +21,7 @@ import { schemaIssues } from '../problem.js';
 import { caseView } from '../views.js';
 import { sendsCase, underIfMatch } from '../case-etag.js';
 import { warningsView } from '../warnings.js';
-import { idempotentCommit } from '../idempotency.js';
+import { idempotentOptions } from '../idempotency.js';
 import type { CommandOptions } from '../../app/case-unit.js';
 
 export interface AgcomRestDeps {
@@ -98,9 +98,7 @@ export function agcomRest(deps: AgcomRestDeps) {
           throw new AppError(400, 'SG_INVALID_REQUEST', first ? `${first.path || '/'}: ${first.message}` : 'the request does not match its schema', issues);
         }
         // the Idempotency-Key is marked with the message (the route's idempotencyReplay answers a retry after a crash)
-        const commit = idempotentCommit(request);
-        const opts: CommandOptions = commit ? { beforeCommit: (trx, messageId) => commit(trx, messageId) } : {};
-        const sent = await underIfMatch(request, id, () => run(action, id, body, opts));
+        const sent = await underIfMatch(request, id, () => run(action, id, body, idempotentOptions(request)));
         request.log.info({ caseId: id, messageId: sent.messageId }, 'agcom message queued');
         sendsCase(reply, sent.row);
         return reply.code(202).send({ messageId: sent.messageId, case: caseView(sent.row, deps.clock.now()), warnings: warningsView(sent.warnings) });

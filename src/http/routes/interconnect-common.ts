@@ -8,7 +8,7 @@ import { listCases, loadCase } from '../../store/repos/cases.js';
 import { notFound } from '../../app/errors.js';
 import { interconnectView } from '../../app/interconnect/view.js';
 import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
-import { idempotentCommit } from '../idempotency.js';
+import { idempotentOptions } from '../idempotency.js';
 import type { CreateOptions } from '../../app/interconnect/requests.js';
 
 export { idParams, problemResponses } from './route-schemas.js';
@@ -65,8 +65,7 @@ export async function createAndAnswer(
   what: { name: string; path: string },
   create: (opts: CreateOptions) => Promise<CaseRow>,
 ): Promise<FastifyReply> {
-  const commit = idempotentCommit(request);
-  const row = await create(commit ? { beforeCommit: (trx, id) => commit(trx, id) } : {});
+  const row = await create(idempotentOptions(request));
   request.log.info({ caseId: row.id, type: row.type, state: row.state }, `interconnect ${what.name} created`);
   reply.header('location', `${what.path}/${encodeURIComponent(row.id)}`);
   sendsCase(reply, row);
@@ -79,8 +78,7 @@ export async function createAndAnswer(
  * `replayCommand`).
  */
 export async function commandAnswer(request: FastifyRequest, reply: FastifyReply, deps: { clock: Clock }, id: string, run: (opts: CreateOptions) => Promise<CaseRow>) {
-  const commit = idempotentCommit(request);
-  const row = await underIfMatch(request, id, () => run(commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {}));
+  const row = await underIfMatch(request, id, () => run(idempotentOptions(request)));
   sendsCase(reply, row);
   return { row, view: interconnectView(row, deps.clock.now()) };
 }

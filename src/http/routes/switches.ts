@@ -24,8 +24,8 @@ import type { StartAgcomSwitch } from '../../app/agcom/commands.js';
 import { agcomRest } from './agcom-switches.js';
 import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
 import { warningsSchema, warningsView } from '../warnings.js';
-import { idempotentCommit } from '../idempotency.js';
-import type { CommandOptions, Tx } from '../../app/case-unit.js';
+import { idempotentOptions } from '../idempotency.js';
+import type { CommandOptions } from '../../app/case-unit.js';
 import { idParams, problemResponses } from './route-schemas.js';
 
 export interface SwitchRoutesDeps {
@@ -102,8 +102,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       },
     },
     async (request, reply) => {
-      const commit = idempotentCommit(request);
-      const opts = commit ? { beforeCommit: (trx: Tx, caseId: string) => commit(trx, caseId) } : {};
+      const opts = idempotentOptions(request);
       const started = request.body.procedure === 'agcom' ? await agcom.start(request.body, opts) : await wbci.startSwitch(request.body, opts);
       const { row } = started;
       request.log.info({ caseId: row.id }, 'switch started');
@@ -235,8 +234,7 @@ export async function switchRoutes(app: FastifyInstance, deps: SwitchRoutesDeps)
       },
       async (request, reply) => {
         const id = request.params.id!;
-        const commit = idempotentCommit(request);
-        const opts: CommandOptions = commit ? { beforeCommit: (trx, messageId) => commit(trx, messageId) } : {};
+        const opts = idempotentOptions(request);
         let sent: Sent;
         try {
           sent = await underIfMatch(request, id, () => run(id, request.body as B, request.params, opts));

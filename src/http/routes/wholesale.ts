@@ -18,7 +18,7 @@ import type { WholesaleService } from '../../app/wholesale/service.js';
 import { AppError } from '../../app/errors.js';
 import { bearerToken } from '../auth.js';
 import { ifMatchHeaderSchema, sendsCase, underIfMatch } from '../case-etag.js';
-import { idempotentCommit } from '../idempotency.js';
+import { idempotentOptions } from '../idempotency.js';
 import { problem, sendProblem } from '../problem.js';
 import { checkWholesale, type WholesaleSchemaName } from '../../wholesale/schemas.js';
 import type { Notification } from '../../wholesale/notification.js';
@@ -109,10 +109,7 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const commit = idempotentCommit(request);
-        const { order, caseVersion } = await underIfMatch(request, request.params.id, () =>
-          service.placeOrder(request.params.id, commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {}),
-        );
+        const { order, caseVersion } = await underIfMatch(request, request.params.id, () => service.placeOrder(request.params.id, idempotentOptions(request)));
         request.log.info({ caseId: request.params.id, orderType: order.orderType }, 'wholesale order placed on request');
         sendsCase(reply, { version: caseVersion });
         return reply.code(202).send({ messageId: order.messageId, wholesaleOrder: order });
@@ -142,8 +139,7 @@ export function wholesaleRoutes(deps: WholesaleRoutesDeps) {
         },
       },
       async (request, reply) => {
-        const commit = idempotentCommit(request);
-        const order = await service.resumeOrder(request.params.id, request.body?.reason, commit ? { beforeCommit: (trx, caseId) => commit(trx, caseId) } : {});
+        const order = await service.resumeOrder(request.params.id, request.body?.reason, idempotentOptions(request));
         request.log.info({ caseId: request.params.id }, 'FTTH desospensione queued on request');
         return reply.code(202).send({ wholesaleOrder: order });
       },
