@@ -135,7 +135,8 @@ describeEachBackend('agcom FTTH with three parties: Recipient and Donating gatew
     expect(order).toMatchObject({ state: 'completed', dac: DAC, ftth: { state: 'espletatoOk' } });
     expect(order.history.map((h) => h.event)).toEqual(['N1', 'N4 acquisito', 'N4 accettato', 'N6', 'N7']);
     // the N11 01 left at the managerial OK, before the N1; the 02 after the N7
-    expect(await ftthTimeline(w.pair.a, id)).toEqual(['out:FTTH-N11:delivered', 'out:FTTH-N1:delivered', 'in:FTTH-N4:accepted', 'in:FTTH-N4:accepted', 'in:FTTH-N6:accepted', 'in:FTTH-N7:accepted', 'out:FTTH-N11:delivered']);
+    // the N11 02 is queued with the completion and delivered after it
+    await untilA(w.pair, async () => expect(await ftthTimeline(w.pair.a, id)).toEqual(['out:FTTH-N11:delivered', 'out:FTTH-N1:delivered', 'in:FTTH-N4:accepted', 'in:FTTH-N4:accepted', 'in:FTTH-N6:accepted', 'in:FTTH-N7:accepted', 'out:FTTH-N11:delivered']));
     // the Donating checked the codice sessione and was told the DAC and the outcome
     const sim = w.sim.simulator.order(id)!;
     expect(sim.n9).toEqual({ ESITO: 'OK' });

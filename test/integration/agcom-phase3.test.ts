@@ -137,8 +137,8 @@ describeEachBackend('agcom: Fase 3 (wholesale order) between two gateways and th
       numerazioni: [COR],
     });
     expect(done!.body).toMatchObject({ codiceOperatoreDonor: 'OLB', idNotifica: `${id}:02:OLB`, tipoNotifica: '02', numerazioni: [COR], codiceOrdineWHS: providerId.length <= 18 ? providerId : id });
-    const nps = (await timeline(w.pair.a, id)).filter((t) => t.includes('NP-NOTICE'));
-    expect(nps).toEqual(['out:NP-NOTICE:delivered', 'out:NP-NOTICE:delivered']);
+    // the stub has the notice before the gateway hears its answer and marks the row delivered
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('NP-NOTICE'))).toEqual(['out:NP-NOTICE:delivered', 'out:NP-NOTICE:delivered']));
   });
 
   it('number portability: a failed order sends the KO notice (03)', async () => {
