@@ -85,7 +85,8 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
         expect(done.agcom.phase3).toEqual({ sessionCode: 'SESS-OLB-000123', cow: '2ZZ', resources: [{ cor: '069234552', cos: '001' }], numbers: ['069234552'], dac: DAC });
         expect(done.agcom.contact).toEqual({ phone: '+39 333 1234567', email: 'mario.rossi@example.it' });
         expect(await timeline(pair.a, id)).toEqual(['out:RICHIESTA:delivered', 'in:VALIDAZIONE_FORMALE:accepted', 'in:VALIDAZIONE_GESTIONALE:accepted']);
-        expect(await timeline(pair.b, id)).toEqual(['in:RICHIESTA:accepted', 'out:VALIDAZIONE_FORMALE:delivered', 'out:VALIDAZIONE_GESTIONALE:delivered']);
+        // B marks its last answer delivered after A's reply, i.e. after A has moved: wait for it
+        await untilA(pair, async () => expect(await timeline(pair!.b, id)).toEqual(['in:RICHIESTA:accepted', 'out:VALIDAZIONE_FORMALE:delivered', 'out:VALIDAZIONE_GESTIONALE:delivered']));
 
         // the wire form is kept both ways: the record, headed by the file it travelled in
         const format = protocol === 'agcom-file' ? 'file' : protocol === 'agcom-json' ? 'json' : 'soap';
@@ -188,7 +189,7 @@ describeEachBackend('agcom: Fase 2 between two gateways', ({ open }) => {
     // the Donating opened no case; it kept the refused request and its answer
     const atB = await http(pair.b, 'GET', `/v1/switches/${foreign}`);
     expect(atB.status).toBe(404);
-    expect(await timeline(pair.b, foreign)).toEqual(['in:RICHIESTA:refused', 'out:VALIDAZIONE_FORMALE:delivered']);
+    await untilA(pair, async () => expect(await timeline(pair!.b, foreign)).toEqual(['in:RICHIESTA:refused', 'out:VALIDAZIONE_FORMALE:delivered']));
     // the Recipient's warning about the COS is on the feed
     const events = await feedOf(pair);
     expect(events.filter((e) => e.caseId === unknownCos && e.type === 'case.warning').map((e) => e.data.code)).toContain('SG_MC_COS_UNKNOWN');

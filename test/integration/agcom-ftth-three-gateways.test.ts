@@ -142,8 +142,7 @@ describeEachBackend('agcom FTTH with three parties: Recipient and Donating gatew
     expect(sim.n9).toEqual({ ESITO: 'OK' });
     await untilA(w.pair, async () => expect(await donatingNotices(w, id)).toEqual(['firstDac', 'outcomeOk']));
     expect(await feed(w.pair.b, id, 'agcom.ftth.session-checked')).toEqual([expect.objectContaining({ esito: 'OK' })]);
-    const atB = await ftthTimeline(w.pair.b, id);
-    expect(atB).toEqual(expect.arrayContaining(['in:FTTH-N8:answered', 'out:FTTH-N9:delivered', 'in:FTTH-N10:accepted', 'in:FTTH-N11:accepted']));
+    await untilA(w.pair, async () => expect(await ftthTimeline(w.pair.b, id)).toEqual(expect.arrayContaining(['in:FTTH-N8:answered', 'out:FTTH-N9:delivered', 'in:FTTH-N10:accepted', 'in:FTTH-N11:accepted'])));
     // the Donor OLB: 01 at the managerial OK, 02 at the completion, both on its donating case
     await untilA(w.pair, async () => expect(await npNotices(w, id)).toEqual(['01', '02']));
     // nothing any party refused

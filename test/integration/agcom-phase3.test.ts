@@ -188,12 +188,14 @@ describeEachBackend('agcom: Fase 3 (wholesale order) between two gateways and th
       'in:WHOLESALE-NOTIFICATION:accepted',
     ]);
     // the Donating answered the provider's verification on its own case, found by the session code
-    expect(await timeline(w.pair.b, id)).toEqual([
-      'in:RICHIESTA:accepted',
-      'out:VALIDAZIONE_FORMALE:delivered',
-      'out:VALIDAZIONE_GESTIONALE:delivered',
-      'in:WHOLESALE-VERIFICATION:answered',
-    ]);
+    await untilA(w.pair, async () =>
+      expect(await timeline(w.pair.b, id)).toEqual([
+        'in:RICHIESTA:accepted',
+        'out:VALIDAZIONE_FORMALE:delivered',
+        'out:VALIDAZIONE_GESTIONALE:delivered',
+        'in:WHOLESALE-VERIFICATION:answered',
+      ]),
+    );
     expect((await caseOf(w.pair.b, id)).wholesaleOrder).toBeNull();
     // a second placement is refused: one order per successful phase 2
     const again = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order`);

@@ -29,11 +29,15 @@ describeEachBackend('wbci over HTTP smoke', ({ open }) => {
       const ans = await http(pair.b, 'POST', `/v1/switches/${id}/answer`, { result: 'accept', code: 'ZWA', switchDate: '2026-12-15', technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123' });
       expect(ans.status, ans.text).toBe(202);
       await eventually(async () => expect((await http(pair.a, 'GET', `/v1/switches/${id}`)).data.state).toBe('AGREED'));
-      const msgs = await http(pair.a, 'GET', `/v1/switches/${id}/messages?raw=true`);
-      expect(msgs.data.items.map((m: { type: string; direction: string; status: string }) => `${m.direction}:${m.type}:${m.status}`)).toEqual([
-        'out:VA-KUE-MRN:delivered',
-        'in:RUEM-VA:accepted',
-      ]);
+      // A marks its VA delivered (and keeps the wire form sent) when B's answer to it is back
+      const msgs = await eventually(async () => {
+        const m = await http(pair.a, 'GET', `/v1/switches/${id}/messages?raw=true`);
+        expect(m.data.items.map((x: { type: string; direction: string; status: string }) => `${x.direction}:${x.type}:${x.status}`)).toEqual([
+          'out:VA-KUE-MRN:delivered',
+          'in:RUEM-VA:accepted',
+        ]);
+        return m;
+      });
       expect(msgs.data.items[1].rawFormat).toBe(protocol === 'wbci-soap' ? 'soap' : 'json');
       // the wire form is kept both ways: as received, and as sent (recorded on delivery)
       expect(msgs.data.items[0].rawFormat).toBe(protocol === 'wbci-soap' ? 'soap' : 'json');
