@@ -25,7 +25,8 @@ export function vaBody(i: number, tag = 'Muster') {
     requestedDate: REQUESTED_DATE,
     customer: { kind: 'person', salutation: 'Frau', firstName: 'Erika', lastName: `${tag}${i}` },
     location: { street: 'Hauptstr.', houseNumber: String(1 + (Math.abs(i) % 999)), postalCode: '80331', city: 'München' },
-    numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: String(1000000 + Math.abs(i)) }] },
+    // warm-up bodies (negative i) carry other numbers than the measured ones
+    numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: String((i < 0 ? 2000000 : 1000000) + Math.abs(i)) }] },
   };
 }
 

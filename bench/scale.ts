@@ -21,6 +21,9 @@
  *   measuring gateway after the reads (BENCH_SCALE_HEAP=1 prints its V8 heap figures there);
  * - bytes per case per table (pg_total_relation_size) and the database size per million cases.
  *
+ * The template gateways sign every SOAP message (WS-Security), as a peer that requires signatures
+ * does; BENCH_SCALE_SIGNED=0 measures the unsigned wire instead.
+ *
  * The PostgreSQL cluster runs with the test settings (fsync off): generation speed is not a figure
  * here, reads are. `--json` prints one JSON document as the last line.
  */
@@ -65,6 +68,8 @@ const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 200);
 const JSON_OUT = process.argv.includes('--json');
 /** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
 const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
+/** BENCH_SCALE_SIGNED=0: template gateways that do not sign (WS-Security off) — the default signs every SOAP message */
+const SIGNED = process.env.BENCH_SCALE_SIGNED !== '0';
 const API_KEY = 'scale-key';
 const GROWING = ['cases', 'messages', 'events', 'case_history', 'outbox', 'wire_dictionaries'];
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -161,8 +166,8 @@ async function generate(adminUrl: string): Promise<string> {
   const scaleUrl = await createDatabase(adminUrl, 'scale');
   const [tplA, tplB] = [await createDatabase(adminUrl, 'tpl_a'), await createDatabase(adminUrl, 'tpl_b')];
 
-  log('template cases: two signing gateways run the good case and a refused VA …');
-  const t = await writeTemplateCases(tplA, tplB);
+  log(`template cases: two ${SIGNED ? 'signing' : 'unsigned (BENCH_SCALE_SIGNED=0)'} gateways run the good case and a refused VA …`);
+  const t = await writeTemplateCases(tplA, tplB, SIGNED);
   const c = new pg.Client({ connectionString: scaleUrl });
   await c.connect();
   await createTemplateTables(c);

@@ -48,8 +48,12 @@ export interface TemplateCases {
   refused: string;
 }
 
-/** Runs the two template cases through two signing gateways whose databases are `urlA` and `urlB`. */
-export async function writeTemplateCases(urlA: string, urlB: string): Promise<TemplateCases> {
+/**
+ * Runs the two template cases through two gateways whose databases are `urlA` and `urlB`; they sign
+ * every SOAP message unless `signed` is false (BENCH_SCALE_SIGNED=0: the unsigned wire, as the
+ * issue's first storage figure was measured).
+ */
+export async function writeTemplateCases(urlA: string, urlB: string, signed = true): Promise<TemplateCases> {
   const certDir = tempDir('sg-scale-');
   const certs = {
     a: makeTestCert(certDir.path, 'ekpa', '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test'),
@@ -58,12 +62,13 @@ export async function writeTemplateCases(urlA: string, urlB: string): Promise<Te
   const [pa, pb] = [await freePort(), await freePort()];
   const common = { retryPolicy: { maxAttempts: 20, baseMs: 20, capMs: 200 } };
   const self = (carrierCode: string, keyFile: string, certFile: string) => ({
-    self: { carrierCode, profiles: ['wbci' as const], holidayRegion: 'DE-BY', wsSecurity: { keyFile, certFile } },
+    self: { carrierCode, profiles: ['wbci' as const], holidayRegion: 'DE-BY', ...(signed ? { wsSecurity: { keyFile, certFile } } : {}) },
   });
-  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `http://127.0.0.1:${pa}/wbci/v1`, wsSecurity: { certFile: certs.a.certFile, required: true } }], {
+  const peerSecurity = (certFile: string) => (signed ? { wsSecurity: { certFile, required: true } } : {});
+  const b = await startWireNode(ABG, [{ carrierCode: AUF, url: `http://127.0.0.1:${pa}/wbci/v1`, ...peerSecurity(certs.a.certFile) }], {
     ...common, databaseUrl: urlB, port: pb, configOverrides: self(ABG, certs.b.keyFile, certs.b.certFile),
   });
-  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `http://127.0.0.1:${pb}/wbci/v1`, wsSecurity: { certFile: certs.b.certFile, required: true } }], {
+  const a = await startWireNode(AUF, [{ carrierCode: ABG, url: `http://127.0.0.1:${pb}/wbci/v1`, ...peerSecurity(certs.b.certFile) }], {
     ...common, databaseUrl: urlA, port: pa, configOverrides: self(AUF, certs.a.keyFile, certs.a.certFile),
   });
   try {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { StepBatcher } from '../../src/store/repos/step-batcher.js';
@@ -122,6 +122,49 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
     // history rows point at their message; events keep the order of the steps
     const history = await store.db.selectFrom('case_history').select(['case_id', 'message_seq']).where('message_seq', 'is not', null).orderBy('id').execute();
     expect(history.filter((h) => first(h.case_id)).map((h) => Number(h.message_seq))).toEqual(results.map((r) => r.seqs[0]));
+    await store.close();
+  });
+
+  it('one statement at a time while it is quick: the steps that arrive meanwhile go together in the next', async () => {
+    const store = await open();
+    let statements = 0;
+    const counting: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) };
+    const batcher = new StepBatcher(store.db.withPlugin(counting), { stallMs: 60_000 });
+    const ids = Array.from({ length: 10 }, (_, i) => `DEU.EKPA.V${String(i + 1).padStart(9, '0')}`);
+    const results = await Promise.all(ids.map((id) => batcher.write(step(id))));
+    expect(results.every((r) => r.version === 1 && !r.conflict)).toBe(true);
+    // the first step alone, at once; the nine that came while it was out, in one statement
+    expect(statements).toBe(2);
+    await store.close();
+  });
+
+  it('a statement waiting on a row lock holds up the other steps only until it counts as stalled', async ({ skip }) => {
+    if (backend !== 'postgres') skip(); // PGlite has one connection: no other session can hold a lock
+    const store = await open();
+    const batcher = new StepBatcher(store.db, { stallMs: 50 });
+    const x = 'DEU.EKPA.V000000001';
+    await batcher.write(step(x));
+    // another transaction (a command's, the tick's) holds case x
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = store.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('cases').select('id').where('id', '=', x).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    const blocked = batcher.write({ ...step(x), caseWrite: 'update', snapshot: snapshot(x, 'AGREED'), expectedVersion: 1, history: [] });
+    const other = batcher.write(step('DEU.EKPA.V000000002'));
+    // without the stall rule the other step would wait for the lock; the holder lets go after 10 s at the latest
+    const giveUp = setTimeout(release, 10_000);
+    const first = await Promise.race([other.then(() => 'other'), blocked.then(() => 'blocked')]);
+    expect(first).toBe('other');
+    release();
+    clearTimeout(giveUp);
+    await holder;
+    expect(await blocked).toMatchObject({ conflict: false, version: 2 });
     await store.close();
   });
 
