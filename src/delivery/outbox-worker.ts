@@ -18,7 +18,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
-import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
+import { claimDue, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
 import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -59,16 +59,6 @@ export interface DeliveryObserver {
   attempt(item: OutboundItem, result: SendResult, seconds: number): void;
 }
 
-interface ClaimedRow {
-  id: number | string;
-  message_id: string;
-  case_id: string;
-  kind: 'peer' | 'wholesale';
-  destination: string;
-  attempts: number;
-  type: string;
-  body: unknown;
-}
 
 export class OutboxWorker {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>;
@@ -287,29 +277,8 @@ export class OutboxWorker {
     return rows.length;
   }
 
-  async #claim(limit: number): Promise<ClaimedRow[]> {
-    const { workerId, leaseMs } = this.#o;
-    const { rows } = await sql<ClaimedRow>`
-      WITH next AS (
-        SELECT o.id FROM outbox o
-         WHERE o.status = 'pending'
-           AND o.next_attempt_at <= now()
-           AND (o.lease_until IS NULL OR o.lease_until < now())
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
-         ORDER BY o.id
-         LIMIT ${limit}
-         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE outbox
-         SET lease_owner = ${workerId},
-             lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
-             attempts = outbox.attempts + 1
-        FROM next, messages m
-       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
-      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(this.#db);
-    return rows;
+  #claim(limit: number): Promise<ClaimedRow[]> {
+    return claimDue(this.#db, { workerId: this.#o.workerId, leaseMs: this.#o.leaseMs, limit });
   }
 
   /** `probe`: sent out of schedule; a transient failure leaves attempts and due time as they were. */

@@ -21,6 +21,7 @@ import * as m0011 from '../../migrations/0011_idempotency_requests.js';
 import * as m0012 from '../../migrations/0012_compact_rows.js';
 import * as m0013 from '../../migrations/0013_read_paths.js';
 import * as m0014 from '../../migrations/0014_outbox_retention_index.js';
+import * as m0015 from '../../migrations/0015_outbox_claim_index.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -37,6 +38,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0012_compact_rows': m0012,
   '0013_read_paths': m0013,
   '0014_outbox_retention_index': m0014,
+  '0015_outbox_claim_index': m0015,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

@@ -1,6 +1,7 @@
 /**
  * The hot queries — inbound receipt, list pages (deep and filtered), deadline and wholesale tick
- * candidates, a case's messages, the feed from a position, the outbox retention sweep — must not plan a sequential scan of a
+ * candidates, a case's messages, the feed from a position, the outbox retention sweep and the outbox
+ * worker's claim from a backlog — must not plan a sequential scan of a
  * table that grows with the cases, nor an index scan that reads and throws away a growing number of
  * rows (a keyset condition the index cannot seek to). Runs the real repository functions against a
  * seeded PostgreSQL database, captures the SQL they send, and asks PostgreSQL for each plan
@@ -16,7 +17,7 @@ import { caseExists, casesAwaitingOrder, casesDueBy, listCases, loadCase } from 
 import { CASE_VIEW_DATA } from '../../src/http/views.js';
 import { businessIdUsed, messagesOfCase, readInboundContext } from '../../src/store/repos/messages.js';
 import { readEvents } from '../../src/store/repos/events.js';
-import { deleteDeliveredOlderThan } from '../../src/store/repos/outbox.js';
+import { claimDue, deleteDeliveredOlderThan } from '../../src/store/repos/outbox.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 
 const CASES = 40_000;
@@ -61,6 +62,11 @@ const SEED = [
    select 'm' || g, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'peer', 'DEU.EKP' || chr(66 + g % 6), 'delivered',
           now() - g * interval '15 seconds', now() - g * interval '15 seconds'
      from generate_series(1, ${CASES}) g`,
+  // a backlog for a peer that was down (a VA and a STR-AUF per case, the STR-AUF behind its VA):
+  // what a worker claims from when the peer is back
+  `insert into outbox (message_id, case_id, kind, destination, status, created_at)
+   select 'm' || (${CASES} + g), 'DEU.EKPA.V' || lpad((1 + (g + 1) / 2)::text, 9, '0'), 'peer', 'DEU.EKPF', 'pending', now() - interval '1 hour'
+     from generate_series(1, ${CASES / 4}) g`,
   `analyze`,
 ];
 
@@ -173,6 +179,8 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
     ['the feed from a position', () => readEvents(db, { tx: '1', seq: CASES }, 100)],
     // every replica's tick, every 30 s: the rows past the retention, not the week it keeps
     ['delivered outbox rows past their retention (the tick\'s sweep)', () => deleteDeliveredOlderThan(db, 160, 1000)],
+    // whenever a delivery slot frees up: the next rows of a backlog of 10,000 pending
+    ['the outbox worker\'s claim', () => claimDue(db, { workerId: 'plans', leaseMs: 60_000, limit: 32 })],
   ];
 
   it.each(hot)('%s', async (_name, run) => {

@@ -31,3 +31,44 @@ export async function deleteDeliveredOlderThan(db: Db, hours: number, limit: num
                    LIMIT ${limit} FOR UPDATE SKIP LOCKED))`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
+
+/** An outbox row a worker claimed, with its message. */
+export interface ClaimedRow {
+  id: number | string;
+  message_id: string;
+  case_id: string;
+  kind: 'peer' | 'wholesale';
+  destination: string;
+  attempts: number;
+  type: string;
+  body: unknown;
+}
+
+/**
+ * Leases up to `limit` rows that are due and whose case has nothing older undelivered for the same
+ * destination, oldest first. Walks the pending rows in id order (outbox_pending_id_idx, 0015) and
+ * stops after `limit` claimable ones, however long the backlog.
+ */
+export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; limit: number }): Promise<ClaimedRow[]> {
+  const { rows } = await sql<ClaimedRow>`
+      WITH next AS (
+        SELECT o.id FROM outbox o
+         WHERE o.status = 'pending'
+           AND o.next_attempt_at <= now()
+           AND (o.lease_until IS NULL OR o.lease_until < now())
+           AND NOT EXISTS (
+             SELECT 1 FROM outbox p
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
+         ORDER BY o.id
+         LIMIT ${o.limit}
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbox
+         SET lease_owner = ${o.workerId},
+             lease_until = now() + ${`${o.leaseMs} milliseconds`}::interval,
+             attempts = outbox.attempts + 1
+        FROM next, messages m
+       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
+      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(db);
+  return rows;
+}
