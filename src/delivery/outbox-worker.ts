@@ -72,6 +72,8 @@ export class OutboxWorker {
   #kicked = false;
   /** destinations this worker saw fail since their last recovery (`kind destination`) */
   readonly #troubled = new Set<string>();
+  /** when this worker last released a destination's waiting rows (performance.now()) */
+  readonly #releasedAt = new Map<string, number>();
   /** destinations that asked for a pause (Retry-After): not probed before it ends (epoch ms) */
   readonly #pausedUntil = new Map<string, number>();
   #probeTimer: NodeJS.Timeout | undefined;
@@ -256,6 +258,7 @@ export class OutboxWorker {
   /** The destination answers again: every row of it waiting on backoff is due now. */
   async #recover(kind: ClaimedRow['kind'], destination: string): Promise<void> {
     this.#troubled.delete(destinationKey(kind, destination));
+    this.#releasedAt.set(destinationKey(kind, destination), performance.now());
     const { rows } = await sql<{ n: number }>`
       WITH r AS (
         UPDATE outbox SET next_attempt_at = now()
@@ -268,6 +271,11 @@ export class OutboxWorker {
     await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(this.#db);
     this.#o.log.info({ destination, kind, released: n }, 'destination answers again: rows waiting on backoff are due now');
     this.kick();
+  }
+
+  #releasedLately(key: string): boolean {
+    const at = this.#releasedAt.get(key);
+    return at !== undefined && performance.now() - at < RELEASE_AGAIN_AFTER_MS;
   }
 
   /** One claim-and-deliver cycle; returns the number of rows handled. Public for tests. */
@@ -316,7 +324,11 @@ export class OutboxWorker {
       await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null });
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
-      if (probe || row.attempts > 1 || this.#troubled.has(key)) await this.#recover(row.kind, row.destination);
+      // A row that failed before says the destination was down — for this worker or another one.
+      // Draining a backlog, nearly every row did: releasing the waiting rows again for each of
+      // them was an UPDATE over the destination's pending rows per delivered message. Once a
+      // second is enough; what this worker saw fail since is in #troubled and released at once.
+      if (probe || this.#troubled.has(key) || (row.attempts > 1 && !this.#releasedLately(key))) await this.#recover(row.kind, row.destination);
       return;
     }
     if (probe && !result.permanent) {
@@ -386,6 +398,9 @@ export class OutboxWorker {
 }
 
 const destinationKey = (kind: string, destination: string): string => `${kind} ${destination}`;
+
+/** A success of a row that failed before releases the destination's waiting rows at most this often. */
+const RELEASE_AGAIN_AFTER_MS = 1_000;
 
 /** Puts a dead letter's message back into delivery; returns false when it was already replayed or is unknown. */
 export async function replayDeadLetter(db: Kysely<Database>, id: number): Promise<boolean> {

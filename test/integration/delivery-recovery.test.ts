@@ -4,9 +4,10 @@
  * never a stopwatch: the tests assert due times and the order of attempts.
  */
 import { afterEach, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { describeEachBackend } from '../support/backends.js';
-import { rest, startPair, type Pair, quickStartVa } from '../support/gateway-pair.js';
+import { rest, silentLog, startPair, type Pair, quickStartVa } from '../support/gateway-pair.js';
+import { OutboxWorker } from '../../src/delivery/outbox-worker.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import type { Gateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -91,6 +92,30 @@ describeEachBackend('delivery recovery per destination', ({ open }) => {
     const bOrder = received.filter((m) => m.case_id === cancelled).map((m) => m.type);
     expect(bOrder).toEqual(['VA-KUE-MRN', 'STR-AUF']);
     expect(new Set(received.map((m) => m.case_id))).toEqual(new Set([...waitingIds, fresh]));
+  }, 120_000);
+
+  it('draining a backlog of rows that failed before releases the destination\'s waiting rows once, not once per row', async () => {
+    const p = await startFixed({ maxAttempts: 10, initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    p.transport.down = true;
+    for (let i = 0; i < 6; i++) await create(p);
+    expect(await p.a.deliver()).toBe(6);
+    // the peer is back and the rows' backoff has run out: a worker that never saw them fail drains them
+    p.transport.down = false;
+    await sql`UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'`.execute(p.a.store.db);
+    let releases = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        const node = args.node as { kind: string; sqlFragments?: readonly string[] };
+        if (node.kind === 'RawNode' && node.sqlFragments?.join('').includes('SET next_attempt_at = now()')) releases++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const worker = new OutboxWorker({ store: { ...p.a.store, db: p.a.store.db.withPlugin(counting) }, transport: p.transport, log: silentLog(), workerId: 'drainer' });
+    expect(await worker.runOnce()).toBe(6);
+    expect((await outbox(p.a)).map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 6 }, () => ['delivered', 2]));
+    // each of the six had failed before; one release serves them all
+    expect(releases).toBe(1);
   }, 120_000);
 
   it('a probe tries a waiting destination out of schedule: a failed probe costs no attempt, a good one releases the rest', async () => {
