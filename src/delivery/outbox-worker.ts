@@ -59,7 +59,6 @@ export interface DeliveryObserver {
   attempt(item: OutboundItem, result: SendResult, seconds: number): void;
 }
 
-
 export class OutboxWorker {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
