@@ -114,8 +114,10 @@ describeEachBackend('delivery recovery per destination', ({ open }) => {
     const worker = new OutboxWorker({ store: { ...p.a.store, db: p.a.store.db.withPlugin(counting) }, transport: p.transport, log: silentLog(), workerId: 'drainer' });
     expect(await worker.runOnce()).toBe(6);
     expect((await outbox(p.a)).map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 6 }, () => ['delivered', 2]));
-    // each of the six had failed before; one release serves them all
-    expect(releases).toBe(1);
+    // each of the six had failed before; one release serves them all (two if the six answers
+    // straddled the one-second window on a very slow machine; without the rule it is six)
+    expect(releases).toBeGreaterThanOrEqual(1);
+    expect(releases).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('a probe tries a waiting destination out of schedule: a failed probe costs no attempt, a good one releases the rest', async () => {

@@ -1,8 +1,8 @@
 /**
  * Group commit for case steps: steps written concurrently (different requests, different cases)
- * share one statement, so under load N steps cost one round trip instead of N. A step never waits
- * for a timer: when no batch is in flight it is written at once; otherwise it joins the next batch,
- * which goes when the statement in flight is done. A batch that fails (a unique violation of one
+ * share one statement, so under load N steps cost one round trip instead of N. No step waits for
+ * a batch to fill: when no statement is in flight it is written at once; otherwise it joins the
+ * next batch, which goes when the statement in flight is done (or has stalled, below). A batch that fails (a unique violation of one
  * step) is retried step by step, so each step gets its own outcome.
  *
  * One statement at a time makes the batches as large as the load: measured with `npm run bench`
