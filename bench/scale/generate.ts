@@ -81,13 +81,13 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN jsonb_build_object('state', 'completed', 'orderId', 'WO-' || gen.g) END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at)
       FROM gen JOIN tpl_cases t USING (k)`);
-  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer)
+  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
            -- a dedupe key ends in the delivery id (a UUID) or names the case: either way made unique per generated case
            CASE WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
-           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer
+           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, t.body_z, t.body_dict
       FROM gen JOIN tpl_messages t USING (k) ORDER BY gen.g, t.seq`);
   await c.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq, note, at)
     SELECT gen.id, t.from_state, t.to_state, t.message_seq, t.note, gen.at + (t.at - gen.tpl_at)

@@ -18,7 +18,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
-import { claimDue, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
+import { claimDue, claimProbe, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
 import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -230,28 +230,8 @@ export class OutboxWorker {
   }
 
   /** The destination's row waiting longest to be tried, leased without counting an attempt. */
-  async #claimProbe(kind: ClaimedRow['kind'], destination: string): Promise<ClaimedRow | undefined> {
-    const { workerId, leaseMs } = this.#o;
-    const { rows } = await sql<ClaimedRow>`
-      WITH next AS (
-        SELECT o.id FROM outbox o
-         WHERE o.status = 'pending' AND o.kind = ${kind} AND o.destination = ${destination}
-           AND o.next_attempt_at > now()
-           AND (o.lease_until IS NULL OR o.lease_until < now())
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
-         ORDER BY o.next_attempt_at, o.id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED
-      )
-      UPDATE outbox
-         SET lease_owner = ${workerId},
-             lease_until = now() + ${`${leaseMs} milliseconds`}::interval
-        FROM next, messages m
-       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
-      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(this.#db);
-    return rows[0];
+  #claimProbe(kind: ClaimedRow['kind'], destination: string): Promise<ClaimedRow | undefined> {
+    return claimProbe(this.#db, { workerId: this.#o.workerId, leaseMs: this.#o.leaseMs, kind, destination });
   }
 
   /** The destination answers again: every row of it waiting on backoff is due now. */

@@ -85,7 +85,8 @@ export interface MessagesTable {
   peer: string;
   business_id: string | null;
   status: string;
-  body: Jsonb;
+  /** null since 0016: `body_z` holds it (src/store/body-codec.ts); rows written before keep it here */
+  body: NullableJsonb;
   raw: string | null;
   raw_format: string | null;
   dedupe_key: string | null;
@@ -99,6 +100,10 @@ export interface MessagesTable {
   raw_dict: number | null;
   /** added by 0012: the message_signers row of the verification result (`signature` is null then) */
   signer: number | null;
+  /** added by 0016: the parsed body compressed (src/store/body-codec.ts); `body` is null then */
+  body_z: Uint8Array | null;
+  /** the wire_dictionaries row `body_z` was compressed against (null: none) */
+  body_dict: number | null;
 }
 
 /** added by 0009: immutable zlib dictionaries of the compressed wire forms */
@@ -242,7 +247,10 @@ export interface Database {
 export type CaseRow = Selectable<CasesTable>;
 export type NewCase = Insertable<CasesTable>;
 export type CaseUpdate = Updateable<CasesTable>;
-export type MessageRow = Selectable<MessagesTable>;
+/** a messages row as stored: the body may be in `body_z` */
+export type StoredMessageRow = Selectable<MessagesTable>;
+/** a messages row as the repositories return it: `body` restored */
+export type MessageRow = Omit<StoredMessageRow, 'body'> & { body: JsonValue };
 export type NewMessage = Insertable<MessagesTable>;
 export type CaseHistoryRow = Selectable<CaseHistoryTable>;
 export type NewCaseHistory = Insertable<CaseHistoryTable>;

@@ -27,18 +27,31 @@ import { CommittedRows } from './committed-rows.js';
 
 /** the window of deflate: a longer dictionary is never looked at */
 const MAX_DICT = 32 * 1024;
-/** below this ratio a message is "well served" by the current dictionary */
-const RELEARN_RATIO = 0.3;
+/** How a kind of text learns its dictionaries; wire forms and parsed bodies differ in size and redundancy. */
+export interface PackPolicy {
+  /** texts shorter than this never become a dictionary (nothing to learn from them) */
+  minDict: number;
+  /** below this ratio a text is "well served" by the current dictionary */
+  relearnRatio: number;
+}
+
+/** wire forms: kilobytes of envelope and WS-Security boilerplate that recur, so ~0.15–0.3 is usual */
+export const WIRE_POLICY: PackPolicy = { minDict: 512, relearnRatio: 0.3 };
 /**
  * messages compressed against a dictionary before it may be replaced: traffic that no dictionary
  * serves (data-heavy bodies) then adds at most one small dictionary row per this many messages
  */
 const MIN_USES_BEFORE_RELEARN = 100;
-/** wire forms shorter than this never become a dictionary (nothing to learn from them) */
-const MIN_DICT = 512;
-/** (peer, direction, format, type) kinds remembered: ~100 peers × ~10 types × 2 directions, ~4 KB each at most 16 MB */
-const MAX_LEARNED_KEYS = 4_000;
-const MAX_CACHED_DICTS = 256;
+/**
+ * (peer, direction, format, type) kinds remembered: ~100 peers × ~10 types × 2 directions, each with
+ * a wire form (~4 KB) and a parsed body (0016, ~0.3 KB): at most ~18 MB
+ */
+const MAX_LEARNED_KEYS = 8_000;
+/**
+ * dictionaries read back for reading rows: 20 peers × 8 types × 2 directions × (wire, body) is 640
+ * in use — a smaller cache would read dictionaries from the database on most reads
+ */
+const MAX_CACHED_DICTS = 2_048;
 
 export interface WireKey {
   peer: string;
@@ -119,13 +132,13 @@ function cache(id: number, dict: Buffer): void {
  */
 const windowFor = (reach: number): number => (reach <= 1 << 13 ? 13 : reach <= 1 << 14 ? 14 : 15);
 
-/** Compresses one wire form; `db` is the handle the statement that stores it will run on. */
-export function packWire(db: Kysely<Database>, raw: string, key: WireKey): PackedWire {
+/** Compresses one wire form (or other text, see `policy`); `db` is the handle the statement that stores it will run on. */
+export function packWire(db: Kysely<Database>, raw: string, key: WireKey, policy: PackPolicy = WIRE_POLICY): PackedWire {
   const bytes = Buffer.from(raw, 'utf8');
   const k = keyOf(key);
   const current = learned.get(k);
   const z = current ? deflateSync(bytes, { dictionary: current.dict, windowBits: windowFor(bytes.length + current.dict.length) }) : deflateSync(bytes, { windowBits: windowFor(bytes.length) });
-  if (bytes.length >= MIN_DICT && (!current || (z.length > bytes.length * RELEARN_RATIO && current.uses >= MIN_USES_BEFORE_RELEARN))) {
+  if (bytes.length >= policy.minDict && (!current || (z.length > bytes.length * policy.relearnRatio && current.uses >= MIN_USES_BEFORE_RELEARN))) {
     remember(k, asDictionary(raw));
   }
   if (!current) return { z, dictId: null, ensure: null };
@@ -161,14 +174,16 @@ export function dictionariesCte(packed: readonly (PackedWire | null)[]): RawBuil
   return sql`INSERT INTO wire_dictionaries (id, dict) SELECT x.id, decode(x.dict, 'base64') FROM json_to_recordset(${rows}::json) AS x(id bigint, dict text) ON CONFLICT (id) DO NOTHING`;
 }
 
-async function dictionaries(db: Kysely<Database>, ids: number[]): Promise<void> {
+/** Reads the dictionaries among `ids` this process has not cached yet (`unpackText` needs them). */
+export async function loadDictionaries(db: Kysely<Database>, ids: number[]): Promise<void> {
   const missing = [...new Set(ids)].filter((id) => !byId.has(id));
   if (missing.length === 0) return;
   const rows = await db.selectFrom('wire_dictionaries').select(['id', 'dict']).where('id', 'in', missing).execute();
   for (const r of rows) cache(Number(r.id), Buffer.from(r.dict));
 }
 
-function unpack(z: Uint8Array, dictId: number | null): string {
+/** The text of a compressed row; its dictionary must have been loaded (`loadDictionaries`). */
+export function unpackText(z: Uint8Array, dictId: number | null): string {
   if (dictId === null) return inflateSync(z).toString('utf8');
   const dict = byId.get(dictId);
   if (!dict) throw new Error(`wire dictionary ${dictId} is missing`);
@@ -177,6 +192,6 @@ function unpack(z: Uint8Array, dictId: number | null): string {
 
 /** The rows with `raw` restored from `raw_z` where the wire form is stored compressed. */
 export async function withRawWire(db: Kysely<Database>, rows: MessageRow[]): Promise<MessageRow[]> {
-  await dictionaries(db, rows.flatMap((r) => (r.raw === null && r.raw_z !== null && r.raw_dict !== null ? [Number(r.raw_dict)] : [])));
-  return rows.map((r) => (r.raw === null && r.raw_z !== null ? { ...r, raw: unpack(r.raw_z, r.raw_dict === null ? null : Number(r.raw_dict)) } : r));
+  await loadDictionaries(db, rows.flatMap((r) => (r.raw === null && r.raw_z !== null && r.raw_dict !== null ? [Number(r.raw_dict)] : [])));
+  return rows.map((r) => (r.raw === null && r.raw_z !== null ? { ...r, raw: unpackText(r.raw_z, r.raw_dict === null ? null : Number(r.raw_dict)) } : r));
 }

@@ -9,6 +9,7 @@ import { describeEachBackend } from '../support/backends.js';
 import { API_KEY } from '../support/gateway-pair.js';
 import { eventually, http } from '../support/http-pair.js';
 import { icGet, OPERATOR, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
+import { messagesOfCase } from '../../src/store/repos/messages.js';
 
 // two whole gateways with their workers per test: on a loaded machine (PGlite is single-threaded
 // WebAssembly) a lifecycle takes longer than the suite's default; nothing here asserts timing
@@ -114,7 +115,7 @@ describeEachBackend('interconnect refusals', ({ open }) => {
     pair = await startInterconnectPair(open, open);
     const id = (await post(pair.op, 'requests', r2Body(['192.0.2.80']))).data.id as string;
     await untilState(pair.tim, `requests/${id}`, 'SUBMITTED');
-    const sent = await pair.op.gw.store.db.selectFrom('messages').select(['body']).where('case_id', '=', id).where('direction', '=', 'out').executeTakeFirstOrThrow();
+    const sent = (await messagesOfCase(pair.op.gw.store.db, id)).find((m) => m.direction === 'out')!;
     const wire = (body: unknown, token?: string) =>
       request(`${pair.tim.url}/interconnect/v1`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
     const token = `ic-token-${OPERATOR}-to-${TIM}`;

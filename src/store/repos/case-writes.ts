@@ -12,6 +12,7 @@ import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { packBody } from '../body-codec.js';
 import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
 
@@ -59,10 +60,22 @@ function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: n
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
 
-/** The wire forms of a step's messages, compressed (null where a message has none). */
-export function packMessages(db: Db, messages: readonly MessageRecord[]): (PackedWire | null)[] {
-  return messages.map((m) => (m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type })));
+/** A message's compressed texts: its wire form (null where it has none) and its parsed body. */
+export interface PackedMessage {
+  wire: PackedWire | null;
+  body: PackedWire;
 }
+
+/** The wire forms and bodies of a step's messages, compressed. */
+export function packMessages(db: Db, messages: readonly MessageRecord[]): PackedMessage[] {
+  return messages.map((m) => ({
+    wire: m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type }),
+    body: packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }),
+  }));
+}
+
+/** Every compressed text of the messages: what the dictionary CTEs and `confirmWire` take. */
+const texts = (packed: readonly PackedMessage[]): PackedWire[] => packed.flatMap((p) => (p.wire ? [p.wire, p.body] : [p.body]));
 
 /** The signer references of a step's messages (null where a message carries no verification result). */
 function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner | null)[] {
@@ -70,18 +83,19 @@ function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner 
 }
 
 /** The CTEs that insert what the messages reference (dictionaries, signer rows) and the database may lack. */
-function referencedRows(wires: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): RawBuilder<unknown>[] {
+function referencedRows(wires: readonly PackedWire[], signers: readonly (PackedSigner | null)[]): RawBuilder<unknown>[] {
   const dictionaries = ensureDictionariesSql(wires);
   const signerRows = ensureSignersSql(signers);
   return [...(dictionaries ? [sql`wd AS (${dictionaries})`] : []), ...(signerRows ? [sql`ws AS (${signerRows})`] : [])];
 }
 
 /** A message as one row of the JSON document the insert reads; bytes travel as base64. */
-function messageRow(m: MessageRecord, packed: PackedWire | null, signer: PackedSigner | null, ord: number) {
+function messageRow(m: MessageRecord, packed: PackedMessage, signer: PackedSigner | null, ord: number) {
+  const { wire, body } = packed;
   return {
     ord, message_id: m.messageId, case_id: m.caseId, type: m.type, direction: m.direction, peer: m.peer,
-    business_id: m.businessId, status: m.status, body: m.body ?? null, raw_z: packed ? packed.z.toString('base64') : null,
-    raw_dict: packed?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signer: signer?.id ?? null,
+    business_id: m.businessId, status: m.status, body_z: body.z.toString('base64'), body_dict: body.dictId,
+    raw_z: wire ? wire.z.toString('base64') : null, raw_dict: wire?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signer: signer?.id ?? null,
   };
 }
 
@@ -91,15 +105,15 @@ function messageRow(m: MessageRecord, packed: PackedWire | null, signer: PackedS
  */
 function messagesCte(
   messages: readonly MessageRecord[],
-  packed: readonly (PackedWire | null)[],
+  packed: readonly PackedMessage[],
   signers: readonly (PackedSigner | null)[],
   guard: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
-  const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i] ?? null, signers[i] ?? null, i)));
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw_z, raw_dict, raw_format, dedupe_key, signer)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, body, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
+  const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i]!, signers[i] ?? null, i)));
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body_z, body_dict, raw_z, raw_dict, raw_format, dedupe_key, signer)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, decode(body_z, 'base64'), body_dict, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
         FROM json_to_recordset(${rows}::json) AS v(ord int, message_id text, case_id text, type text, direction text, peer text, business_id text,
-             status text, body jsonb, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
+             status text, body_z text, body_dict bigint, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
        ${guard}
        ORDER BY ord
       RETURNING seq, message_id`;
@@ -114,7 +128,7 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number, packed: readonly (PackedWire | null)[], signers: readonly (PackedSigner | null)[]): StepSql {
+function stepSql(step: CaseStep, k: number, packed: readonly PackedMessage[], signers: readonly (PackedSigner | null)[]): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -177,7 +191,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const packed = steps.map((s) => packMessages(db, s.messages));
   const signers = steps.map((s) => packSigners(db, s.messages));
   const built = steps.map((s, k) => stepSql(s, k, packed[k]!, signers[k]!));
-  const parts = [...referencedRows(packed.flat(), signers.flat()), ...built.flatMap((b) => b.parts)];
+  const parts = [...referencedRows(texts(packed.flat()), signers.flat()), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
     ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
@@ -187,7 +201,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
   const { rows } = await query.execute(db);
   const results = (rows[0] as { results: RawResult[] }).results;
-  confirmWire(db, packed.flat());
+  confirmWire(db, texts(packed.flat()));
   confirmSigners(db, signers.flat());
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
@@ -230,7 +244,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const signers = packSigners(db, messages);
   // every part is always there (empty documents insert nothing): one text, prepared once per connection
   const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
-    WITH wd AS (${dictionariesCte(packed)}),
+    WITH wd AS (${dictionariesCte(texts(packed))}),
     ws AS (${signersCte(signers)}),
     c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
       SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
@@ -254,7 +268,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
            (SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m) AS seqs,
            CASE WHEN ${outbox.length > 0}::boolean THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
            CASE WHEN ${events.length > 0}::boolean THEN pg_notify(${EVENTS_CHANNEL}, '') END AS events_notified`.execute(db);
-  confirmWire(db, packed);
+  confirmWire(db, texts(packed));
   confirmSigners(db, signers);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));

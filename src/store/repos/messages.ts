@@ -1,8 +1,9 @@
 /** Every message exchanged, immutable: parsed body, wire form, direction, peer, ids, times. */
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
-import { toJson, type JsonValue, type MessageRow } from '../schema.js';
+import type { MessageRow, StoredMessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
+import { packBody, withBodies } from '../body-codec.js';
 import { PREPARED } from '../prepared.js';
 import { confirmSigners, ensureSignersSql, packSigner, withSignatures } from '../message-signers.js';
 
@@ -24,8 +25,9 @@ export interface MessageRecord {
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
   const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
+  const body = packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type });
   const signer = packSigner(db, m.signature);
-  const dictionaries = ensureDictionariesSql([packed]);
+  const dictionaries = ensureDictionariesSql([packed, body]);
   if (dictionaries) await dictionaries.execute(db);
   const signers = ensureSignersSql([signer]);
   if (signers) await signers.execute(db);
@@ -39,7 +41,9 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       peer: m.peer,
       business_id: m.businessId,
       status: m.status,
-      body: toJson(m.body as JsonValue),
+      body: null,
+      body_z: body.z,
+      body_dict: body.dictId,
       raw_z: packed?.z ?? null,
       raw_dict: packed?.dictId ?? null,
       raw_format: m.rawFormat ?? null,
@@ -48,13 +52,18 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
     })
     .returning('seq')
     .executeTakeFirstOrThrow();
-  confirmWire(db, [packed]);
+  confirmWire(db, [packed, body]);
   confirmSigners(db, [signer]);
   return row.seq;
 }
 
-async function oneWithSignature(db: Db, row: MessageRow | undefined): Promise<MessageRow | undefined> {
-  return row && (await withSignatures(db, [row]))[0];
+/** Stored rows as the repositories return them: body restored, signature resolved. */
+async function restored(db: Db, rows: StoredMessageRow[]): Promise<MessageRow[]> {
+  return withSignatures(db, await withBodies(db, rows));
+}
+
+async function oneWithSignature(db: Db, row: StoredMessageRow | undefined): Promise<MessageRow | undefined> {
+  return row && (await restored(db, [row]))[0];
 }
 
 export async function findByDedupeKey(db: Db, key: string): Promise<MessageRow | undefined> {
@@ -67,7 +76,7 @@ export async function findMessage(db: Db, messageId: string): Promise<MessageRow
 
 /** A case's messages in order; `withRaw` restores each wire form (stored compressed) into `raw`. */
 export async function messagesOfCase(db: Db, caseId: string, opts: { withRaw?: boolean } = {}): Promise<MessageRow[]> {
-  const rows = await withSignatures(db, await db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute());
+  const rows = await restored(db, await db.selectFrom('messages').selectAll().where('case_id', '=', caseId).orderBy('seq').execute());
   return opts.withRaw ? withRawWire(db, rows) : rows;
 }
 
@@ -118,9 +127,11 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
  */
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
   const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: q.dedupeKey, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
-  const { rows } = await sql<{ ord: number; seen: InboundContext['seen']; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`${sql.raw(PREPARED)}
+  type SeenStored = NonNullable<InboundContext['seen']> & { body_z: string | null; body_dict: number | null };
+  const { rows } = await sql<{ ord: number; seen: SeenStored | null; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`${sql.raw(PREPARED)}
     SELECT q.ord,
-      (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body)
+      (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body,
+                                'body_z', encode(body_z, 'base64'), 'body_dict', body_dict)
          FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1) AS seen,
       (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'deadlines', deadlines, 'version', version)
          FROM cases WHERE id = q.case_id) AS case_row,
@@ -133,5 +144,7 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
       END AS replaced
       FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, case_id text, own_id text, replaced_from text)
      ORDER BY q.ord`.execute(db);
-  return rows.map((r) => ({ seen: r.seen, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] }));
+  const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: r.seen.body_z === null ? null : Buffer.from(r.seen.body_z, 'base64') }] : [])));
+  const seenOf = new Map(seen.map((s) => [s.message_id, { message_id: s.message_id, case_id: s.case_id, status: s.status, body: s.body }]));
+  return rows.map((r) => ({ seen: r.seen ? seenOf.get(r.seen.message_id)! : null, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] }));
 }

@@ -1,6 +1,7 @@
 /** Outbound work written in the same transaction as the state change that causes it. */
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
+import { withBodies, type StoredBody } from '../body-codec.js';
 
 export const OUTBOX_CHANNEL = 'switchgate_outbox';
 
@@ -50,7 +51,7 @@ export interface ClaimedRow {
  * stops after `limit` claimable ones, however long the backlog.
  */
 export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; limit: number }): Promise<ClaimedRow[]> {
-  const { rows } = await sql<ClaimedRow>`
+  const { rows } = await sql<StoredClaim>`
       WITH next AS (
         SELECT o.id FROM outbox o
          WHERE o.status = 'pending'
@@ -69,6 +70,41 @@ export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; l
              attempts = outbox.attempts + 1
         FROM next, messages m
        WHERE outbox.id = next.id AND m.message_id = outbox.message_id
-      RETURNING outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body`.execute(db);
-  return rows;
+      RETURNING ${CLAIMED}`.execute(db);
+  return claimed(db, rows);
+}
+
+/**
+ * The destination's row waiting longest to be tried (a probe of a destination that failed),
+ * leased without counting an attempt: a transient failure leaves it as it was.
+ */
+export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number; kind: ClaimedRow['kind']; destination: string }): Promise<ClaimedRow | undefined> {
+  const { rows } = await sql<StoredClaim>`
+      WITH next AS (
+        SELECT o.id FROM outbox o
+         WHERE o.status = 'pending' AND o.kind = ${o.kind} AND o.destination = ${o.destination}
+           AND o.next_attempt_at > now()
+           AND (o.lease_until IS NULL OR o.lease_until < now())
+           AND NOT EXISTS (
+             SELECT 1 FROM outbox p
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
+         ORDER BY o.next_attempt_at, o.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbox
+         SET lease_owner = ${o.workerId},
+             lease_until = now() + ${`${o.leaseMs} milliseconds`}::interval
+        FROM next, messages m
+       WHERE outbox.id = next.id AND m.message_id = outbox.message_id
+      RETURNING ${CLAIMED}`.execute(db);
+  return (await claimed(db, rows))[0];
+}
+
+/** What a claim returns: the row and its message's type and (stored) body. */
+const CLAIMED = sql.raw('outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body, m.body_z, m.body_dict');
+type StoredClaim = Omit<ClaimedRow, 'body'> & StoredBody;
+
+async function claimed(db: Db, rows: StoredClaim[]): Promise<ClaimedRow[]> {
+  return (await withBodies(db, rows)).map(({ body_z: _z, body_dict: _d, ...row }) => row);
 }

@@ -18,6 +18,7 @@ import { encodeSoap } from '../../../src/protocols/wbci/soap-codec.js';
 import { validVaKueMrn } from '../../unit/wbci/builders.js';
 import { jsonVa, restVa, soapVa } from './corpus.js';
 import { alive, jsonWireHeaders, rowCounts, rowDelta, send, soapHeadersFrom, startWbciEdge, type Answer, type Sent } from './world.js';
+import { findMessage } from '../../../src/store/repos/messages.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const PROVIDER_TOKEN = 'wholesale-provider-token';
@@ -316,7 +317,8 @@ describeEachBackend('lenient acceptances, decided (README "Input limits and erro
     const xml = soapVa({ vaId }).replace('<Control>', '<!-- from the peer --><Control>').replace('Müller', '<![CDATA[Mül]]><!-- split -->ler');
     const a = await send(node.url, { path: '/wbci/v1', headers: soapHeadersFrom(), body: `\ufeff${xml}` });
     expect([a.format, a.code], a.text).toEqual(['soap-teq', 'OK']);
-    const stored = await node.gw.store.db.selectFrom('messages').select('body').where('business_id', '=', vaId).executeTakeFirstOrThrow();
+    const { message_id } = await node.gw.store.db.selectFrom('messages').select('message_id').where('business_id', '=', vaId).executeTakeFirstOrThrow();
+    const stored = (await findMessage(node.gw.store.db, message_id))!;
     expect(JSON.stringify(stored.body)).toContain('"lastName":"Müller"');
     const soap12 = encodeSoap(validVaKueMrn({ vaId: 'DEU.EKPA.V000777002' }), { timestamp: '2026-11-23T09:00:00.000+01:00', major: '02', minor: '00' }, { soapVersion: '1.2' });
     const b = await send(node.url, { path: '/wbci/v1', headers: soapHeadersFrom(undefined, { 'content-type': 'application/soap+xml; charset=utf-8; action="annehmenAnfrage"' }), body: soap12 });

@@ -11,6 +11,7 @@ import { describeEachBackend } from '../../support/backends.js';
 import type { WireNode } from '../../support/wire-stubs.js';
 import { hostileCorpus } from './corpus.js';
 import { alive, rowCounts, rowDelta, send, startWbciEdge } from './world.js';
+import { findMessage } from '../../../src/store/repos/messages.js';
 
 const corpus = hostileCorpus();
 const RSS_GROWTH_BOUND = 384 * 1024 * 1024;
@@ -59,8 +60,8 @@ describeEachBackend('hostile corpus', ({ open }) => {
       if (c.expect.writes === 'refusal') {
         // the refused VA and the ABBM 8116 that answers it (queued for the peer), one case
         expect(delta, context).toMatchObject({ messages: 2, outbox: 1 });
-        const abbm = await sql<{ body: unknown }>`SELECT body FROM messages WHERE type = 'ABBM' AND direction = 'out' ORDER BY created_at DESC LIMIT 1`.execute(node.gw.store.db);
-        const text = JSON.stringify(abbm.rows[0]?.body);
+        const abbm = await sql<{ message_id: string }>`SELECT message_id FROM messages WHERE type = 'ABBM' AND direction = 'out' ORDER BY created_at DESC LIMIT 1`.execute(node.gw.store.db);
+        const text = JSON.stringify((await findMessage(node.gw.store.db, abbm.rows[0]!.message_id))?.body);
         expect(text).toContain('8116');
         expect(text).toMatch(/Horizont 730 Tage|vor 2000-01-01/);
       } else {
