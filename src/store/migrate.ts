@@ -23,6 +23,7 @@ import * as m0013 from '../../migrations/0013_read_paths.js';
 import * as m0014 from '../../migrations/0014_outbox_retention_index.js';
 import * as m0015 from '../../migrations/0015_outbox_claim_index.js';
 import * as m0016 from '../../migrations/0016_compact_bodies.js';
+import * as m0017 from '../../migrations/0017_hash_case_lookups.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -41,6 +42,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0014_outbox_retention_index': m0014,
   '0015_outbox_claim_index': m0015,
   '0016_compact_bodies': m0016,
+  '0017_hash_case_lookups': m0017,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

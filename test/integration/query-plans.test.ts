@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Store } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { Database } from '../../src/store/schema.js';
-import { caseExists, casesAwaitingOrder, casesDueBy, listCases, loadCase } from '../../src/store/repos/cases.js';
+import { caseExists, caseHistory, casesAwaitingOrder, casesDueBy, listCases, loadCase } from '../../src/store/repos/cases.js';
 import { CASE_VIEW_DATA } from '../../src/http/views.js';
 import { businessIdUsed, messagesOfCase, readInboundContext } from '../../src/store/repos/messages.js';
 import { readEvents } from '../../src/store/repos/events.js';
@@ -47,6 +47,9 @@ const SEED = [
    select 'm' || g, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'VA-KUE-MRN',
           case when g % 2 = 0 then 'in' else 'out' end, 'DEU.EKPB',
           'DEU.EKPB.T' || lpad(g::text, 9, '0'), 'delivered', '{}'::jsonb, 'dedupe-' || g
+     from generate_series(1, ${CASES * 2}) g`,
+  `insert into case_history (case_id, from_state, to_state)
+   select 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'SENT', 'COMPLETED'
      from generate_series(1, ${CASES * 2}) g`,
   `insert into events (type, case_id, data)
    select 'case.state-changed', 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), '{}'::jsonb
@@ -176,6 +179,7 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
     ['wholesale tick candidates (WBCI)', () => casesAwaitingOrder(db, { procedure: 'wbci', state: 'TR_NOTIFIED', akmTrAtOrBefore: '2026-12-01T00:00:00.000Z', limit: 100 })],
     ['wholesale tick candidates (AGCOM)', () => casesAwaitingOrder(db, { procedure: 'agcom', state: 'VALIDATED', limit: 100 })],
     ['a case\'s messages', () => messagesOfCase(db, caseId(1234))],
+    ['a case\'s history', () => caseHistory(db, caseId(1234))],
     ['the feed from a position', () => readEvents(db, { tx: '1', seq: CASES }, 100)],
     // every replica's tick, every 30 s: the rows past the retention, not the week it keeps
     ['delivered outbox rows past their retention (the tick\'s sweep)', () => deleteDeliveredOlderThan(db, 160, 1000)],
