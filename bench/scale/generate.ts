@@ -70,9 +70,9 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       FROM (SELECT g, ${TEMPLATE_OF} AS k, ${PEER_OF} AS peer, (g * 7877) % 100 AS r FROM generate_series(${from}::bigint, ${to}::bigint) g) s
       JOIN tpl_cases tc USING (k)`);
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
-  await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at)
+  await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
-           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb,
+           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.data_z, t.data_dict,
            CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::jsonb ELSE '[]'::jsonb END,
            CASE WHEN gen.state NOT IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN NULL
                 WHEN gen.g % 100000 = 7 THEN now() - interval '1 minute'

@@ -10,6 +10,7 @@ import { isOverdue } from '../domain/deadline.js';
 import type { Issue } from '../domain/issues.js';
 import type { CaseRow, Database } from '../store/schema.js';
 import type { CaseSnapshot } from '../store/repos/cases.js';
+import { withCaseData } from '../store/case-data.js';
 import type { CaseStep, CaseStepResult } from '../store/repos/case-writes.js';
 import type { MessageRecord } from '../store/repos/messages.js';
 import type { NewDomainEvent } from '../store/repos/events.js';
@@ -173,7 +174,7 @@ export async function forEachLockedCase(db: Kysely<Database>, ids: readonly stri
   for (const id of ids) {
     await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
-      if (row) await fn(trx, row);
+      if (row) await fn(trx, (await withCaseData(trx, [row]))[0]!);
     });
   }
 }

@@ -63,8 +63,12 @@ export interface CasesTable {
   /** YYYY-MM-DD */
   switch_date: string | null;
   open_change: NullableJsonb;
-  /** The procedure's full case state. */
+  /** The procedure's case state, but for the keys in `data_z` (src/store/case-data.ts). */
   data: Jsonb;
+  /** added by 0018: the keys of `data` never searched by SQL (the WBCI VA), compressed */
+  data_z: Uint8Array | null;
+  /** the wire_dictionaries row `data_z` was compressed against (null: none) */
+  data_dict: number | null;
   /** Defaults to []. */
   deadlines: DefaultedJsonb;
   next_due_at: NullableTimestamp;
@@ -244,7 +248,10 @@ export interface Database {
   message_signers: MessageSignersTable;
 }
 
-export type CaseRow = Selectable<CasesTable>;
+/** a cases row as stored: keys of `data` may be in `data_z` */
+export type StoredCaseRow = Selectable<CasesTable>;
+/** a cases row as the repositories return it: `data` whole (src/store/case-data.ts) */
+export type CaseRow = Omit<StoredCaseRow, 'data_z' | 'data_dict'>;
 export type NewCase = Insertable<CasesTable>;
 export type CaseUpdate = Updateable<CasesTable>;
 /** a messages row as stored: the body may be in `body_z` */

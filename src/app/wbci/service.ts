@@ -25,6 +25,7 @@ import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
 import { findByDedupeKey, businessIdUsed, readInboundContext, readInboundContexts, type InboundContext, type InboundQuery } from '../../store/repos/messages.js';
 import { Coalescer } from '../../store/repos/coalescer.js';
+import { withCaseData } from '../../store/case-data.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { writeCaseStep, type CaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import type { StepBatcher } from '../../store/repos/step-batcher.js';
@@ -579,7 +580,7 @@ export class WbciService {
   async #waitingForSuccessor(u: Unit, peer: CarrierCode): Promise<{ data: unknown; deadlines: unknown; version: number }[]> {
     let q = u.db
       .selectFrom('cases')
-      .select(['id', 'data', 'deadlines', 'version'])
+      .select(['id', 'data', 'data_z', 'data_dict', 'deadlines', 'version'])
       .where('procedure', '=', 'wbci')
       .where('role', '=', 'donating')
       .where('peer', '=', peer)
@@ -587,7 +588,7 @@ export class WbciService {
       .orderBy('updated_at', 'desc')
       .limit(20);
     if (u.locked) q = q.forUpdate();
-    return q.execute();
+    return withCaseData(u.db, await q.execute());
   }
 
   /**

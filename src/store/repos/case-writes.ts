@@ -13,6 +13,7 @@ import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
 import { packBody } from '../body-codec.js';
+import { packCaseData, type PackedCaseData } from '../case-data.js';
 import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
 
@@ -46,15 +47,17 @@ export interface CaseStepResult {
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 const jsonOrNull = (v: unknown) => (v == null ? null : json(v));
 
-function caseCte(s: CaseSnapshot, mode: 'insert' | 'update', expectedVersion?: number): RawBuilder<unknown> {
+function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', expectedVersion?: number): RawBuilder<unknown> {
+  const z = d.cold?.z ?? null;
+  const dict = d.cold?.dictId ?? null;
   if (mode === 'insert') {
-    return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
+    return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue)
       VALUES (${s.id}, ${s.procedure}, ${s.type}, ${s.role}, ${s.peer}, ${s.state}, ${s.requestedDate}, ${s.switchDate},
-              ${jsonOrNull(s.openChange)}::jsonb, ${json(s.data)}::jsonb, ${json(s.deadlines)}::jsonb, ${s.nextDueAt}::timestamptz, ${s.overdue})
+              ${jsonOrNull(s.openChange)}::jsonb, ${json(d.data)}::jsonb, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::jsonb, ${s.nextDueAt}::timestamptz, ${s.overdue})
       RETURNING created_at, updated_at, version, wholesale_order`;
   }
   return sql`UPDATE cases SET type = ${s.type}, state = ${s.state}, requested_date = ${s.requestedDate}, switch_date = ${s.switchDate},
-        open_change = ${jsonOrNull(s.openChange)}::jsonb, data = ${json(s.data)}::jsonb, deadlines = ${json(s.deadlines)}::jsonb,
+        open_change = ${jsonOrNull(s.openChange)}::jsonb, data = ${json(d.data)}::jsonb, data_z = ${z}::bytea, data_dict = ${dict}::bigint, deadlines = ${json(s.deadlines)}::jsonb,
         next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()
       WHERE id = ${s.id}${expectedVersion === undefined ? sql`` : sql` AND version = ${expectedVersion}`}
       RETURNING created_at, updated_at, version, wholesale_order`;
@@ -76,6 +79,8 @@ export function packMessages(db: Db, messages: readonly MessageRecord[]): Packed
 
 /** Every compressed text of the messages: what the dictionary CTEs and `confirmWire` take. */
 const texts = (packed: readonly PackedMessage[]): PackedWire[] => packed.flatMap((p) => (p.wire ? [p.wire, p.body] : [p.body]));
+/** The compressed parts of the cases' data, likewise. */
+const coldTexts = (data: readonly (PackedCaseData | null)[]): PackedWire[] => data.flatMap((d) => (d?.cold ? [d.cold] : []));
 
 /** The signer references of a step's messages (null where a message carries no verification result). */
 function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner | null)[] {
@@ -128,7 +133,7 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number, packed: readonly PackedMessage[], signers: readonly (PackedSigner | null)[]): StepSql {
+function stepSql(step: CaseStep, k: number, data: PackedCaseData | null, packed: readonly PackedMessage[], signers: readonly (PackedSigner | null)[]): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -136,8 +141,8 @@ function stepSql(step: CaseStep, k: number, packed: readonly PackedMessage[], si
   // with a version guard every other row is written only if the case update matched
   const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM ${c})` : sql``;
   if (step.caseWrite !== 'none') {
-    if (!step.snapshot) throw new Error('writeCaseStep: a case write needs a snapshot');
-    parts.push(sql`${c} AS (${caseCte(step.snapshot, step.caseWrite, step.expectedVersion)})`);
+    if (!step.snapshot || !data) throw new Error('writeCaseStep: a case write needs a snapshot');
+    parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, step.expectedVersion)})`);
   }
   if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
   const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
@@ -190,8 +195,10 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
 export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
   const packed = steps.map((s) => packMessages(db, s.messages));
   const signers = steps.map((s) => packSigners(db, s.messages));
-  const built = steps.map((s, k) => stepSql(s, k, packed[k]!, signers[k]!));
-  const parts = [...referencedRows(texts(packed.flat()), signers.flat()), ...built.flatMap((b) => b.parts)];
+  const data = steps.map((s) => (s.caseWrite !== 'none' && s.snapshot ? packCaseData(db, s.snapshot) : null));
+  const built = steps.map((s, k) => stepSql(s, k, data[k] ?? null, packed[k]!, signers[k]!));
+  const compressed = [...texts(packed.flat()), ...coldTexts(data)];
+  const parts = [...referencedRows(compressed, signers.flat()), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
     ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
@@ -201,7 +208,7 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const query = parts.length ? sql`WITH ${sql.join(parts)} ${select}` : select;
   const { rows } = await query.execute(db);
   const results = (rows[0] as { results: RawResult[] }).results;
-  confirmWire(db, texts(packed.flat()));
+  confirmWire(db, compressed);
   confirmSigners(db, signers.flat());
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
@@ -221,12 +228,15 @@ export const isCaseOpening = (s: CaseStep): boolean => s.caseWrite === 'insert' 
  * together, like `writeCaseSteps`; every step must satisfy `isCaseOpening`.
  */
 export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
-  const cases = steps.map((s) => {
+  const data = steps.map((s) => packCaseData(db, s.snapshot!));
+  const cases = steps.map((s, i) => {
     const c = s.snapshot!;
+    const d = data[i]!;
     return {
       id: c.id, procedure: c.procedure, type: c.type, role: c.role, peer: c.peer, state: c.state,
       requested_date: c.requestedDate, switch_date: c.switchDate, open_change: c.openChange ?? null,
-      data: c.data ?? null, deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue,
+      data: d.data ?? null, data_z: d.cold ? d.cold.z.toString('base64') : null, data_dict: d.cold?.dictId ?? null,
+      deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue,
     };
   });
   const caseIdOf = (s: CaseStep) => s.snapshot!.id;
@@ -242,14 +252,15 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const messages = steps.flatMap((s) => s.messages);
   const packed = packMessages(db, messages);
   const signers = packSigners(db, messages);
+  const compressed = [...texts(packed), ...coldTexts(data)];
   // every part is always there (empty documents insert nothing): one text, prepared once per connection
   const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
-    WITH wd AS (${dictionariesCte(texts(packed))}),
+    WITH wd AS (${dictionariesCte(compressed)}),
     ws AS (${signersCte(signers)}),
-    c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue)
-      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, deadlines, next_due_at, overdue
+    c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue)
+      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
-             requested_date text, switch_date text, open_change jsonb, data jsonb, deadlines jsonb, next_due_at timestamptz, overdue boolean)
+             requested_date text, switch_date text, open_change jsonb, data jsonb, data_z text, data_dict bigint, deadlines jsonb, next_due_at timestamptz, overdue boolean)
       RETURNING id, created_at, updated_at, version, wholesale_order),
     m AS (${messagesCte(messages, packed, signers, sql``)}),
     h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
@@ -268,7 +279,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
            (SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m) AS seqs,
            CASE WHEN ${outbox.length > 0}::boolean THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
            CASE WHEN ${events.length > 0}::boolean THEN pg_notify(${EVENTS_CHANNEL}, '') END AS events_notified`.execute(db);
-  confirmWire(db, texts(packed));
+  confirmWire(db, compressed);
   confirmSigners(db, signers);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));

@@ -1,6 +1,8 @@
 /** Case rows: one per Vorabstimmung / migration order, procedure-neutral. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
+import { packCaseData, withCaseData } from '../case-data.js';
+import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -26,10 +28,20 @@ const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 export async function loadCase(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<CaseRow | undefined> {
   let q = db.selectFrom('cases').selectAll().where('id', '=', id);
   if (opts.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+  const row = await q.executeTakeFirst();
+  return row && (await withCaseData(db, [row]))[0];
+}
+
+/** The case data's two stored parts; the dictionary its cold part needs is inserted first. */
+async function storedData(db: Db, c: CaseSnapshot) {
+  const packed = packCaseData(db, c);
+  const dictionaries = ensureDictionariesSql([packed.cold]);
+  if (dictionaries) await dictionaries.execute(db);
+  return { packed, columns: { data: json(packed.data), data_z: packed.cold?.z ?? null, data_dict: packed.cold?.dictId ?? null } };
 }
 
 export async function insertCase(db: Db, c: CaseSnapshot): Promise<void> {
+  const { packed, columns } = await storedData(db, c);
   await db
     .insertInto('cases')
     .values({
@@ -42,15 +54,17 @@ export async function insertCase(db: Db, c: CaseSnapshot): Promise<void> {
       requested_date: c.requestedDate,
       switch_date: c.switchDate,
       open_change: c.openChange == null ? null : json(c.openChange),
-      data: json(c.data),
+      ...columns,
       deadlines: json(c.deadlines),
       next_due_at: c.nextDueAt,
       overdue: c.overdue,
     })
     .execute();
+  confirmWire(db, [packed.cold]);
 }
 
 export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
+  const { packed, columns } = await storedData(db, c);
   await db
     .updateTable('cases')
     .set({
@@ -59,7 +73,7 @@ export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
       requested_date: c.requestedDate,
       switch_date: c.switchDate,
       open_change: c.openChange == null ? null : json(c.openChange),
-      data: json(c.data),
+      ...columns,
       deadlines: json(c.deadlines),
       next_due_at: c.nextDueAt,
       overdue: c.overdue,
@@ -68,6 +82,7 @@ export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
     })
     .where('id', '=', c.id)
     .execute();
+  confirmWire(db, [packed.cold]);
 }
 
 export async function setWholesaleOrder(db: Db, id: string, order: unknown): Promise<void> {
@@ -111,17 +126,23 @@ type AllColumnsListed = Exclude<keyof CaseRow, 'data' | (typeof CASE_COLUMNS)[nu
 const allColumnsListed: AllColumnsListed = true;
 void allColumnsListed;
 
+/** The projected `data`, and the compressed keys only for the procedures read whole (a page decompresses nothing else). */
 function projectedData(p: DataProjection) {
   const pairs = p.keys.flatMap((k) => [sql.lit(k), sql`data -> ${sql.lit(k)}`]);
   const partial = sql<JsonValue>`jsonb_build_object(${sql.join(pairs)})`;
-  if (p.whole.length === 0) return partial.as('data');
-  return sql<JsonValue>`case when procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))}) then data else ${partial} end`.as('data');
+  if (p.whole.length === 0) return [partial.as('data')];
+  const whole = sql`procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))})`;
+  return [
+    sql<JsonValue>`case when ${whole} then data else ${partial} end`.as('data'),
+    sql<Uint8Array | null>`case when ${whole} then data_z end`.as('data_z'),
+    sql<number | null>`case when ${whole} then data_dict end`.as('data_dict'),
+  ];
 }
 
 export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjection } = {}): Promise<(CaseRow & { created_us: string })[]> {
   const created = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us');
   let q = opts.data
-    ? db.selectFrom('cases').select([...CASE_COLUMNS, projectedData(opts.data), created])
+    ? db.selectFrom('cases').select([...CASE_COLUMNS, ...projectedData(opts.data), created])
     : db.selectFrom('cases').selectAll().select(created);
   if (f.state) q = q.where('state', '=', f.state);
   if (f.peer) q = q.where('peer', '=', f.peer);
@@ -136,7 +157,7 @@ export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjec
     // conditions is not, and a deep page then reads every row before it.
     q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
-  return (await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as (CaseRow & { created_us: string })[];
+  return withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as Promise<(CaseRow & { created_us: string })[]>;
 }
 
 /** Whether case `id` exists (a primary-key probe that reads no column). */
@@ -194,7 +215,7 @@ export async function caseHistory(db: Db, caseId: string) {
 
 /** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */
 export async function agcomDonatingCaseBySessionCode(db: Db, sessionCode: string): Promise<CaseRow | undefined> {
-  return db
+  const row = await db
     .selectFrom('cases')
     .selectAll()
     .where('procedure', '=', 'agcom')
@@ -203,4 +224,5 @@ export async function agcomDonatingCaseBySessionCode(db: Db, sessionCode: string
     .orderBy('updated_at', 'desc')
     .limit(1)
     .executeTakeFirst();
+  return row && (await withCaseData(db, [row]))[0];
 }

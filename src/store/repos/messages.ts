@@ -4,6 +4,7 @@ import type { Db } from './cases.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
 import { packBody, withBodies } from '../body-codec.js';
+import { withCaseData } from '../case-data.js';
 import { PREPARED } from '../prepared.js';
 import { confirmSigners, ensureSignersSql, packSigner, withSignatures } from '../message-signers.js';
 
@@ -128,17 +129,22 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
   const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: q.dedupeKey, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
   type SeenStored = NonNullable<InboundContext['seen']> & { body_z: string | null; body_dict: number | null };
-  const { rows } = await sql<{ ord: number; seen: SeenStored | null; case_row: InboundContext['caseRow']; own_id_used: boolean; replaced: InboundContext['replaced'] | null }>`${sql.raw(PREPARED)}
+  type Stored<T> = T & { data_z: string | null; data_dict: number | null };
+  type CaseStored = Stored<NonNullable<InboundContext['caseRow']>>;
+  type ReplacedStored = Stored<InboundContext['replaced'][number]>;
+  const { rows } = await sql<{ ord: number; seen: SeenStored | null; case_row: CaseStored | null; own_id_used: boolean; replaced: ReplacedStored[] | null }>`${sql.raw(PREPARED)}
     SELECT q.ord,
       (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body,
                                 'body_z', encode(body_z, 'base64'), 'body_dict', body_dict)
          FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1) AS seen,
-      (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'deadlines', deadlines, 'version', version)
+      (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'data_z', encode(data_z, 'base64'), 'data_dict', data_dict,
+                                'deadlines', deadlines, 'version', version)
          FROM cases WHERE id = q.case_id) AS case_row,
       (q.own_id IS NOT NULL AND EXISTS (SELECT 1 FROM messages WHERE business_id = q.own_id AND direction = 'in' AND status <> 'refused')) AS own_id_used,
       CASE WHEN q.replaced_from IS NOT NULL THEN
-        (SELECT json_agg(json_build_object('id', id, 'data', data, 'deadlines', deadlines, 'version', version))
-           FROM (SELECT id, data, deadlines, version FROM cases
+        (SELECT json_agg(json_build_object('id', id, 'data', data, 'data_z', encode(data_z, 'base64'), 'data_dict', data_dict,
+                                           'deadlines', deadlines, 'version', version))
+           FROM (SELECT id, data, data_z, data_dict, deadlines, version FROM cases
                   WHERE procedure = 'wbci' AND role = 'donating' AND peer = q.replaced_from AND state = 'REPLACED'
                   ORDER BY updated_at DESC LIMIT 20) r)
       END AS replaced
@@ -146,5 +152,13 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
      ORDER BY q.ord`.execute(db);
   const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: r.seen.body_z === null ? null : Buffer.from(r.seen.body_z, 'base64') }] : [])));
   const seenOf = new Map(seen.map((s) => [s.message_id, { message_id: s.message_id, case_id: s.case_id, status: s.status, body: s.body }]));
-  return rows.map((r) => ({ seen: r.seen ? seenOf.get(r.seen.message_id)! : null, caseRow: r.case_row, ownIdUsed: r.own_id_used, replaced: r.replaced ?? [] }));
+  // JSON carries bytes as base64; the dictionaries are read once for all rows
+  const fromBase64 = <T extends { data_z: string | null }>(r: T) => ({ ...r, data_z: r.data_z === null ? null : Buffer.from(r.data_z, 'base64') });
+  const cases = await withCaseData(db, rows.flatMap((r) => [...(r.case_row ? [r.case_row] : []), ...(r.replaced ?? [])].map(fromBase64)));
+  let next = 0;
+  return rows.map((r) => {
+    const caseRow = r.case_row ? (cases[next++] as NonNullable<InboundContext['caseRow']>) : null;
+    const replaced = (r.replaced ?? []).map(() => cases[next++] as InboundContext['replaced'][number]);
+    return { seen: r.seen ? seenOf.get(r.seen.message_id)! : null, caseRow, ownIdUsed: r.own_id_used, replaced };
+  });
 }
