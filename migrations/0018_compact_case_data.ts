@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The keys of a case's `data` that SQL never searches — the WBCI VA, ~0.5 KB of jsonb — stored
- * compressed against a dictionary learned per procedure and role (src/store/case-data.ts): ~0.35 KB
- * per WBCI case. Rows written before keep them in `data`; readers merge both.
+ * The keys of a WBCI case's `data` that SQL never searches and a list page never projects — the VA,
+ * the answer, the times — stored compressed against a dictionary learned per procedure and role
+ * (src/store/case-data.ts): ~0.5–0.6 KB less per WBCI case. Rows written before keep them in `data`;
+ * readers merge both.
  */
 const UP = [
   `alter table cases add column data_z bytea null, add column data_dict bigint null`,

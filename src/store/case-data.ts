@@ -1,19 +1,25 @@
 /**
- * The part of a case's `data` that is written when the case opens and never searched by SQL — the
- * WBCI pre-announcement (`va`), ~0.5 KB of jsonb, the largest key of a WBCI case — is stored
- * compressed in `data_z` (migration 0018) against a dictionary learned per procedure and role, as
- * message bodies are (`body-codec.ts`). Everything else stays jsonb in `data`: the keys SQL looks
- * into (`agreement`, `akmTr`, `sessionCode`, `lineKeys`, an interconnection request's `data`) and
- * the keys a list page projects (src/http/views.ts CASE_VIEW_DATA).
+ * A WBCI case's `data` is stored in two parts (migration 0018): the keys SQL looks into or a list
+ * page projects stay jsonb in `data`; the rest — the pre-announcement (`va`, ~0.5 KB of jsonb), the
+ * answer, the times, the changes — is compressed into `data_z` against a dictionary learned per
+ * procedure and role, as message bodies are (`body-codec.ts`): ~1.2 KB of jsonb become ~0.3 KB of
+ * jsonb and ~0.25 KB compressed. Readers get the whole object back through `withCaseData`.
  *
- * A key listed here must never be read by SQL (`data -> 'va'` would find nothing); readers get the
- * whole object back through `withCaseData`. Rows written before 0018 keep `va` in `data`.
+ * The other procedures keep all of `data` as jsonb: AGCOM cases are listed whole, and SQL searches
+ * AGCOM (`sessionCode`, `lineKeys`) and interconnection (`data.pdi`) cases by keys inside it.
+ * Rows written before 0018 keep everything in `data`; their next write splits them.
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
 import { loadDictionaries, packWire, unpackText, type PackPolicy, type PackedWire } from './wire-codec.js';
 
-export const COLD_KEYS: readonly string[] = ['va'];
+/**
+ * The keys of a WBCI case's data that stay jsonb: `agreement` (the successor lookup searches its
+ * resources), `akmTr` (the wholesale tick compares its time) and the list page's projection
+ * (src/http/views.ts CASE_VIEW_DATA; a test keeps the two in step). A key SQL reads must be here —
+ * `data -> 'va'` would find nothing.
+ */
+export const WBCI_HOT_KEYS: readonly string[] = ['agreement', 'akmTr', 'terminationDate', 'replaces', 'replacedBy'];
 
 /** like bodies (body-codec.ts): short texts whose names, numbers and ids do not recur */
 const COLD_POLICY: PackPolicy = { minDict: 64, relearnRatio: 0.7 };
@@ -30,10 +36,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Splits a case's data into its jsonb part and its compressed cold keys. */
 export function packCaseData(db: Kysely<Database>, c: { procedure: string; role: string; data: unknown }): PackedCaseData {
   const data = c.data;
-  if (!isObject(data) || !COLD_KEYS.some((k) => data[k] !== undefined)) return { data, cold: null };
+  if (c.procedure !== 'wbci' || !isObject(data)) return { data, cold: null };
   const hot: Record<string, unknown> = {};
   const cold: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) (COLD_KEYS.includes(k) ? cold : hot)[k] = v;
+  for (const [k, v] of Object.entries(data)) (WBCI_HOT_KEYS.includes(k) ? hot : cold)[k] = v;
+  if (Object.keys(cold).length === 0) return { data, cold: null };
   const text = toJson(cold as JsonValue);
   return { data: hot, cold: packWire(db, text, { peer: `case:${c.role}`, direction: 'in', format: 'case-data', type: c.procedure }, COLD_POLICY) };
 }

@@ -65,7 +65,7 @@ export interface CasesTable {
   open_change: NullableJsonb;
   /** The procedure's case state, but for the keys in `data_z` (src/store/case-data.ts). */
   data: Jsonb;
-  /** added by 0018: the keys of `data` never searched by SQL (the WBCI VA), compressed */
+  /** added by 0018: the keys of a WBCI case's `data` SQL never searches (the VA, the answer, …), compressed */
   data_z: Uint8Array | null;
   /** the wire_dictionaries row `data_z` was compressed against (null: none) */
   data_dict: number | null;

@@ -1,8 +1,8 @@
 /**
- * The keys of a case's data that SQL never searches (the WBCI VA) are stored compressed in
- * `data_z` (0018, src/store/case-data.ts); every reader gets the whole `data` back, the list page's
- * projection decompresses nothing, the dictionary keeps no customer data, and cases written before
- * 0018 (the VA in `data`) read as before.
+ * The keys of a WBCI case's data that SQL never searches (the VA, the answer, the times) are stored
+ * compressed in `data_z` (0018, src/store/case-data.ts); every reader gets the whole `data` back,
+ * the list page's projection decompresses nothing, the dictionary keeps no customer data, other
+ * procedures keep their data whole, and cases written before 0018 read as before.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -13,6 +13,7 @@ import { insertCase, listCases, loadCase, updateCase, type CaseSnapshot } from '
 import { readInboundContext } from '../../src/store/repos/messages.js';
 import { forEachLockedCase } from '../../src/app/case-unit.js';
 import { CASE_VIEW_DATA } from '../../src/http/views.js';
+import { WBCI_HOT_KEYS } from '../../src/store/case-data.js';
 import { toJson } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/connect.js';
 
@@ -47,7 +48,7 @@ async function stored(store: Store, id: string) {
 }
 
 describeEachBackend('case data stored in two parts', ({ open }) => {
-  it('keeps the VA compressed outside the jsonb and every reader gets the whole data back', async () => {
+  it('keeps what SQL never searches (the VA, the answer, the times) compressed, and every reader gets the whole data back', async () => {
     const store = await open();
     const tag = randomUUID().slice(0, 6);
     const ids = [1, 2, 3, 4].map((n) => `DEU.EKPB.V${tag}${n}`);
@@ -58,8 +59,8 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
 
     for (const [i, id] of ids.entries()) {
       const row = await stored(store, id);
-      expect(row.data).not.toHaveProperty('va');
-      expect(row.data).toMatchObject({ vaId: va(i + 1).vaId, agreement: { resources: [{ contractNumber: `C${i + 1}` }] } });
+      // only what SQL searches and the list page projects stays jsonb
+      expect(row.data).toEqual({ agreement: { resources: [{ contractNumber: `C${i + 1}` }] }, akmTr: data(1).akmTr, terminationDate: null });
       expect(row.z).toBeGreaterThan(0);
       expect((await loadCase(store.db, id))!.data).toEqual(data(i + 1));
     }
@@ -92,6 +93,17 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
     const locked: unknown[] = [];
     await forEachLockedCase(store.db, [ids[3]!], async (_trx, row) => void locked.push(row.data));
     expect(locked).toEqual([data(4)]);
+    await store.close();
+  });
+
+  it('keeps jsonb every key a list page projects, and the data of other procedures whole', async () => {
+    expect(WBCI_HOT_KEYS).toEqual(expect.arrayContaining([...CASE_VIEW_DATA.keys]));
+    const store = await open();
+    const id = `OLA${randomUUID().slice(0, 8)}`;
+    const agcom = { request: { numbers: ['0612345678'] }, sessionCode: 'S1', lineKeys: ['k1'] };
+    await insertCase(store.db, snapshot(id, 1, { procedure: 'agcom', type: 'migration', data: agcom }));
+    expect(await stored(store, id)).toEqual({ data: agcom, z: null });
+    expect((await loadCase(store.db, id))!.data).toEqual(agcom);
     await store.close();
   });
 
