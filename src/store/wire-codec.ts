@@ -18,6 +18,9 @@
  *
  * zlib (not raw deflate) on purpose: its header carries the dictionary's Adler-32 and its trailer
  * the data's, so a wrong dictionary or a damaged row fails loudly instead of returning other bytes.
+ *
+ * The same machinery (`PackPolicy`) stores the parsed message bodies (`body-codec.ts`) and the
+ * unsearched part of a WBCI case's data (`case-data.ts`); their kinds are told apart by `format`.
  */
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
