@@ -2,7 +2,11 @@
  * Bulk generation of N cases by cloning template cases the real gateway wrote (templates.ts):
  * every generated row is a template row with its ids, peer and times replaced, so column sizes,
  * JSON shapes and compressed wire forms are exactly the gateway's. One statement per table and
- * chunk (generate_series), one transaction per chunk — no row goes through Node.
+ * chunk (generate_series), one transaction per chunk. What the gateway stores compressed and
+ * carries ids — a message's parsed body (0016), the unsearched part of a case's data (0018) — is
+ * recompressed here per generated row, with its ids replaced, against the template's dictionary
+ * (a case whose data named the template's id would be processed as another case by the tick);
+ * the wire forms are copied as they are (only their size is measured).
  *
  * The spread: 20 peers, skewed (the biggest takes ~22 %, the smallest <1 %); creation times over
  * two years, newest last; 80 % of the cases take the good path (VA → RUEM-VA → AKM-TR, three
@@ -11,6 +15,7 @@
  * (COMPLETED, CANCELLED, REPLACED, REJECTED).
  */
 import pg from 'pg';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 export const SELF = 'DEU.EKPA';
 export const PEERS = Array.from({ length: 20 }, (_, i) => `DEU.Q${String(i).padStart(3, '0')}`);
@@ -56,8 +61,49 @@ export async function createTemplateTables(c: Client): Promise<void> {
   }
 }
 
+/** A template's compressed text, decompressed, with the dictionary to compress its clones against. */
+interface Packed {
+  text: string;
+  dict: Buffer | null;
+}
+
+interface Templates {
+  /** by k: the template case's id and the cold part of its data (null: none) */
+  cases: Map<number, { id: string; cold: Packed | null }>;
+  /** by k: the template's messages with a compressed body, by seq */
+  bodies: Map<number, { seq: string; body: Packed }[]>;
+}
+
+let templates: Templates | null = null;
+
+async function readTemplates(c: Client): Promise<Templates> {
+  if (templates) return templates;
+  const dicts = new Map((await c.query<{ id: string; dict: Buffer }>('SELECT id::text, dict FROM wire_dictionaries')).rows.map((r) => [r.id, r.dict]));
+  const unpack = (z: Buffer, dictId: string | null): Packed => {
+    const dict = dictId === null ? null : dicts.get(dictId)!;
+    return { text: (dict ? inflateSync(z, { dictionary: dict }) : inflateSync(z)).toString('utf8'), dict };
+  };
+  const cases = new Map<number, { id: string; cold: Packed | null }>();
+  for (const r of (await c.query<{ k: number; id: string; data_z: Buffer | null; data_dict: string | null }>('SELECT k, id, data_z, data_dict::text FROM tpl_cases')).rows) {
+    cases.set(r.k, { id: r.id, cold: r.data_z ? unpack(r.data_z, r.data_dict) : null });
+  }
+  const bodies = new Map<number, { seq: string; body: Packed }[]>();
+  for (const r of (await c.query<{ k: number; seq: string; body_z: Buffer; body_dict: string | null }>('SELECT k, seq::text, body_z, body_dict::text FROM tpl_messages WHERE body_z IS NOT NULL')).rows) {
+    bodies.set(r.k, [...(bodies.get(r.k) ?? []), { seq: r.seq, body: unpack(r.body_z, r.body_dict) }]);
+  }
+  templates = { cases, bodies };
+  return templates;
+}
+
+/** The clone's compressed text: the template's with the template's id and peer replaced, against the template's dictionary. */
+function repack(p: Packed, tplId: string, id: string, peer: string): string {
+  const text = Buffer.from(p.text.split(tplId).join(id).split(TEMPLATE_PEER).join(peer), 'utf8');
+  return (p.dict ? deflateSync(text, { dictionary: p.dict }) : deflateSync(text)).toString('base64');
+}
+
 /** Generates cases [from, to] (1-based) of `total` in one transaction; creation times spread over two years by g. */
 export async function generateChunk(c: Client, from: number, to: number, total: number): Promise<void> {
+  const tpl = await readTemplates(c);
   // g → template, peer, id, creation time, state; materialised once per chunk
   await c.query('BEGIN');
   await c.query(`CREATE TEMP TABLE gen ON COMMIT DROP AS
@@ -69,26 +115,42 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
                 WHEN s.r < 16 THEN 'CANCELLED' WHEN s.r < 17 THEN 'REPLACED' ELSE 'COMPLETED' END AS state
       FROM (SELECT g, ${TEMPLATE_OF} AS k, ${PEER_OF} AS peer, (g * 7877) % 100 AS r FROM generate_series(${from}::bigint, ${to}::bigint) g) s
       JOIN tpl_cases tc USING (k)`);
+  const gen = (await c.query<{ g: string; k: number; id: string; peer: string; tpl_id: string }>('SELECT g::text, k, id, peer, tpl_id FROM gen ORDER BY g')).rows;
+  const caseZ = { g: [] as string[], z: [] as string[] };
+  const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
+  for (const r of gen) {
+    const cold = tpl.cases.get(r.k)?.cold;
+    if (cold) {
+      caseZ.g.push(r.g);
+      caseZ.z.push(repack(cold, r.tpl_id, r.id, r.peer));
+    }
+    for (const m of tpl.bodies.get(r.k) ?? []) {
+      bodyZ.g.push(r.g);
+      bodyZ.seq.push(m.seq);
+      bodyZ.z.push(repack(m.body, r.tpl_id, r.id, r.peer));
+    }
+  }
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
   await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
-           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.data_z, t.data_dict,
+           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, decode(z.data_z, 'base64'), t.data_dict,
            CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::jsonb ELSE '[]'::jsonb END,
            CASE WHEN gen.state NOT IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN NULL
                 WHEN gen.g % 100000 = 7 THEN now() - interval '1 minute'
-                ELSE now() + (g % 43200) * interval '1 minute' END,
+                ELSE now() + (gen.g % 43200) * interval '1 minute' END,
            false,
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN jsonb_build_object('state', 'completed', 'orderId', 'WO-' || gen.g) END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at)
-      FROM gen JOIN tpl_cases t USING (k)`);
+      FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
            -- a dedupe key ends in the delivery id (a UUID) or names the case: either way made unique per generated case
            CASE WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
-           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, t.body_z, t.body_dict
-      FROM gen JOIN tpl_messages t USING (k) ORDER BY gen.g, t.seq`);
+           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict
+      FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
+     ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z]);
   await c.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq, note, at)
     SELECT gen.id, t.from_state, t.to_state, t.message_seq, t.note, gen.at + (t.at - gen.tpl_at)
       FROM gen JOIN tpl_case_history t USING (k) ORDER BY gen.g, t.id`);
