@@ -12,7 +12,7 @@
  *   database side of a page is ~0.1 ms; the rest is the gateway's: a page reads of each case's
  *   `data` only the keys its view shows and is serialized with JSON.stringify (gateway CPU per
  *   request is reported next to the latencies);
- * - GET /v1/switches/{id} (primary key) and /messages (messages_case_idx) — p99 < 5 ms;
+ * - GET /v1/switches/{id} (primary key) and /messages (messages_case_hash_idx, 0017) — p99 < 5 ms;
  * - the event feed from any position (events_pkey on (tx, seq), since 0012) — p99 < 10 ms;
  * - one deadline tick (the gateway's own tick: due cases through the partial cases_next_due_idx,
  *   wholesale candidates through cases_order_pending_idx) — p99 < 50 ms;
