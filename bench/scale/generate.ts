@@ -55,6 +55,7 @@ export async function loadTemplates(target: Client, sourceUrl: string, caseIds: 
 }
 
 export async function createTemplateTables(c: Client): Promise<void> {
+  templates = null;
   for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) {
     await c.query(`DROP TABLE IF EXISTS tpl_${table}`);
     await c.query(`CREATE UNLOGGED TABLE tpl_${table} (k int NOT NULL, LIKE ${table})`);
@@ -68,12 +69,13 @@ interface Packed {
 }
 
 interface Templates {
-  /** by k: the template case's id and the cold part of its data (null: none) */
-  cases: Map<number, { id: string; cold: Packed | null }>;
+  /** by k: the cold part of the template case's data (null: none) */
+  cases: Map<number, Packed | null>;
   /** by k: the template's messages with a compressed body, by seq */
   bodies: Map<number, { seq: string; body: Packed }[]>;
 }
 
+/** read from the tpl_* tables on the first chunk; createTemplateTables forgets them */
 let templates: Templates | null = null;
 
 async function readTemplates(c: Client): Promise<Templates> {
@@ -83,9 +85,9 @@ async function readTemplates(c: Client): Promise<Templates> {
     const dict = dictId === null ? null : dicts.get(dictId)!;
     return { text: (dict ? inflateSync(z, { dictionary: dict }) : inflateSync(z)).toString('utf8'), dict };
   };
-  const cases = new Map<number, { id: string; cold: Packed | null }>();
-  for (const r of (await c.query<{ k: number; id: string; data_z: Buffer | null; data_dict: string | null }>('SELECT k, id, data_z, data_dict::text FROM tpl_cases')).rows) {
-    cases.set(r.k, { id: r.id, cold: r.data_z ? unpack(r.data_z, r.data_dict) : null });
+  const cases = new Map<number, Packed | null>();
+  for (const r of (await c.query<{ k: number; data_z: Buffer | null; data_dict: string | null }>('SELECT k, data_z, data_dict::text FROM tpl_cases')).rows) {
+    cases.set(r.k, r.data_z ? unpack(r.data_z, r.data_dict) : null);
   }
   const bodies = new Map<number, { seq: string; body: Packed }[]>();
   for (const r of (await c.query<{ k: number; seq: string; body_z: Buffer; body_dict: string | null }>('SELECT k, seq::text, body_z, body_dict::text FROM tpl_messages WHERE body_z IS NOT NULL')).rows) {
@@ -119,7 +121,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   const caseZ = { g: [] as string[], z: [] as string[] };
   const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   for (const r of gen) {
-    const cold = tpl.cases.get(r.k)?.cold;
+    const cold = tpl.cases.get(r.k);
     if (cold) {
       caseZ.g.push(r.g);
       caseZ.z.push(repack(cold, r.tpl_id, r.id, r.peer));

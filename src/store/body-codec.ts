@@ -13,15 +13,7 @@
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
-import { loadDictionaries, packWire, unpackText, type PackPolicy, type PackedWire } from './wire-codec.js';
-
-/**
- * A body is short: a dictionary is worth learning from ~64 bytes on. The usual ratio against a
- * good dictionary is ~0.3–0.5 (names, numbers and ids do not recur), so only a far worse one means
- * the dictionary does not fit the kind any more — relearning at the wire forms' 0.3 would add a
- * dictionary row every hundred bodies.
- */
-const BODY_POLICY: PackPolicy = { minDict: 64, relearnRatio: 0.7 };
+import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
 
 export interface BodyKey {
   peer: string;
@@ -31,7 +23,7 @@ export interface BodyKey {
 
 /** Compresses one body; `db` is the handle the statement that stores it will run on. */
 export function packBody(db: Kysely<Database>, body: unknown, key: BodyKey): PackedWire {
-  return packWire(db, toJson((body ?? null) as JsonValue), { ...key, format: 'body' }, BODY_POLICY);
+  return packWire(db, toJson((body ?? null) as JsonValue), { ...key, format: 'body' }, SHORT_TEXT_POLICY);
 }
 
 /** A row as stored: `body` is null when `body_z` holds it. */

@@ -11,7 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
-import { loadDictionaries, packWire, unpackText, type PackPolicy, type PackedWire } from './wire-codec.js';
+import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
 
 /**
  * The keys of a WBCI case's data that stay jsonb: `agreement` (the successor lookup searches its
@@ -20,9 +20,6 @@ import { loadDictionaries, packWire, unpackText, type PackPolicy, type PackedWir
  * `data -> 'va'` would find nothing.
  */
 export const WBCI_HOT_KEYS: readonly string[] = ['agreement', 'akmTr', 'terminationDate', 'replaces', 'replacedBy'];
-
-/** like bodies (body-codec.ts): short texts whose names, numbers and ids do not recur */
-const COLD_POLICY: PackPolicy = { minDict: 64, relearnRatio: 0.7 };
 
 export interface PackedCaseData {
   /** what goes into the jsonb `data` column */
@@ -42,7 +39,7 @@ export function packCaseData(db: Kysely<Database>, c: { procedure: string; role:
   for (const [k, v] of Object.entries(data)) (WBCI_HOT_KEYS.includes(k) ? hot : cold)[k] = v;
   if (Object.keys(cold).length === 0) return { data, cold: null };
   const text = toJson(cold as JsonValue);
-  return { data: hot, cold: packWire(db, text, { peer: `case:${c.role}`, direction: 'in', format: 'case-data', type: c.procedure }, COLD_POLICY) };
+  return { data: hot, cold: packWire(db, text, { peer: `case:${c.role}`, direction: 'in', format: 'case-data', type: c.procedure }, SHORT_TEXT_POLICY) };
 }
 
 /** A row as stored: the cold keys may be in `data_z`. */

@@ -79,6 +79,7 @@ const MAX_READ = CASES / 20;
 const MAX_SORTED = 200;
 
 interface PlanNode {
+  'Index Name'?: string;
   'Node Type': string;
   'Relation Name'?: string;
   'Rows Removed by Filter'?: number;
@@ -103,6 +104,12 @@ function sortedRows(node: PlanNode): number {
     ? (node.Plans ?? []).reduce((n, p) => n + (p['Actual Rows'] ?? 0) * (p['Actual Loops'] ?? 1), 0)
     : 0;
   return Math.max(own, ...(node.Plans ?? []).map(sortedRows));
+}
+
+/** The indexes the plan reads. */
+function indexesUsed(node: PlanNode): string[] {
+  const own = node['Index Name'] ? [node['Index Name']] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(indexesUsed)];
 }
 
 function seqScans(node: PlanNode): string[] {
@@ -136,7 +143,7 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
     await database?.drop();
   });
 
-  async function plansOf(run: () => Promise<unknown>): Promise<{ sql: string; scans: string[]; read: number; sorted: number }[]> {
+  async function plansOf(run: () => Promise<unknown>): Promise<{ sql: string; scans: string[]; read: number; sorted: number; indexes: string[] }[]> {
     captured = [];
     await run();
     expect(captured.length).toBeGreaterThan(0);
@@ -145,7 +152,7 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
       const { rows } = await pool.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.sql}`, q.parameters as unknown[]);
       const plan = rows[0]!['QUERY PLAN'][0]!.Plan;
       if (process.env.SHOW_PLANS) console.log(q.sql, JSON.stringify(plan, null, 1));
-      out.push({ sql: q.sql, scans: seqScans(plan), read: rowsRead(plan), sorted: sortedRows(plan) });
+      out.push({ sql: q.sql, scans: seqScans(plan), read: rowsRead(plan), sorted: sortedRows(plan), indexes: indexesUsed(plan) });
     }
     return out;
   }
@@ -186,6 +193,13 @@ describe.skipIf(!pgAdminUrl())('hot queries use indexes [postgres]', () => {
     // whenever a delivery slot frees up: the next rows of a backlog of 10,000 pending
     ['the outbox worker\'s claim', () => claimDue(db, { workerId: 'plans', leaseMs: 60_000, limit: 32 })],
   ];
+
+  // 0017: equality lookups of a handful of rows, through hash indexes half the size of the B-trees
+  it('a case\'s messages and history are found through the hash indexes on case_id', async () => {
+    const used = async (run: () => Promise<unknown>) => (await plansOf(run)).flatMap((p) => p.indexes);
+    expect(await used(() => messagesOfCase(db, caseId(1234)))).toContain('messages_case_hash_idx');
+    expect(await used(() => caseHistory(db, caseId(1234)))).toContain('case_history_case_hash_idx');
+  });
 
   it.each(hot)('%s', async (_name, run) => {
     for (const plan of await plansOf(run)) {
