@@ -3,9 +3,10 @@
  * every generated row is a template row with its ids, peer and times replaced, so column sizes,
  * JSON shapes and compressed wire forms are exactly the gateway's. One statement per table and
  * chunk (generate_series), one transaction per chunk. What the gateway stores compressed and
- * carries ids — a message's parsed body (0016), the unsearched part of a case's data (0018) — is
- * recompressed here per generated row, with its ids replaced, against the template's dictionary
- * (a case whose data named the template's id would be processed as another case by the tick);
+ * carries ids — a message's parsed body (0016), the unsearched part of a case's data (0018), a
+ * step's events (0019) — is recompressed here per generated row, with its ids replaced, against the
+ * template's dictionary (a case whose data named the template's id would be processed as another
+ * case by the tick);
  * the wire forms are copied as they are (only their size is measured).
  *
  * The spread: 20 peers, skewed (the biggest takes ~22 %, the smallest <1 %); creation times over
@@ -15,6 +16,7 @@
  * (COMPLETED, CANCELLED, REPLACED, REJECTED).
  */
 import pg from 'pg';
+import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 
 export const SELF = 'DEU.EKPA';
@@ -73,6 +75,10 @@ interface Templates {
   cases: Map<number, Packed | null>;
   /** by k: the template's messages with a compressed body, by seq */
   bodies: Map<number, { seq: string; body: Packed }[]>;
+  /** by k: the template's event rows (0019: a step's events of the case, compressed), by seq */
+  events: Map<number, { seq: string; events: Packed }[]>;
+  /** by k: the template's message ids and seqs (a clone's are md5(id/seq)) */
+  messageIds: Map<number, { seq: string; id: string }[]>;
 }
 
 /** read from the tpl_* tables on the first chunk; createTemplateTables forgets them */
@@ -93,13 +99,29 @@ async function readTemplates(c: Client): Promise<Templates> {
   for (const r of (await c.query<{ k: number; seq: string; body_z: Buffer; body_dict: string | null }>('SELECT k, seq::text, body_z, body_dict::text FROM tpl_messages WHERE body_z IS NOT NULL')).rows) {
     bodies.set(r.k, [...(bodies.get(r.k) ?? []), { seq: r.seq, body: unpack(r.body_z, r.body_dict) }]);
   }
-  templates = { cases, bodies };
+  const events = new Map<number, { seq: string; events: Packed }[]>();
+  for (const r of (await c.query<{ k: number; seq: string; data_z: Buffer; data_dict: string | null }>('SELECT k, seq::text, data_z, data_dict::text FROM tpl_events WHERE n IS NOT NULL')).rows) {
+    events.set(r.k, [...(events.get(r.k) ?? []), { seq: r.seq, events: unpack(r.data_z, r.data_dict) }]);
+  }
+  const messageIds = new Map<number, { seq: string; id: string }[]>();
+  for (const r of (await c.query<{ k: number; seq: string; message_id: string }>('SELECT k, seq::text, message_id FROM tpl_messages')).rows) {
+    messageIds.set(r.k, [...(messageIds.get(r.k) ?? []), { seq: r.seq, id: r.message_id }]);
+  }
+  templates = { cases, bodies, events, messageIds };
   return templates;
 }
 
-/** The clone's compressed text: the template's with the template's id and peer replaced, against the template's dictionary. */
-function repack(p: Packed, tplId: string, id: string, peer: string): string {
-  const text = Buffer.from(p.text.split(tplId).join(id).split(TEMPLATE_PEER).join(peer), 'utf8');
+/** A clone's message id, as the messages insert below makes it: md5(case id/template seq) as a uuid. */
+function cloneMessageId(id: string, seq: string): string {
+  const h = createHash('md5').update(`${id}/${seq}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The clone's compressed text: the template's with the template's id, peer and other ids (`also`) replaced, against the template's dictionary. */
+function repack(p: Packed, tplId: string, id: string, peer: string, also: [string, string][] = []): string {
+  let replaced = p.text.split(tplId).join(id).split(TEMPLATE_PEER).join(peer);
+  for (const [from, to] of also) replaced = replaced.split(from).join(to);
+  const text = Buffer.from(replaced, 'utf8');
   return (p.dict ? deflateSync(text, { dictionary: p.dict }) : deflateSync(text)).toString('base64');
 }
 
@@ -120,6 +142,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   const gen = (await c.query<{ g: string; k: number; id: string; peer: string; tpl_id: string }>('SELECT g::text, k, id, peer, tpl_id FROM gen ORDER BY g')).rows;
   const caseZ = { g: [] as string[], z: [] as string[] };
   const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
+  const eventZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   for (const r of gen) {
     const cold = tpl.cases.get(r.k);
     if (cold) {
@@ -130,6 +153,12 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       bodyZ.g.push(r.g);
       bodyZ.seq.push(m.seq);
       bodyZ.z.push(repack(m.body, r.tpl_id, r.id, r.peer));
+    }
+    const ids = (tpl.messageIds.get(r.k) ?? []).map((m): [string, string] => [m.id, cloneMessageId(r.id, m.seq)]);
+    for (const e of tpl.events.get(r.k) ?? []) {
+      eventZ.g.push(r.g);
+      eventZ.seq.push(e.seq);
+      eventZ.z.push(repack(e.events, r.tpl_id, r.id, r.peer, ids));
     }
   }
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
@@ -163,8 +192,11 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
      -- steady state: the gateway deletes delivered rows after outbox.deliveredRetentionHours (default 7 days)
      WHERE t.status <> 'delivered' OR gen.at + (t.delivered_at - gen.tpl_at) > now() - interval '168 hours'
      ORDER BY gen.g, t.id`);
-  await c.query(`INSERT INTO events (type, case_id, data, at)
-    SELECT t.type, gen.id, replace(t.data::text, gen.tpl_id, gen.id)::jsonb, gen.at + (t.at - gen.tpl_at)
-      FROM gen JOIN tpl_events t USING (k) ORDER BY gen.g, t.seq`);
+  // a row per template row: the template's grouping is the gateway's (a step's events of a case)
+  await c.query(`INSERT INTO events (type, case_id, data, n, data_z, data_dict, at)
+    SELECT t.type, gen.id, CASE WHEN t.n IS NULL THEN replace(t.data::text, gen.tpl_id, gen.id)::jsonb END,
+           t.n, decode(z.data_z, 'base64'), t.data_dict, gen.at + (t.at - gen.tpl_at)
+      FROM gen JOIN tpl_events t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, data_z) ON z.g = gen.g AND z.seq = t.seq
+     ORDER BY gen.g, t.seq`, [eventZ.g, eventZ.seq, eventZ.z]);
   await c.query('COMMIT');
 }

@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { EVENTS_CHANNEL } from '../store/repos/events.js';
 import { confirmWire, ensureDictionariesSql, packWire } from '../store/wire-codec.js';
+import { packEventRows } from '../store/event-groups.js';
 
 export interface DeliveredAck {
   outboxId: number;
@@ -66,18 +67,21 @@ export class DeliveredAcks {
   /** One statement: every row still leased by this worker becomes delivered, with its message (and wire form, compressed once: src/store/wire-codec.ts) and event. */
   async #write(acks: DeliveredAck[]): Promise<Set<number>> {
     const packed = acks.map((a) => (a.raw === null ? null : packWire(this.#db, a.raw, { peer: a.destination, direction: 'out', format: a.rawFormat, type: a.type })));
-    const dictionaries = ensureDictionariesSql(packed);
+    // each ack's event is a row of its own (its case is the outbox row's)
+    const events = acks.map((a) => packEventRows(this.#db, [{ type: 'message.delivered', caseId: null, data: { messageId: a.messageId, type: a.type } }])[0]!.packed);
+    const dictionaries = ensureDictionariesSql([...packed, ...events]);
     const rows = acks.map((a, i) => {
       const p = packed[i];
-      return sql`(${i}::int, ${a.outboxId}::bigint, ${p?.z ?? null}::bytea, ${p?.dictId ?? null}::bigint, ${p ? a.rawFormat : null}::text, ${JSON.stringify({ messageId: a.messageId, type: a.type })}::jsonb)`;
+      const e = events[i]!;
+      return sql`(${i}::int, ${a.outboxId}::bigint, ${p?.z ?? null}::bytea, ${p?.dictId ?? null}::bigint, ${p ? a.rawFormat : null}::text, ${e.z}::bytea, ${e.dictId}::bigint)`;
     });
     const { rows: done } = await sql<{ id: string | number }>`
-      WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} v(ord, id, z, dict, raw_format, data) AS (VALUES ${sql.join(rows)}),
+      WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} v(ord, id, z, dict, raw_format, ez, edict) AS (VALUES ${sql.join(rows)}),
       o AS (
         UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
           FROM v
          WHERE outbox.id = v.id AND outbox.lease_owner = ${this.#workerId}
-        RETURNING outbox.id, outbox.message_id, outbox.case_id, v.ord, v.z, v.dict, v.raw_format, v.data),
+        RETURNING outbox.id, outbox.message_id, outbox.case_id, v.ord, v.z, v.dict, v.raw_format, v.ez, v.edict),
       m AS (
         UPDATE messages SET status = 'delivered', delivered_at = now(),
                raw = CASE WHEN o.z IS NULL THEN messages.raw ELSE NULL END,
@@ -87,10 +91,10 @@ export class DeliveredAcks {
           FROM o
          WHERE messages.message_id = o.message_id),
       e AS (
-        INSERT INTO events (type, case_id, data)
-        SELECT 'message.delivered', o.case_id, o.data FROM o ORDER BY o.ord)
+        INSERT INTO events (case_id, n, data_z, data_dict, data)
+        SELECT o.case_id, 1, o.ez, o.edict, NULL::jsonb FROM o ORDER BY o.ord)
       SELECT o.id, pg_notify(${EVENTS_CHANNEL}, '') FROM o`.execute(this.#db);
-    confirmWire(this.#db, packed);
+    confirmWire(this.#db, [...packed, ...events]);
     return new Set(done.map((r) => Number(r.id)));
   }
 }

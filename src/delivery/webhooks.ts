@@ -21,7 +21,7 @@ import { request } from 'undici';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { RetryConfig, WebhookConfig } from '../config/types.js';
-import { decodeCursor, encodeCursor, readEvents, type FeedEvent } from '../store/repos/events.js';
+import { decodeCursor, encodeCursor, readEventAt, readEvents, type FeedEvent } from '../store/repos/events.js';
 import type { EventBus } from '../store/event-bus.js';
 import { backoffMs, type RetryPolicy } from './retry-policy.js';
 import { RETRY_DEFAULTS } from '../config/retry-schema.js';
@@ -302,9 +302,5 @@ export class WebhookDispatcher {
 /** One feed event by its id (cursor), whatever the snapshot: it was committed when it was dead-lettered. */
 async function readEvent(db: Kysely<Database>, id: string): Promise<FeedEvent | undefined> {
   const c = decodeCursor(id);
-  if (!c) return undefined;
-  const { rows } = await sql<{ type: string; case_id: string | null; data: unknown; at: Date }>`
-    SELECT type, case_id, data, at FROM events WHERE seq = ${c.seq}::bigint AND tx = ${c.tx}::xid8`.execute(db);
-  const r = rows[0];
-  return r ? { cursor: id, type: r.type, caseId: r.case_id, data: r.data, at: new Date(r.at).toISOString() } : undefined;
+  return c ? readEventAt(db, c) : undefined;
 }

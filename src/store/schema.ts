@@ -176,10 +176,18 @@ export interface EventsTable {
   seq: Serial;
   /** xid8 of the writing transaction, always the default pg_current_xact_id(). */
   tx: ColumnType<string, never, never>;
-  type: string;
+  /** null on a row of grouped events (0019: `n` set) */
+  type: string | null;
   case_id: string | null;
-  data: DefaultedJsonb;
+  /** null on a row of grouped events */
+  data: NullableJsonb;
   at: DefaultedTimestamp;
+  /** added by 0019: how many events the row holds (their seqs are seq … seq + n - 1); null on a row of one event written before */
+  n: number | null;
+  /** their types and payloads, compressed (src/store/event-groups.ts) */
+  data_z: Uint8Array | null;
+  /** the wire_dictionaries row `data_z` was compressed against (null: none) */
+  data_dict: number | null;
 }
 
 export interface IdempotencyKeysTable {

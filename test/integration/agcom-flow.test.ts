@@ -10,6 +10,7 @@ import { http } from '../support/http-pair.js';
 import { caseOf, DAC, messagesOf, startAgcomPair, timeline, untilA, type AgcomPair, type AgcomProtocol } from '../support/agcom-pair.js';
 import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
 import { buildSecretCode } from '../../src/protocols/agcom/secret-code.js';
+import { countEvents } from '../support/events.js';
 
 type FeedEvent = { type: string; caseId: string; data: Record<string, unknown> & { code?: string; name?: string } };
 
@@ -18,7 +19,7 @@ type FeedEvent = { type: string; caseId: string; data: Record<string, unknown> &
  * when every older transaction on the (shared test) cluster has ended.
  */
 async function feedOf(pair: AgcomPair): Promise<FeedEvent[]> {
-  const committed = Number((await pair.a.gw.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const committed = await countEvents(pair.a.gw.store.db);
   for (const until = Date.now() + 15_000; ; ) {
     const items = (await http(pair.a, 'GET', '/v1/events?limit=1000')).data.items as FeedEvent[];
     if (items.length >= committed || Date.now() > until) return items;

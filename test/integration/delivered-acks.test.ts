@@ -5,6 +5,7 @@ import { describeEachBackend } from '../support/backends.js';
 import { writeCaseStep } from '../../src/store/repos/case-writes.js';
 import { DeliveredAcks } from '../../src/delivery/delivered-acks.js';
 import { withRawWire } from '../../src/store/wire-codec.js';
+import { allEvents } from '../support/events.js';
 
 const queued = (id: string) => {
   const messageId = randomUUID();
@@ -51,8 +52,8 @@ describeEachBackend('delivered acknowledgements (group commit)', ({ open }) => {
       ['delivered', '<wire n="2"/>', 'soap'],
       ['queued', null, null],
     ]);
-    const events = await store.db.selectFrom('events').select(['type', 'case_id', 'data']).orderBy('seq').execute();
-    expect(events.map((e) => [e.type, e.case_id, (e.data as { messageId: string }).messageId])).toEqual(
+    const events = await allEvents(store.db);
+    expect(events.map((e) => [e.type, e.caseId, (e.data as { messageId: string }).messageId])).toEqual(
       [0, 1, 2].map((i) => ['message.delivered', ids[i], made[i]!.messageId]),
     );
     await store.close();

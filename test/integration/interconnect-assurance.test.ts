@@ -8,6 +8,7 @@ import { describeEachBackend } from '../support/backends.js';
 import { eventually, http } from '../support/http-pair.js';
 import { icGet, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 import type { FeedEvent } from '../../src/store/repos/events.js';
+import { countEvents } from '../support/events.js';
 
 // two whole gateways with their workers per test: on a loaded machine (PGlite is single-threaded
 // WebAssembly) a lifecycle takes longer than the suite's default; nothing here asserts timing
@@ -17,7 +18,7 @@ const DAY = 86_400_000;
 const post = (node: InterconnectPair['op'], path: string, body: unknown) => http(node, 'POST', `/v1/interconnect/${path}`, body);
 
 async function feedOf(node: InterconnectPair['op']): Promise<FeedEvent[]> {
-  const committed = Number((await node.gw.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const committed = await countEvents(node.gw.store.db);
   for (const until = Date.now() + 15_000; ; ) {
     const items = (await http(node, 'GET', '/v1/events?limit=1000')).data.items as FeedEvent[];
     if (items.length >= committed || Date.now() > until) return items;

@@ -16,6 +16,7 @@ import { API_KEY, InProcessTransport, READ_ONLY_KEY, rest, silentLog, startPair,
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { SIGNATURE_HEADER, signWebhook, WebhookDispatcher } from '../../src/delivery/webhooks.js';
+import { allEvents } from '../support/events.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock).
 const START = '2026-11-23T09:00:00+01:00';
@@ -55,15 +56,11 @@ async function rowCounts(gw: Gateway): Promise<Record<string, number>> {
  */
 async function tableFeed(gw: Gateway): Promise<FeedEvent[]> {
   for (let attempt = 0; ; attempt++) {
-    const { rows } = await sql<{ total: string; visible: string }>`
-      SELECT count(*)::text AS total, count(*) FILTER (WHERE tx < pg_snapshot_xmin(pg_current_snapshot()))::text AS visible FROM events`.execute(gw.store.db);
-    if (rows[0]!.total === rows[0]!.visible) break;
-    if (attempt > 500) throw new Error(`events stay invisible: ${JSON.stringify(rows[0])}`);
+    const events = await allEvents(gw.store.db);
+    if (events.every((e) => e.visible)) return events.map((e) => ({ cursor: `${e.tx}-${e.seq}`, type: e.type, caseId: e.caseId, data: e.data as Json }));
+    if (attempt > 500) throw new Error(`events stay invisible: ${events.filter((e) => !e.visible).length} of ${events.length}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  const { rows } = await sql<{ tx: string; seq: string; type: string; case_id: string | null; data: Json }>`
-    SELECT tx::text AS tx, seq::text AS seq, type, case_id, data FROM events ORDER BY events.tx, events.seq`.execute(gw.store.db);
-  return rows.map((r) => ({ cursor: `${r.tx}-${r.seq}`, type: r.type, caseId: r.case_id, data: r.data }));
 }
 
 /**

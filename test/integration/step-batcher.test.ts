@@ -6,6 +6,7 @@ import { StepBatcher } from '../../src/store/repos/step-batcher.js';
 import { writeCaseOpenings, writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
 import type { CaseSnapshot } from '../../src/store/repos/cases.js';
 import { withCaseData } from '../../src/store/case-data.js';
+import { allEvents } from '../support/events.js';
 
 const snapshot = (id: string, state = 'AWAITING_ANSWER'): CaseSnapshot => ({
   id,
@@ -105,7 +106,10 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
     const strip = (rows: Record<string, unknown>[], omit: string[]) =>
       rows.map((r) => JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !omit.includes(k)))).replace(/V00000001(\d)/g, 'V00000000$1')) as unknown);
     const table = async (t: 'cases' | 'messages' | 'case_history' | 'outbox' | 'events', order: string, omit: string[], where: (id: string) => boolean) => {
-      const stored = (await store.db.selectFrom(t).selectAll().orderBy(order as never).execute()) as Record<string, unknown>[];
+      // events: their rows (how many events each) and the events they hold, decoded
+      const stored = t === 'events'
+        ? [...(await store.db.selectFrom('events').select(['case_id', 'n']).orderBy('seq').execute()), ...(await allEvents(store.db)).map((e) => ({ case_id: e.caseId, type: e.type }))]
+        : ((await store.db.selectFrom(t).selectAll().orderBy(order as never).execute()) as Record<string, unknown>[]);
       // a case's data is compared whole: its compressed part depends on the dictionary learned by then
       const rows = t === 'cases' ? await withCaseData(store.db, stored as { data: unknown }[]) : stored;
       return strip(rows.filter((r) => where(String(r.case_id ?? r.id))), omit);
@@ -118,7 +122,7 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
       ['messages', 'seq', messageOmit],
       ['case_history', 'id', ['id', 'message_seq', 'at']],
       ['outbox', 'id', ['id', 'message_id', 'created_at', 'next_attempt_at']],
-      ['events', 'seq', ['seq', 'tx', 'at', 'created_at', 'data']],
+      ['events', 'seq', []],
     ] as const) {
       expect(await table(t, order, [...omit], first), t).toEqual(await table(t, order, [...omit], second));
     }

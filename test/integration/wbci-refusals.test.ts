@@ -6,12 +6,12 @@
  * answer (ABBM / ABBM-TR) reaches the sender with the right code, the receiver's case stays as it
  * was, and the same inbound message twice has one effect and the same outcome.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { rest, startPair, type Pair } from '../support/gateway-pair.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
+import { allEvents } from '../support/events.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock).
 const START = '2026-11-23T09:00:00+01:00';
@@ -121,14 +121,11 @@ describeEachBackend('WBCI refusals', ({ open }) => {
   async function lastCursor(side: Side): Promise<string | null> {
     const db = gw(side).store.db;
     for (let attempt = 0; ; attempt++) {
-      const { rows } = await sql<{ total: string; visible: string }>`
-        SELECT count(*)::text AS total, count(*) FILTER (WHERE tx < pg_snapshot_xmin(pg_current_snapshot()))::text AS visible FROM events`.execute(db);
-      if (rows[0]!.total === rows[0]!.visible) break;
-      if (attempt > 500) throw new Error(`events of ${side} stay invisible: ${JSON.stringify(rows[0])}`);
+      const events = await allEvents(db);
+      if (events.every((e) => e.visible)) return events.length ? `${events.at(-1)!.tx}-${events.at(-1)!.seq}` : null;
+      if (attempt > 500) throw new Error(`events of ${side} stay invisible`);
       await new Promise((r) => setTimeout(r, 10));
     }
-    const { rows } = await sql<{ tx: string; seq: string }>`SELECT tx::text AS tx, seq::text AS seq FROM events ORDER BY events.tx DESC, events.seq DESC LIMIT 1`.execute(db);
-    return rows[0] ? `${rows[0].tx}-${rows[0].seq}` : null;
   }
   const eventsAfter = async (side: Side, cursor: string | null) => (await get(side, `/v1/events${cursor ? `?after=${cursor}` : ''}`)).items as unknown[];
 

@@ -10,7 +10,6 @@
  */
 import { createHmac, createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -20,6 +19,7 @@ import { SIGNATURE_HEADER } from '../../src/delivery/webhooks.js';
 import { createTestDatabase, pgAdminUrl, type TestDatabase } from '../support/backends.js';
 import { eventually } from '../support/http-pair.js';
 import { API_KEY, rest, silentLog, quickStartVa } from '../support/gateway-pair.js';
+import { allEvents } from '../support/events.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const va = quickStartVa();
@@ -74,11 +74,9 @@ function config(url: string, retry: Record<string, number>, extra: Record<string
 /** Every event in feed order, once all of them are visible to feed readers. */
 async function feed(gw: Gateway): Promise<string[]> {
   return eventually(async () => {
-    const { rows } = await sql<{ total: string; visible: string }>`
-      SELECT count(*)::text AS total, count(*) FILTER (WHERE tx < pg_snapshot_xmin(pg_current_snapshot()))::text AS visible FROM events`.execute(gw.store.db);
-    expect(rows[0]!.visible).toBe(rows[0]!.total);
-    const all = await sql<{ id: string }>`SELECT tx::text || '-' || seq::text AS id FROM events ORDER BY events.tx, events.seq`.execute(gw.store.db);
-    return all.rows.map((r) => r.id);
+    const events = await allEvents(gw.store.db);
+    expect(events.every((e) => e.visible)).toBe(true);
+    return events.map((e) => `${e.tx}-${e.seq}`);
   });
 }
 

@@ -9,6 +9,7 @@ import { eventually } from '../support/http-pair.js';
 import { asProvider, call, simToken, startWorld, type Json, type Node, type World, type WorldOptions } from '../support/wholesale-world.js';
 import { diesAfterCommit, ownerDied } from '../support/crash.js';
 import { API_KEY } from '../support/gateway-pair.js';
+import { countEvents } from '../support/events.js';
 
 const KWT = '2026-12-15';
 const NEW_DATE = '2026-12-22';
@@ -47,9 +48,7 @@ async function timeline(node: Node, id: string): Promise<string[]> {
  * event only when every older transaction on the (shared test) cluster has ended.
  */
 async function feed(node: Node, id?: string): Promise<{ type: string; caseId: string; data: Json }[]> {
-  let q = node.store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n'));
-  if (id !== undefined) q = q.where('case_id', '=', id);
-  const committed = Number((await q.executeTakeFirstOrThrow()).n);
+  const committed = await countEvents(node.store.db, id);
   return eventually(async () => {
     const r = await call(node, 'GET', '/v1/events?limit=1000');
     const items = r.data.items.filter((e: { caseId: string }) => id === undefined || e.caseId === id);

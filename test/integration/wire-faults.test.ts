@@ -29,6 +29,7 @@ import { soapActionOf } from '../../src/delivery/peer-transport.js';
 import { validStrAuf, validVaKueMrn } from '../unit/wbci/builders.js';
 import { openPostgres, type Store } from '../../src/store/connect.js';
 import type { Gateway } from '../../src/gateway.js';
+import { allEvents } from '../support/events.js';
 
 const AUF = 'DEU.EKPA';
 const ABG = 'DEU.EKPB';
@@ -387,7 +388,7 @@ describe.skipIf(pgMissing)('wire faults [postgres]', () => {
       expect(await outboxOf(a.gw, id)).toEqual([expect.objectContaining({ status: 'delivered', lease_owner: null, last_error: null })]);
       expect((await http(a, 'GET', `/v1/dead-letters?caseId=${id}`)).data.items).toEqual([]);
       expect(await timeline(a, id)).toEqual(['out VA-KUE-MRN delivered']);
-      const events = await a.gw.store.db.selectFrom('events').select('type').where('case_id', '=', id).where('type', 'like', '%deliver%').execute();
+      const events = (await allEvents(a.gw.store.db, id)).filter((e) => e.type.includes('deliver'));
       expect(events.map((e) => e.type)).toEqual(['message.delivered']);
     });
   });
@@ -415,7 +416,7 @@ describe.skipIf(pgMissing)('wire faults [postgres]', () => {
     expect(await timeline(b, va.vaId)).toEqual(['in VA-KUE-MRN accepted', 'in STR-AUF accepted']);
     const view = (await http(b, 'GET', `/v1/switches/${va.vaId}`)).data;
     expect({ state: view.state, openChange: view.openChange?.id }).toEqual({ state: 'AWAITING_ANSWER', openChange: 'DEU.EKPA.S000000777' });
-    const events = await b.gw.store.db.selectFrom('events').select('type').where('type', '=', 'message.received').execute();
+    const events = (await allEvents(b.gw.store.db)).filter((e) => e.type === 'message.received');
     expect(events).toHaveLength(2);
   });
 

@@ -8,6 +8,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db, CaseSnapshot } from './cases.js';
 import type { MessageRecord } from './messages.js';
 import type { NewDomainEvent } from './events.js';
+import { packEventRows, type EventRowToWrite } from '../event-groups.js';
 import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
@@ -81,6 +82,8 @@ export function packMessages(db: Db, messages: readonly MessageRecord[]): Packed
 const texts = (packed: readonly PackedMessage[]): PackedWire[] => packed.flatMap((p) => (p.wire ? [p.wire, p.body] : [p.body]));
 /** The compressed parts of the cases' data, likewise. */
 const coldTexts = (data: readonly (PackedCaseData | null)[]): PackedWire[] => data.flatMap((d) => (d?.cold ? [d.cold] : []));
+/** The compressed event rows, likewise. */
+const eventTexts = (rows: readonly EventRowToWrite[]): PackedWire[] => rows.map((r) => r.packed);
 
 /** The signer references of a step's messages (null where a message carries no verification result). */
 function packSigners(db: Db, messages: readonly MessageRecord[]): (PackedSigner | null)[] {
@@ -133,7 +136,14 @@ interface StepSql {
 }
 
 /** The CTEs of one step; `k` makes their names unique when several steps share a statement. */
-function stepSql(step: CaseStep, k: number, data: PackedCaseData | null, packed: readonly PackedMessage[], signers: readonly (PackedSigner | null)[]): StepSql {
+function stepSql(
+  step: CaseStep,
+  k: number,
+  data: PackedCaseData | null,
+  packed: readonly PackedMessage[],
+  signers: readonly (PackedSigner | null)[],
+  events: readonly EventRowToWrite[],
+): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
   const parts: RawBuilder<unknown>[] = [];
@@ -160,9 +170,9 @@ function stepSql(step: CaseStep, k: number, data: PackedCaseData | null, packed:
     });
     parts.push(sql`${sql.raw(`o${k}`)} AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
-  if (step.events.length) {
-    const rows = step.events.map((e) => sql`(${e.type}, ${e.caseId}, ${json(e.data ?? {})}::jsonb)`);
-    parts.push(sql`${sql.raw(`e${k}`)} AS (INSERT INTO events (type, case_id, data) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+  if (events.length) {
+    const rows = events.map((e) => sql`(${e.caseId}::text, ${e.n}::smallint, ${e.packed.z}::bytea, ${e.packed.dictId}::bigint, NULL::jsonb)`);
+    parts.push(sql`${sql.raw(`e${k}`)} AS (INSERT INTO events (case_id, n, data_z, data_dict, data) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
   }
   const result = sql`json_build_object(
       'seqs', ${step.messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM ${m})` : sql`NULL::json`},
@@ -196,8 +206,9 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   const packed = steps.map((s) => packMessages(db, s.messages));
   const signers = steps.map((s) => packSigners(db, s.messages));
   const data = steps.map((s) => (s.caseWrite !== 'none' && s.snapshot ? packCaseData(db, s.snapshot) : null));
-  const built = steps.map((s, k) => stepSql(s, k, data[k] ?? null, packed[k]!, signers[k]!));
-  const compressed = [...texts(packed.flat()), ...coldTexts(data)];
+  const events = steps.map((s) => packEventRows(db, s.events));
+  const built = steps.map((s, k) => stepSql(s, k, data[k] ?? null, packed[k]!, signers[k]!, events[k]!));
+  const compressed = [...texts(packed.flat()), ...coldTexts(data), ...eventTexts(events.flat())];
   const parts = [...referencedRows(compressed, signers.flat()), ...built.flatMap((b) => b.parts)];
   // notifications are wake-up hints: one per channel for the whole statement
   const notify = [
@@ -248,11 +259,12 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
     ),
   );
   const outbox = ordered(steps.flatMap((s) => s.outbox.map((o) => ({ message_id: s.messages[o.message]!.messageId, case_id: s.messages[o.message]!.caseId, kind: o.kind, destination: o.destination }))));
-  const events = ordered(steps.flatMap((s) => s.events.map((e) => ({ type: e.type, case_id: e.caseId, data: e.data ?? {} }))));
+  const eventRows = steps.flatMap((s) => packEventRows(db, s.events));
+  const events = ordered(eventRows.map((e) => ({ case_id: e.caseId, n: e.n, data_z: e.packed.z.toString('base64'), data_dict: e.packed.dictId })));
   const messages = steps.flatMap((s) => s.messages);
   const packed = packMessages(db, messages);
   const signers = packSigners(db, messages);
-  const compressed = [...texts(packed), ...coldTexts(data)];
+  const compressed = [...texts(packed), ...coldTexts(data), ...eventTexts(eventRows)];
   // every part is always there (empty documents insert nothing): one text, prepared once per connection
   const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
     WITH wd AS (${dictionariesCte(compressed)}),
@@ -271,9 +283,9 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
       SELECT x.message_id, x.case_id, x.kind, x.destination
         FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, ord int)
        ORDER BY x.ord),
-    e AS (INSERT INTO events (type, case_id, data)
-      SELECT x.type, x.case_id, x.data
-        FROM json_to_recordset(${JSON.stringify(events)}::json) AS x(type text, case_id text, data jsonb, ord int)
+    e AS (INSERT INTO events (case_id, n, data_z, data_dict, data)
+      SELECT x.case_id, x.n, decode(x.data_z, 'base64'), x.data_dict, NULL::jsonb
+        FROM json_to_recordset(${JSON.stringify(events)}::json) AS x(case_id text, n smallint, data_z text, data_dict bigint, ord int)
        ORDER BY x.ord)
     SELECT (SELECT json_agg(c) FROM c) AS cases,
            (SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m) AS seqs,

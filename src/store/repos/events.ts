@@ -1,11 +1,12 @@
 /**
  * The replayable event feed. Readers see only events of transactions older than every running
  * one (`tx < pg_snapshot_xmin(pg_current_snapshot())`) and page by (tx, seq), so a cursor never
- * skips an event that commits late.
+ * skips an event that commits late. Stored a row per case and transaction (src/store/event-groups.ts).
  */
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
-import { toJson, type JsonValue } from '../schema.js';
+import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
+import { loadEventDictionaries, packEventRows, rowSeqOf, unpackEventRow, unpackEventRows, type StoredEvent, type StoredEventRow } from '../event-groups.js';
 
 export const EVENTS_CHANNEL = 'switchgate_events';
 
@@ -25,10 +26,12 @@ export interface FeedEvent {
 
 export async function appendEvents(db: Db, events: NewDomainEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('events')
-    .values(events.map((e) => ({ type: e.type, case_id: e.caseId, data: toJson((e.data ?? {}) as JsonValue) })))
-    .execute();
+  const rows = packEventRows(db, events);
+  const packed = rows.map((r) => r.packed);
+  const dictionaries = ensureDictionariesSql(packed);
+  const values = rows.map((r) => sql`(${r.caseId}::text, ${r.n}::smallint, ${r.packed.z}::bytea, ${r.packed.dictId}::bigint, NULL::jsonb)`);
+  await sql`${dictionaries ? sql`WITH wd AS (${dictionaries}) ` : sql``}INSERT INTO events (case_id, n, data_z, data_dict, data) VALUES ${sql.join(values)}`.execute(db);
+  confirmWire(db, packed);
   await sql`SELECT pg_notify(${EVENTS_CHANNEL}, '')`.execute(db);
 }
 
@@ -50,19 +53,51 @@ export function decodeCursor(s: string): Cursor | undefined {
   return { tx: m[1]!, seq: Number(m[2]) };
 }
 
+const ROW_COLUMNS = sql`seq, tx::text AS tx, n, type, case_id, data, data_z, data_dict, at`;
+
+/** Whether an event comes after the cursor (a cursor's tx may carry leading zeros: compared as numbers). */
+function isAfter(e: StoredEvent, c: Cursor): boolean {
+  const [a, b] = [BigInt(e.tx), BigInt(c.tx)];
+  return a !== b ? a > b : e.seq > c.seq;
+}
+
+const toFeed = (e: StoredEvent): FeedEvent => ({
+  cursor: encodeCursor({ tx: e.tx, seq: e.seq }),
+  type: e.type,
+  caseId: e.caseId,
+  data: e.data,
+  at: e.at.toISOString(),
+});
+
 export async function readEvents(db: Db, after: Cursor, limit: number): Promise<FeedEvent[]> {
-  const { rows } = await sql<{ seq: number | string; tx: string; type: string; case_id: string | null; data: unknown; at: Date }>`
-    SELECT seq, tx::text AS tx, type, case_id, data, at
+  // from the row that may hold the cursor's event, leaving out the rows that end at or before it:
+  // every row read then holds at least one event after the cursor, so `limit` rows are enough
+  const { rows } = await sql<StoredEventRow>`
+    SELECT ${ROW_COLUMNS}
       FROM events
-     WHERE (tx, seq) > (${after.tx}::xid8, ${after.seq}::bigint)
+     WHERE (tx, seq) >= (${after.tx}::xid8, ${rowSeqOf(after.seq)}::bigint)
+       AND (tx <> ${after.tx}::xid8 OR seq + coalesce(n, 1) - 1 > ${after.seq}::bigint)
        AND tx < pg_snapshot_xmin(pg_current_snapshot())
      ORDER BY events.tx, events.seq  -- the columns, not the text alias: as text 1000 sorts before 809
      LIMIT ${limit}`.execute(db);
-  return rows.map((r) => ({
-    cursor: encodeCursor({ tx: r.tx, seq: Number(r.seq) }),
-    type: r.type,
-    caseId: r.case_id,
-    data: r.data,
-    at: new Date(r.at).toISOString(),
-  }));
+  await loadEventDictionaries(db, rows);
+  // decompressed row by row, only as many as the page needs
+  const page: FeedEvent[] = [];
+  for (const row of rows) {
+    for (const e of unpackEventRow(row)) if (page.length < limit && isAfter(e, after)) page.push(toFeed(e));
+    if (page.length >= limit) break;
+  }
+  return page;
+}
+
+/** One event by its cursor, whatever the snapshot (it was committed when its id was handed out). */
+export async function readEventAt(db: Db, c: Cursor): Promise<FeedEvent | undefined> {
+  const { rows } = await sql<StoredEventRow>`
+    SELECT ${ROW_COLUMNS}
+      FROM events
+     WHERE tx = ${c.tx}::xid8 AND seq BETWEEN ${rowSeqOf(c.seq)}::bigint AND ${c.seq}::bigint
+     ORDER BY seq DESC
+     LIMIT 1`.execute(db);
+  const event = (await unpackEventRows(db, rows)).find((e) => e.seq === c.seq);
+  return event ? toFeed(event) : undefined;
 }

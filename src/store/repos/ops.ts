@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
+import { EVENTS_PER_ROW } from '../event-groups.js';
 
 export interface DestinationHealth {
   destination: string;
@@ -78,7 +79,9 @@ export async function webhookLag(db: Db): Promise<{ webhook: string; seconds: nu
   const { rows } = await sql<{ name: string; s: number | string | null }>`
     SELECT w.name,
       (SELECT extract(epoch FROM now() - e.at) FROM events e
-        WHERE (e.tx, e.seq) > (w.last_tx::xid8, w.last_seq)
+        -- from the row that may hold the cursor's event (src/store/event-groups.ts), if events follow it there
+        WHERE (e.tx, e.seq) >= (w.last_tx::xid8, w.last_seq - w.last_seq % ${EVENTS_PER_ROW})
+          AND (e.tx <> w.last_tx::xid8 OR e.seq + coalesce(e.n, 1) - 1 > w.last_seq)
         ORDER BY e.tx, e.seq LIMIT 1) AS s
       FROM webhook_cursors w`.execute(db);
   return rows.map((r) => ({ webhook: r.name, seconds: Math.max(0, r.s === null ? 0 : Number(r.s)) }));
