@@ -176,8 +176,10 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
-           -- a dedupe key ends in the delivery id (a UUID) or names the case: either way made unique per generated case
-           CASE WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
+           -- a dedupe key is stored hashed (src/store/dedupe-keys.ts), or, written before, ends in the
+           -- delivery id (a UUID) or names the case: made unique per generated case, the same length
+           CASE WHEN t.dedupe_key LIKE '#%' THEN '#' || translate(left(encode(sha256(convert_to(gen.id || '/d/' || t.seq, 'UTF8')), 'base64'), 22), '+/', '-_')
+                WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq

@@ -17,6 +17,7 @@ import type { Kysely } from 'kysely';
 import type { NpDonors } from '../../app/agcom/ftth-np.js';
 import type { Database } from '../../store/schema.js';
 import { writeCaseStep } from '../../store/repos/case-writes.js';
+import { findByDedupeKey } from '../../store/repos/messages.js';
 import { ajvIssues } from '../../schemas/ajv-issues.js';
 import { lazyValidator } from '../../schemas/lazy-validator.js';
 import { bearerToken, sha256Hex } from '../auth.js';
@@ -63,6 +64,9 @@ export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kys
       .where('role', '=', 'recipient')
       .executeTakeFirst();
     if (!found) return sendProblem(reply, problem(404, 'SG_NOT_FOUND', `no migration ${ko.codiceOrdineRecipient} is known here as Recipient`));
+    const dedupeKey = `np-ko:${ko.codiceOperatoreDonor}:${ko.idNotifica}`;
+    // a resend: found by its key in either stored form (src/store/dedupe-keys.ts); two copies at once meet on the unique index below
+    if (await findByDedupeKey(deps.db, dedupeKey)) return reply.code(202).send({ status: 'duplicate' });
     const messageId = randomUUID();
     try {
       await writeCaseStep(deps.db, {
@@ -79,7 +83,7 @@ export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kys
             body: ko,
             raw: JSON.stringify(request.body),
             rawFormat: 'json',
-            dedupeKey: `np-ko:${ko.codiceOperatoreDonor}:${ko.idNotifica}`,
+            dedupeKey,
           },
         ],
         outbox: [],

@@ -4,6 +4,7 @@
  * caller's transaction that is one round trip instead of eight; the database sees exactly the
  * rows the separate inserts would have written.
  */
+import { storedDedupeKey } from '../dedupe-keys.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, CaseSnapshot } from './cases.js';
 import type { MessageRecord } from './messages.js';
@@ -103,7 +104,7 @@ function messageRow(m: MessageRecord, packed: PackedMessage, signer: PackedSigne
   return {
     ord, message_id: m.messageId, case_id: m.caseId, type: m.type, direction: m.direction, peer: m.peer,
     business_id: m.businessId, status: m.status, body_z: body.z.toString('base64'), body_dict: body.dictId,
-    raw_z: wire ? wire.z.toString('base64') : null, raw_dict: wire?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: m.dedupeKey ?? null, signer: signer?.id ?? null,
+    raw_z: wire ? wire.z.toString('base64') : null, raw_dict: wire?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: storedDedupeKey(m.dedupeKey), signer: signer?.id ?? null,
   };
 }
 

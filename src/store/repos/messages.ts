@@ -1,6 +1,7 @@
 /** Every message exchanged, immutable: parsed body, wire form, direction, peer, ids, times. */
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
+import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
 import { packBody, withBodies } from '../body-codec.js';
@@ -48,7 +49,7 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       raw_z: packed?.z ?? null,
       raw_dict: packed?.dictId ?? null,
       raw_format: m.rawFormat ?? null,
-      dedupe_key: m.dedupeKey ?? null,
+      dedupe_key: storedDedupeKey(m.dedupeKey),
       signer: signer?.id ?? null,
     })
     .returning('seq')
@@ -68,7 +69,7 @@ async function oneWithSignature(db: Db, row: StoredMessageRow | undefined): Prom
 }
 
 export async function findByDedupeKey(db: Db, key: string): Promise<MessageRow | undefined> {
-  return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('dedupe_key', '=', key).executeTakeFirst());
+  return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('dedupe_key', 'in', keyForms(key)).limit(1).executeTakeFirst());
 }
 
 export async function findMessage(db: Db, messageId: string): Promise<MessageRow | undefined> {
@@ -127,7 +128,10 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
  * trip); the statement's shape does not depend on how many. Same reads as one by one, same order.
  */
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
-  const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: q.dedupeKey, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
+  const input = JSON.stringify(qs.map((q, ord) => {
+    const [hashed, plain] = keyForms(q.dedupeKey);
+    return { ord, dedupe_key: hashed, plain_key: plain, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom };
+  }));
   type SeenStored = NonNullable<InboundContext['seen']> & { body_z: string | null; body_dict: number | null };
   type Stored<T> = T & { data_z: string | null; data_dict: number | null };
   type CaseStored = Stored<NonNullable<InboundContext['caseRow']>>;
@@ -136,7 +140,7 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
     SELECT q.ord,
       (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body,
                                 'body_z', encode(body_z, 'base64'), 'body_dict', body_dict)
-         FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1) AS seen,
+         FROM messages WHERE dedupe_key IN (q.dedupe_key, q.plain_key) LIMIT 1) AS seen,
       (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'data_z', encode(data_z, 'base64'), 'data_dict', data_dict,
                                 'deadlines', deadlines, 'version', version)
          FROM cases WHERE id = q.case_id) AS case_row,
@@ -148,7 +152,7 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
                   WHERE procedure = 'wbci' AND role = 'donating' AND peer = q.replaced_from AND state = 'REPLACED'
                   ORDER BY updated_at DESC LIMIT 20) r)
       END AS replaced
-      FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, case_id text, own_id text, replaced_from text)
+      FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, plain_key text, case_id text, own_id text, replaced_from text)
      ORDER BY q.ord`.execute(db);
   const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: r.seen.body_z === null ? null : Buffer.from(r.seen.body_z, 'base64') }] : [])));
   const seenOf = new Map(seen.map((s) => [s.message_id, { message_id: s.message_id, case_id: s.case_id, status: s.status, body: s.body }]));
