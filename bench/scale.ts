@@ -31,7 +31,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
@@ -41,6 +40,7 @@ import { listCases } from '../src/store/repos/cases.js';
 import { readInboundContext } from '../src/store/repos/messages.js';
 import { CASE_VIEW_DATA } from '../src/http/views.js';
 import type { Database } from '../src/store/schema.js';
+import { unpackWith } from '../src/store/wire-codec.js';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../src/net/free-port.js';
 import { createGateway } from '../src/gateway.js';
@@ -125,7 +125,7 @@ async function asTextLayout(c: pg.Client): Promise<void> {
   const { rows } = await c.query<{ k: number; message_id: string; raw_z: Buffer | null; raw_dict: string | null }>('SELECT k, message_id, raw_z, raw_dict::text FROM tpl_messages');
   for (const r of rows) {
     if (!r.raw_z) continue;
-    const raw = (r.raw_dict ? inflateSync(r.raw_z, { dictionary: byId.get(r.raw_dict)! }) : inflateSync(r.raw_z)).toString('utf8');
+    const raw = unpackWith(r.raw_z, r.raw_dict ? byId.get(r.raw_dict)! : null);
     await c.query('UPDATE tpl_messages SET raw = $1, raw_z = NULL, raw_dict = NULL WHERE k = $2 AND message_id = $3', [raw, r.k, r.message_id]);
   }
 }

@@ -3,6 +3,7 @@
  * byte, on both sides of each window size, with and without a dictionary.
  */
 import { randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database, MessageRow } from '../../../src/store/schema.js';
@@ -48,5 +49,60 @@ describe('packWire', () => {
     expect(windowBitsOf(packWire(db, message(1_400, 'b'), key).z)).toBe(13);
     expect(windowBitsOf(packWire(db, message(8_150, 'c'), key).z)).toBe(14);
     expect(windowBitsOf(packWire(db, message(30_000, 'd'), { ...key, type: 'AKM-TR' }).z)).toBe(15);
+  });
+});
+
+/** A WS-Security-signed-like message: canonical base64 signature and digest values of random bytes. */
+function signed(seed: string, opts: { signature?: string; digest?: string; body?: string } = {}): string {
+  const signature = opts.signature ?? randomBytes(256).toString('base64');
+  const digest = opts.digest ?? randomBytes(32).toString('base64');
+  return `<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Header><wsse:Security><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
+    `<ds:Reference URI="#id-${seed}"><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>` +
+    `<ds:SignatureValue Id="sv">${signature}</ds:SignatureValue></ds:Signature></wsse:Security></S:Header>` +
+    `<S:Body wsu:Id="id-${seed}"><m:VA xmlns:m="urn:wbci"><name>${seed}${randomBytes(9).toString('base64url')}</name>${opts.body ?? ''}</m:VA></S:Body></S:Envelope>`;
+}
+
+describe('packWire: signed wire forms', () => {
+  const key = (type: string) => ({ peer: `DEU.SIG${randomBytes(3).toString('hex')}`, direction: 'in' as const, format: 'soap', type });
+
+  it('keeps the signature and digest values apart as bytes, smaller than one zlib stream, and reads back byte for byte', async () => {
+    const k = key('VA-KUE-MRN');
+    for (const seed of ['a', 'b', 'c']) {
+      const raw = signed(seed);
+      const p = packWire(db, raw, k);
+      expect(p.z[0]).toBe(0x01);
+      expect(p.z[1]).toBe(2);
+      expect(await roundTrip(raw, p)).toBe(raw);
+    }
+    // the same text as one stream (no dictionary on either side): the values apart save their base64 overhead
+    const raw = signed('d');
+    const apart = packWire(db, raw, key('AKM-TR'));
+    expect(apart.dictId).toBeNull();
+    expect(apart.z.length).toBeLessThan(deflateSync(Buffer.from(raw)).length - 20);
+  });
+
+  it.each([
+    ['a value broken over lines', signed('e', { signature: randomBytes(256).toString('base64').replace(/(.{76})/g, '$1\n') })],
+    ['a value that is not canonical base64', signed('f', { digest: 'AB==' })],
+    ['an empty value', signed('g', { digest: '' })],
+    ['none at all', message(2_000, 'h')],
+  ])('stores %s as one zlib stream, read back byte for byte', async (_, raw) => {
+    const p = packWire(db, raw, key('RUEM-VA'));
+    // a zlib stream: compression method 8 in the first byte's low nibble
+    expect(p.z[0]! & 0x0f).toBe(8);
+    expect(await roundTrip(raw, p)).toBe(raw);
+  });
+
+  it('reads back a body that imitates the signature elements, whichever way it is stored', async () => {
+    const fake = '<![CDATA[<ds:SignatureValue>AAAA</ds:SignatureValue><ds:DigestValue></ds:DigestValue>]]><note>&lt;ds:DigestValue&gt;</note>';
+    const raw = signed('i', { body: fake });
+    expect(await roundTrip(raw, packWire(db, raw, key('ABBM')))).toBe(raw);
+  });
+
+  it('refuses a damaged row rather than return other bytes', async () => {
+    const p = packWire(db, signed('j'), key('STR-AUF'));
+    const damaged = Buffer.from(p.z);
+    damaged[1] = 3;
+    await expect(roundTrip('', { ...p, z: damaged })).rejects.toThrow();
   });
 });
