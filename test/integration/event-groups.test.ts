@@ -15,8 +15,8 @@ import { appendEvents, decodeCursor, readEventAt, readEvents, START, type FeedEv
 import { webhookLag } from '../../src/store/repos/ops.js';
 import { createMigrator } from '../../src/store/migrate.js';
 import { EVENTS_PER_ROW } from '../../src/store/event-groups.js';
-import { toJson } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/connect.js';
+import { insertSingleEventRows } from '../support/events.js';
 
 const ev = (type: string, caseId: string | null, data: unknown = {}): NewDomainEvent => ({ type, caseId, data });
 const eventsStep = (events: NewDomainEvent[]): CaseStep => ({ caseWrite: 'none', messages: [], outbox: [], history: [], events });
@@ -151,9 +151,7 @@ describeEachBackend('event feed stored a row per case and transaction', ({ open 
     const store = await open({ migrate: false });
     const migrator = createMigrator(store.db);
     expect((await migrator.migrateTo('0018_compact_case_data')).error).toBeUndefined();
-    for (let i = 0; i < 3; i++) {
-      await sql`INSERT INTO events (type, case_id, data) VALUES ('case.case-opened', ${`C${i}`}, ${toJson({ n: i })}::jsonb), ('case.agreed', ${`C${i}`}, '{}'::jsonb)`.execute(store.db);
-    }
+    await insertSingleEventRows(store.db, 3);
     const { rows: old } = await sql<{ tx: string; seq: string }>`SELECT tx::text AS tx, seq::text AS seq FROM events ORDER BY events.tx, events.seq`.execute(store.db);
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     await appendEvents(store.db, [ev('case.closed', 'C0'), ev('case.closed', 'C0')]);

@@ -11,15 +11,14 @@ import { createMigrator } from '../../src/store/migrate.js';
 import { readEvents, START } from '../../src/store/repos/events.js';
 import { messagesOfCase } from '../../src/store/repos/messages.js';
 import { toJson } from '../../src/store/schema.js';
+import { insertSingleEventRows } from '../support/events.js';
 
 describeEachBackend('migration 0012 on existing rows', ({ open }) => {
   it('keeps the feed and the signatures, and leaves events with one key on (tx, seq)', async () => {
     const store = await open({ migrate: false });
     const migrator = createMigrator(store.db);
     expect((await migrator.migrateTo('0011_idempotency_requests')).error).toBeUndefined();
-    for (let i = 0; i < 3; i++) {
-      await sql`INSERT INTO events (type, case_id, data) VALUES ('case.case-opened', ${`C${i}`}, ${toJson({ n: i })}::jsonb), ('case.agreed', ${`C${i}`}, '{}'::jsonb)`.execute(store.db);
-    }
+    await insertSingleEventRows(store.db, 3);
     const signature = { verified: true, subject: 'CN=b', issuer: 'CN=b', serial: randomUUID(), algorithm: 'rsa-sha256' };
     await sql`INSERT INTO messages (message_id, case_id, type, direction, peer, status, body, signature)
       VALUES (${randomUUID()}, 'C0', 'VA-KUE-MRN', 'in', 'DEU.EKPB', 'accepted', '{}'::jsonb, ${toJson(signature)}::jsonb)`.execute(store.db);

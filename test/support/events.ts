@@ -27,3 +27,10 @@ export async function countEvents(db: Kysely<Database>, caseId?: string): Promis
     SELECT coalesce(sum(coalesce(n, 1)), 0)::text AS n FROM events ${caseId === undefined ? sql`` : sql`WHERE case_id = ${caseId}`}`.execute(db);
   return Number(rows[0]!.n);
 }
+
+/** Events as written before 0019 (one row each, `type` and `data` as columns): two for each of `cases` cases C0, C1, …. */
+export async function insertSingleEventRows(db: Kysely<Database>, cases: number): Promise<void> {
+  for (let i = 0; i < cases; i++) {
+    await sql`INSERT INTO events (type, case_id, data) VALUES ('case.case-opened', ${`C${i}`}, ${JSON.stringify({ n: i })}::jsonb), ('case.agreed', ${`C${i}`}, '{}'::jsonb)`.execute(db);
+  }
+}
