@@ -55,11 +55,6 @@ export function decodeCursor(s: string): Cursor | undefined {
 
 const ROW_COLUMNS = sql`seq, tx::text AS tx, n, type, case_id, data, data_z, data_dict, at`;
 
-/** Whether an event comes after the cursor (a cursor's tx may carry leading zeros: compared as numbers). */
-function isAfter(e: StoredEvent, c: Cursor): boolean {
-  const [a, b] = [BigInt(e.tx), BigInt(c.tx)];
-  return a !== b ? a > b : e.seq > c.seq;
-}
 
 const toFeed = (e: StoredEvent): FeedEvent => ({
   cursor: encodeCursor({ tx: e.tx, seq: e.seq }),
@@ -81,10 +76,13 @@ export async function readEvents(db: Db, after: Cursor, limit: number): Promise<
      ORDER BY events.tx, events.seq  -- the columns, not the text alias: as text 1000 sorts before 809
      LIMIT ${limit}`.execute(db);
   await loadEventDictionaries(db, rows);
-  // decompressed row by row, only as many as the page needs
+  // every row read ends after the cursor; only the one holding it starts at or before it. A cursor's
+  // tx may carry leading zeros, the rows' never
+  const tx = BigInt(after.tx).toString();
   const page: FeedEvent[] = [];
+  // decompressed row by row, only as many as the page needs
   for (const row of rows) {
-    for (const e of unpackEventRow(row)) if (page.length < limit && isAfter(e, after)) page.push(toFeed(e));
+    for (const e of unpackEventRow(row)) if (page.length < limit && (e.tx !== tx || e.seq > after.seq)) page.push(toFeed(e));
     if (page.length >= limit) break;
   }
   return page;
