@@ -3,8 +3,9 @@
  * where the keys themselves are up to ~60 (`wbci:<peer>:delivery:<uuid>`). Only equality is ever
  * asked of a dedupe key, and the unique index guards it all the same.
  *
- * Why: every inbound message carries one; 37 bytes less per row, and a smaller unique index, take
- * the messages heap from 7 rows a page to 8 (docs/capacity.md).
+ * Why: every inbound message carries one: 37 bytes less per inbound row and a unique index half the
+ * size; with the signature values stored apart (`wire-codec.ts`) the messages heap went from 7 rows
+ * a page to 8 (docs/capacity.md).
  *
  * Rows written before keep the key as it was. A lookup therefore asks for both forms (`keyForms`);
  * a key stored plainly never starts with `#` (every key the gateway makes starts with its

@@ -19,8 +19,9 @@
  * zlib (not raw deflate) on purpose: its header carries the dictionary's Adler-32 and its trailer
  * the data's, so a wrong dictionary or a damaged row fails loudly instead of returning other bytes.
  *
- * The same machinery (`PackPolicy`) stores the parsed message bodies (`body-codec.ts`) and the
- * unsearched part of a WBCI case's data (`case-data.ts`); their kinds are told apart by `format`.
+ * The same machinery (`PackPolicy`) stores the parsed message bodies (`body-codec.ts`), the
+ * unsearched part of a WBCI case's data (`case-data.ts`) and the event feed's rows
+ * (`event-groups.ts`); their kinds are told apart by `format`.
  */
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -145,9 +146,11 @@ const windowFor = (reach: number): number => (reach <= 1 << 13 ? 13 : reach <= 1
 
 /**
  * A signed wire form's signature and digest values, stored apart as bytes (the first byte of such a
- * row is 0x01; a zlib stream's has the compression method, 8, in its low nibble): base64 of random bytes takes ~6 bits a character through
- * deflate, and its Huffman codes are paid for in every message. ~45 bytes less per signed message,
- * enough with the hashed dedupe keys to put 8 message rows on a heap page instead of 7.
+ * row is 0x01; a zlib stream's has the compression method, 8, in its low nibble): base64 of random
+ * bytes takes ~6 bits a character through deflate, and its Huffman codes are paid for in every
+ * message. ~29 bytes less per signed message as stored (45 against a dictionary learned without the
+ * values; today's dictionaries still hold those of the message they were learned from) — with the
+ * hashed dedupe keys, enough to put 8 message rows on a heap page instead of 7.
  * Only values in canonical base64 are taken out, and a form is stored so only after it has been
  * read back to the same text; anything else is stored as one zlib stream.
  */

@@ -4,18 +4,18 @@
  * caller's transaction that is one round trip instead of eight; the database sees exactly the
  * rows the separate inserts would have written.
  */
-import { storedDedupeKey } from '../dedupe-keys.js';
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, CaseSnapshot } from './cases.js';
 import type { MessageRecord } from './messages.js';
 import type { NewDomainEvent } from './events.js';
-import { packEventRows, type EventRowToWrite } from '../event-groups.js';
 import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
 import { packBody } from '../body-codec.js';
 import { packCaseData, type PackedCaseData } from '../case-data.js';
+import { packEventRows, type EventRowToWrite } from '../event-groups.js';
+import { storedDedupeKey } from '../dedupe-keys.js';
 import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
 

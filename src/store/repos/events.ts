@@ -55,7 +55,6 @@ export function decodeCursor(s: string): Cursor | undefined {
 
 const ROW_COLUMNS = sql`seq, tx::text AS tx, n, type, case_id, data, data_z, data_dict, at`;
 
-
 const toFeed = (e: StoredEvent): FeedEvent => ({
   cursor: encodeCursor({ tx: e.tx, seq: e.seq }),
   type: e.type,
