@@ -59,7 +59,7 @@ async function gateway(): Promise<void> {
 }
 
 /**
- * The same rows as a VA intake — case, message, history, outbox, event — in one transaction,
+ * The same rows as a VA intake — case (with its history), message, outbox, event — in one transaction,
  * with no validation, no state machine and no id logic beyond a sequence: the floor to beat.
  */
 async function baseline(): Promise<void> {
@@ -74,15 +74,16 @@ async function baseline(): Promise<void> {
       const id = `DEU.EKPA.V${rows[0]!.n.padStart(9, '0')}`;
       const messageId = randomUUID();
       const data = JSON.stringify({ ...body, vaId: id });
+      // the history in the case row, as the gateway stores it (0020)
+      const history = `[null,"AWAITING_ANSWER",${JSON.stringify(body.type)},${Date.now()}]`;
       await client.query(
-        `INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, data, deadlines) VALUES ($1,'wbci',$2,'recipient',$3,'AWAITING_ANSWER',$4,$5,'[]')`,
-        [id, body.type, body.donating, body.requestedDate, data],
+        `INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, data, deadlines, history) VALUES ($1,'wbci',$2,'recipient',$3,'AWAITING_ANSWER',$4,$5,'[]',$6)`,
+        [id, body.type, body.donating, body.requestedDate, data, history],
       );
-      const m = await client.query<{ seq: string }>(
-        `INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body) VALUES ($1,$2,$3,'out',$4,$2,'queued',$5) RETURNING seq`,
+      await client.query(
+        `INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body) VALUES ($1,$2,$3,'out',$4,$2,'queued',$5)`,
         [messageId, id, body.type, body.donating, data],
       );
-      await client.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq) VALUES ($1,NULL,'AWAITING_ANSWER',$2)`, [id, m.rows[0]!.seq]);
       await client.query(`INSERT INTO outbox (message_id, case_id, kind, destination) VALUES ($1,$2,'peer',$3)`, [messageId, id, body.donating]);
       await client.query(`INSERT INTO events (type, case_id, data) VALUES ('message.queued',$1,$2)`, [id, JSON.stringify({ messageId })]);
       await client.query('COMMIT');

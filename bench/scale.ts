@@ -71,7 +71,7 @@ const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed'
 /** BENCH_SCALE_SIGNED=0: template gateways that do not sign (WS-Security off) — the default signs every SOAP message */
 const SIGNED = process.env.BENCH_SCALE_SIGNED !== '0';
 const API_KEY = 'scale-key';
-const GROWING = ['cases', 'messages', 'events', 'case_history', 'outbox', 'wire_dictionaries'];
+const GROWING = ['cases', 'messages', 'events', 'outbox', 'wire_dictionaries'];
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -181,7 +181,7 @@ async function generate(adminUrl: string): Promise<string> {
     await generateChunk(c, from, to, GENERATE);
     if (((to / CHUNK) | 0) % 4 === 0 || to === GENERATE) log(`generated ${to.toLocaleString('en')} cases (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
-  for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
+  for (const table of ['cases', 'messages', 'outbox', 'events']) await c.query(`DROP TABLE tpl_${table}`);
   await c.query('VACUUM ANALYZE');
   await c.end();
   return scaleUrl;

@@ -39,7 +39,7 @@ export async function loadTemplates(target: Client, sourceUrl: string, caseIds: 
   try {
     for (const [i, id] of caseIds.entries()) {
       const k = k0 + i;
-      for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) {
+      for (const table of ['cases', 'messages', 'outbox', 'events']) {
         const col = table === 'cases' ? 'id' : 'case_id';
         const { rows } = await src.query<{ rows: unknown }>(`SELECT coalesce(json_agg(t), '[]') AS rows FROM ${table} t WHERE ${col} = $1`, [id]);
         await target.query(`INSERT INTO tpl_${table} SELECT $2::int AS k, r.* FROM json_populate_recordset(NULL::${table}, $1::json) r`, [JSON.stringify(rows[0]!.rows), k]);
@@ -58,7 +58,7 @@ export async function loadTemplates(target: Client, sourceUrl: string, caseIds: 
 
 export async function createTemplateTables(c: Client): Promise<void> {
   templates = null;
-  for (const table of ['cases', 'messages', 'case_history', 'outbox', 'events']) {
+  for (const table of ['cases', 'messages', 'outbox', 'events']) {
     await c.query(`DROP TABLE IF EXISTS tpl_${table}`);
     await c.query(`CREATE UNLOGGED TABLE tpl_${table} (k int NOT NULL, LIKE ${table})`);
   }
@@ -162,7 +162,8 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
     }
   }
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
-  await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at)
+  // the history (in the case row since 0020): the template's entries, their times moved with the case's
+  await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at, history)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
            replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, decode(z.data_z, 'base64'), t.data_dict,
            CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::jsonb ELSE '[]'::jsonb END,
@@ -171,7 +172,10 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
                 ELSE now() + (gen.g % 43200) * interval '1 minute' END,
            false,
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN jsonb_build_object('state', 'completed', 'orderId', 'WO-' || gen.g) END,
-           t.version, gen.at, gen.at + (t.updated_at - t.created_at)
+           t.version, gen.at, gen.at + (t.updated_at - t.created_at),
+           (SELECT string_agg('[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text || ','
+                              || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']', ',' ORDER BY e.n)
+              FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
       FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
@@ -184,9 +188,6 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
      ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z]);
-  await c.query(`INSERT INTO case_history (case_id, from_state, to_state, message_seq, note, at)
-    SELECT gen.id, t.from_state, t.to_state, t.message_seq, t.note, gen.at + (t.at - gen.tpl_at)
-      FROM gen JOIN tpl_case_history t USING (k) ORDER BY gen.g, t.id`);
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)
     SELECT md5(gen.id || '/' || m.seq)::uuid::text, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at)

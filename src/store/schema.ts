@@ -78,6 +78,8 @@ export interface CasesTable {
   version: Generated<number>;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  /** added by 0020: the state history, entries `[from, to, note, at]` joined by commas (src/store/case-history.ts); null: none yet */
+  history: string | null;
 }
 
 export interface MessagesTable {
@@ -122,16 +124,6 @@ export interface MessageSignersTable {
   id: number;
   detail: Jsonb;
   created_at: DefaultedTimestamp;
-}
-
-export interface CaseHistoryTable {
-  id: Serial;
-  case_id: string;
-  from_state: string | null;
-  to_state: string;
-  message_seq: number | null;
-  note: string | null;
-  at: DefaultedTimestamp;
 }
 
 export interface OutboxTable {
@@ -243,7 +235,6 @@ export interface ConsoleRevokedSessionsTable {
 export interface Database {
   cases: CasesTable;
   messages: MessagesTable;
-  case_history: CaseHistoryTable;
   outbox: OutboxTable;
   dead_letters: DeadLettersTable;
   events: EventsTable;
@@ -258,8 +249,8 @@ export interface Database {
 
 /** a cases row as stored: keys of `data` may be in `data_z` */
 export type StoredCaseRow = Selectable<CasesTable>;
-/** a cases row as the repositories return it: `data` whole (src/store/case-data.ts) */
-export type CaseRow = Omit<StoredCaseRow, 'data_z' | 'data_dict'>;
+/** a cases row as the repositories return it: `data` whole (src/store/case-data.ts); the history is read apart (`caseHistory`) */
+export type CaseRow = Omit<StoredCaseRow, 'data_z' | 'data_dict' | 'history'>;
 export type NewCase = Insertable<CasesTable>;
 export type CaseUpdate = Updateable<CasesTable>;
 /** a messages row as stored: the body may be in `body_z` */
@@ -267,8 +258,6 @@ export type StoredMessageRow = Selectable<MessagesTable>;
 /** a messages row as the repositories return it: `body` restored */
 export type MessageRow = Omit<StoredMessageRow, 'body'> & { body: JsonValue };
 export type NewMessage = Insertable<MessagesTable>;
-export type CaseHistoryRow = Selectable<CaseHistoryTable>;
-export type NewCaseHistory = Insertable<CaseHistoryTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
 export type OutboxUpdate = Updateable<OutboxTable>;
@@ -283,7 +272,6 @@ export type WebhookCursorRow = Selectable<WebhookCursorsTable>;
 export const TABLES = [
   'cases',
   'messages',
-  'case_history',
   'outbox',
   'dead_letters',
   'events',

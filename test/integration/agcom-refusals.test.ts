@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { describeEachBackend } from '../support/backends.js';
 import { http } from '../support/http-pair.js';
+import { HISTORY_ENTRIES } from '../support/history.js';
 import { caseOf, DAC, NOW, startAgcomPair, untilA, type AgcomPair } from '../support/agcom-pair.js';
 import type { Gateway } from '../../src/gateway.js';
 import { buildMigrationCode } from '../../src/protocols/agcom/migration-code.js';
@@ -30,7 +31,7 @@ async function rowCounts(gw: Gateway): Promise<Record<string, number>> {
   const { rows } = await sql<Record<string, string>>`
     SELECT (SELECT count(*) FROM cases)::text AS cases, (SELECT count(*) FROM messages)::text AS messages,
            (SELECT count(*) FROM outbox)::text AS outbox, (SELECT count(*) FROM events)::text AS events,
-           (SELECT count(*) FROM case_history)::text AS history,
+           ${HISTORY_ENTRIES} AS history,
            (SELECT coalesce(max(version), 0) FROM cases)::text AS versions,
            (SELECT count(*) FROM outbox WHERE status = 'pending')::text AS pending`.execute(gw.store.db);
   return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]));

@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { describeEachBackend } from '../support/backends.js';
 import { API_KEY } from '../support/gateway-pair.js';
 import { eventually, http } from '../support/http-pair.js';
+import { countHistory } from '../support/history.js';
 import { icGet, OPERATOR, r1Body, r2Body, startInterconnectPair, TIM, untilState, type InterconnectPair } from '../support/interconnect-pair.js';
 import { messagesOfCase } from '../../src/store/repos/messages.js';
 
@@ -22,8 +23,8 @@ const post = (node: Node, path: string, body: unknown) => http(node, 'POST', `/v
 async function stateOf(node: Node) {
   const db = node.gw.store.db;
   const cases = await db.selectFrom('cases').select(['id', 'state', 'version', 'data']).orderBy('id').execute();
-  const count = async (t: 'messages' | 'outbox' | 'events' | 'case_history') => Number((await db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  return { cases, messages: await count('messages'), outbox: await count('outbox'), events: await count('events'), history: await count('case_history') };
+  const count = async (t: 'messages' | 'outbox' | 'events') => Number((await db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  return { cases, messages: await count('messages'), outbox: await count('outbox'), events: await count('events'), history: await countHistory(db) };
 }
 
 describeEachBackend('interconnect refusals', ({ open }) => {

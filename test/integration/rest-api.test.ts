@@ -17,6 +17,7 @@ import { createGateway, type Gateway } from '../../src/gateway.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { SIGNATURE_HEADER, signWebhook, WebhookDispatcher } from '../../src/delivery/webhooks.js';
 import { allEvents } from '../support/events.js';
+import { countHistory } from '../support/history.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock).
 const START = '2026-11-23T09:00:00+01:00';
@@ -38,7 +39,7 @@ const numbers = { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89',
 const vaBody = (extra: Json = {}): Json => ({ procedure: 'wbci', type: 'VA-KUE-MRN', donating: 'DEU.EKPB', requestedDate: KWT, customer: customer(), location, numbers, ...extra });
 const acceptBody = (extra: Json = {}): Json => ({ result: 'accept', code: 'ZWA', switchDate: KWT, technology: '001', resources: [{ contractNumber: '1234567890' }], pkiAbg: 'D123', ...extra });
 
-const TABLES = ['cases', 'messages', 'outbox', 'events', 'case_history', 'idempotency_keys'] as const;
+const TABLES = ['cases', 'messages', 'outbox', 'events', 'idempotency_keys'] as const;
 
 async function rowCounts(gw: Gateway): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -46,6 +47,7 @@ async function rowCounts(gw: Gateway): Promise<Record<string, number>> {
     const r = await gw.store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     out[t] = Number(r.n);
   }
+  out.history = await countHistory(gw.store.db);
   return out;
 }
 

@@ -4,9 +4,10 @@ import { expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { StepBatcher } from '../../src/store/repos/step-batcher.js';
 import { writeCaseOpenings, writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
-import type { CaseSnapshot } from '../../src/store/repos/cases.js';
+import { caseHistory, type CaseSnapshot } from '../../src/store/repos/cases.js';
 import { withCaseData } from '../../src/store/case-data.js';
 import { allEvents } from '../support/events.js';
+import { countHistory } from '../support/history.js';
 
 const snapshot = (id: string, state = 'AWAITING_ANSWER'): CaseSnapshot => ({
   id,
@@ -31,7 +32,7 @@ const step = (id: string, over: Partial<CaseStep> = {}, dedupeKey: string | null
     snapshot: snapshot(id),
     messages: [{ messageId, caseId: id, type: 'VA-KUE-MRN', direction: 'out', peer: 'DEU.EKPB', businessId: id, status: 'queued', body: { id }, dedupeKey }],
     outbox: [{ message: 0, kind: 'peer', destination: 'DEU.EKPB' }],
-    history: [{ from: null, to: 'AWAITING_ANSWER', message: 0, note: 'test' }],
+    history: [{ from: null, to: 'AWAITING_ANSWER', note: 'test' }],
     events: [{ type: 'message.queued', caseId: id, data: { messageId } }],
     ...over,
   };
@@ -46,9 +47,9 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
     expect(results.every((r) => r.version === 1 && r.seqs.length === 1 && !r.conflict)).toBe(true);
     expect(new Set(results.map((r) => r.seqs[0])).size).toBe(20);
     const counts = await Promise.all(
-      (['cases', 'messages', 'outbox', 'case_history', 'events'] as const).map(async (t) => Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)),
+      (['cases', 'messages', 'outbox', 'events'] as const).map(async (t) => Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)),
     );
-    expect(counts).toEqual([20, 20, 20, 20, 20]);
+    expect([...counts, await countHistory(store.db)]).toEqual([20, 20, 20, 20, 20]);
     await store.close();
   });
 
@@ -90,7 +91,7 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
         ...s,
         snapshot: { ...snapshot(id), openChange: { kind: 'TVS-VA', text: 'Grüße "quoted" \\ \n' }, deadlines: [{ name: 'answer', dueAt: '2026-12-10T10:00:00.000Z' }], nextDueAt: new Date('2026-12-10T10:00:00.000Z'), overdue: true, switchDate: '2026-12-20' },
         messages: [{ ...s.messages[0]!, raw: '<x>ä</x>', rawFormat: 'soap', signature: { alg: 'rsa-sha256' } }],
-        history: [{ from: null, to: 'AWAITING_ANSWER', message: 0, note: 'VA-KUE-MRN' }, { from: 'AWAITING_ANSWER', to: 'AGREED', message: null, note: null }],
+        history: [{ from: null, to: 'AWAITING_ANSWER', note: 'VA-KUE-MRN' }, { from: 'AWAITING_ANSWER', to: 'AGREED', note: null }],
         events: [{ type: 'message.queued', caseId: id, data: { messageId } }, { type: 'case.warning', caseId: id, data: { path: '/x' } }],
       };
     };
@@ -105,7 +106,7 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
     // the same content, whichever statement wrote it (ids, seqs and instants aside)
     const strip = (rows: Record<string, unknown>[], omit: string[]) =>
       rows.map((r) => JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !omit.includes(k)))).replace(/V00000001(\d)/g, 'V00000000$1')) as unknown);
-    const table = async (t: 'cases' | 'messages' | 'case_history' | 'outbox' | 'events', order: string, omit: string[], where: (id: string) => boolean) => {
+    const table = async (t: 'cases' | 'messages' | 'outbox' | 'events', order: string, omit: string[], where: (id: string) => boolean) => {
       // events: their rows (how many events each) and the events they hold, decoded
       const stored = t === 'events'
         ? [...(await store.db.selectFrom('events').select(['case_id', 'n']).orderBy('seq').execute()), ...(await allEvents(store.db)).map((e) => ({ case_id: e.caseId, type: e.type }))]
@@ -118,17 +119,21 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
     const second = (id: string) => !first(id);
     const messageOmit = ['seq', 'message_id', 'created_at', 'delivered_at', 'dedupe_key', 'body', 'body_z', 'body_dict'];
     for (const [t, order, omit] of [
-      ['cases', 'id', ['created_at', 'updated_at']],
+      // the history's times differ between the two statements: compared below
+      ['cases', 'id', ['created_at', 'updated_at', 'history']],
       ['messages', 'seq', messageOmit],
-      ['case_history', 'id', ['id', 'message_seq', 'at']],
       ['outbox', 'id', ['id', 'message_id', 'created_at', 'next_attempt_at']],
       ['events', 'seq', []],
     ] as const) {
       expect(await table(t, order, [...omit], first), t).toEqual(await table(t, order, [...omit], second));
     }
-    // history rows point at their message; events keep the order of the steps
-    const history = await store.db.selectFrom('case_history').select(['case_id', 'message_seq']).where('message_seq', 'is not', null).orderBy('id').execute();
-    expect(history.filter((h) => first(h.case_id)).map((h) => Number(h.message_seq))).toEqual(results.map((r) => r.seqs[0]));
+    // each case's history: the step's entries in order, stamped with the time of the transaction that wrote the case
+    for (const c of await store.db.selectFrom('cases').select(['id', 'created_at']).orderBy('id').execute()) {
+      const history = await caseHistory(store.db, c.id);
+      expect(history.map((h) => [h.from_state, h.to_state, h.note]), c.id).toEqual([[null, 'AWAITING_ANSWER', 'VA-KUE-MRN'], ['AWAITING_ANSWER', 'AGREED', null]]);
+      // the same instant (the drivers round microseconds to milliseconds, the history floors them)
+      for (const h of history) expect(Math.abs(h.at.getTime() - c.created_at.getTime()), c.id).toBeLessThanOrEqual(1);
+    }
     await store.close();
   });
 
@@ -183,7 +188,7 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
       // batches of 1, 2, 3 and 6 steps, each step with one or no message, history, outbox row and event
       let at = 0;
       for (const size of [1, 2, 3, 6]) {
-        const steps = ids.slice(at, at + size).map((id, k) => (k % 2 ? step(id, { messages: [], outbox: [], history: [{ from: null, to: 'AWAITING_ANSWER', message: null, note: null }], events: [] }) : step(id)));
+        const steps = ids.slice(at, at + size).map((id, k) => (k % 2 ? step(id, { messages: [], outbox: [], history: [{ from: null, to: 'AWAITING_ANSWER', note: null }], events: [] }) : step(id)));
         at += size;
         await writeCaseOpenings(conn, steps);
       }

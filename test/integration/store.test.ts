@@ -14,6 +14,7 @@ import { eventually } from '../support/http-pair.js';
 import { allEvents } from '../support/events.js';
 import { appendEvents, decodeCursor, readEvents } from '../../src/store/repos/events.js';
 import { EVENTS_PER_ROW } from '../../src/store/event-groups.js';
+import { appendHistory, caseHistory } from '../../src/store/repos/cases.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -349,16 +350,13 @@ describeEachBackend('store', ({ backend, open }) => {
       values ('m', 'c', 'peer', 'd', 'lost')`.execute(db))
       .rejects.toMatchObject({ code: '23514', constraint: 'outbox_status_check' });
 
-    // case_history references its case, checked at commit: history may be written first.
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('case_history').values({ case_id: A_CASE.id, from_state: null, to_state: 'NEW', message_seq: null, note: null }).execute();
-      await trx.insertInto('cases').values(A_CASE).execute();
-    });
-    await expect(db.transaction().execute(async (trx) => {
-      await trx.insertInto('case_history').values({ case_id: 'nope', from_state: null, to_state: 'NEW', message_seq: null, note: null }).execute();
-    })).rejects.toMatchObject({ code: '23503' });
-    expect(await db.selectFrom('case_history').select(['case_id', 'to_state']).execute())
-      .toEqual([{ case_id: A_CASE.id, to_state: 'NEW' }]);
+    // a case's history is appended in its row (0020); appending to a case that does not exist writes nothing
+    await db.insertInto('cases').values(A_CASE).execute();
+    await appendHistory(db, A_CASE.id, null, 'NEW', 'opened "here"');
+    await appendHistory(db, A_CASE.id, 'NEW', 'AGREED', null);
+    await appendHistory(db, 'nope', null, 'NEW', null);
+    expect((await caseHistory(db, A_CASE.id)).map((h) => [h.from_state, h.to_state, h.note])).toEqual([[null, 'NEW', 'opened "here"'], ['NEW', 'AGREED', null]]);
+    expect(await caseHistory(db, 'nope')).toEqual([]);
     await store.close();
   });
 

@@ -332,7 +332,7 @@ export class AgcomService {
       snapshot: snap,
       ...(prev && !u.locked ? { expectedVersion: prev.version } : {}),
       messages,
-      history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, message: 0, note: msg.type }] : [],
+      history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, note: msg.type }] : [],
       outbox,
       events,
     });
@@ -602,7 +602,7 @@ export class AgcomService {
     const d = completeByNetwork(state, now);
     if (!d || !d.ok) return false;
     const next = d.state as StoredAgcomCase;
-    await appendHistory(trx, caseId, state.state, next.state, null, note);
+    await appendHistory(trx, caseId, state.state, next.state, note);
     await updateCase(trx, this.#snapshot(next, this.#deadlines(next, row.deadlines as unknown as StoredDeadline[]), now));
     await appendEvents(trx, eventsOf(caseId, d));
     return true;
@@ -621,7 +621,7 @@ export class AgcomService {
       const rules = this.#rulesOf(state);
       const d = isTerminal(state.state) ? null : tick(state, { now, calendar: this.#d.settings.calendar, rules });
       if (d && d.ok) {
-        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
+        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, 'time');
         events.push(...eventsOf(id, d));
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state as StoredAgcomCase, effects: d.effects });
         state = d.state as StoredAgcomCase;

@@ -192,7 +192,7 @@ export class InterconnectCore {
       snapshot: snap,
       ...(step.prev && !u.locked ? { expectedVersion: step.prev.version } : {}),
       messages,
-      history: prevState !== next.state ? [{ from: prevState, to: next.state, message: messages.length ? 0 : null, note: messages[0]?.type ?? null }] : [],
+      history: prevState !== next.state ? [{ from: prevState, to: next.state, note: messages[0]?.type ?? null }] : [],
       outbox,
       events,
     });
@@ -203,7 +203,7 @@ export class InterconnectCore {
         caseWrite: 'update',
         snapshot: this.snapshot(other.next, dl, now),
         messages: [],
-        history: other.prev.value.state !== other.next.state ? [{ from: other.prev.value.state, to: other.next.state, message: null, note: `by ${next.id}` }] : [],
+        history: other.prev.value.state !== other.next.state ? [{ from: other.prev.value.state, to: other.next.state, note: `by ${next.id}` }] : [],
         outbox: [],
         events: [{ type: 'interconnect.access.changed', caseId: other.next.id, data: { by: next.id } }],
       });

@@ -100,7 +100,7 @@ export class ProjectSteps {
       let p = stored;
       const moved = tickProject(p, now, this.core.settings.projects);
       if (moved) {
-        await appendHistory(trx, p.id, p.state, moved.state, null, 'report window lapsed');
+        await appendHistory(trx, p.id, p.state, moved.state, 'report window lapsed');
         events.push({ type: 'interconnect.project.event', caseId: p.id, data: { event: 'report-window-lapsed', state: moved.state } });
         p = { object: 'project', ...moved };
       }

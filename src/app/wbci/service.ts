@@ -296,7 +296,7 @@ export class WbciService {
           signature: meta.signature ?? null,
         },
       ],
-      history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, message: 0, note: msg.type }] : [],
+      history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, note: msg.type }] : [],
       outbox: direction === 'out' ? [{ message: 0, kind: 'peer', destination: snap.peer }] : [],
       events: [
         { type: direction === 'in' ? 'message.received' : 'message.queued', caseId: next.vaId, data: { messageId, type: msg.type, businessId: ownIdOf(msg) ?? null } },
@@ -670,7 +670,7 @@ export class WbciService {
       const events: NewDomainEvent[] = [];
       const d = tick(state, this.#ctx('in'));
       if (d && d.ok) {
-        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, null, 'time');
+        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, 'time');
         events.push(...eventsOf(id, d));
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state, effects: d.effects });
         state = d.state;

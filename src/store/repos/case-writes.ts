@@ -1,5 +1,5 @@
 /**
- * One committed step of a case — the case row, its messages, history, outbox rows and events, and
+ * One committed step of a case — the case row (its history included), its messages, outbox rows and events, and
  * the wake-up notifications — written by ONE SQL statement (data-modifying CTEs). Inside the
  * caller's transaction that is one round trip instead of eight; the database sees exactly the
  * rows the separate inserts would have written.
@@ -15,6 +15,7 @@ import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type Pac
 import { packBody } from '../body-codec.js';
 import { packCaseData, type PackedCaseData } from '../case-data.js';
 import { packEventRows, type EventRowToWrite } from '../event-groups.js';
+import { appendedSql, entriesSql, historyText, type HistoryEntry } from '../case-history.js';
 import { storedDedupeKey } from '../dedupe-keys.js';
 import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
@@ -31,7 +32,8 @@ export interface CaseStep {
   messages: MessageRecord[];
   /** index into `messages` of the message each outbox row carries */
   outbox: { message: number; kind: 'peer' | 'wholesale'; destination: string }[];
-  history: { from: string | null; to: string; message: number | null; note: string | null }[];
+  /** the state transitions the step makes (the note names the message that caused one, if any) */
+  history: HistoryEntry[];
   events: NewDomainEvent[];
 }
 
@@ -49,18 +51,20 @@ export interface CaseStepResult {
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 const jsonOrNull = (v: unknown) => (v == null ? null : json(v));
 
-function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', expectedVersion?: number): RawBuilder<unknown> {
+/** The case's insert or update; `history` is the text of the step's history entries (`historyText`), appended in the same statement. */
+function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', history: string | null, expectedVersion?: number): RawBuilder<unknown> {
   const z = d.cold?.z ?? null;
   const dict = d.cold?.dictId ?? null;
   if (mode === 'insert') {
-    return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue)
+    return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
       VALUES (${s.id}, ${s.procedure}, ${s.type}, ${s.role}, ${s.peer}, ${s.state}, ${s.requestedDate}, ${s.switchDate},
-              ${jsonOrNull(s.openChange)}::jsonb, ${json(d.data)}::jsonb, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::jsonb, ${s.nextDueAt}::timestamptz, ${s.overdue})
+              ${jsonOrNull(s.openChange)}::jsonb, ${json(d.data)}::jsonb, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::jsonb, ${s.nextDueAt}::timestamptz, ${s.overdue},
+              ${history === null ? null : entriesSql(history)})
       RETURNING created_at, updated_at, version, wholesale_order`;
   }
   return sql`UPDATE cases SET type = ${s.type}, state = ${s.state}, requested_date = ${s.requestedDate}, switch_date = ${s.switchDate},
         open_change = ${jsonOrNull(s.openChange)}::jsonb, data = ${json(d.data)}::jsonb, data_z = ${z}::bytea, data_dict = ${dict}::bigint, deadlines = ${json(s.deadlines)}::jsonb,
-        next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()
+        next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()${history === null ? sql`` : sql`, history = ${appendedSql(history)}`}
       WHERE id = ${s.id}${expectedVersion === undefined ? sql`` : sql` AND version = ${expectedVersion}`}
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
@@ -110,7 +114,7 @@ function messageRow(m: MessageRecord, packed: PackedMessage, signer: PackedSigne
 
 /**
  * The messages' insert: one JSON document of rows (`json_to_recordset`), so the statement's text is
- * the same for any number of messages. `RETURNING seq, message_id` for the results and the history.
+ * the same for any number of messages. `RETURNING seq, message_id` for the results.
  */
 function messagesCte(
   messages: readonly MessageRecord[],
@@ -151,19 +155,17 @@ function stepSql(
   const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
   // with a version guard every other row is written only if the case update matched
   const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM ${c})` : sql``;
+  const history = historyText(step.history);
   if (step.caseWrite !== 'none') {
     if (!step.snapshot || !data) throw new Error('writeCaseStep: a case write needs a snapshot');
-    parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, step.expectedVersion)})`);
+    parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, history, step.expectedVersion)})`);
+  } else if (history !== null) {
+    // a step that leaves the case row alone but records a transition: the only write of that row in the statement
+    const caseId = step.snapshot?.id ?? step.messages[0]?.caseId;
+    if (caseId === undefined) throw new Error('writeCaseStep: history needs a case');
+    parts.push(sql`${sql.raw(`h${k}`)} AS (UPDATE cases SET history = ${appendedSql(history)} WHERE id = ${caseId})`);
   }
   if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
-  const seqOf = (i: number) => sql`(SELECT seq FROM ${m} WHERE message_id = ${step.messages[i]!.messageId})`;
-  if (step.history.length) {
-    // typed: VALUES under a SELECT does not take the column types of the INSERT target
-    const rows = step.history.map(
-      (h) => sql`(${step.snapshot?.id ?? step.messages[0]?.caseId}::text, ${h.from}::text, ${h.to}::text, ${h.message === null ? null : seqOf(h.message)}::bigint, ${h.note}::text)`,
-    );
-    parts.push(sql`${sql.raw(`h${k}`)} AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
-  }
   if (step.outbox.length) {
     const rows = step.outbox.map((o) => {
       const msg = step.messages[o.message]!;
@@ -234,7 +236,7 @@ export const isCaseOpening = (s: CaseStep): boolean => s.caseWrite === 'insert' 
 
 /**
  * New cases in ONE statement whose shape does not grow with the batch: each table's rows travel as
- * one JSON document (`json_to_recordset`), so PostgreSQL parses and plans five inserts, not five per
+ * one JSON document (`json_to_recordset`), so PostgreSQL parses and plans four inserts, not four per
  * step, and the gateway encodes one JSON text per table instead of one per value. The messages keep
  * their own insert (`messagesCte`), the one place that knows how a message is stored. Atomic
  * together, like `writeCaseSteps`; every step must satisfy `isCaseOpening`.
@@ -248,17 +250,12 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
       id: c.id, procedure: c.procedure, type: c.type, role: c.role, peer: c.peer, state: c.state,
       requested_date: c.requestedDate, switch_date: c.switchDate, open_change: c.openChange ?? null,
       data: d.data ?? null, data_z: d.cold ? d.cold.z.toString('base64') : null, data_dict: d.cold?.dictId ?? null,
-      deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue,
+      deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue, history: historyText(s.history),
     };
   });
   const caseIdOf = (s: CaseStep) => s.snapshot!.id;
   // `ord` keeps each table's rows in the order of the steps (ids and the event feed follow it)
   const ordered = <T>(rows: T[]) => rows.map((r, ord) => ({ ...r, ord }));
-  const history = ordered(
-    steps.flatMap((s) =>
-      s.history.map((h) => ({ case_id: caseIdOf(s), from_state: h.from, to_state: h.to, message_id: h.message === null ? null : s.messages[h.message]!.messageId, note: h.note })),
-    ),
-  );
   const outbox = ordered(steps.flatMap((s) => s.outbox.map((o) => ({ message_id: s.messages[o.message]!.messageId, case_id: s.messages[o.message]!.caseId, kind: o.kind, destination: o.destination }))));
   const eventRows = steps.flatMap((s) => packEventRows(db, s.events));
   const events = ordered(eventRows.map((e) => ({ case_id: e.caseId, n: e.n, data_z: e.packed.z.toString('base64'), data_dict: e.packed.dictId })));
@@ -270,16 +267,12 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
     WITH wd AS (${dictionariesCte(compressed)}),
     ws AS (${signersCte(signers)}),
-    c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue)
-      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue
+    c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
+      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue, ${entriesSql(sql`history`)}
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
-             requested_date text, switch_date text, open_change jsonb, data jsonb, data_z text, data_dict bigint, deadlines jsonb, next_due_at timestamptz, overdue boolean)
+             requested_date text, switch_date text, open_change jsonb, data jsonb, data_z text, data_dict bigint, deadlines jsonb, next_due_at timestamptz, overdue boolean, history text)
       RETURNING id, created_at, updated_at, version, wholesale_order),
     m AS (${messagesCte(messages, packed, signers, sql``)}),
-    h AS (INSERT INTO case_history (case_id, from_state, to_state, message_seq, note)
-      SELECT x.case_id, x.from_state, x.to_state, (SELECT seq FROM m WHERE m.message_id = x.message_id), x.note
-        FROM json_to_recordset(${JSON.stringify(history)}::json) AS x(case_id text, from_state text, to_state text, message_id text, note text, ord int)
-       ORDER BY x.ord),
     o AS (INSERT INTO outbox (message_id, case_id, kind, destination)
       SELECT x.message_id, x.case_id, x.kind, x.destination
         FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, ord int)

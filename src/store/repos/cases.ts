@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
 import { packCaseData, withCaseData } from '../case-data.js';
 import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
+import { appendedSql, historyText, parseHistory, type CaseHistoryEntry } from '../case-history.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -195,22 +196,19 @@ export async function casesDueBy(db: Db, now: Date, limit: number): Promise<{ id
     .execute();
 }
 
-export async function appendHistory(
-  db: Db,
-  caseId: string,
-  fromState: string | null,
-  toState: string,
-  messageSeq: number | null,
-  note: string | null,
-): Promise<void> {
+/** Appends a state transition to the case's history (`case-history.ts`), in the caller's transaction. */
+export async function appendHistory(db: Db, caseId: string, fromState: string | null, toState: string, note: string | null): Promise<void> {
   await db
-    .insertInto('case_history')
-    .values({ case_id: caseId, from_state: fromState, to_state: toState, message_seq: messageSeq, note })
+    .updateTable('cases')
+    .set({ history: appendedSql(historyText([{ from: fromState, to: toState, note }])!) })
+    .where('id', '=', caseId)
     .execute();
 }
 
-export async function caseHistory(db: Db, caseId: string) {
-  return db.selectFrom('case_history').selectAll().where('case_id', '=', caseId).orderBy('id').execute();
+/** The case's state transitions, oldest first (empty for an unknown case). */
+export async function caseHistory(db: Db, caseId: string): Promise<CaseHistoryEntry[]> {
+  const row = await db.selectFrom('cases').select('history').where('id', '=', caseId).executeTakeFirst();
+  return parseHistory(row?.history ?? null);
 }
 
 /** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */

@@ -157,6 +157,13 @@ describeEachBackend('console over HTTP', ({ open }) => {
     expect(await stateOf(p, id)).toBe('AGREED');
     await p.pump();
     expect((await rest(p.a, 'GET', `/v1/switches/${id}`)).data.state).toBe('AGREED');
+
+    // the state history (stored in the case row, 0020), oldest first, each with the message that moved the case
+    const after = await consoleGet(p.b, `/console/cases/${id}`, s.cookie);
+    const history = after.body.slice(after.body.indexOf('<h2>State history</h2>'));
+    const rows = [...history.slice(0, history.indexOf('</table>')).matchAll(/<tr><td class="time">([^<]+)<\/td><td>(.*?)<\/td><td class="muted">([^<]*)<\/td><\/tr>/g)];
+    expect(rows.map((r) => [r[2]!.replace(/<[^>]+>/g, ''), r[3]])).toEqual([['– → AWAITING_ANSWER', 'VA-KUE-MRN'], ['AWAITING_ANSWER → AGREED', 'RUEM-VA']]);
+    for (const r of rows) expect(Number.isNaN(Date.parse(r[1]!))).toBe(false);
   });
 
   it('markup in message fields is shown as text', async () => {

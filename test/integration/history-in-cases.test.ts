@@ -1,0 +1,74 @@
+/**
+ * 0020: a case's state history lives in its row (src/store/case-history.ts). What the table held
+ * before is carried over in order and with its times; steps append; down restores the rows.
+ */
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeEachBackend } from '../support/backends.js';
+import { createMigrator } from '../../src/store/migrate.js';
+import { appendHistory, caseHistory } from '../../src/store/repos/cases.js';
+import { writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
+import type { CaseSnapshot } from '../../src/store/repos/cases.js';
+import { historyText, parseHistory } from '../../src/store/case-history.js';
+
+const snapshot = (id: string, state: string): CaseSnapshot => ({
+  id, procedure: 'agcom', type: 'MIGRATION', role: 'recipient', peer: 'OLO1', state, requestedDate: null, switchDate: null,
+  openChange: null, data: { n: 1 }, deadlines: [], nextDueAt: null, overdue: false,
+});
+
+const legacyCase = (id: string) => sql`insert into cases (id, procedure, type, role, peer, state, data) values (${id}, 'agcom', 'MIGRATION', 'recipient', 'OLO1', 'DONE', '{}'::jsonb)`;
+const legacyEntry = (id: string, from: string | null, to: string, note: string | null, at: string) =>
+  sql`insert into case_history (case_id, from_state, to_state, message_seq, note, at) values (${id}, ${from}, ${to}, 7, ${note}, ${at}::timestamptz)`;
+
+describeEachBackend('state history in the case row (0020)', ({ open }) => {
+  it('a placeholder for the time never collides with a value: notes with quotes, backslashes, control characters', () => {
+    const entries = [{ from: null, to: 'A', note: 'say "hi" \\ \u0001 \n ü' }, { from: 'A', to: 'B', note: null }];
+    const text = historyText(entries)!;
+    // SQL replaces every U+0001 with the time: only the two placeholders may be there
+    expect(text.split('\u0001')).toHaveLength(3);
+    const stored = text.replaceAll('\u0001', '1764547200123');
+    expect(parseHistory(stored)).toEqual(entries.map((e) => ({ from_state: e.from, to_state: e.to, note: e.note, at: new Date(1764547200123) })));
+    expect(historyText([])).toBeNull();
+    expect(parseHistory(null)).toEqual([]);
+  });
+
+  it('carries the rows of case_history over in order, with their times; steps then append; down restores the rows', async () => {
+    const store = await open({ migrate: false });
+    const migrator = createMigrator(store.db);
+    expect((await migrator.migrateTo('0019_grouped_events')).error).toBeUndefined();
+    await legacyCase('C1').execute(store.db);
+    await legacyCase('C2').execute(store.db);
+    await legacyEntry('C1', null, 'OPEN', 'N1 "quoted"', '2026-01-02T03:04:05.678Z').execute(store.db);
+    await legacyEntry('C2', null, 'OPEN', null, '2026-01-03T00:00:00.000Z').execute(store.db);
+    await legacyEntry('C1', 'OPEN', 'DONE', 'Grüße \\ ende', '2026-01-02T03:04:06.001Z').execute(store.db);
+
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const { rows: tables } = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name = 'case_history'`.execute(store.db);
+    expect(tables[0]!.n).toBe(0);
+    expect(await caseHistory(store.db, 'C1')).toEqual([
+      { from_state: null, to_state: 'OPEN', note: 'N1 "quoted"', at: new Date('2026-01-02T03:04:05.678Z') },
+      { from_state: 'OPEN', to_state: 'DONE', note: 'Grüße \\ ende', at: new Date('2026-01-02T03:04:06.001Z') },
+    ]);
+    expect(await caseHistory(store.db, 'C2')).toEqual([{ from_state: null, to_state: 'OPEN', note: null, at: new Date('2026-01-03T00:00:00.000Z') }]);
+
+    // a step of a migrated case appends to what was carried over; a new case starts its own
+    const step = (id: string, caseWrite: 'insert' | 'update', from: string | null, to: string): CaseStep => ({
+      caseWrite, snapshot: snapshot(id, to), messages: [], outbox: [], history: [{ from, to, note: 'step' }], events: [],
+    });
+    await writeCaseStep(store.db, step('C1', 'update', 'DONE', 'REOPENED'));
+    await writeCaseStep(store.db, step('C3', 'insert', null, 'OPEN'));
+    await appendHistory(store.db, 'C3', 'OPEN', 'DONE', 'time');
+    expect((await caseHistory(store.db, 'C1')).map((h) => h.to_state)).toEqual(['OPEN', 'DONE', 'REOPENED']);
+    expect((await caseHistory(store.db, 'C3')).map((h) => [h.from_state, h.to_state, h.note])).toEqual([[null, 'OPEN', 'step'], ['OPEN', 'DONE', 'time']]);
+
+    expect((await migrator.migrateTo('0019_grouped_events')).error).toBeUndefined();
+    const { rows } = await sql<{ case_id: string; from_state: string | null; to_state: string; note: string | null; at: Date }>`
+      select case_id, from_state, to_state, note, at from case_history order by id`.execute(store.db);
+    expect(rows.filter((r) => r.case_id === 'C1').map((r) => [r.from_state, r.to_state, r.note])).toEqual([
+      [null, 'OPEN', 'N1 "quoted"'], ['OPEN', 'DONE', 'Grüße \\ ende'], ['DONE', 'REOPENED', 'step'],
+    ]);
+    expect(rows.find((r) => r.case_id === 'C2')!.at).toEqual(new Date('2026-01-03T00:00:00.000Z'));
+    expect(rows.filter((r) => r.case_id === 'C3').map((r) => r.to_state)).toEqual(['OPEN', 'DONE']);
+    await store.close();
+  });
+});
