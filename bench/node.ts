@@ -58,12 +58,27 @@ async function gateway(): Promise<void> {
   process.stdout.write(`READY ${o.port}\n`);
 }
 
+/** case_history as 0001 and 0017 made it (0020 moved the history into the case row) */
+const BASELINE_HISTORY_TABLE = `
+  CREATE TABLE IF NOT EXISTS baseline_case_history (
+    id bigserial PRIMARY KEY,
+    case_id text NOT NULL REFERENCES cases (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    from_state text NULL, to_state text NOT NULL, message_seq bigint NULL, note text NULL,
+    at timestamptz NOT NULL DEFAULT now());
+  CREATE INDEX IF NOT EXISTS baseline_case_history_case_hash_idx ON baseline_case_history USING hash (case_id)`;
+
 /**
- * The same rows as a VA intake — case (with its history), message, outbox, event — in one transaction,
- * with no validation, no state machine and no id logic beyond a sequence: the floor to beat.
+ * The same records as a VA intake — case, message, history entry, outbox row, event — in one
+ * transaction, with no validation, no state machine and no id logic beyond a sequence: the floor to
+ * beat. In the naive layout, one plain insert per record, as it has been since the bench was written:
+ * the body as jsonb, one event row per event, one history row per transition (in a table of the
+ * shape switchgate used before migration 0020, created here for the baseline). What the gateway
+ * saves by its own layout — compressed bodies and case data, grouped events, the history in the case
+ * row — is part of what the ratio measures.
  */
 async function baseline(): Promise<void> {
   const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 10 });
+  await pool.query(BASELINE_HISTORY_TABLE);
   const app = Fastify({ logger: false });
   app.post('/v1/switches', async (request, reply) => {
     const body = request.body as Record<string, unknown>;
@@ -74,16 +89,15 @@ async function baseline(): Promise<void> {
       const id = `DEU.EKPA.V${rows[0]!.n.padStart(9, '0')}`;
       const messageId = randomUUID();
       const data = JSON.stringify({ ...body, vaId: id });
-      // the history in the case row, as the gateway stores it (0020)
-      const history = `[null,"AWAITING_ANSWER",${JSON.stringify(body.type)},${Date.now()}]`;
       await client.query(
-        `INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, data, deadlines, history) VALUES ($1,'wbci',$2,'recipient',$3,'AWAITING_ANSWER',$4,$5,'[]',$6)`,
-        [id, body.type, body.donating, body.requestedDate, data, history],
+        `INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, data, deadlines) VALUES ($1,'wbci',$2,'recipient',$3,'AWAITING_ANSWER',$4,$5,'[]')`,
+        [id, body.type, body.donating, body.requestedDate, data],
       );
-      await client.query(
-        `INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body) VALUES ($1,$2,$3,'out',$4,$2,'queued',$5)`,
+      const m = await client.query<{ seq: string }>(
+        `INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body) VALUES ($1,$2,$3,'out',$4,$2,'queued',$5) RETURNING seq`,
         [messageId, id, body.type, body.donating, data],
       );
+      await client.query(`INSERT INTO baseline_case_history (case_id, from_state, to_state, message_seq, note) VALUES ($1,NULL,'AWAITING_ANSWER',$2,$3)`, [id, m.rows[0]!.seq, body.type]);
       await client.query(`INSERT INTO outbox (message_id, case_id, kind, destination) VALUES ($1,$2,'peer',$3)`, [messageId, id, body.donating]);
       await client.query(`INSERT INTO events (type, case_id, data) VALUES ('message.queued',$1,$2)`, [id, JSON.stringify({ messageId })]);
       await client.query('COMMIT');
