@@ -7,6 +7,17 @@
  */
 import { sql, type Kysely } from 'kysely';
 
+/** Deferred so a repository may write the history row before the case row in one transaction. (0020's down makes it again.) */
+export const CASE_HISTORY_TABLE = `create table case_history (
+     id           bigserial primary key,
+     case_id      text not null references cases (id) on delete cascade deferrable initially deferred,
+     from_state   text null,
+     to_state     text not null,
+     message_seq  bigint null,
+     note         text null,
+     at           timestamptz not null default now()
+   )`;
+
 const UP: readonly string[] = [
   `create table cases (
      id              text primary key,
@@ -56,16 +67,7 @@ const UP: readonly string[] = [
    )`,
   `create index messages_case_idx on messages (case_id, seq)`,
 
-  // Deferred so a repository may write the history row before the case row in one transaction.
-  `create table case_history (
-     id           bigserial primary key,
-     case_id      text not null references cases (id) on delete cascade deferrable initially deferred,
-     from_state   text null,
-     to_state     text not null,
-     message_seq  bigint null,
-     note         text null,
-     at           timestamptz not null default now()
-   )`,
+  CASE_HISTORY_TABLE,
   `create index case_history_case_idx on case_history (case_id, id)`,
 
   `create table outbox (

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { CASE_HISTORY_TABLE } from './0001_init.js';
 
 /**
  * A case's state history moves into its row (src/store/case-history.ts): `cases.history` holds the
@@ -30,15 +31,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see up()
 export async function down(db: Kysely<any>): Promise<void> {
   // the table as 0001 and 0017 left it; the message links are gone (see above)
-  await sql`create table case_history (
-     id           bigserial primary key,
-     case_id      text not null references cases (id) on delete cascade deferrable initially deferred,
-     from_state   text null,
-     to_state     text not null,
-     message_seq  bigint null,
-     note         text null,
-     at           timestamptz not null default now()
-   )`.execute(db);
+  await sql.raw(CASE_HISTORY_TABLE).execute(db);
   await sql`create index case_history_case_hash_idx on case_history using hash (case_id)`.execute(db);
   await sql`insert into case_history (case_id, from_state, to_state, note, at)
     select c.id, e.entry ->> 0, e.entry ->> 1, e.entry ->> 2, 'epoch'::timestamptz + (e.entry ->> 3)::bigint * interval '1 millisecond'
