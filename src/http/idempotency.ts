@@ -8,7 +8,8 @@
  *   `SG_IDEMPOTENCY_IN_FLIGHT` — the command is never run twice.
  * - The first answer (status, body, Location/ETag) is stored before it is sent; a retry gets it
  *   again with `Idempotent-Replayed: true`, the command is not run. The same key with another
- *   body is 422 `SG_IDEMPOTENCY_KEY_REUSED`.
+ *   body is 422 `SG_IDEMPOTENCY_KEY_REUSED`; the same values with the keys in another order are the
+ *   same body (`request-fingerprint.ts`).
  * - Answers that did nothing — malformed requests (400), conflicts worth retrying (408, 409,
  *   429) and server errors — give the key up, so a retry runs the command. A handler abandoned on
  *   its timeout (503 `SG_TIMEOUT`) may still commit: its key stays claimed until its lease ends.
@@ -24,10 +25,10 @@
  * The claim runs as the first preValidation hook, before the body schema and before the AGCOM
  * hook that answers AGCOM cases itself, so every way a command can be answered is covered.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationAsyncHookHandler, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
+import { legacyFingerprint, requestFingerprint } from './request-fingerprint.js';
 import type { Database } from '../store/schema.js';
 import { claimKey, completeKey, markCommitted, releaseKey, sweepExpiredKeys, type KeyRef } from '../store/repos/idempotency.js';
 import type { JsonValue } from '../store/schema.js';
@@ -138,7 +139,8 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
     const key = keyOf(request);
     if (key === undefined || !request.principal) return;
     const ref: KeyRef = { principal: request.principal.name, scope: `${request.method} ${pathOf(request.url)}`, key };
-    const hash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
+    let hash = requestFingerprint(request.body);
+    const legacy = legacyFingerprint(request.body);
     // a claim released between our insert and our read leaves nothing to answer: claim again
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = opts.clock.now();
@@ -149,6 +151,11 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
       }
       const stored = outcome.stored;
       if (!stored) continue;
+      if (stored.requestHash !== hash && stored.requestHash === legacy) {
+        // stored before fingerprints ignored key order: the same request; go on under its stored form
+        hash = legacy;
+        continue;
+      }
       if (stored.requestHash !== hash) {
         throw new AppError(422, 'SG_IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body', [
           { path: '/headers/idempotency-key', rule: 'sameRequest', code: 'SG_IDEMPOTENCY_KEY_REUSED', message: 'was already used for a different request' },

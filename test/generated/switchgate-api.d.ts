@@ -4122,7 +4122,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4353,7 +4353,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4527,7 +4527,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -4648,7 +4648,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -5081,7 +5081,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5255,7 +5255,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -5437,7 +5437,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5611,7 +5611,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -5736,7 +5736,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -5861,7 +5861,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -5986,7 +5986,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -6111,7 +6111,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -6397,7 +6397,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6571,7 +6571,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -6696,7 +6696,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -6821,7 +6821,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -6947,7 +6947,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -7141,7 +7141,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -7266,7 +7266,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -7391,7 +7391,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -7583,7 +7583,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
                 /** @description the ETag of the case as last read; 412 SG_PRECONDITION_FAILED when it changed since */
                 "If-Match"?: string;
@@ -7704,7 +7704,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
                 "Idempotency-Key"?: string;
             };
             path: {

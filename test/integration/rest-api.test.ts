@@ -4,6 +4,7 @@
  * list filters and cursor pagination, the event feed (replay and long-poll), deadlines and the
  * overdue flag, a restart on the same database, signed webhooks with retries, health and docs.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -353,6 +354,34 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
         await expectRejected(() => A('POST', '/v1/switches', vaBody(), { 'idempotency-key': `k-${backend}-2` }), 422, 'SG_IDEMPOTENCY_KEY_REUSED', {
           path: '/headers/idempotency-key',
         });
+      });
+
+      it('the same values with the keys in another order are the same request → replayed, one case', async () => {
+        const body = vaBody();
+        const reordered = Object.fromEntries(Object.entries(body).reverse());
+        expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(body));
+        const before = await rowCounts(pair.a);
+        const first = await A('POST', '/v1/switches', body, { 'idempotency-key': `k-${backend}-order` });
+        expect(first.statusCode, first.body).toBe(201);
+        const second = await A('POST', '/v1/switches', reordered, { 'idempotency-key': `k-${backend}-order` });
+        expect([second.statusCode, second.headers['idempotent-replayed'], second.data.id]).toEqual([201, 'true', first.data.id]);
+        const after = await rowCounts(pair.a);
+        expect({ cases: after.cases - before.cases, messages: after.messages - before.messages }).toEqual({ cases: 1, messages: 1 });
+      });
+
+      it('a key stored before key order was ignored (its fingerprint the body as received) is still answered as a retry', async () => {
+        const body = vaBody();
+        const key = `k-${backend}-legacy`;
+        const first = await A('POST', '/v1/switches', body, { 'idempotency-key': key });
+        expect(first.statusCode, first.body).toBe(201);
+        // as the gateway before this rule stored it: the SHA-256 of the body in the order received
+        const legacy = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+        const stored = await pair.a.store.db.updateTable('idempotency_keys').set({ request_hash: legacy }).where('key', '=', key).executeTakeFirst();
+        expect(Number(stored.numUpdatedRows)).toBe(1);
+        const again = await A('POST', '/v1/switches', body, { 'idempotency-key': key });
+        expect([again.statusCode, again.headers['idempotent-replayed'], again.data.id]).toEqual([201, 'true', first.data.id]);
+        // another body under that key is still refused
+        await expectRejected(() => A('POST', '/v1/switches', vaBody(), { 'idempotency-key': key }), 422, 'SG_IDEMPOTENCY_KEY_REUSED', { path: '/headers/idempotency-key' });
       });
 
       it('concurrent requests with the same key → one case', async () => {

@@ -121,7 +121,7 @@ function headerParameters(doc: OperationDoc): { name: string; in: string; [k: st
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
-      description: 'makes the request safe to retry: a repeat with the same key and body gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT',
+      description: 'makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT',
       schema: { type: 'string', minLength: 1, maxLength: 255 },
     });
   }
