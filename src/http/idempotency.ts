@@ -140,7 +140,6 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
     if (key === undefined || !request.principal) return;
     const ref: KeyRef = { principal: request.principal.name, scope: `${request.method} ${pathOf(request.url)}`, key };
     let hash = requestFingerprint(request.body);
-    const legacy = legacyFingerprint(request.body);
     // a claim released between our insert and our read leaves nothing to answer: claim again
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = opts.clock.now();
@@ -151,9 +150,9 @@ export function idempotency(app: FastifyInstance, opts: IdempotencyOptions): voi
       }
       const stored = outcome.stored;
       if (!stored) continue;
-      if (stored.requestHash !== hash && stored.requestHash === legacy) {
+      if (stored.requestHash !== hash && stored.requestHash === legacyFingerprint(request.body)) {
         // stored before fingerprints ignored key order: the same request; go on under its stored form
-        hash = legacy;
+        hash = stored.requestHash;
         continue;
       }
       if (stored.requestHash !== hash) {
