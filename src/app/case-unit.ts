@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { isOverdue } from '../domain/deadline.js';
 import type { Issue } from '../domain/issues.js';
 import type { CaseRow, Database } from '../store/schema.js';
-import type { CaseSnapshot } from '../store/repos/cases.js';
+import { STORED_CASE_ROW, type CaseSnapshot } from '../store/repos/cases.js';
 import { withCaseData } from '../store/case-data.js';
 import type { CaseStep, CaseStepResult } from '../store/repos/case-writes.js';
 import type { MessageRecord } from '../store/repos/messages.js';
@@ -173,7 +173,7 @@ export async function forEachDueCase(
 export async function forEachLockedCase(db: Kysely<Database>, ids: readonly string[], fn: (trx: Tx, row: CaseRow) => Promise<void>): Promise<void> {
   for (const id of ids) {
     await db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
+      const row = await trx.selectFrom('cases').select(STORED_CASE_ROW).where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
       if (row) await fn(trx, (await withCaseData(trx, [row]))[0]!);
     });
   }

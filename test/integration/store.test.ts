@@ -14,7 +14,7 @@ import { eventually } from '../support/http-pair.js';
 import { allEvents } from '../support/events.js';
 import { appendEvents, decodeCursor, readEvents } from '../../src/store/repos/events.js';
 import { EVENTS_PER_ROW } from '../../src/store/event-groups.js';
-import { appendHistory, caseHistory } from '../../src/store/repos/cases.js';
+import { caseHistory, updateCase, type CaseSnapshot } from '../../src/store/repos/cases.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -350,11 +350,15 @@ describeEachBackend('store', ({ backend, open }) => {
       values ('m', 'c', 'peer', 'd', 'lost')`.execute(db))
       .rejects.toMatchObject({ code: '23514', constraint: 'outbox_status_check' });
 
-    // a case's history is appended in its row (0020); appending to a case that does not exist writes nothing
+    // a case's history is appended in its row (0020) by the update that moves it; an update without transitions leaves it alone
     await db.insertInto('cases').values(A_CASE).execute();
-    await appendHistory(db, A_CASE.id, null, 'NEW', 'opened "here"');
-    await appendHistory(db, A_CASE.id, 'NEW', 'AGREED', null);
-    await appendHistory(db, 'nope', null, 'NEW', null);
+    const snapshot = (state: string): CaseSnapshot => ({
+      id: A_CASE.id, procedure: A_CASE.procedure, type: A_CASE.type, role: A_CASE.role, peer: A_CASE.peer, state, requestedDate: A_CASE.requested_date ?? null,
+      switchDate: null, openChange: null, data: {}, deadlines: [], nextDueAt: null, overdue: false,
+    });
+    await updateCase(db, snapshot('NEW'), [{ from: null, to: 'NEW', note: 'opened "here"' }]);
+    await updateCase(db, snapshot('NEW'));
+    await updateCase(db, snapshot('AGREED'), [{ from: 'NEW', to: 'AGREED', note: null }]);
     expect((await caseHistory(db, A_CASE.id)).map((h) => [h.from_state, h.to_state, h.note])).toEqual([[null, 'NEW', 'opened "here"'], ['NEW', 'AGREED', null]]);
     expect(await caseHistory(db, 'nope')).toEqual([]);
     await store.close();

@@ -12,6 +12,7 @@ import { rest, startPair, type Pair } from '../support/gateway-pair.js';
 import type { Gateway } from '../../src/gateway.js';
 import type { WbciMessage } from '../../src/protocols/wbci/types.js';
 import { allEvents } from '../support/events.js';
+import { caseHistory } from '../../src/store/repos/cases.js';
 
 // Monday 23 Nov 2026, 09:00 in Munich (the pair's default clock).
 const START = '2026-11-23T09:00:00+01:00';
@@ -368,6 +369,11 @@ describeEachBackend('WBCI refusals', ({ open }) => {
         await pair.a.tick();
         await pair.b.tick();
         for (const side of ['a', 'b'] as const) expect((await view(side, done)).state).toBe('COMPLETED');
+        // the time-driven transitions are in the cases' histories, written by the tick's own update
+        for (const side of ['a', 'b'] as const) {
+          expect((await caseHistory(gw(side).store.db, replaced)).at(-1)).toMatchObject({ from_state: 'REPLACED', to_state: 'REPLACED_EXPIRED', note: 'time' });
+          expect((await caseHistory(gw(side).store.db, done)).at(-1)).toMatchObject({ from_state: 'AGREED', to_state: 'COMPLETED', note: 'time' });
+        }
 
         for (const [by, path, payload] of [
           ['a', `/v1/switches/${done}/reschedule`, { requestedDate: '2027-01-12' }],

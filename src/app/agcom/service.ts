@@ -36,7 +36,8 @@ import type { AgcomRules } from '../../protocols/agcom/rules.js';
 import type { AgcomMessage, FormalValidation, MigrationRequest, OperatorCode } from '../../protocols/agcom/types.js';
 import type { IdSource } from '../../store/ids.js';
 import type { CaseRow, Database } from '../../store/schema.js';
-import { appendHistory, loadCase, updateCase, type CaseSnapshot } from '../../store/repos/cases.js';
+import { loadCase, updateCase, type CaseSnapshot } from '../../store/repos/cases.js';
+import type { HistoryEntry } from '../../store/case-history.js';
 import { writeCaseStep, type CaseStepResult } from '../../store/repos/case-writes.js';
 import { appendEvents, type NewDomainEvent } from '../../store/repos/events.js';
 import { findByDedupeKey, type MessageRecord } from '../../store/repos/messages.js';
@@ -602,8 +603,7 @@ export class AgcomService {
     const d = completeByNetwork(state, now);
     if (!d || !d.ok) return false;
     const next = d.state as StoredAgcomCase;
-    await appendHistory(trx, caseId, state.state, next.state, note);
-    await updateCase(trx, this.#snapshot(next, this.#deadlines(next, row.deadlines as unknown as StoredDeadline[]), now));
+    await updateCase(trx, this.#snapshot(next, this.#deadlines(next, row.deadlines as unknown as StoredDeadline[]), now), [{ from: state.state, to: next.state, note }]);
     await appendEvents(trx, eventsOf(caseId, d));
     return true;
   }
@@ -618,16 +618,17 @@ export class AgcomService {
       const id = row.id;
       let state = row.data as unknown as StoredAgcomCase;
       const events: NewDomainEvent[] = [];
+      const history: HistoryEntry[] = [];
       const rules = this.#rulesOf(state);
       const d = isTerminal(state.state) ? null : tick(state, { now, calendar: this.#d.settings.calendar, rules });
       if (d && d.ok) {
-        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, 'time');
+        if (d.state.state !== state.state) history.push({ from: state.state, to: d.state.state, note: 'time' });
         events.push(...eventsOf(id, d));
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state as StoredAgcomCase, effects: d.effects });
         state = d.state as StoredAgcomCase;
       }
       const overdue = announceOverdue(id, this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]), now);
-      await updateCase(trx, this.#snapshot(state, overdue.deadlines, now));
+      await updateCase(trx, this.#snapshot(state, overdue.deadlines, now), history);
       await appendEvents(trx, [...events, ...overdue.events]);
     });
   }

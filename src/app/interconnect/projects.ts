@@ -6,7 +6,8 @@
  */
 import type { CaseRow } from '../../store/schema.js';
 import type { NewDomainEvent } from '../../store/repos/events.js';
-import { updateCase, appendHistory } from '../../store/repos/cases.js';
+import { updateCase } from '../../store/repos/cases.js';
+import type { HistoryEntry } from '../../store/case-history.js';
 import { appendEvents } from '../../store/repos/events.js';
 import { AppError, notFound } from '../errors.js';
 import { announceOverdue, forEachDueCase, type Unit } from '../case-unit.js';
@@ -98,14 +99,15 @@ export class ProjectSteps {
       if (stored.object !== 'project') return;
       const events: NewDomainEvent[] = [];
       let p = stored;
+      const history: HistoryEntry[] = [];
       const moved = tickProject(p, now, this.core.settings.projects);
       if (moved) {
-        await appendHistory(trx, p.id, p.state, moved.state, 'report window lapsed');
+        history.push({ from: p.state, to: moved.state, note: 'report window lapsed' });
         events.push({ type: 'interconnect.project.event', caseId: p.id, data: { event: 'report-window-lapsed', state: moved.state } });
         p = { object: 'project', ...moved };
       }
       const overdue = announceOverdue(p.id, this.core.deadlinesOf(p, row.deadlines as unknown as StoredDeadline[]), now);
-      await updateCase(trx, this.core.snapshot(p, overdue.deadlines, now));
+      await updateCase(trx, this.core.snapshot(p, overdue.deadlines, now), history);
       await appendEvents(trx, [...events, ...overdue.events]);
     });
   }

@@ -22,7 +22,8 @@ import type { Abbm, AbbmTr, AkmTr, CarrierCode, VaRequest, VaType, WbciMessage }
 import { isVaType, ownIdOf, vaIdOf } from '../../protocols/wbci/types.js';
 import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
-import { loadCase, updateCase, appendHistory, type CaseSnapshot } from '../../store/repos/cases.js';
+import { loadCase, updateCase, type CaseSnapshot } from '../../store/repos/cases.js';
+import type { HistoryEntry } from '../../store/case-history.js';
 import { findByDedupeKey, businessIdUsed, readInboundContext, readInboundContexts, type InboundContext, type InboundQuery } from '../../store/repos/messages.js';
 import { Coalescer } from '../../store/repos/coalescer.js';
 import { withCaseData } from '../../store/case-data.js';
@@ -668,9 +669,10 @@ export class WbciService {
       const id = row.id;
       let state = row.data as unknown as WbciCaseState;
       const events: NewDomainEvent[] = [];
+      const history: HistoryEntry[] = [];
       const d = tick(state, this.#ctx('in'));
       if (d && d.ok) {
-        if (d.state.state !== state.state) await appendHistory(trx, id, state.state, d.state.state, 'time');
+        if (d.state.state !== state.state) history.push({ from: state.state, to: d.state.state, note: 'time' });
         events.push(...eventsOf(id, d));
         if (this.#hookWants(d.effects)) await this.#d.onCaseChanged!(trx, { prev: state, next: d.state, effects: d.effects });
         state = d.state;
@@ -678,7 +680,7 @@ export class WbciService {
       // D15: once the wholesale order exists, its absence is no longer watched
       const open = this.#deadlines(state, row.deadlines as unknown as StoredDeadline[]).filter((dl) => !(dl.name === 'wholesaleOrder' && row.wholesale_order));
       const overdue = announceOverdue(id, open, now);
-      await updateCase(trx, snapshotOf(state, overdue.deadlines, now, this.#nextTickAt(state)));
+      await updateCase(trx, snapshotOf(state, overdue.deadlines, now, this.#nextTickAt(state)), history);
       await appendEvents(trx, [...events, ...overdue.events]);
     });
   }

@@ -160,10 +160,8 @@ function stepSql(
     if (!step.snapshot || !data) throw new Error('writeCaseStep: a case write needs a snapshot');
     parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, history, step.expectedVersion)})`);
   } else if (history !== null) {
-    // a step that leaves the case row alone but records a transition: the only write of that row in the statement
-    const caseId = step.snapshot?.id ?? step.messages[0]?.caseId;
-    if (caseId === undefined) throw new Error('writeCaseStep: history needs a case');
-    parts.push(sql`${sql.raw(`h${k}`)} AS (UPDATE cases SET history = ${appendedSql(history)} WHERE id = ${caseId})`);
+    // the history lives in the case row: a transition without a case write would be a state the row does not have
+    throw new Error('writeCaseStep: a step that leaves the case row alone records no transition');
   }
   if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
   if (step.outbox.length) {

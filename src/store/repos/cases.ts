@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
 import { packCaseData, withCaseData } from '../case-data.js';
 import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
-import { appendedSql, historyText, parseHistory, type CaseHistoryEntry } from '../case-history.js';
+import { appendedSql, historyText, parseHistory, type CaseHistoryEntry, type HistoryEntry } from '../case-history.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,7 +27,7 @@ export interface CaseSnapshot {
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 
 export async function loadCase(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<CaseRow | undefined> {
-  let q = db.selectFrom('cases').selectAll().where('id', '=', id);
+  let q = db.selectFrom('cases').select(STORED_CASE_ROW).where('id', '=', id);
   if (opts.forUpdate) q = q.forUpdate();
   const row = await q.executeTakeFirst();
   return row && (await withCaseData(db, [row]))[0];
@@ -64,8 +64,10 @@ export async function insertCase(db: Db, c: CaseSnapshot): Promise<void> {
   confirmWire(db, [packed.cold]);
 }
 
-export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
+/** Writes the case's new state; `history`: the transitions it makes, appended in the same statement (`case-history.ts`). */
+export async function updateCase(db: Db, c: CaseSnapshot, history: readonly HistoryEntry[] = []): Promise<void> {
   const { packed, columns } = await storedData(db, c);
+  const appended = historyText(history);
   await db
     .updateTable('cases')
     .set({
@@ -80,6 +82,7 @@ export async function updateCase(db: Db, c: CaseSnapshot): Promise<void> {
       overdue: c.overdue,
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
+      ...(appended === null ? {} : { history: appendedSql(appended) }),
     })
     .where('id', '=', c.id)
     .execute();
@@ -126,6 +129,11 @@ const CASE_COLUMNS = [
 type AllColumnsListed = Exclude<keyof CaseRow, 'data' | (typeof CASE_COLUMNS)[number]> extends never ? true : never;
 const allColumnsListed: AllColumnsListed = true;
 void allColumnsListed;
+/**
+ * A case row as `withCaseData` takes it: every column but `history`, which only `caseHistory` reads
+ * (~150 bytes a case that a step, a tick or a list would ship and drop).
+ */
+export const STORED_CASE_ROW = [...CASE_COLUMNS, 'data', 'data_z', 'data_dict'] as const;
 
 /** The projected `data`, and the compressed keys only for the procedures read whole (a page decompresses nothing else). */
 function projectedData(p: DataProjection) {
@@ -144,7 +152,7 @@ export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjec
   const created = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us');
   let q = opts.data
     ? db.selectFrom('cases').select([...CASE_COLUMNS, ...projectedData(opts.data), created])
-    : db.selectFrom('cases').selectAll().select(created);
+    : db.selectFrom('cases').select([...STORED_CASE_ROW, created]);
   if (f.state) q = q.where('state', '=', f.state);
   if (f.peer) q = q.where('peer', '=', f.peer);
   if (f.role) q = q.where('role', '=', f.role as CaseRole);
@@ -196,15 +204,6 @@ export async function casesDueBy(db: Db, now: Date, limit: number): Promise<{ id
     .execute();
 }
 
-/** Appends a state transition to the case's history (`case-history.ts`), in the caller's transaction. */
-export async function appendHistory(db: Db, caseId: string, fromState: string | null, toState: string, note: string | null): Promise<void> {
-  await db
-    .updateTable('cases')
-    .set({ history: appendedSql(historyText([{ from: fromState, to: toState, note }])!) })
-    .where('id', '=', caseId)
-    .execute();
-}
-
 /** The case's state transitions, oldest first (empty for an unknown case). */
 export async function caseHistory(db: Db, caseId: string): Promise<CaseHistoryEntry[]> {
   const row = await db.selectFrom('cases').select('history').where('id', '=', caseId).executeTakeFirst();
@@ -215,7 +214,7 @@ export async function caseHistory(db: Db, caseId: string): Promise<CaseHistoryEn
 export async function agcomDonatingCaseBySessionCode(db: Db, sessionCode: string): Promise<CaseRow | undefined> {
   const row = await db
     .selectFrom('cases')
-    .selectAll()
+    .select(STORED_CASE_ROW)
     .where('procedure', '=', 'agcom')
     .where('role', '=', 'donating')
     .where(sql<boolean>`data->>'sessionCode' = ${sessionCode}`)
