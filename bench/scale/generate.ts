@@ -95,6 +95,8 @@ async function readTemplates(c: Client): Promise<Templates> {
   for (const r of (await c.query<{ k: number; data_z: Buffer | null; data_dict: string | null }>('SELECT k, data_z, data_dict::text FROM tpl_cases')).rows) {
     cases.set(r.k, r.data_z ? unpack(r.data_z, r.data_dict) : null);
   }
+  // a body its wire form holds (0021) is not stored: the clone keeps the template's wire form as it
+  // is (its size is the point here), so such a clone's body reads back with the template's ids
   const bodies = new Map<number, { seq: string; body: Packed }[]>();
   for (const r of (await c.query<{ k: number; seq: string; body_z: Buffer; body_dict: string | null }>('SELECT k, seq::text, body_z, body_dict::text FROM tpl_messages WHERE body_z IS NOT NULL')).rows) {
     bodies.set(r.k, [...(bodies.get(r.k) ?? []), { seq: r.seq, body: unpack(r.body_z, r.body_dict) }]);
@@ -177,7 +179,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
                               || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']', ',' ORDER BY e.n)
               FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
       FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
-  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict)
+  await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict, body_from)
     SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
            -- a dedupe key is stored hashed (src/store/dedupe-keys.ts), or, written before, ends in the
@@ -185,7 +187,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            CASE WHEN t.dedupe_key LIKE '#%' THEN '#' || translate(left(encode(sha256(convert_to(gen.id || '/d/' || t.seq, 'UTF8')), 'base64'), 22), '+/', '-_')
                 WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
-           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict
+           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict, t.body_from
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
      ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z]);
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)

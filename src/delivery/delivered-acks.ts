@@ -10,6 +10,7 @@ import type { Database } from '../store/schema.js';
 import { EVENTS_CHANNEL } from '../store/repos/events.js';
 import { confirmWire, ensureDictionariesSql, packWire } from '../store/wire-codec.js';
 import { packEventRows } from '../store/event-groups.js';
+import { bodySourceCode, type BodySource } from '../store/wire-bodies.js';
 
 export interface DeliveredAck {
   outboxId: number;
@@ -20,6 +21,8 @@ export interface DeliveredAck {
   /** the wire form as sent, kept with the message, compressed (null: keep what is stored) */
   raw: string | null;
   rawFormat: string | null;
+  /** `raw` holds the body (checked by the transport): the stored body is dropped (src/store/wire-bodies.ts) */
+  bodyFrom?: BodySource | null;
 }
 
 interface Pending {
@@ -73,21 +76,27 @@ export class DeliveredAcks {
     const rows = acks.map((a, i) => {
       const p = packed[i];
       const e = events[i]!;
-      return sql`(${i}::int, ${a.outboxId}::bigint, ${p?.z ?? null}::bytea, ${p?.dictId ?? null}::bigint, ${p ? a.rawFormat : null}::text, ${e.z}::bytea, ${e.dictId}::bigint)`;
+      const from = p && a.bodyFrom ? bodySourceCode(a.bodyFrom) : null;
+      return sql`(${i}::int, ${a.outboxId}::bigint, ${p?.z ?? null}::bytea, ${p?.dictId ?? null}::bigint, ${p ? a.rawFormat : null}::text, ${from}::smallint, ${e.z}::bytea, ${e.dictId}::bigint)`;
     });
     const { rows: done } = await sql<{ id: string | number }>`
-      WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} v(ord, id, z, dict, raw_format, ez, edict) AS (VALUES ${sql.join(rows)}),
+      WITH ${dictionaries ? sql`wd AS (${dictionaries}),` : sql``} v(ord, id, z, dict, raw_format, body_from, ez, edict) AS (VALUES ${sql.join(rows)}),
       o AS (
         UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
           FROM v
          WHERE outbox.id = v.id AND outbox.lease_owner = ${this.#workerId}
-        RETURNING outbox.id, outbox.message_id, outbox.case_id, v.ord, v.z, v.dict, v.raw_format, v.ez, v.edict),
+        RETURNING outbox.id, outbox.message_id, outbox.case_id, v.ord, v.z, v.dict, v.raw_format, v.body_from, v.ez, v.edict),
       m AS (
         UPDATE messages SET status = 'delivered', delivered_at = now(),
                raw = CASE WHEN o.z IS NULL THEN messages.raw ELSE NULL END,
                raw_z = COALESCE(o.z, messages.raw_z),
                raw_dict = CASE WHEN o.z IS NULL THEN messages.raw_dict ELSE o.dict END,
-               raw_format = COALESCE(o.raw_format, messages.raw_format)
+               raw_format = COALESCE(o.raw_format, messages.raw_format),
+               -- the wire form just stored holds the body: the stored copy goes (0021)
+               body = CASE WHEN o.body_from IS NULL THEN messages.body END,
+               body_z = CASE WHEN o.body_from IS NULL THEN messages.body_z END,
+               body_dict = CASE WHEN o.body_from IS NULL THEN messages.body_dict END,
+               body_from = COALESCE(o.body_from, messages.body_from)
           FROM o
          WHERE messages.message_id = o.message_id),
       e AS (

@@ -15,6 +15,7 @@ import { signEnvelope } from '../protocols/wbci/ws-security-sign.js';
 import { verifyEnvelope } from '../protocols/wbci/ws-security-verify.js';
 import { loadWsSecurity, peerPolicy, type PeerSignaturePolicy, type WsSecurityMaterial } from '../config/ws-security-material.js';
 import { jsonTeqSchemaValid, type JsonTeq } from '../protocols/wbci/json-codec.js';
+import { wireHoldsBody } from '../protocols/wbci/stored-body.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 
 export interface PeerTransportOptions {
@@ -135,7 +136,9 @@ export class PeerTransport implements Transport {
       const ra = retryAfterMs(retryAfter);
       return ra !== undefined && !result.permanent ? { ...result, retryAfterMs: ra } : result;
     }
-    return { ok: true, raw: payload, rawFormat: json ? 'json' : 'soap' };
+    const format = json ? 'json' : 'soap';
+    // checked, not assumed: a body the wire form does not give back exactly stays stored as it is
+    return { ok: true, raw: payload, rawFormat: format, ...(wireHoldsBody(payload, format, 'out', item.body) ? { bodyFrom: json ? 'wbci-json' : 'wbci-soap' } : {}) };
   }
 
   get self(): string {

@@ -1,3 +1,5 @@
+import type { BodySource } from '../store/wire-bodies.js';
+
 /** How an outbox row leaves the gateway. HTTP peers, the wholesale client and test doubles implement it. */
 export interface OutboundItem {
   outboxId: number;
@@ -18,6 +20,8 @@ export type SendResult =
       /** the wire form as sent, stored with the message */
       raw?: string;
       rawFormat?: 'soap' | 'json' | 'rest' | 'file';
+      /** `raw` holds the message's body, read back this way: the body is not kept apart (src/store/wire-bodies.ts) */
+      bodyFrom?: BodySource;
     }
   | {
       ok: false;

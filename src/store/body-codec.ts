@@ -2,6 +2,8 @@
  * The parsed body of each message, stored compressed (migration 0016): zlib against a dictionary
  * learned per (peer, direction, message type) from an earlier body of the same kind, as the wire
  * forms are (`wire-codec.ts`, whose dictionaries and rows it shares under the format `body`).
+ * Since 0021 a body its wire form holds is not stored at all: it is read back from the wire form
+ * (`wire-bodies.ts`).
  *
  * Why not jsonb: a body is 200–500 bytes, far below the ~2 KB at which PostgreSQL compresses a row,
  * and its keys and structure recur in every body of its kind. Against its kind's dictionary a body
@@ -14,6 +16,7 @@
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
 import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
+import { bodyFromWire } from './wire-bodies.js';
 
 export interface BodyKey {
   peer: string;
@@ -26,15 +29,41 @@ export function packBody(db: Kysely<Database>, body: unknown, key: BodyKey): Pac
   return packWire(db, toJson((body ?? null) as JsonValue), { ...key, format: 'body' }, SHORT_TEXT_POLICY);
 }
 
-/** A row as stored: `body` is null when `body_z` holds it. */
+/** A row as stored: `body` is null when `body_z` holds it, both are when its wire form does (`body_from`). */
 export interface StoredBody {
+  message_id: string;
   body: unknown;
   body_z: Uint8Array | null;
   body_dict: number | string | null;
+  body_from: number | string | null;
+  direction: string;
+  raw: string | null;
+  raw_z: Uint8Array | null;
+  raw_dict: number | string | null;
 }
 
-/** The rows with `body` restored from `body_z` where it is stored compressed. */
+const dictOf = (id: number | string | null): number | null => (id === null ? null : Number(id));
+const fromWire = (r: StoredBody): boolean => r.body === null && r.body_z === null && r.body_from !== null;
+
+/**
+ * The rows with `body` restored: inflated from `body_z`, or read back from the wire form — whose
+ * text is then left in `raw` (it had to be inflated anyway).
+ */
 export async function withBodies<R extends StoredBody>(db: Kysely<Database>, rows: R[]): Promise<(Omit<R, 'body'> & { body: JsonValue })[]> {
-  await loadDictionaries(db, rows.flatMap((r) => (r.body === null && r.body_z !== null && r.body_dict !== null ? [Number(r.body_dict)] : [])));
-  return rows.map((r) => (r.body === null && r.body_z !== null ? { ...r, body: JSON.parse(unpackText(r.body_z, r.body_dict === null ? null : Number(r.body_dict))) as JsonValue } : (r as R & { body: JsonValue })));
+  await loadDictionaries(
+    db,
+    rows.flatMap((r) => {
+      if (r.body !== null) return [];
+      if (r.body_z !== null) return r.body_dict === null ? [] : [Number(r.body_dict)];
+      return fromWire(r) && r.raw === null && r.raw_dict !== null ? [Number(r.raw_dict)] : [];
+    }),
+  );
+  return rows.map((r) => {
+    if (r.body !== null) return r as R & { body: JsonValue };
+    if (r.body_z !== null) return { ...r, body: JSON.parse(unpackText(r.body_z, dictOf(r.body_dict))) as JsonValue };
+    if (!fromWire(r)) return r as R & { body: JsonValue };
+    const raw = r.raw ?? (r.raw_z === null ? null : unpackText(r.raw_z, dictOf(r.raw_dict)));
+    if (raw === null) throw new Error(`message ${r.message_id}: body_from is set but no wire form is stored`);
+    return { ...r, raw, body: bodyFromWire(Number(r.body_from), raw, r.direction === 'out' ? 'out' : 'in', r.message_id) };
+  });
 }

@@ -110,6 +110,8 @@ export interface MessagesTable {
   body_z: Uint8Array | null;
   /** the wire_dictionaries row `body_z` was compressed against (null: none) */
   body_dict: number | null;
+  /** added by 0021: how the body is read back from the wire form (src/store/wire-bodies.ts); `body`, `body_z` are null then */
+  body_from: number | null;
 }
 
 /** added by 0009: immutable zlib dictionaries of the compressed wire forms */

@@ -155,7 +155,8 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
         const ok = await B('POST', `/v1/switches/${id}/answer`, acceptBody({ code: '8002', switchDate: '2026-12-16' }));
         expect(ok.statusCode, ok.body).toBe(202);
         const ruem = (await B('GET', `/v1/switches/${id}/messages`)).data.items.at(-1);
-        expect(ruem.body.positions).toEqual([{ code: '8002' }]);
+        // the message sent carries each code's standard text, as the wire does (0021)
+        expect(ruem.body.positions).toEqual([{ code: '8002', text: 'Auftragsbestätigung (NAT)' }]);
       });
 
       it('ADA corrections: one corrected value per code, each value checked like the field it corrects', async () => {
@@ -175,7 +176,10 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
         const ok = await B('POST', `/v1/switches/${id}/answer`, acceptBody({ code: 'NAT', corrections: [{ field: 'houseNumber', value: '3' }] }));
         expect(ok.statusCode, ok.body).toBe(202);
         const ruem = (await B('GET', `/v1/switches/${id}/messages`)).data.items.at(-1);
-        expect(ruem.body.positions).toEqual([{ code: '8002' }, { code: '8107', corrected: { field: 'houseNumber', value: '3' } }]);
+        expect(ruem.body.positions).toEqual([
+          { code: '8002', text: 'Auftragsbestätigung (NAT)' },
+          { code: '8107', text: 'Adresse abweichend Hausnummer', corrected: { field: 'houseNumber', value: '3' } },
+        ]);
       });
 
       it('SONST (8116) needs a reason; a reason needs SONST, 8115, 8141 or 8142', async () => {
@@ -257,7 +261,7 @@ describeEachBackend('northbound REST API', ({ backend, open }) => {
         expect(ok.statusCode, ok.body).toBe(202);
         await pair.pump();
         const abbm = (await A('GET', `/v1/switches/${id}/messages`)).data.items.at(-1);
-        expect(abbm.body.positions).toEqual([{ code: '8103', numbers: [n(1), n(2)] }]);
+        expect(abbm.body.positions).toEqual([{ code: '8103', text: 'Rufnummer nicht geschaltet', numbers: [n(1), n(2)] }]);
       });
     });
 

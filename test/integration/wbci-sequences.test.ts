@@ -220,7 +220,8 @@ describeEachBackend('WBCI canonical sequences (wbci.md §7) through REST', ({ op
       await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified());
 
       const onA = await p.messages('a');
-      expect(onA[1]!.body.positions).toEqual([{ code: '8001' }]);
+      // sent with the code's standard text, as the wire carries it
+      expect(onA[1]!.body.positions).toEqual([{ code: '8001', text: 'Auftragsbestätigung (ZWA)' }]);
       expect(onA[1]!.body.switchDate).toBe(KWT);
       const akm = (await p.messages('b'))[2]!;
       expect(akm.body).toMatchObject({ type: 'AKM-TR', positions: [{ code: '8010' }], takeOver: true, safeHarbour: false, lines: [{ contractNumber: '1234567890' }] });
@@ -244,11 +245,11 @@ describeEachBackend('WBCI canonical sequences (wbci.md §7) through REST', ({ op
       const ruem = (await p.messages('a'))[1]!;
       expect(ruem.body.switchDate).toBe(NAT_DATE);
       expect(ruem.body.positions).toEqual([
-        { code: '8002' },
-        { code: '8104', corrected: { field: 'postalCode', value: '80333' } },
-        { code: '8106', corrected: { field: 'street', value: 'Hauptstraße' } },
-        { code: '8107', corrected: { field: 'houseNumber', value: '12' } },
-        { code: '8105', corrected: { field: 'city', value: 'Muenchen' } },
+        { code: '8002', text: 'Auftragsbestätigung (NAT)' },
+        { code: '8104', text: 'Adresse abweichend PLZ', corrected: { field: 'postalCode', value: '80333' } },
+        { code: '8106', text: 'Adresse abweichend Straße', corrected: { field: 'street', value: 'Hauptstraße' } },
+        { code: '8107', text: 'Adresse abweichend Hausnummer', corrected: { field: 'houseNumber', value: '12' } },
+        { code: '8105', text: 'Adresse abweichend Ort', corrected: { field: 'city', value: 'Muenchen' } },
       ]);
       expect((await p.view('a')).requestedDate).toBe(KWT);
       await p.step('a', 'AKM-TR', (id) => A(`/v1/switches/${id}/resource-handover`, akmTr), trNotified(NAT_DATE));
@@ -272,7 +273,7 @@ describeEachBackend('WBCI canonical sequences (wbci.md §7) through REST', ({ op
       switchDate: null,
       openChange: null,
     });
-    expect((await p.messages('a'))[1]!.body.positions).toEqual([{ code: '8117' }]);
+    expect((await p.messages('a'))[1]!.body.positions).toEqual([{ code: '8117', text: 'Kunde nicht identifizierbar' }]);
     expect((await p.view('a')).deadlines).toEqual([]);
     expect((await p.view('b')).deadlines).toEqual([]);
   });

@@ -24,6 +24,8 @@ import type { CaseRow, Database } from '../../store/schema.js';
 import type { IdSource } from '../../store/ids.js';
 import { loadCase, updateCase, type CaseSnapshot } from '../../store/repos/cases.js';
 import type { HistoryEntry } from '../../store/case-history.js';
+import type { BodySource } from '../../store/wire-bodies.js';
+import { withStandardTexts } from '../../protocols/wbci/stored-body.js';
 import { findByDedupeKey, businessIdUsed, readInboundContext, readInboundContexts, type InboundContext, type InboundQuery } from '../../store/repos/messages.js';
 import { Coalescer } from '../../store/repos/coalescer.js';
 import { withCaseData } from '../../store/case-data.js';
@@ -290,11 +292,13 @@ export class WbciService {
           peer: snap.peer,
           businessId: ownIdOf(msg) ?? null,
           status: direction === 'out' ? 'queued' : 'accepted',
-          body: msg,
+          body: direction === 'out' ? withStandardTexts(msg) : msg,
           raw: meta.raw ?? null,
           rawFormat: meta.rawFormat ?? (direction === 'out' ? null : 'test'),
           dedupeKey: meta.dedupeKey ?? null,
           signature: meta.signature ?? null,
+          // a message received is the decoding of its wire form: the body need not be stored apart (0021)
+          bodyFrom: direction === 'in' && meta.raw ? bodySourceOf(meta.rawFormat) : null,
         },
       ],
       history: !prev || prev.state.state !== next.state ? [{ from: prev?.state.state ?? null, to: next.state, note: msg.type }] : [],
@@ -716,6 +720,8 @@ async function linesNamedElsewhere(db: Tx | Kysely<Database>, caseId: string, m:
   }
   return out;
 }
+
+const bodySourceOf = (format: string | undefined): BodySource | null => (format === 'soap' ? 'wbci-soap' : format === 'json' ? 'wbci-json' : null);
 
 /** The same message again: one effect, the same answer as the first time. */
 function sameAnswer(seen: { message_id: string; case_id: string; status: string; body: unknown }): ReceiveOutcome {

@@ -193,7 +193,7 @@ export const NATIONAL_NUMBER: ValueMap = {
 };
 
 /** `Meldungstext` is mandatory on the wire, optional in the domain: send the standard text of the code (wbci.md §5). */
-const defaultText = (position: Record<string, unknown>): string => {
+export const defaultText = (position: Record<string, unknown>): string => {
   const code = String(position.code ?? '');
   return standardText(code) ?? code;
 };

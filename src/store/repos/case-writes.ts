@@ -13,6 +13,7 @@ import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
 import { packBody } from '../body-codec.js';
+import { bodySourceCode } from '../wire-bodies.js';
 import { packCaseData, type PackedCaseData } from '../case-data.js';
 import { packEventRows, type EventRowToWrite } from '../event-groups.js';
 import { appendedSql, entriesSql, historyText, type HistoryEntry } from '../case-history.js';
@@ -69,22 +70,25 @@ function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', 
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
 
-/** A message's compressed texts: its wire form (null where it has none) and its parsed body. */
+/** A message's compressed texts: its wire form (null where it has none) and its parsed body (null where the wire form holds it). */
 export interface PackedMessage {
   wire: PackedWire | null;
-  body: PackedWire;
+  body: PackedWire | null;
+  /** `messages.body_from` (0021): set where `body` is null */
+  bodyFrom: number | null;
 }
 
 /** The wire forms and bodies of a step's messages, compressed. */
 export function packMessages(db: Db, messages: readonly MessageRecord[]): PackedMessage[] {
-  return messages.map((m) => ({
-    wire: m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type }),
-    body: packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }),
-  }));
+  return messages.map((m) => {
+    const wire = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
+    const bodyFrom = wire && m.bodyFrom ? bodySourceCode(m.bodyFrom) : null;
+    return { wire, bodyFrom, body: bodyFrom === null ? packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }) : null };
+  });
 }
 
 /** Every compressed text of the messages: what the dictionary CTEs and `confirmWire` take. */
-const texts = (packed: readonly PackedMessage[]): PackedWire[] => packed.flatMap((p) => (p.wire ? [p.wire, p.body] : [p.body]));
+const texts = (packed: readonly PackedMessage[]): PackedWire[] => packed.flatMap((p) => [p.wire, p.body].filter((t): t is PackedWire => t !== null));
 /** The compressed parts of the cases' data, likewise. */
 const coldTexts = (data: readonly (PackedCaseData | null)[]): PackedWire[] => data.flatMap((d) => (d?.cold ? [d.cold] : []));
 /** The compressed event rows, likewise. */
@@ -104,10 +108,10 @@ function referencedRows(wires: readonly PackedWire[], signers: readonly (PackedS
 
 /** A message as one row of the JSON document the insert reads; bytes travel as base64. */
 function messageRow(m: MessageRecord, packed: PackedMessage, signer: PackedSigner | null, ord: number) {
-  const { wire, body } = packed;
+  const { wire, body, bodyFrom } = packed;
   return {
     ord, message_id: m.messageId, case_id: m.caseId, type: m.type, direction: m.direction, peer: m.peer,
-    business_id: m.businessId, status: m.status, body_z: body.z.toString('base64'), body_dict: body.dictId,
+    business_id: m.businessId, status: m.status, body_z: body ? body.z.toString('base64') : null, body_dict: body?.dictId ?? null, body_from: bodyFrom,
     raw_z: wire ? wire.z.toString('base64') : null, raw_dict: wire?.dictId ?? null, raw_format: m.rawFormat ?? null, dedupe_key: storedDedupeKey(m.dedupeKey), signer: signer?.id ?? null,
   };
 }
@@ -123,10 +127,10 @@ function messagesCte(
   guard: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
   const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i]!, signers[i] ?? null, i)));
-  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body_z, body_dict, raw_z, raw_dict, raw_format, dedupe_key, signer)
-      SELECT message_id, case_id, type, direction, peer, business_id, status, decode(body_z, 'base64'), body_dict, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
+  return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body_z, body_dict, body_from, raw_z, raw_dict, raw_format, dedupe_key, signer)
+      SELECT message_id, case_id, type, direction, peer, business_id, status, decode(body_z, 'base64'), body_dict, body_from, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
         FROM json_to_recordset(${rows}::json) AS v(ord int, message_id text, case_id text, type text, direction text, peer text, business_id text,
-             status text, body_z text, body_dict bigint, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
+             status text, body_z text, body_dict bigint, body_from smallint, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
        ${guard}
        ORDER BY ord
       RETURNING seq, message_id`;

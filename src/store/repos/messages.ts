@@ -4,7 +4,8 @@ import type { Db } from './cases.js';
 import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
-import { packBody, withBodies } from '../body-codec.js';
+import { packBody, withBodies, type StoredBody } from '../body-codec.js';
+import { bodySourceCode, type BodySource } from '../wire-bodies.js';
 import { withCaseData } from '../case-data.js';
 import { PREPARED } from '../prepared.js';
 import { confirmSigners, ensureSignersSql, packSigner, withSignatures } from '../message-signers.js';
@@ -23,11 +24,17 @@ export interface MessageRecord {
   dedupeKey?: string | null;
   /** WS-Security verification result of a signed inbound message */
   signature?: unknown;
+  /**
+   * The wire form (`raw`) holds the body, read back this way (0021): the body is then not stored.
+   * Set only where that is so by construction (the body was decoded from `raw`) or was checked.
+   */
+  bodyFrom?: BodySource | null;
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
   const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
-  const body = packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type });
+  const bodyFrom = packed && m.bodyFrom ? bodySourceCode(m.bodyFrom) : null;
+  const body = bodyFrom === null ? packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }) : null;
   const signer = packSigner(db, m.signature);
   const dictionaries = ensureDictionariesSql([packed, body]);
   if (dictionaries) await dictionaries.execute(db);
@@ -44,8 +51,9 @@ export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
       business_id: m.businessId,
       status: m.status,
       body: null,
-      body_z: body.z,
-      body_dict: body.dictId,
+      body_z: body?.z ?? null,
+      body_dict: body?.dictId ?? null,
+      body_from: bodyFrom,
       raw_z: packed?.z ?? null,
       raw_dict: packed?.dictId ?? null,
       raw_format: m.rawFormat ?? null,
@@ -121,6 +129,12 @@ export interface InboundQuery {
   replacedFrom: string | null;
 }
 
+/** An earlier message's answer as the receipt reads it: the body stored, or (0021) the wire form that holds it. */
+const SEEN = sql.raw(`json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'direction', direction, 'body', body,
+    'body_z', encode(body_z, 'base64'), 'body_dict', body_dict, 'body_from', body_from,
+    'raw', CASE WHEN body_from IS NOT NULL THEN raw END, 'raw_z', CASE WHEN body_from IS NOT NULL THEN encode(raw_z, 'base64') END,
+    'raw_dict', CASE WHEN body_from IS NOT NULL THEN raw_dict END)`);
+
 /** Everything the receipt of one message needs to read, in one round trip and without locks. */
 export async function readInboundContext(db: Db, q: InboundQuery): Promise<InboundContext> {
   return (await readInboundContexts(db, [q]))[0]!;
@@ -135,7 +149,7 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
     const [hashed, plain] = keyForms(q.dedupeKey);
     return { ord, dedupe_key: hashed, plain_key: plain, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom };
   }));
-  type SeenStored = NonNullable<InboundContext['seen']> & { body_z: string | null; body_dict: number | null };
+  type SeenStored = NonNullable<InboundContext['seen']> & Omit<StoredBody, 'body_z' | 'raw_z'> & { body_z: string | null; raw_z: string | null };
   type Stored<T> = T & { data_z: string | null; data_dict: number | null };
   type CaseStored = Stored<NonNullable<InboundContext['caseRow']>>;
   type ReplacedStored = Stored<InboundContext['replaced'][number]>;
@@ -143,13 +157,10 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
     SELECT q.ord,
       -- the key in either stored form, as two equality lookups: \`dedupe_key IN (q.dedupe_key, q.plain_key)\`
       -- plans the same index scan, yet halved \`npm run bench\`'s inbound SOAP intake (p95 18 → 90 ms)
+      -- the wire form only where the body is read back from it (0021)
       COALESCE(
-        (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body,
-                                  'body_z', encode(body_z, 'base64'), 'body_dict', body_dict)
-           FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1),
-        (SELECT json_build_object('message_id', message_id, 'case_id', case_id, 'status', status, 'body', body,
-                                  'body_z', encode(body_z, 'base64'), 'body_dict', body_dict)
-           FROM messages WHERE dedupe_key = q.plain_key LIMIT 1)) AS seen,
+        (SELECT ${SEEN} FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1),
+        (SELECT ${SEEN} FROM messages WHERE dedupe_key = q.plain_key LIMIT 1)) AS seen,
       (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'data_z', encode(data_z, 'base64'), 'data_dict', data_dict,
                                 'deadlines', deadlines, 'version', version)
          FROM cases WHERE id = q.case_id) AS case_row,
@@ -163,7 +174,8 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
       END AS replaced
       FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, plain_key text, case_id text, own_id text, replaced_from text)
      ORDER BY q.ord`.execute(db);
-  const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: r.seen.body_z === null ? null : Buffer.from(r.seen.body_z, 'base64') }] : [])));
+  const bytes = (b64: string | null) => (b64 === null ? null : Buffer.from(b64, 'base64'));
+  const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: bytes(r.seen.body_z), raw_z: bytes(r.seen.raw_z) }] : [])));
   const seenOf = new Map(seen.map((s) => [s.message_id, { message_id: s.message_id, case_id: s.case_id, status: s.status, body: s.body }]));
   // JSON carries bytes as base64; the dictionaries are read once for all rows
   const fromBase64 = <T extends { data_z: string | null }>(r: T) => ({ ...r, data_z: r.data_z === null ? null : Buffer.from(r.data_z, 'base64') });

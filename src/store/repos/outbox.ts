@@ -101,10 +101,16 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
   return (await claimed(db, rows))[0];
 }
 
-/** What a claim returns: the row and its message's type and (stored) body. */
-const CLAIMED = sql.raw('outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.body, m.body_z, m.body_dict');
+/**
+ * What a claim returns: the row and its message's type and (stored) body. A message not yet
+ * delivered has no wire form; one delivered before (claimed again after a lost lease) may have its
+ * body only there (0021).
+ */
+const CLAIMED = sql.raw(
+  'outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.direction, m.body, m.body_z, m.body_dict, m.body_from, m.raw, m.raw_z, m.raw_dict',
+);
 type StoredClaim = Omit<ClaimedRow, 'body'> & StoredBody;
 
 async function claimed(db: Db, rows: StoredClaim[]): Promise<ClaimedRow[]> {
-  return (await withBodies(db, rows)).map(({ body_z: _z, body_dict: _d, ...row }) => row);
+  return (await withBodies(db, rows)).map(({ body_z: _z, body_dict: _d, body_from: _f, direction: _dir, raw: _r, raw_z: _rz, raw_dict: _rd, ...row }) => row);
 }
