@@ -113,11 +113,19 @@ async function readTemplates(c: Client): Promise<Templates> {
   return templates;
 }
 
-/** A clone's message id, as the messages insert below makes it: md5(case id/template seq) as a uuid. */
-function cloneMessageId(id: string, seq: string): string {
-  const h = createHash('md5').update(`${id}/${seq}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+/**
+ * A clone's message id, as the messages insert below makes it (`CLONE_MESSAGE_ID`): a UUIDv7 like the
+ * gateway's (src/domain/message-id.ts) whose time part grows with (g, template seq) — the order the
+ * rows are inserted in, as a gateway inserts its messages in the order their ids were made — and the
+ * rest md5(case id/template seq).
+ */
+function cloneMessageId(g: string, id: string, seq: string): string {
+  const time = (1_700_000_000_000n + BigInt(g) * 1000n + BigInt(seq)).toString(16).padStart(12, '0');
+  const h = `${time}7${createHash('md5').update(`${id}/${seq}`).digest('hex')}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
+const CLONE_MESSAGE_ID = (seq: string) =>
+  `(lpad(to_hex(1700000000000 + gen.g * 1000 + ${seq}), 12, '0') || '7' || left(md5(gen.id || '/' || ${seq}), 19))::uuid::text`;
 
 /** The clone's compressed text: the template's with the template's id, peer and other ids (`also`) replaced, against the template's dictionary. */
 function repack(p: Packed, tplId: string, id: string, peer: string, also: [string, string][] = []): string {
@@ -156,7 +164,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       bodyZ.seq.push(m.seq);
       bodyZ.z.push(repack(m.body, r.tpl_id, r.id, r.peer));
     }
-    const ids = (tpl.messageIds.get(r.k) ?? []).map((m): [string, string] => [m.id, cloneMessageId(r.id, m.seq)]);
+    const ids = (tpl.messageIds.get(r.k) ?? []).map((m): [string, string] => [m.id, cloneMessageId(r.g, r.id, m.seq)]);
     for (const e of tpl.events.get(r.k) ?? []) {
       eventZ.g.push(r.g);
       eventZ.seq.push(e.seq);
@@ -180,7 +188,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
               FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
       FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict, body_from)
-    SELECT md5(gen.id || '/' || t.seq)::uuid::text, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
+    SELECT ${CLONE_MESSAGE_ID('t.seq')}, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
            -- a dedupe key is stored hashed (src/store/dedupe-keys.ts), or, written before, ends in the
            -- delivery id (a UUID) or names the case: made unique per generated case, the same length
@@ -191,7 +199,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
      ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z]);
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)
-    SELECT md5(gen.id || '/' || m.seq)::uuid::text, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
+    SELECT ${CLONE_MESSAGE_ID('m.seq')}, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at)
       FROM gen JOIN tpl_outbox t USING (k) JOIN tpl_messages m ON m.k = t.k AND m.message_id = t.message_id
      -- steady state: the gateway deletes delivered rows after outbox.deliveredRetentionHours (default 7 days)

@@ -14,6 +14,7 @@ import { withCaseData } from '../store/case-data.js';
 import type { CaseStep, CaseStepResult } from '../store/repos/case-writes.js';
 import type { MessageRecord } from '../store/repos/messages.js';
 import type { NewDomainEvent } from '../store/repos/events.js';
+import { newMessageId } from '../domain/message-id.js';
 
 export type Tx = Transaction<Database>;
 
@@ -96,7 +97,7 @@ export interface Refusal {
  * reply), the queued answer and its outbox row, and the events — the case row stays as it was.
  */
 export function refusalStep(r: Refusal): { step: CaseStep; messageId: string } {
-  const messageId = randomUUID();
+  const messageId = newMessageId();
   const messages: MessageRecord[] = [
     {
       messageId,

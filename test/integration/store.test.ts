@@ -333,7 +333,7 @@ describeEachBackend('store', ({ backend, open }) => {
     };
     await db.insertInto('messages').values(message).execute();
     await expect(db.insertInto('messages').values({ ...message, dedupe_key: 'k-2' }).execute())
-      .rejects.toMatchObject({ code: '23505', constraint: 'messages_message_id_key' });
+      .rejects.toMatchObject({ code: '23505', constraint: 'messages_pkey' });
     await expect(db.insertInto('messages').values({ ...message, message_id: 'm-2' }).execute())
       .rejects.toMatchObject({ code: '23505', constraint: 'messages_dedupe_key_key' });
     // Several messages without a dedupe key are fine.

@@ -24,6 +24,7 @@ import type { FtthCodes } from '../../protocols/agcom/ftth/codes.js';
 import { REASONS } from '../../protocols/agcom/ftth/codes.js';
 import type { FtthMessage } from '../../protocols/agcom/ftth/messages.js';
 import type { VerificationAnswer } from '../../wholesale/verification.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 /** Outbox destination of the messages to the network operator (delivery/agcom-ftth-transport.ts). */
 export const FTTH_DESTINATION = 'agcom-ftth';
@@ -80,10 +81,10 @@ export class FtthDonatingService {
       const n12 = ack(id);
       const caseId = v.row.id;
       const result = verdict(v.answer, v.corMatches);
-      const inId = randomUUID();
+      const inId = newMessageId();
       await insertMessage(trx, { messageId: inId, caseId, type: FTTH_MESSAGE_TYPES.N8, direction: 'in', peer: FTTH_DESTINATION, businessId: str(msg, 'CODICE_ORDINE_WHS'), status: 'answered', body: { msg, n12 }, dedupeKey: key });
       const n9: FtthMessage = { CODICE_ORDINE_WHS: str(msg, 'CODICE_ORDINE_WHS'), ID_NOTIFICA: `${this.#d.operatorCode}-N9-${randomUUID()}`, DATA_NOTIFICA: this.#d.clock.now().toISOString(), ...result };
-      const outId = randomUUID();
+      const outId = newMessageId();
       const body: FtthOutbound = { service: 'DonatingMigrationService', op: 'Don_Check_sessione', msg: n9 };
       await insertMessage(trx, { messageId: outId, caseId, type: FTTH_MESSAGE_TYPES.N9, direction: 'out', peer: FTTH_DESTINATION, businessId: str(msg, 'CODICE_ORDINE_WHS'), status: 'queued', body });
       await enqueue(trx, { messageId: outId, caseId, kind: 'wholesale', destination: FTTH_DESTINATION });
@@ -113,7 +114,7 @@ export class FtthDonatingService {
       if (!n8) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_WHS ${str(msg, 'CODICE_ORDINE_WHS')}: no codice sessione was checked for this order`) };
       const n12 = ack(id);
       const evento = msg.EVENTO === undefined ? undefined : this.#d.codes.n10Evento[str(msg, 'EVENTO')];
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       await insertMessage(trx, { messageId, caseId: n8.case_id, type: FTTH_MESSAGE_TYPES.N10, direction: 'in', peer: FTTH_DESTINATION, businessId: str(msg, 'CODICE_ORDINE_WHS'), status: 'accepted', body: { msg, n12 }, dedupeKey: key });
       await appendEvents(trx, [
         { type: 'message.received', caseId: n8.case_id, data: { messageId, type: FTTH_MESSAGE_TYPES.N10 } },

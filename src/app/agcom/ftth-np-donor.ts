@@ -26,6 +26,7 @@ import { enqueue } from '../../store/repos/outbox.js';
 import type { FtthOutbound } from './ftth-donating.js';
 import { FTTH_MESSAGE_TYPES } from './ftth-donating.js';
 import { answerOnce, npAck, npDonorDestination, npNack, NP_FTTH_MESSAGE_TYPES, NP_SERVICES, type NpCaller, type NpDonors } from './ftth-np.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 /** How many of a Recipient's newest donating cases are searched for the N11's numbers. */
 const NUMBER_SEARCH_LIMIT = 200;
@@ -63,7 +64,7 @@ export class FtthNpDonorService {
       const found = await this.#matchingCase(trx, sender, order, numbers);
       const caseId = found?.id ?? `np:${sender}:${order}`;
       const n12 = npAck(id);
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       await insertMessage(trx, {
         messageId,
         caseId,
@@ -113,7 +114,7 @@ export class FtthNpDonorService {
       codiceMotivazione: r.code,
       motivazione: r.reason.slice(0, 255),
     };
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const destination = npDonorDestination(sender);
     const body: FtthOutbound = { service: NP_SERVICES.notification, op: 'OLO_NPNotification', msg: n13 };
     await insertMessage(trx, { messageId, caseId, type: NP_FTTH_MESSAGE_TYPES.N13, direction: 'out', peer: destination, businessId: n11.codiceOrdineWHS as string, status: 'queued', body });

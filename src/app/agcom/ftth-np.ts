@@ -11,7 +11,7 @@
  * sent for as an `NP-KO` message and announced as `np.rejected`, exactly as the JSON N13 of
  * `POST /agcom/v1/np-notifications` (one dedupe key for both channels: a KO is recorded once).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { NpDonorConfig } from '../../config/agcom-config.js';
@@ -27,6 +27,7 @@ import { insertMessage } from '../../store/repos/messages.js';
 import { answerOnce as answerFtthOnce } from './ftth-once.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import type { FtthOutbound } from './ftth-donating.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 /** Outbox destinations of the counterparts: `agcom-np:<operator code>`. */
 export const NP_DONOR_DESTINATION_PREFIX = 'agcom-np:';
@@ -104,7 +105,7 @@ export async function queueN11(trx: Transaction<Database>, caseId: string, notic
   const destination = npDonorDestination(notice.codiceOperatoreDonor);
   const messageIds: string[] = [];
   for (const msg of messages) {
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const body: FtthOutbound = { service: NP_SERVICES.request, op: 'OLO_NPRequest', msg };
     // the business id is what the Donor's N13 will name the order by
     await insertMessage(trx, { messageId, caseId, type: NP_FTTH_MESSAGE_TYPES.N11, direction: 'out', peer: destination, businessId: notice.codiceOrdineWHS, status: 'queued', body });
@@ -138,7 +139,7 @@ export class FtthNpRecipientService {
       if (!caseId) return npNack(id, REASONS.unknownOrder, `codiceOrdineWHS: no number-portability notice of ours names the order ${order}`);
       const n12 = npAck(id);
       const numbers = msg.numerazioniScartate as string[];
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       const ko = {
         codiceOperatoreDonor: donor,
         codiceOrdineWHS: order,

@@ -37,6 +37,7 @@ import type { AgcomPhase3 } from '../wholesale/service.js';
 import { FTTH_DESTINATION, type FtthOutbound } from './ftth-donating.js';
 import { answerOnce, ftthDedupeKey } from './ftth-once.js';
 import type { CommandOptions } from '../case-unit.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 type Tx = Transaction<Database>;
 
@@ -175,7 +176,7 @@ export class FtthRecipientService implements AgcomPhase3 {
   }
 
   async #queue(trx: Tx, caseId: string, type: string, op: Operation, msg: FtthMessage): Promise<string> {
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const body: FtthOutbound = { service: 'RecipientMigrationService', op, msg };
     await insertMessage(trx, { messageId, caseId, type, direction: 'out', peer: FTTH_DESTINATION, businessId: str(msg, 'CODICE_ORDINE_REC'), status: 'queued', body });
     await enqueue(trx, { messageId, caseId, kind: 'wholesale', destination: FTTH_DESTINATION });
@@ -393,7 +394,7 @@ export class FtthRecipientService implements AgcomPhase3 {
     const order = await this.#reopened(trx, stored);
     const event = orderEventOf(op, msg, this.#d.codes)!;
     const t = applyOrderEvent(order.ftth, event);
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const record = (status: string, n12: N12) =>
       insertMessage(trx, { messageId, caseId, type, direction: 'in', peer: FTTH_DESTINATION, businessId: whs, status, body: { msg, n12 }, dedupeKey: ftthDedupeKey(whsCode, id) });
     if (!t.ok) {

@@ -6,7 +6,6 @@
  * protocol "json"; any other Donor the JSON notice at the single `url` (destination
  * `number-portability`), when one is configured.
  */
-import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { AgcomCaseState } from '../../protocols/agcom/case-state.js';
@@ -16,6 +15,7 @@ import { appendEvents } from '../../store/repos/events.js';
 import { insertMessage } from '../../store/repos/messages.js';
 import { enqueue } from '../../store/repos/outbox.js';
 import { npDonorDestination, queueN11, type NpDonors } from './ftth-np.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 export const NP_DESTINATION = 'number-portability';
 export const NP_MESSAGE_TYPE = 'NP-NOTICE';
@@ -57,7 +57,7 @@ export class NumberPortabilityNotifier {
         continue;
       }
       const destination = protocol === 'json' ? npDonorDestination(notice.codiceOperatoreDonor) : NP_DESTINATION;
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       await insertMessage(trx, { messageId, caseId: s.orderId, type: NP_MESSAGE_TYPE, direction: 'out', peer: destination, businessId: null, status: 'queued', body: notice });
       await enqueue(trx, { messageId, caseId: s.orderId, kind: 'wholesale', destination });
       await appendEvents(trx, [

@@ -60,6 +60,7 @@ import {
   type StartAgcomSwitch,
 } from './commands.js';
 import type { AgcomPartner, AgcomSettings } from './settings.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 /** What the case row's `data` holds: the machine's state plus what only phase 3 needs. */
 export type StoredAgcomCase = AgcomCaseState & { contact?: AgcomContactInput };
@@ -300,7 +301,7 @@ export class AgcomService {
     const snap = this.#snapshot(next, deadlines, now);
     const hook = this.#hookWants(d.effects);
     if (hook && !u.locked) throw NEEDS_TX;
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const messages: MessageRecord[] = [
       {
         messageId,

@@ -5,7 +5,6 @@
  * history and the events. Steps that touch two cases (a completed cessation ceases its accesses)
  * run in a locked transaction (`NEEDS_TX`), as the other procedures do.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
@@ -21,6 +20,7 @@ import type { AccessRequest, FaultReport } from '../../protocols/interconnect/ty
 import { projectDeadlines, reportWindowEnd, type Project } from '../../protocols/interconnect/project.js';
 import { envelope, messageType, type WireEnvelope, type WireKind, type WireObject } from './wire.js';
 import type { InterconnectSettings } from './settings.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 export type Stored = ({ object: 'request' } & AccessRequest) | ({ object: 'fault' } & FaultReport) | ({ object: 'project' } & Project);
 
@@ -161,7 +161,7 @@ export class InterconnectCore {
     let messageId: string | null = null;
     const events = [...step.events];
     if (step.message?.direction === 'out') {
-      messageId = randomUUID();
+      messageId = newMessageId();
       const env = envelope(messageId, this.d.settings.self, next.object, next.id, step.message.kind, step.message.body);
       const type = messageType(next.object, step.message.kind);
       messages.push({ messageId, caseId: next.id, type, direction: 'out', peer: next.counterpart, businessId: null, status: 'queued', body: env });
@@ -169,7 +169,7 @@ export class InterconnectCore {
       events.unshift({ type: 'message.queued', caseId: next.id, data: { messageId, type } });
     } else if (step.message?.direction === 'in') {
       const env = step.message.envelope;
-      messageId = randomUUID();
+      messageId = newMessageId();
       const type = messageType(env.object, env.kind);
       messages.push({
         messageId,

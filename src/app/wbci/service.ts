@@ -4,7 +4,7 @@
  * raw), the case state with its deadlines, the history, the outbox row and the events in ONE
  * transaction. It decides nothing itself.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
@@ -51,6 +51,7 @@ import {
   type ResourceHandoverInput,
   type StartWbciSwitch,
 } from './commands.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 export interface WbciServiceDeps {
   db: Kysely<Database>;
@@ -276,7 +277,7 @@ export class WbciService {
     const next = this.#derived(d.state);
     const deadlines = this.#deadlines(next, prev?.deadlines ?? []);
     const snap = snapshotOf(next, deadlines, now, this.#nextTickAt(next));
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     const hook = this.#hookWants(d.effects);
     if (hook && !u.locked) throw NEEDS_TX;
     const written = await this.#write(u.db, {

@@ -11,7 +11,7 @@
  * "order queued" commit together or not at all: exactly one order per successful phase 2.
  * The decisions themselves are pure (src/wholesale/order.ts, lifecycle.ts, verification.ts).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../domain/clock.js';
@@ -47,6 +47,7 @@ import {
   type VerificationRequest,
 } from '../../wholesale/verification.js';
 import { WHOLESALE_DESTINATION, WHOLESALE_MESSAGE_TYPES, type CancelOrderRequest, type RescheduleOrderRequest } from '../../wholesale/types.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 type Tx = Transaction<Database>;
 
@@ -177,7 +178,7 @@ export class WholesaleService {
       return undefined;
     }
     const at = this.#d.clock.now().toISOString();
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     await this.#queue(trx, caseId, messageId, WHOLESALE_MESSAGE_TYPES.order, built.order);
     const record = newOrderRecord(built.order, { messageId, at, orderTypeBasis: built.basis });
     await setWholesaleOrder(trx, caseId, record);
@@ -358,7 +359,7 @@ export class WholesaleService {
           kind: 'cancellationRequested',
           requestId: e.change.id,
           reason: `${e.change.kind} ${e.change.id} agreed (ERLM 8004)`,
-          messageId: randomUUID(),
+          messageId: newMessageId(),
         });
       } else if (e.kind === 'switch-date-changed') {
         const tv = effects.find((x): x is Extract<Effect, { kind: 'change-closed' }> => x.kind === 'change-closed' && x.change.kind === 'TVS-VA');
@@ -368,7 +369,7 @@ export class WholesaleService {
           requestId,
           date: e.to,
           reason: `TVS-VA ${requestId} agreed (ERLM 8003): ${e.from} → ${e.to}`,
-          messageId: randomUUID(),
+          messageId: newMessageId(),
         });
       } else if (e.kind === 'tr-rejected') {
         // The AKM-TR already counted as accepted when the order went out: a person decides.
@@ -387,7 +388,7 @@ export class WholesaleService {
           kind: 'cancellationRequested',
           requestId: `${s.orderId}:ANNULLAMENTO`,
           reason: `annullamento of ${s.orderId} accepted`,
-          messageId: randomUUID(),
+          messageId: newMessageId(),
         });
       } else if (e.kind === 'dac-changed') {
         current = await this.#request(trx, s.orderId, current, {
@@ -395,7 +396,7 @@ export class WholesaleService {
           requestId: `${s.orderId}:${e.to}`,
           date: e.to,
           reason: `rimodulazione of ${s.orderId} accepted: ${e.from ?? '-'} → ${e.to}`,
-          messageId: randomUUID(),
+          messageId: newMessageId(),
         });
       }
     }
@@ -485,7 +486,7 @@ export class WholesaleService {
         this.#d.log.info({ caseId, eventId: n.eventId, code: d.issue.code }, 'wholesale notification refused');
         throw new AppError(CONTENT_CODES.has(d.issue.code) ? 422 : 409, d.issue.code, d.issue.message, [d.issue]);
       }
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       await insertMessage(trx, {
         messageId,
         caseId,
@@ -531,7 +532,7 @@ export class WholesaleService {
           ? decideVerification(this.#agcomSubject(row.data as unknown as StoredAgcomCase), req, italianNumber)
           : decideVerification(row ? wbciVerificationSubject(row.data as unknown as WbciCaseState) : undefined, req);
       if (row && row.role === 'donating') {
-        const messageId = randomUUID();
+        const messageId = newMessageId();
         await insertMessage(trx, {
           messageId,
           caseId: row.id,

@@ -9,7 +9,6 @@
  * Donor of `agcom.numberPortability.donors` with its own token — then the KO must be its own
  * (`codiceOperatoreDonor`), else 403 `SG_SENDER_MISMATCH` and nothing is recorded.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +21,7 @@ import { ajvIssues } from '../../schemas/ajv-issues.js';
 import { lazyValidator } from '../../schemas/lazy-validator.js';
 import { bearerToken, sha256Hex } from '../auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { newMessageId } from '../../domain/message-id.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/agcom/np-ko.json', import.meta.url), 'utf8')) as object;
 // compiled on the first notification: the route exists on every AGCOM gateway, notifications are rare
@@ -67,7 +67,7 @@ export async function npNotificationRoutes(app: FastifyInstance, deps: { db: Kys
     const dedupeKey = `np-ko:${ko.codiceOperatoreDonor}:${ko.idNotifica}`;
     // a resend: found by its key in either stored form (src/store/dedupe-keys.ts); two copies at once meet on the unique index below
     if (await findByDedupeKey(deps.db, dedupeKey)) return reply.code(202).send({ status: 'duplicate' });
-    const messageId = randomUUID();
+    const messageId = newMessageId();
     try {
       await writeCaseStep(deps.db, {
         caseWrite: 'none',
