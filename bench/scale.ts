@@ -40,7 +40,7 @@ import { listCases } from '../src/store/repos/cases.js';
 import { readInboundContext } from '../src/store/repos/messages.js';
 import { CASE_VIEW_DATA } from '../src/http/views.js';
 import type { Database } from '../src/store/schema.js';
-import { unpackWith } from '../src/store/wire-codec.js';
+import { unpackWith, wireContext } from '../src/store/wire-codec.js';
 import { findPostgresBin, startCluster, type Cluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../src/net/free-port.js';
 import { createGateway } from '../src/gateway.js';
@@ -122,10 +122,10 @@ async function startGateway(databaseUrl: string): Promise<{ url: string; child: 
 async function asTextLayout(c: pg.Client): Promise<void> {
   const { rows: dicts } = await c.query<{ id: string; dict: Buffer }>('SELECT id::text, dict FROM wire_dictionaries');
   const byId = new Map(dicts.map((d) => [d.id, d.dict]));
-  const { rows } = await c.query<{ k: number; message_id: string; raw_z: Buffer | null; raw_dict: string | null }>('SELECT k, message_id, raw_z, raw_dict::text FROM tpl_messages');
+  const { rows } = await c.query<{ k: number; message_id: string; case_id: string; raw_z: Buffer | null; raw_dict: string | null }>('SELECT k, message_id, case_id, raw_z, raw_dict::text FROM tpl_messages');
   for (const r of rows) {
     if (!r.raw_z) continue;
-    const raw = unpackWith(r.raw_z, r.raw_dict ? byId.get(r.raw_dict)! : null);
+    const raw = unpackWith(r.raw_z, r.raw_dict ? byId.get(r.raw_dict)! : null, wireContext(r));
     await c.query('UPDATE tpl_messages SET raw = $1, raw_z = NULL, raw_dict = NULL WHERE k = $2 AND message_id = $3', [raw, r.k, r.message_id]);
   }
 }

@@ -6,8 +6,8 @@
  * carries ids — a message's parsed body (0016), the unsearched part of a case's data (0018), a
  * step's events (0019) — is recompressed here per generated row, with its ids replaced, against the
  * template's dictionary (a case whose data named the template's id would be processed as another
- * case by the tick);
- * the wire forms are copied as they are (only their size is measured).
+ * case by the tick); so are the wire forms (since 0021 a message's body is read from its wire form,
+ * and a wire form is compressed with its row's case and message ids, `wireContext`).
  *
  * The spread: 20 peers, skewed (the biggest takes ~22 %, the smallest <1 %); creation times over
  * two years, newest last; 80 % of the cases take the good path (VA → RUEM-VA → AKM-TR, three
@@ -18,6 +18,7 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { packWith, unpackWith, wireContext } from '../../src/store/wire-codec.js';
 
 export const SELF = 'DEU.EKPA';
 export const PEERS = Array.from({ length: 20 }, (_, i) => `DEU.Q${String(i).padStart(3, '0')}`);
@@ -79,6 +80,8 @@ interface Templates {
   events: Map<number, { seq: string; events: Packed }[]>;
   /** by k: the template's message ids and seqs (a clone's are md5(id/seq)) */
   messageIds: Map<number, { seq: string; id: string }[]>;
+  /** by k: the template's wire forms, by seq */
+  wires: Map<number, { seq: string; wire: Packed }[]>;
 }
 
 /** read from the tpl_* tables on the first chunk; createTemplateTables forgets them */
@@ -109,7 +112,14 @@ async function readTemplates(c: Client): Promise<Templates> {
   for (const r of (await c.query<{ k: number; seq: string; message_id: string }>('SELECT k, seq::text, message_id FROM tpl_messages')).rows) {
     messageIds.set(r.k, [...(messageIds.get(r.k) ?? []), { seq: r.seq, id: r.message_id }]);
   }
-  templates = { cases, bodies, events, messageIds };
+  const wires = new Map<number, { seq: string; wire: Packed }[]>();
+  for (const r of (await c.query<{ k: number; seq: string; message_id: string; case_id: string; raw_z: Buffer; raw_dict: string | null }>(
+    'SELECT k, seq::text, message_id, case_id, raw_z, raw_dict::text FROM tpl_messages WHERE raw_z IS NOT NULL',
+  )).rows) {
+    const dict = r.raw_dict === null ? null : dicts.get(r.raw_dict)!;
+    wires.set(r.k, [...(wires.get(r.k) ?? []), { seq: r.seq, wire: { text: unpackWith(r.raw_z, dict, wireContext(r)), dict } }]);
+  }
+  templates = { cases, bodies, events, messageIds, wires };
   return templates;
 }
 
@@ -153,6 +163,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   const caseZ = { g: [] as string[], z: [] as string[] };
   const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   const eventZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
+  const wireZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   for (const r of gen) {
     const cold = tpl.cases.get(r.k);
     if (cold) {
@@ -165,6 +176,13 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       bodyZ.z.push(repack(m.body, r.tpl_id, r.id, r.peer));
     }
     const ids = (tpl.messageIds.get(r.k) ?? []).map((m): [string, string] => [m.id, cloneMessageId(r.g, r.id, m.seq)]);
+    for (const w of tpl.wires.get(r.k) ?? []) {
+      let text = w.wire.text.split(r.tpl_id).join(r.id).split(TEMPLATE_PEER).join(r.peer);
+      for (const [from, to] of ids) text = text.split(from).join(to);
+      wireZ.g.push(r.g);
+      wireZ.seq.push(w.seq);
+      wireZ.z.push(packWith(text, w.wire.dict, wireContext({ case_id: r.id, message_id: cloneMessageId(r.g, r.id, w.seq) })).toString('base64'));
+    }
     for (const e of tpl.events.get(r.k) ?? []) {
       eventZ.g.push(r.g);
       eventZ.seq.push(e.seq);
@@ -195,9 +213,10 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            CASE WHEN t.dedupe_key LIKE '#%' THEN '#' || translate(left(encode(sha256(convert_to(gen.id || '/d/' || t.seq, 'UTF8')), 'base64'), 22), '+/', '-_')
                 WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
                 ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
-           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, t.raw_z, t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict, t.body_from
+           gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, decode(w.raw_z, 'base64'), t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict, t.body_from
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
-     ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z]);
+           LEFT JOIN unnest($4::bigint[], $5::bigint[], $6::text[]) AS w(g, seq, raw_z) ON w.g = gen.g AND w.seq = t.seq
+     ORDER BY gen.g, t.seq`, [bodyZ.g, bodyZ.seq, bodyZ.z, wireZ.g, wireZ.seq, wireZ.z]);
   await c.query(`INSERT INTO outbox (message_id, case_id, kind, destination, status, attempts, next_attempt_at, created_at, delivered_at)
     SELECT ${CLONE_MESSAGE_ID('m.seq')}, gen.id, t.kind, gen.peer, t.status, t.attempts, gen.at + (t.next_attempt_at - gen.tpl_at),
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at)

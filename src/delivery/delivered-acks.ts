@@ -8,13 +8,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { EVENTS_CHANNEL } from '../store/repos/events.js';
-import { confirmWire, ensureDictionariesSql, packWire } from '../store/wire-codec.js';
+import { confirmWire, ensureDictionariesSql, packWire, wireContext } from '../store/wire-codec.js';
 import { packEventRows } from '../store/event-groups.js';
 import { bodySourceCode, type BodySource } from '../store/wire-bodies.js';
 
 export interface DeliveredAck {
   outboxId: number;
   messageId: string;
+  /** the message's case: with its id, what the stored wire form is compressed with (`wireContext`) */
+  caseId: string;
   type: string;
   /** the outbox destination: the wire form is compressed with that counterpart's dictionary */
   destination: string;
@@ -69,7 +71,9 @@ export class DeliveredAcks {
 
   /** One statement: every row still leased by this worker becomes delivered, with its message (and wire form, compressed once: src/store/wire-codec.ts) and event. */
   async #write(acks: DeliveredAck[]): Promise<Set<number>> {
-    const packed = acks.map((a) => (a.raw === null ? null : packWire(this.#db, a.raw, { peer: a.destination, direction: 'out', format: a.rawFormat, type: a.type })));
+    const packed = acks.map((a) =>
+      a.raw === null ? null : packWire(this.#db, a.raw, { peer: a.destination, direction: 'out', format: a.rawFormat, type: a.type }, undefined, wireContext({ case_id: a.caseId, message_id: a.messageId })),
+    );
     // each ack's event is a row of its own (its case is the outbox row's)
     const events = acks.map((a) => packEventRows(this.#db, [{ type: 'message.delivered', caseId: null, data: { messageId: a.messageId, type: a.type } }])[0]!.packed);
     const dictionaries = ensureDictionariesSql([...packed, ...events]);

@@ -300,7 +300,7 @@ export class OutboxWorker {
     if (result.ok) {
       // outbox row, message status and wire form, event — or nothing if the lease was lost; shared
       // with the deliveries finishing meanwhile (one durable commit for all of them)
-      await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null, bodyFrom: result.bodyFrom ?? null });
+      await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, caseId: item.caseId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null, bodyFrom: result.bodyFrom ?? null });
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
       // A row that failed before says the destination was down — for this worker or another one.

@@ -15,7 +15,7 @@
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
-import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
+import { loadDictionaries, packWire, unpackText, wireContext, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
 import { bodyFromWire } from './wire-bodies.js';
 
 export interface BodyKey {
@@ -32,6 +32,7 @@ export function packBody(db: Kysely<Database>, body: unknown, key: BodyKey): Pac
 /** A row as stored: `body` is null when `body_z` holds it, both are when its wire form does (`body_from`). */
 export interface StoredBody {
   message_id: string;
+  case_id: string;
   body: unknown;
   body_z: Uint8Array | null;
   body_dict: number | string | null;
@@ -62,7 +63,7 @@ export async function withBodies<R extends StoredBody>(db: Kysely<Database>, row
     if (r.body !== null) return r as R & { body: JsonValue };
     if (r.body_z !== null) return { ...r, body: JSON.parse(unpackText(r.body_z, dictOf(r.body_dict))) as JsonValue };
     if (!fromWire(r)) return r as R & { body: JsonValue };
-    const raw = r.raw ?? (r.raw_z === null ? null : unpackText(r.raw_z, dictOf(r.raw_dict)));
+    const raw = r.raw ?? (r.raw_z === null ? null : unpackText(r.raw_z, dictOf(r.raw_dict), wireContext(r)));
     if (raw === null) throw new Error(`message ${r.message_id}: body_from is set but no wire form is stored`);
     return { ...r, raw, body: bodyFromWire(Number(r.body_from), raw, r.direction === 'out' ? 'out' : 'in', r.message_id) };
   });

@@ -28,12 +28,12 @@ describeEachBackend('delivered acknowledgements (group commit)', ({ open }) => {
     const ids = ['DEU.EKPA.V000000001', 'DEU.EKPA.V000000002', 'DEU.EKPA.V000000003', 'DEU.EKPA.V000000004'];
     const made = ids.map(queued);
     for (const m of made) await writeCaseStep(store.db, m.step);
-    const outbox = await store.db.selectFrom('outbox').select(['id', 'message_id']).orderBy('id').execute();
+    const outbox = await store.db.selectFrom('outbox').select(['id', 'message_id', 'case_id']).orderBy('id').execute();
     // rows 1–3 leased by this worker, row 4 by another one
     await sql`UPDATE outbox SET lease_owner = CASE WHEN id = ${outbox[3]!.id} THEN 'other' ELSE 'me' END, lease_until = now() + interval '1 minute'`.execute(store.db);
     const acks = new DeliveredAcks(store.db, 'me');
     const outcomes = await Promise.all(
-      outbox.map((o, i) => acks.ack({ outboxId: Number(o.id), messageId: o.message_id, type: 'VA-KUE-MRN', destination: 'DEU.EKPB', raw: i === 1 ? null : `<wire n="${i}"/>`, rawFormat: 'soap' })),
+      outbox.map((o, i) => acks.ack({ outboxId: Number(o.id), messageId: o.message_id, caseId: o.case_id, type: 'VA-KUE-MRN', destination: 'DEU.EKPB', raw: i === 1 ? null : `<wire n="${i}"/>`, rawFormat: 'soap' })),
     );
     expect(outcomes).toEqual([true, true, true, false]);
     const rows = await store.db.selectFrom('outbox').select(['status', 'lease_owner']).orderBy('id').execute();

@@ -11,7 +11,7 @@ import type { NewDomainEvent } from './events.js';
 import { EVENTS_CHANNEL } from './events.js';
 import { OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
-import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, type PackedWire } from '../wire-codec.js';
+import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, wireContext, type PackedWire } from '../wire-codec.js';
 import { packBody } from '../body-codec.js';
 import { bodySourceCode } from '../wire-bodies.js';
 import { packCaseData, type PackedCaseData } from '../case-data.js';
@@ -81,7 +81,8 @@ export interface PackedMessage {
 /** The wire forms and bodies of a step's messages, compressed. */
 export function packMessages(db: Db, messages: readonly MessageRecord[]): PackedMessage[] {
   return messages.map((m) => {
-    const wire = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
+    const context = wireContext({ case_id: m.caseId, message_id: m.messageId });
+    const wire = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type }, undefined, context);
     const bodyFrom = wire && m.bodyFrom ? bodySourceCode(m.bodyFrom) : null;
     return { wire, bodyFrom, body: bodyFrom === null ? packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }) : null };
   });

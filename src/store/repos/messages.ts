@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
-import { confirmWire, ensureDictionariesSql, packWire, withRawWire } from '../wire-codec.js';
+import { confirmWire, ensureDictionariesSql, packWire, wireContext, withRawWire } from '../wire-codec.js';
 import { packBody, withBodies, type StoredBody } from '../body-codec.js';
 import { bodySourceCode, type BodySource } from '../wire-bodies.js';
 import { withCaseData } from '../case-data.js';
@@ -32,7 +32,8 @@ export interface MessageRecord {
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
-  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type });
+  const context = wireContext({ case_id: m.caseId, message_id: m.messageId });
+  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type }, undefined, context);
   const bodyFrom = packed && m.bodyFrom ? bodySourceCode(m.bodyFrom) : null;
   const body = bodyFrom === null ? packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }) : null;
   const signer = packSigner(db, m.signature);

@@ -2,12 +2,12 @@
  * Wire forms compressed with the smallest window that reaches the dictionary read back byte for
  * byte, on both sides of each window size, with and without a dictionary.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database, MessageRow } from '../../../src/store/schema.js';
-import { packWire, withRawWire } from '../../../src/store/wire-codec.js';
+import { packWire, wireContext, withRawWire } from '../../../src/store/wire-codec.js';
 
 // the dictionaries stay in the process's cache: nothing here reaches a database
 const db = {} as Kysely<Database>;
@@ -104,5 +104,43 @@ describe('packWire: signed wire forms', () => {
     const damaged = Buffer.from(p.z);
     damaged[1] = 3;
     await expect(roundTrip('', { ...p, z: damaged })).rejects.toThrow();
+  });
+});
+
+describe('a wire form compressed with its row’s context (case and message id)', () => {
+  const context = (caseId: string, messageId: string) => wireContext({ case_id: caseId, message_id: messageId });
+  const rowOf = (p: ReturnType<typeof packWire>, caseId: string, messageId: string) =>
+    ({ raw: null, raw_z: p.z, raw_dict: p.dictId, case_id: caseId, message_id: messageId }) as unknown as MessageRow;
+  const soap = (caseId: string, messageId: string, seed: string) =>
+    `<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Header><sg:Zustellung xmlns:sg="urn:switchgate" id="${messageId}"/></S:Header>` +
+    `<S:Body><m:VA xmlns:m="urn:wbci"><Kontrolle>${'<Feld>Standardwert</Feld>'.repeat(20)}</Kontrolle><VorabstimmungsId>${caseId}</VorabstimmungsId><name>${seed}${randomBytes(9).toString('base64url')}</name>` +
+    `<ref>${caseId}</ref></m:VA></S:Body></S:Envelope>`;
+
+  it('reads back byte for byte — the first of its kind (the context alone), later ones, signed ones — and is smaller', async () => {
+    const key = { peer: 'DEU.CTX1', direction: 'out' as const, format: 'soap', type: 'VA-KUE-MRN' };
+    const ids = [1, 2, 3].map((n) => ({ caseId: `DEU.EKPA.V00000000${n}`, messageId: randomUUID() }));
+    for (const { caseId, messageId } of ids) {
+      const raw = soap(caseId, messageId, 'Ö');
+      const p = packWire(db, raw, key, undefined, context(caseId, messageId));
+      expect((await withRawWire(db, [rowOf(p, caseId, messageId)]))[0]!.raw).toBe(raw);
+      const without = packWire(db, raw, { ...key, peer: 'DEU.CTX2' });
+      if (p.dictId !== null) expect(p.z.length).toBeLessThan(without.z.length - 20);
+    }
+    const raw = signed('k', { body: `<VorabstimmungsId>${ids[0]!.caseId}</VorabstimmungsId>` });
+    const p = packWire(db, raw, key, undefined, context(ids[0]!.caseId, ids[0]!.messageId));
+    expect(p.z[0]).toBe(1);
+    expect((await withRawWire(db, [rowOf(p, ids[0]!.caseId, ids[0]!.messageId)]))[0]!.raw).toBe(raw);
+  });
+
+  it('reads a row written without one (before) as it is, and refuses a row read with another row’s context', async () => {
+    const key = { peer: 'DEU.CTX3', direction: 'out' as const, format: 'soap', type: 'AKM-TR' };
+    const [a, b] = [randomUUID(), randomUUID()];
+    packWire(db, soap('DEU.EKPA.V000000001', a, 'x'), key, undefined, context('DEU.EKPA.V000000001', a));
+    const before = soap('DEU.EKPA.V000000002', b, 'y');
+    const plain = packWire(db, before, key);
+    expect(plain.dictId).not.toBeNull();
+    expect((await withRawWire(db, [rowOf(plain, 'DEU.EKPA.V000000002', b)]))[0]!.raw).toBe(before);
+    const withCtx = packWire(db, before, key, undefined, context('DEU.EKPA.V000000002', b));
+    await expect(withRawWire(db, [rowOf(withCtx, 'DEU.EKPA.V000000002', a)])).rejects.toThrow();
   });
 });

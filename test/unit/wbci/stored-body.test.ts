@@ -8,7 +8,7 @@ import { encodeSoap, type ControlBlock } from '../../../src/protocols/wbci/soap-
 import { signEnvelope } from '../../../src/protocols/wbci/ws-security-sign.js';
 import { bodyOfWire, wireHoldsBody } from '../../../src/protocols/wbci/stored-body.js';
 import { codecSamples, CONTROL, withWireDefaults } from './codec-fixtures.js';
-import { validAbbm, validVaKueMrn } from './builders.js';
+import { validAbbm, validVaKueMrn, validVaKueOrn } from './builders.js';
 import { makeTestCert, tempDir, type TestCert } from '../../support/ws-security.js';
 
 const json = (m: unknown, delivery?: object) => JSON.stringify({ control: { timestamp: CONTROL.timestamp, major: '02', minor: '00' }, message: m, ...(delivery ? { delivery } : {}) });
@@ -59,6 +59,12 @@ describe('wireHoldsBody: a body the wire form does not give back exactly is kept
     const bare = validAbbm({ positions: [{ code: '8117' }] });
     expect(wireHoldsBody(encodeSoap(bare, CONTROL), 'soap', 'out', bare)).toBe(false);
     expect(wireHoldsBody(encodeSoap(bare, CONTROL), 'soap', 'out', withWireDefaults(bare))).toBe(true);
+  });
+
+  it('a company without a salutation: the wire sends Firma', () => {
+    const va = validVaKueOrn({ customer: { kind: 'company', companyName: 'ACME GmbH' } as never });
+    expect(wireHoldsBody(encodeSoap(va, CONTROL), 'soap', 'out', va)).toBe(false);
+    expect(bodyOfWire(encodeSoap(va, CONTROL), 'soap', 'out')).toMatchObject({ customer: { kind: 'company', salutation: 'Firma', companyName: 'ACME GmbH' } });
   });
 
   it('a key the wire has no element for', () => {
