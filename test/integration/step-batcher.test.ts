@@ -6,6 +6,8 @@ import { StepBatcher } from '../../src/store/repos/step-batcher.js';
 import { writeCaseOpenings, writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
 import { caseHistory, type CaseSnapshot } from '../../src/store/repos/cases.js';
 import { withCaseData } from '../../src/store/case-data.js';
+import { withRawWire } from '../../src/store/wire-codec.js';
+import type { MessageRow } from '../../src/store/schema.js';
 import { allEvents } from '../support/events.js';
 import { countHistory } from '../support/history.js';
 
@@ -111,8 +113,14 @@ describeEachBackend('group commit (StepBatcher)', ({ backend, open }) => {
       const stored = t === 'events'
         ? [...(await store.db.selectFrom('events').select(['case_id', 'n']).orderBy('seq').execute()), ...(await allEvents(store.db)).map((e) => ({ case_id: e.caseId, type: e.type }))]
         : ((await store.db.selectFrom(t).selectAll().orderBy(order as never).execute()) as Record<string, unknown>[]);
-      // a case's data is compared whole: its compressed part depends on the dictionary learned by then
-      const rows = t === 'cases' ? await withCaseData(store.db, stored as { data: unknown }[]) : stored;
+      // a case's data is compared whole: its compressed part depends on the dictionary learned by then;
+      // a wire form as text: it is compressed with its row's case and message ids (`wireContext`)
+      const rows =
+        t === 'cases'
+          ? await withCaseData(store.db, stored as { data: unknown }[])
+          : t === 'messages'
+            ? (await withRawWire(store.db, stored as unknown as MessageRow[])).map(({ raw_z: _z, ...r }) => r)
+            : stored;
       return strip(rows.filter((r) => where(String(r.case_id ?? r.id))), omit);
     };
     const first = (id: string) => id < 'DEU.EKPA.V000000010';
