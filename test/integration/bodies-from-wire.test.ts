@@ -10,6 +10,7 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEachBackend } from '../support/backends.js';
 import { eventually, http, startHttpPair } from '../support/http-pair.js';
 import { ManualClock } from '../../src/domain/clock.js';
+import { quickStartVa } from '../support/gateway-pair.js';
 import { writeCaseStep, type CaseStep } from '../../src/store/repos/case-writes.js';
 import { findByDedupeKey, findMessage, insertMessage, messagesOfCase, readInboundContext, type MessageRecord } from '../../src/store/repos/messages.js';
 import { claimDue } from '../../src/store/repos/outbox.js';
@@ -117,15 +118,7 @@ describeEachBackend('bodies read back from the wire form', ({ open }) => {
       const clock = new ManualClock('2026-11-23T09:00:00+01:00');
       const pair = await startHttpPair(open, open, { protocol, clock });
       close = pair.close;
-      const request = {
-        procedure: 'wbci',
-        type: 'VA-KUE-MRN',
-        donating: 'DEU.EKPB',
-        requestedDate: '2026-12-15',
-        customer: { kind: 'person', salutation: 'Herr', firstName: 'Max', lastName: 'Muster' },
-        location: { street: 'Hauptstr.', houseNumber: '1', postalCode: '80331', city: 'München' },
-        numbers: { kind: 'single', portingWindow: 'ZF2', list: [{ areaCode: '89', number: '1234567' }] },
-      };
+      const request = quickStartVa();
       const created = await http(pair.a, 'POST', '/v1/switches', request);
       expect(created.status, created.text).toBe(201);
       const id = created.data.id as string;
