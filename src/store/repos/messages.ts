@@ -3,9 +3,10 @@ import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
-import { confirmWire, ensureDictionariesSql, packWire, wireContext, withRawWire } from '../wire-codec.js';
-import { packBody, withBodies, type StoredBody } from '../body-codec.js';
-import { bodySourceCode, type BodySource } from '../wire-bodies.js';
+import { confirmWire, ensureDictionariesSql, withRawWire } from '../wire-codec.js';
+import { packMessages } from './case-writes.js';
+import { withBodies, type StoredBody } from '../body-codec.js';
+import type { BodySource } from '../wire-bodies.js';
 import { withCaseData } from '../case-data.js';
 import { PREPARED } from '../prepared.js';
 import { confirmSigners, ensureSignersSql, packSigner, withSignatures } from '../message-signers.js';
@@ -32,10 +33,8 @@ export interface MessageRecord {
 }
 
 export async function insertMessage(db: Db, m: MessageRecord): Promise<number> {
-  const context = wireContext({ case_id: m.caseId, message_id: m.messageId });
-  const packed = m.raw == null ? null : packWire(db, m.raw, { peer: m.peer, direction: m.direction, format: m.rawFormat ?? null, type: m.type }, undefined, context);
-  const bodyFrom = packed && m.bodyFrom ? bodySourceCode(m.bodyFrom) : null;
-  const body = bodyFrom === null ? packBody(db, m.body, { peer: m.peer, direction: m.direction, type: m.type }) : null;
+  // the one packing rule, the step statements' (wire form with its row context, body or body_from)
+  const { wire: packed, body, bodyFrom } = packMessages(db, [m])[0]!;
   const signer = packSigner(db, m.signature);
   const dictionaries = ensureDictionariesSql([packed, body]);
   if (dictionaries) await dictionaries.execute(db);
