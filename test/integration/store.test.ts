@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NO_MIGRATIONS, sql, type Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import { notifyIn, openDatabase, type Store } from '../../src/store/connect.js';
 import { createMigrator, MIGRATION_TABLE, MIGRATIONS, migrateToLatest, migrationStatus } from '../../src/store/migrate.js';
 import { TABLES, toJson, type Database } from '../../src/store/schema.js';
@@ -543,6 +544,31 @@ describeEachBackend('store', ({ backend, open }) => {
     await store.db.insertInto('id_sequences').values({ name: 'still-works', value: 1 }).execute();
     expect(await sequenceNames(store.db)).toEqual(['still-works']);
     await store.close();
+  });
+
+  it.runIf(backend === 'postgres')('hands a query\'s rows over apart from pg\'s result object, which outlives the query', async () => {
+    // what pg itself answered, as the pooled client's own query method returns it
+    const answered: pg.QueryResult[] = [];
+    const original = pg.Client.prototype.query;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const out = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (out instanceof Promise) void out.then((r: pg.QueryResult | pg.QueryResult[]) => answered.push(...(Array.isArray(r) ? r : [r])), () => undefined);
+      return out;
+    } as typeof original);
+    try {
+      const store = await open();
+      await store.db.insertInto('id_sequences').values([{ name: 'a', value: 1 }, { name: 'b', value: 2 }]).execute();
+      answered.length = 0;
+      expect(await sequenceNames(store.db)).toEqual(['a', 'b']);
+      const { rows } = await sql<{ n: number }>`select 2 as n`.execute(store.db);
+      expect(rows).toEqual([{ n: 2 }]);
+      // the caller got its rows; pg's result objects keep none of them
+      expect(answered.length).toBe(2);
+      expect(answered.map((r) => r.rows.length)).toEqual(answered.map(() => 0));
+      await store.close();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it.runIf(backend === 'pglite')('rolls back a transaction left open on a released connection', async () => {
