@@ -176,7 +176,10 @@ function startTag(text: string, lt: number, parentScope: Record<string, string>)
     if (name in attrs) throw new XmlTreeError(`attribute '${name}' repeated on <${qname}>`);
     attrs[name] = value;
     if (name === 'xmlns' || name.startsWith('xmlns:')) {
-      if (scope === parentScope) scope = Object.create(parentScope) as Record<string, string>;
+      // a copy, not Object.create(parentScope): an object used as a prototype gets a map of its own,
+      // which lives in V8's old space and holds the young scope (and the document text its values
+      // are sliced from) through every young-generation collection until a full one
+      if (scope === parentScope) scope = Object.assign(Object.create(null) as Record<string, string>, parentScope);
       const prefix = name.length === 5 ? '' : name.slice(6);
       if (prefix !== '' && value === '') throw new XmlTreeError(`empty namespace for prefix '${prefix}'`);
       scope[prefix] = value;

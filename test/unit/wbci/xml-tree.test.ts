@@ -193,6 +193,15 @@ describe('parseTree', () => {
     expect(root.scope.a).toBe('urn:1');
   });
 
+  it('keeps each scope a flat object of its own, never a prototype of another (a per-document prototype outlives the document)', () => {
+    const root = parseTree('<a:r xmlns:a="urn:1" xmlns:b="urn:b"><a:x xmlns:a="urn:2"><a:y xmlns:c="urn:c"/></a:x></a:r>');
+    const x = root.children[0]!;
+    const y = x.children[0]!;
+    for (const scope of [root.scope, x.scope, y.scope]) expect(Object.getPrototypeOf(scope)).toBeNull();
+    expect({ ...y.scope }).toEqual({ xml: 'http://www.w3.org/XML/1998/namespace', '': '', a: 'urn:2', b: 'urn:b', c: 'urn:c' });
+    expect(root.scope.c).toBeUndefined();
+  });
+
   it.each([
     ['', 'no root element'],
     ['   ', 'no root element'],
