@@ -53,7 +53,9 @@ const children = new Set<ChildProcess>();
 /** A gateway or the bare baseline in its own process; resolves when it listens. */
 export async function startServer(mode: 'gateway' | 'baseline', opts: ServerOptions): Promise<Server> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/node.ts', mode, JSON.stringify({ ...opts, port })], {
+  // BENCH_NODE_ARGS: node flags for the server processes only (e.g. --trace-gc-nvp, which NODE_OPTIONS refuses)
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/node.ts', mode, JSON.stringify({ ...opts, port })], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
@@ -62,6 +64,8 @@ export async function startServer(mode: 'gateway' | 'baseline', opts: ServerOpti
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('READY')) resolve();
+      // what those flags print (V8 writes its traces to stdout)
+      else if (nodeArgs.length > 0) process.stderr.write(`${line}\n`);
     });
     child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
   });
