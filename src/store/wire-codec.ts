@@ -30,10 +30,11 @@
  * (`event-groups.ts`); their kinds are told apart by `format`.
  */
 import { createHash } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, MessageRow } from './schema.js';
 import { CommittedRows } from './committed-rows.js';
+import { adler32Of, inflateText } from './zlib-inflate.js';
 
 /** the window of deflate: a longer dictionary is never looked at */
 const MAX_DICT = 32 * 1024;
@@ -218,31 +219,30 @@ const adlers = new WeakMap<Buffer, number>();
 function adler32(bytes: Buffer): number {
   const known = adlers.get(bytes);
   if (known !== undefined) return known;
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    a = (a + bytes[i]!) % 65521;
-    b = (b + a) % 65521;
-  }
-  const sum = ((b << 16) | a) >>> 0;
+  const sum = adler32Of(bytes);
   adlers.set(bytes, sum);
   return sum;
 }
 
 /**
- * The dictionary a zlib stream was compressed against: none, the kind's, or the kind's with the
- * row's context — told apart by the Adler-32 in the stream's header (FDICT). A stream naming
- * neither is inflated against the latter and fails loudly.
+ * The dictionary a zlib stream was compressed against and its Adler-32: none, the kind's, or the
+ * kind's with the row's context — told apart by the Adler-32 in the stream's header (FDICT). A
+ * stream naming neither is inflated against the latter and fails loudly.
  */
-function dictionaryOf(z: Uint8Array, dict: Buffer | null, context: string | undefined): Buffer | null {
-  if (context === undefined || (z[1]! & 0x20) === 0) return dict;
+function dictionaryOf(z: Uint8Array, dict: Buffer | null, context: string | undefined): { d: Buffer | null; adler: number | null } {
+  const own = dict === null ? null : adler32(dict);
+  if (context === undefined || (z[1]! & 0x20) === 0) return { d: dict, adler: own };
   const named = ((z[2]! << 24) | (z[3]! << 16) | (z[4]! << 8) | z[5]!) >>> 0;
-  return dict !== null && named === adler32(dict) ? dict : withContext(dict, context);
+  if (named === own) return { d: dict, adler: own };
+  const tail = Buffer.from(context, 'utf8');
+  const joined = withContext(dict, context)!;
+  // the kind's dictionary is summed once; the row's ids continue its sum
+  return { d: joined, adler: own !== null && joined.length === dict!.length + tail.length ? adler32Of(tail, own) : adler32Of(joined) };
 }
 
 const inflate = (z: Uint8Array, dict: Buffer | null, context?: string): string => {
-  const d = dictionaryOf(z, dict, context);
-  return (d ? inflateSync(z, { dictionary: d }) : inflateSync(z)).toString('utf8');
+  const { d, adler } = dictionaryOf(z, dict, context);
+  return inflateText(z, d, adler);
 };
 
 /**
