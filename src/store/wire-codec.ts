@@ -234,10 +234,10 @@ function dictionaryOf(z: Uint8Array, dict: Buffer | null, context: string | unde
   if (context === undefined || (z[1]! & 0x20) === 0) return { d: dict, adler: own };
   const named = ((z[2]! << 24) | (z[3]! << 16) | (z[4]! << 8) | z[5]!) >>> 0;
   if (named === own) return { d: dict, adler: own };
-  const tail = Buffer.from(context, 'utf8');
   const joined = withContext(dict, context)!;
-  // the kind's dictionary is summed once; the row's ids continue its sum
-  return { d: joined, adler: own !== null && joined.length === dict!.length + tail.length ? adler32Of(tail, own) : adler32Of(joined) };
+  // the kind's dictionary is summed once; the row's ids continue its sum (unless the join was cut)
+  const whole = own !== null && dict!.length + Buffer.byteLength(context, 'utf8') <= MAX_DICT;
+  return { d: joined, adler: whole ? adler32Of(joined.subarray(dict!.length), own) : adler32Of(joined) };
 }
 
 const inflate = (z: Uint8Array, dict: Buffer | null, context?: string): string => {

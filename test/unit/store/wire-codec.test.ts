@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database, MessageRow } from '../../../src/store/schema.js';
-import { packWire, wireContext, withRawWire } from '../../../src/store/wire-codec.js';
+import { packWire, packWith, unpackWith, wireContext, withRawWire } from '../../../src/store/wire-codec.js';
 
 // the dictionaries stay in the process's cache: nothing here reaches a database
 const db = {} as Kysely<Database>;
@@ -142,5 +142,17 @@ describe('a wire form compressed with its row’s context (case and message id)'
     expect((await withRawWire(db, [rowOf(plain, 'DEU.EKPA.V000000002', b)]))[0]!.raw).toBe(before);
     const withCtx = packWire(db, before, key, undefined, context('DEU.EKPA.V000000002', b));
     await expect(withRawWire(db, [rowOf(withCtx, 'DEU.EKPA.V000000002', a)])).rejects.toThrow();
+  });
+
+  it('reads back a row whose dictionary and context together pass 32 KiB (the join is cut to deflate\'s window)', () => {
+    const caseId = 'DEU.EKPA.V000000009';
+    const messageId = randomUUID();
+    const raw = soap(caseId, messageId, 'z');
+    for (const size of [32 * 1024 - 200, 32 * 1024 - 10, 32 * 1024]) {
+      const dict = Buffer.from(`${raw}${'x'.repeat(size)}`.slice(-size));
+      const z = packWith(raw, dict, context(caseId, messageId));
+      expect(unpackWith(z, dict, context(caseId, messageId))).toBe(raw);
+      expect(() => unpackWith(z, dict, context(caseId, randomUUID()))).toThrow();
+    }
   });
 });
