@@ -65,7 +65,20 @@ const SAMPLES = Number(process.env.BENCH_SCALE_SAMPLES ?? 200);
 const WATCH_SECONDS = Number(process.env.BENCH_SCALE_WATCH_SECONDS ?? 65);
 /** rounds of every read before the first one is measured */
 const WARMUP = Number(process.env.BENCH_SCALE_WARMUP ?? 200);
+/**
+ * requests of a read right before its own samples. The rounds above interleave all reads, and V8
+ * does not tier up a function whose type feedback keeps changing: on a 20,000-case database
+ * (`--trace-opt`), `decodeSoap`, `openEnvelope`, `bodyOfWire` and `messageView` were first compiled
+ * by TurboFan only once `/messages` ran on its own — 28 ms of compiling for `decodeSoap` alone on
+ * the second core, during the read's first requests; its CPU per request in that block was 0.84–0.96
+ * ms against 0.66–0.78 in a later block of the same read. With 20 of these the read measured first
+ * after a change of read paid for it in its p99; with 200 (the default sample count) each read is
+ * measured in the steady state it reaches under its own traffic.
+ */
+const SCENARIO_WARMUP = Number(process.env.BENCH_SCALE_SCENARIO_WARMUP ?? 200);
 const JSON_OUT = process.argv.includes('--json');
+/** node flags for the gateway processes (e.g. `--trace-opt`, refused in NODE_OPTIONS), whose output is then shown */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 /** `text`: the wire forms as before 0009 (a text column, pglz TOAST) — for the before/after storage figure */
 const LAYOUT = process.env.BENCH_SCALE_LAYOUT === 'text' ? 'text' : 'compressed';
 /** BENCH_SCALE_SIGNED=0: template gateways that do not sign (WS-Security off) — the default signs every SOAP message */
@@ -99,9 +112,9 @@ async function startGateway(databaseUrl: string): Promise<{ url: string; child: 
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(gatewayConfig()));
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/switchgate.js', 'start'], {
+  const child = spawn(process.execPath, [...NODE_ARGS, 'bin/switchgate.js', 'start'], {
     env: { ...process.env, SWITCHGATE_CONFIG: configFile, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', NODE_ARGS.length > 0 ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -244,7 +257,7 @@ async function main(): Promise<void> {
     // the gateway's CPU per request next to the latencies: on a shared machine the latencies carry
     // everyone's load, the CPU the gateway spent on the requests does not
     const measure = async (paths: () => string): Promise<ReturnType<typeof summary> & { gatewayCpuMsPerRequest: number }> => {
-      for (let i = 0; i < 20; i++) await get(paths()); // warm-up
+      for (let i = 0; i < SCENARIO_WARMUP; i++) await get(paths());
       const ms: number[] = [];
       const cpu0 = cpuMs(child.pid!);
       for (let i = 0; i < SAMPLES; i++) ms.push((await get(paths())).ms);
