@@ -371,11 +371,19 @@ export async function openPglite(
     await unlock();
     throw err;
   }
-  const dialect = new PGliteDialect({
-    pglite,
-    onLeakedTransaction: () => logger.warn({}, 'connection released inside a transaction; rolled back'),
-  });
-  return pgliteStore(pglite, dialect, logger, unlock);
+  return pgliteStore(pglite, logger, { owned: true, unlock });
+}
+
+/** What `openPglite` gives PGlite, for a caller that makes its own instance (`borrowPglite`). */
+export const PGLITE_OPTIONS = { parsers: SCALAR_PARSERS } as const;
+
+/**
+ * A store on a PGlite instance the caller keeps: `close()` ends the store (its kysely, its LISTENs)
+ * and leaves the instance open. The test suite reuses instances this way instead of loading a data
+ * directory (~1 s) for every store.
+ */
+export function borrowPglite(pglite: PGlite, logger: StoreLogger = silentLogger): Store {
+  return pgliteStore(pglite, logger, { owned: false, unlock: async () => {} });
 }
 
 const LOCK_FILE = 'switchgate.pid';
@@ -425,8 +433,15 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger, unlock: () => Promise<void>): Store {
+function pgliteStore(pglite: PGlite, logger: StoreLogger, how: { owned: boolean; unlock: () => Promise<void> }): Store {
+  const dialect = new PGliteDialect({
+    pglite,
+    closeOnDestroy: how.owned,
+    onLeakedTransaction: () => logger.warn({}, 'connection released inside a transaction; rolled back'),
+  });
   const db = new Kysely<Database>({ dialect: dialect as Dialect });
+  // a borrowed instance outlives the store: what the store listened to must not outlive it
+  const listening = new Set<() => Promise<void>>();
   let closed: Promise<void> | undefined;
   return {
     db,
@@ -437,20 +452,24 @@ function pgliteStore(pglite: PGlite, dialect: PGliteDialect, logger: StoreLogger
       // LISTEN must not run inside somebody's open transaction (it would only apply on commit).
       const unlisten = await dialect.runExclusive(() => pglite.listen(name, callback));
       let done = false;
-      return async () => {
+      const stop = async (): Promise<void> => {
+        listening.delete(stop);
         if (done || pglite.closed) return;
         done = true;
         await dialect.runExclusive(() => unlisten());
       };
+      listening.add(stop);
+      return stop;
     },
     notify: (channel, payload) => notifyIn(db, channel, payload),
     close: () => (closed ??= (async () => {
       try {
+        if (!how.owned) for (const stop of [...listening]) await stop();
         await db.destroy();
         // kysely only destroys a driver that ran a query; close PGlite in any case.
-        if (!pglite.closed) await dialect.runExclusive(() => pglite.close());
+        if (how.owned && !pglite.closed) await dialect.runExclusive(() => pglite.close());
       } finally {
-        await unlock();
+        await how.unlock();
       }
     })()),
   };
