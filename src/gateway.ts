@@ -17,6 +17,7 @@ import { WbciService } from './app/wbci/service.js';
 import { StepBatcher } from './store/repos/step-batcher.js';
 import { EventBus } from './store/event-bus.js';
 import { buildApp } from './http/app.js';
+import { createDeadLetterService, type DeadLetterService } from './app/dead-letters.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, sweepIdempotencyKeys } from './http/idempotency.js';
 import { DEFAULT_DELIVERED_RETENTION_HOURS, sweepDeliveredOutbox } from './delivery/outbox-retention.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
@@ -106,6 +107,8 @@ export interface Gateway {
   agcom: AgcomService | undefined;
   /** the interconnection procedures with TIM, when "interconnect" is in self.profiles */
   interconnect: InterconnectService | undefined;
+  /** the REST API's replay of dead letters */
+  deadLetters: DeadLetterService;
   worker: OutboxWorker | undefined;
   bus: EventBus;
   log: Logger;
@@ -261,7 +264,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     const billing = { bands: resolveTimeBands(config), calendar: italianCalendar(), registry, accesses: () => listAccesses(store.db), tariffs };
     plugins.push((app: FastifyInstance) => interconnectBillingRoutes(app, billing));
   }
-  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, registry, plugins, env: opts.env ?? process.env });
+  const deadLetters = createDeadLetterService(store.db);
+  const app = await buildApp({ config, db: store.db, clock, log, wbci, agcom, bus, deadLetters, registry, plugins, env: opts.env ?? process.env });
 
   const env = opts.env ?? process.env;
   // Peer rows go to the peer transport, wholesale rows to the wholesale client.
@@ -365,6 +369,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     wholesale,
     agcom,
     interconnect,
+    deadLetters,
     worker,
     bus,
     log,

@@ -381,11 +381,15 @@ const destinationKey = (kind: string, destination: string): string => `${kind} $
 /** A success of a row that failed before releases the destination's waiting rows at most this often. */
 const RELEASE_AGAIN_AFTER_MS = 1_000;
 
-/** Puts a dead letter's message back into delivery; returns false when it was already replayed or is unknown. */
-export async function replayDeadLetter(db: Kysely<Database>, id: number): Promise<boolean> {
+/**
+ * Puts a dead letter's message back into delivery; returns false when it was already replayed or is
+ * unknown. `beforeCommit` runs in the replay's transaction once it is sure to replay.
+ */
+export async function replayDeadLetter(db: Kysely<Database>, id: number, opts: { beforeCommit?: (trx: Transaction<Database>) => Promise<void> } = {}): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const dl = await trx.selectFrom('dead_letters').selectAll().where('id', '=', id).where('replayed_at', 'is', null).forUpdate().executeTakeFirst();
     if (!dl) return false;
+    await opts.beforeCommit?.(trx);
     if (dl.kind === 'webhook') {
       // the webhook's dispatcher sends the event again (delivery/webhooks.ts)
       await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();

@@ -29,6 +29,7 @@ import { eventRoutes } from './routes/events.js';
 import { replyDatabaseUnavailable } from './database-unavailable.js';
 import { healthRoutes } from './routes/health.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import type { DeadLetterService } from '../app/dead-letters.js';
 import { wbciWireRoutes } from './routes/wbci-wire.js';
 import { PeerDirectory } from './peer-auth.js';
 import { migrationCodeRoutes } from './routes/migration-code.js';
@@ -49,6 +50,7 @@ export interface AppDeps {
   /** the Italian procedure, when "agcom" is in self.profiles */
   agcom?: AgcomService;
   bus: EventBus;
+  deadLetters: DeadLetterService;
   registry: Registry;
   /** where secrets referenced by name are read (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -112,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: deps.db, registry: deps.registry });
   await app.register(switchRoutes, { db: deps.db, clock: deps.clock, wbci: deps.wbci, agcom: deps.agcom });
   await app.register(eventRoutes, { db: deps.db, bus: deps.bus });
-  await app.register(deadLetterRoutes, { db: deps.db });
+  await app.register(deadLetterRoutes, { db: deps.db, deadLetters: deps.deadLetters });
   await app.register(migrationCodeRoutes, {
     options: migrationCodeOptions(deps.agcom?.settings.rules ?? defaultAgcomRules, deps.agcom?.settings.cosTable),
   });

@@ -69,6 +69,33 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     expect([third.statusCode, third.headers['idempotent-replayed'], third.data.messageId]).toEqual([202, 'true', again.data.messageId]);
     expect(answering.runs()).toBe(1);
   });
+
+  it('a dead-letter replay whose process died between its commit and its answer is answered on retry, replayed once', async () => {
+    pair = await startPair(open);
+    pair.transport.targets.delete('DEU.EKPB');
+    await rest(pair.a, 'POST', '/v1/switches', va);
+    await pair.a.deliver();
+    const { items } = (await rest(pair.a, 'GET', '/v1/dead-letters')).data as { items: { id: string }[] };
+    expect(items).toHaveLength(1);
+    const id = items[0]!.id;
+    pair.transport.targets.set('DEU.EKPB', pair.b);
+
+    const replaying = diesAfterCommit(pair.a.deadLetters, 'replay');
+    const key = { 'idempotency-key': 'replay-1' };
+    const first = await rest(pair.a, 'POST', `/v1/dead-letters/${id}/replay`, undefined, key);
+    expect(first.statusCode).toBe(500);
+    await ownerDied(pair.a.store.db, 'replay-1');
+    replaying.survive();
+
+    const again = await rest(pair.a, 'POST', `/v1/dead-letters/${id}/replay`, undefined, key);
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.data], again.body).toEqual([202, 'true', { id, status: 'replayed' }]);
+    expect(replaying.runs()).toBe(1);
+    // the dead letter was put back once: one delivery.replayed event, and the VA reaches B once
+    const feed = (await rest(pair.a, 'GET', '/v1/events')).data.items as { type: string }[];
+    expect(feed.filter((e) => e.type === 'delivery.replayed')).toHaveLength(1);
+    await pair.pump();
+    expect(pair.transport.sent.filter((s) => s.destination === 'DEU.EKPB' && s.type === 'VA-KUE-MRN')).toHaveLength(1);
+  });
 });
 
 describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => {

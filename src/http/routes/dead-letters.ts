@@ -2,12 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { replayDeadLetter } from '../../delivery/outbox-worker.js';
+import type { DeadLetterService } from '../../app/dead-letters.js';
 import { AppError } from '../../app/errors.js';
 import { decodeIdCursor, encodeIdCursor } from '../list-cursor.js';
+import { idempotentOptions } from '../idempotency.js';
 
-export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<Database> }): Promise<void> {
-  const { db } = deps;
+export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; deadLetters: DeadLetterService }): Promise<void> {
+  const { db, deadLetters } = deps;
+  const replayed = (id: string) => ({ id, status: 'replayed' as const });
   app.get<{ Querystring: { replayed?: boolean; caseId?: string; cursor?: string; limit: number } }>(
     '/v1/dead-letters',
     {
@@ -65,7 +67,11 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
   app.post<{ Params: { id: string } }>(
     '/v1/dead-letters/:id/replay',
     {
-      config: { scope: 'dead-letters:write' },
+      config: {
+        scope: 'dead-letters:write',
+        // the process died between the replay's commit and its answer: the replay happened
+        idempotencyReplay: async (id) => ({ statusCode: 202, body: replayed(String(id)) }),
+      },
       schema: {
         tags: ['delivery'],
         summary: 'Put a dead-lettered delivery back into the outbox (kind webhook: the webhook sends the event again)',
@@ -73,9 +79,9 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
       },
     },
     async (request, reply) => {
-      const ok = await replayDeadLetter(db, Number(request.params.id));
+      const ok = await deadLetters.replay(Number(request.params.id), idempotentOptions(request));
       if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist or was already replayed`);
-      return reply.code(202).send({ id: request.params.id, status: 'replayed' });
+      return reply.code(202).send(replayed(request.params.id));
     },
   );
 }
