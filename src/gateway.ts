@@ -312,11 +312,14 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
         probeIntervalMs: opts.outboxProbeMs,
         random: opts.retryJitter,
         observer: metrics.observer,
-        // an N12 NACK to our N1 is the network operator's answer: §10.4 rejects the order with it
+        // an N12 NACK to our N1 is the network operator's answer: §10.4 rejects the order with it;
+        // to our N2/N3, the request did not happen: the order goes back to what it was
         ...(ftthRecipient
           ? {
               onDeadLettered: async (trx, item, reason, permanent) => {
-                if (permanent && item.destination === FTTH_DESTINATION && item.type === RECIPIENT_MESSAGE_TYPES.N1) await ftthRecipient.n1Refused(trx, item.caseId, item.messageId, reason);
+                if (!permanent || item.destination !== FTTH_DESTINATION) return;
+                if (item.type === RECIPIENT_MESSAGE_TYPES.N1) await ftthRecipient.n1Refused(trx, item.caseId, item.messageId, reason);
+                else if (item.type === RECIPIENT_MESSAGE_TYPES.N2 || item.type === RECIPIENT_MESSAGE_TYPES.N3) await ftthRecipient.requestRefused(trx, item.caseId, item.messageId, reason);
               },
             }
           : {}),

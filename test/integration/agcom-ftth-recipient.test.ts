@@ -354,6 +354,59 @@ describeEachBackend('agcom FTTH: the Recipient orders from the network operator 
     expect(reopened.history.map((h) => h.event)).toEqual(['N1', 'N12', 'N1 replayed', 'N4 acquisito']);
   });
 
+  it('our N2 annullamento NACKed: the order is back where it was, the cancellation rejected with the reason; replayed and taken, the operator\'s Annullato cancels it', async () => {
+    const w = (world = await startWorld(open));
+    const id = await ordered(w);
+    await accepted(w, id);
+    w.whs.answer = (op: Operation) => (op === 'Rec_StatusUpdateMig' ? { ESITO: '1', CODICE_MOTIVAZIONE: '051', MOTIVAZIONE: 'annullamento fuori termine' } : { ESITO: '0' });
+    expect((await http(w.pair.a, 'POST', `/v1/switches/${id}/cancel`, { reason: 'il cliente ha cambiato idea' })).status).toBe(202);
+    await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toContain('out:FTTH-N2:failed'), 15_000);
+    const refused = await order(w, id);
+    expect(refused).toMatchObject({ state: 'accepted', dac: DAC, ftth: { state: 'accettato' }, cancellation: { status: 'rejected' } });
+    expect(refused.history.at(-1)).toMatchObject({ event: 'N12 NACK to N2 annullamento', ftthFrom: 'cancelPending', ftthTo: 'accettato', code: '051', reason: 'annullamento fuori termine' });
+    await eventually(async () => expect((await wholesaleEvents(w, id)).slice(-2)).toEqual(['wholesale.cancellation-queued', 'wholesale.cancellation-rejected']));
+    // the order being accettato again, the operator's Annullato has nothing to answer: NACKed, nothing changes
+    expect(await n4(w, id, '5')).toMatchObject({ ESITO: '1' });
+
+    // the operator takes the replayed N2 this time: the annullamento is pending again, its Annullato cancels the order
+    w.whs.answer = () => ({ ESITO: '0' });
+    const dead = (await http(w.pair.a, 'GET', '/v1/dead-letters')).data.items as { id: string; reason: string }[];
+    expect(dead.map((d) => d.reason)).toEqual(['N12 NACK 051: annullamento fuori termine']);
+    expect((await http(w.pair.a, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, {})).status).toBe(202);
+    await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toContain('out:FTTH-N2:delivered'));
+    expect(await n4(w, id, '5')).toMatchObject(ACK);
+    const c = await caseOf(w.pair.a, id);
+    expect(c.state).toBe('CANCELLED');
+    expect(c.wholesaleOrder).toMatchObject({ state: 'cancelled', ftth: { state: 'annullato' }, cancellation: { status: 'done' } });
+    expect((c.wholesaleOrder as { history: { event: string }[] }).history.map((h) => h.event).slice(-3)).toEqual(['N12 NACK to N2 annullamento', 'N2 annullamento replayed', 'N4 annullato']);
+  });
+
+  it('our N3 rimodulazione NACKed: the DAC before it is in force again, the reschedule rejected', async () => {
+    const w = (world = await startWorld(open));
+    const id = await ordered(w);
+    await accepted(w, id);
+    w.whs.answer = (op: Operation) => (op === 'Rec_RescheduleMig' ? { ESITO: '1', CODICE_MOTIVAZIONE: '061', MOTIVAZIONE: 'data non disponibile' } : { ESITO: '0' });
+    expect((await http(w.pair.a, 'POST', `/v1/switches/${id}/reschedule`, { requestedDate: NEW_DAC })).status).toBe(202);
+    await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toContain('out:FTTH-N3:failed'), 15_000);
+    expect(await order(w, id)).toMatchObject({ state: 'accepted', dac: DAC, appointment: '10:30:00', requestedCompletionDate: DAC, ftth: { state: 'accettato', dac: DAC }, reschedule: { status: 'rejected', requestedDate: NEW_DAC } });
+    await eventually(async () => expect((await wholesaleEvents(w, id)).slice(-2)).toEqual(['wholesale.reschedule-queued', 'wholesale.reschedule-rejected']));
+    const rejected = (await events(w, id)).find((e) => e.type === 'wholesale.reschedule-rejected')!.data;
+    expect(rejected).toMatchObject({ dac: DAC, code: '061', reason: 'data non disponibile' });
+  });
+
+  it('our N2 desospensione NACKed: the order is suspended again', async () => {
+    const w = (world = await startWorld(open));
+    const id = await ordered(w);
+    await accepted(w, id);
+    expect(await n4(w, id, '4')).toMatchObject(ACK);
+    w.whs.answer = (op: Operation) => (op === 'Rec_StatusUpdateMig' ? { ESITO: '1', CODICE_MOTIVAZIONE: '071', MOTIVAZIONE: 'sospensione non rimovibile' } : { ESITO: '0' });
+    const resumed = await http(w.pair.a, 'POST', `/v1/switches/${id}/wholesale-order/resume`, {});
+    expect(resumed.data.wholesaleOrder).toMatchObject({ ftth: { state: 'accettato' } });
+    await untilA(w.pair, async () => expect(await ftthTimeline(w, id)).toContain('out:FTTH-N2:failed'));
+    expect(await order(w, id)).toMatchObject({ state: 'suspended', ftth: { state: 'sospeso' } });
+    await eventually(async () => expect((await wholesaleEvents(w, id)).slice(-2)).toEqual(['wholesale.resume-queued', 'wholesale.resume-rejected']));
+  });
+
   it('placeOrders manual: no N1 until the API asks, then exactly one', async () => {
     const w = (world = await startWorld(open, true, { placeOrders: 'manual' }));
     const res = await start(w);

@@ -71,6 +71,11 @@ export interface FtthHistoryEntry {
   dac?: string;
   code?: string;
   reason?: string;
+  /** our N2/N3: the message that carried it, and the DAC and appointment it replaced (an N12 NACK puts them back) */
+  messageId?: string;
+  before?: { dac: string | null; appointment: string | null };
+  /** our N3: the appointment it asked for */
+  appointment?: string;
 }
 
 interface ChangeRequest {
@@ -151,10 +156,13 @@ function eventName(e: OrderEvent, from: OrderState, to: OrderState): string {
       return 'wholesale.reschedule-queued';
     case 'N12':
       return 'wholesale.rejected';
+    case 'refused':
+      return e.request === 'N3' ? 'wholesale.reschedule-rejected' : e.request === 'N2 annullamento' ? 'wholesale.cancellation-rejected' : 'wholesale.resume-rejected';
   }
 }
 
-const label = (e: OrderEvent): string => (e.kind === 'N4' ? `N4 ${e.state}` : e.kind === 'N2' ? `N2 ${e.azione === '1' ? 'annullamento' : 'desospensione'}` : e.kind);
+const label = (e: OrderEvent): string =>
+  e.kind === 'N4' ? `N4 ${e.state}` : e.kind === 'N2' ? `N2 ${e.azione === '1' ? 'annullamento' : 'desospensione'}` : e.kind === 'refused' ? `N12 NACK to ${e.request}` : e.kind;
 
 export class FtthRecipientService implements AgcomPhase3 {
   readonly #d: FtthRecipientDeps;
@@ -258,6 +266,51 @@ export class FtthRecipientService implements AgcomPhase3 {
   }
 
   /**
+   * The network operator's N12 NACK to our N2 or N3 (the outbox dead-lettered it, in this
+   * transaction): the operator did not take the request, so §10.4's order goes back to what it was
+   * before it — unless the operator has moved the order since, which is then left as it is and
+   * reported for a person to look at (`wholesale.attention`). The change the request carried is
+   * marked `rejected` with the operator's reason either way.
+   */
+  async requestRefused(trx: Tx, caseId: string, messageId: string, reason: string): Promise<void> {
+    const row = await loadCase(trx, caseId, { forUpdate: true });
+    const stored = row?.wholesale_order;
+    if (!row || !isFtthOrder(stored)) return;
+    const order: FtthOrderRecord = stored;
+    const sent = order.history.find((h) => h.messageId === messageId);
+    // refused again after a replay that never reached the operator: it was undone the first time
+    if (!sent || order.history.findLast((h) => h.messageId === messageId)!.event.startsWith('N12 NACK')) return;
+    const event: OrderEvent | undefined =
+      sent.event === 'N3'
+        ? { kind: 'refused', request: 'N3', dac: sent.dac ?? '', before: sent.before ?? { dac: null, appointment: null } }
+        : sent.event === 'N2 annullamento' && sent.ftthFrom !== null
+          ? { kind: 'refused', request: 'N2 annullamento', before: sent.ftthFrom }
+          : sent.event === 'N2 desospensione'
+            ? { kind: 'refused', request: 'N2 desospensione' }
+            : undefined;
+    if (!event) return;
+    // the transport's reason: `N12 NACK <CODICE_MOTIVAZIONE>: <MOTIVAZIONE>`
+    const m = /^N12 NACK (\S*): ([\s\S]*)$/.exec(reason);
+    const refusal = { code: m?.[1] ?? '', reason: m?.[2] ?? reason };
+    const at = this.#d.clock.now().toISOString();
+    const answered = (c: ChangeRequest | null | undefined) => (c?.messageId === messageId ? { ...c, status: 'rejected' as const, answeredAt: at } : c);
+    const patch: Partial<FtthOrderRecord> = { cancellation: answered(order.cancellation) ?? null, reschedule: answered(order.reschedule) ?? null };
+    const t = applyOrderEvent(order.ftth, event);
+    if (!t.ok) {
+      await setWholesaleOrder(trx, caseId, { ...order, ...patch, updatedAt: at });
+      await appendEvents(trx, [{ type: 'wholesale.attention', caseId, data: { reason: `${label(event)} ${refusal.code}: ${refusal.reason} — not undone: ${t.message}`, codes: [refusal.code], orderState: order.state } }]);
+      this.#d.log.warn({ caseId, code: refusal.code, ftthState: order.ftth.state }, 'FTTH request refused by the network operator after the order moved');
+      return;
+    }
+    // the DAC asked for is the one in force again
+    if (event.request === 'N3' && event.before.dac !== null) patch.requestedCompletionDate = event.before.dac;
+    const next = this.#advance(order, event, t.order, t.effects, at, { ...refusal, messageId }, patch);
+    await setWholesaleOrder(trx, caseId, next);
+    await appendEvents(trx, [{ type: eventName(event, order.ftth.state, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) }]);
+    this.#d.log.info({ caseId, code: refusal.code, request: event.request }, 'FTTH request refused by the network operator (N12 NACK): undone');
+  }
+
+  /**
    * An order refused by N12 whose N1 was replayed and delivered since: a new attempt, which starts
    * over from `submitted` (the Donor was told `03`, so portability is announced again at Accettato).
    */
@@ -274,6 +327,45 @@ export class FtthRecipientService implements AgcomPhase3 {
       history: [...order.history, { at, event: 'N1 replayed', from: order.state, to: 'submitted', ftthFrom: order.ftth.state, ftthTo: 'submitted' }],
       ftth: newOrder(order.ftth.codiceOrdineRec, { npAnnounced: false }),
     };
+  }
+
+  /**
+   * Our N2/N3 the operator refused (N12 NACK, undone by `requestRefused`) whose dead letter was
+   * replayed and delivered since: the operator took the request this time, so it applies again
+   * before the operator's next message is (as a replayed N1 reopens its order, #reopened).
+   */
+  async #resent(trx: Tx, caseId: string, order: FtthOrderRecord): Promise<FtthOrderRecord> {
+    const undone = order.history.filter((h) => h.event.startsWith('N12 NACK to ') && h.messageId !== undefined);
+    let current = order;
+    for (const refusal of undone) {
+      if (current.history.some((h) => h.messageId === refusal.messageId && h.event.endsWith(' replayed'))) continue;
+      const message = await trx.selectFrom('messages').select('status').where('message_id', '=', refusal.messageId!).executeTakeFirst();
+      if (message?.status !== 'delivered') continue;
+      const sent = current.history.find((h) => h.messageId === refusal.messageId && !h.event.startsWith('N12 NACK'));
+      const again: OrderEvent | undefined =
+        sent?.event === 'N3' && sent.dac && sent.appointment
+          ? { kind: 'N3', dac: sent.dac, appointment: sent.appointment }
+          : sent?.event === 'N2 annullamento'
+            ? { kind: 'N2', azione: '1' }
+            : sent?.event === 'N2 desospensione'
+              ? { kind: 'N2', azione: '0' }
+              : undefined;
+      if (!sent || !again) continue;
+      const t = applyOrderEvent(current.ftth, again);
+      const at = this.#d.clock.now().toISOString();
+      if (!t.ok) {
+        await appendEvents(trx, [{ type: 'wholesale.attention', caseId, data: { reason: `${sent.event} replayed and taken by the operator, but ${t.message}`, codes: [], orderState: current.state } }]);
+        current = { ...current, history: [...current.history, { at, event: `${sent.event} replayed`, from: current.state, to: current.state, ftthFrom: current.ftth.state, ftthTo: current.ftth.state, messageId: refusal.messageId! }] };
+        continue;
+      }
+      const answered = (c: ChangeRequest | null): ChangeRequest | null => (c !== null && c.messageId === refusal.messageId ? { ...c, status: again.kind === 'N3' ? 'done' : 'requested' } : c);
+      const patch: Partial<FtthOrderRecord> = { cancellation: answered(current.cancellation), reschedule: answered(current.reschedule), ...(again.kind === 'N3' ? { requestedCompletionDate: again.dac } : {}) };
+      const from = current.ftth.state;
+      current = this.#advance(current, again, t.order, t.effects, at, { event: `${sent.event} replayed`, messageId: refusal.messageId! }, patch);
+      await appendEvents(trx, [{ type: eventName(again, from, t.order.state), caseId, data: eventData(current, current.history.at(-1)!) }]);
+    }
+    if (current !== order) await setWholesaleOrder(trx, caseId, current);
+    return current;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -331,7 +423,13 @@ export class FtthRecipientService implements AgcomPhase3 {
     const change: ChangeRequest = { id: n.id, status: 'requested', requestedAt: at, reason, messageId, ...(e.kind === 'N3' ? { requestedDate: e.dac } : {}) };
     const patch: Partial<FtthOrderRecord> =
       e.kind === 'N3' ? { reschedule: { ...change, status: 'done', answeredAt: at }, requestedCompletionDate: e.dac } : e.azione === '1' ? { cancellation: change } : {};
-    const next = this.#advance(order, e, t.order, t.effects, at, { notificationId: n.id, reason }, patch);
+    const sent: Partial<FtthHistoryEntry> = {
+      notificationId: n.id,
+      reason,
+      messageId,
+      ...(e.kind === 'N3' ? { before: { dac: order.ftth.dac, appointment: order.ftth.appointment }, appointment: e.appointment } : {}),
+    };
+    const next = this.#advance(order, e, t.order, t.effects, at, sent, patch);
     await setWholesaleOrder(trx, caseId, next);
     await appendEvents(trx, [
       { type: 'message.queued', caseId, data: { messageId, type, businessId: caseId } },
@@ -391,7 +489,7 @@ export class FtthRecipientService implements AgcomPhase3 {
     const row = await loadCase(trx, caseId, { forUpdate: true });
     const stored = row?.role === 'recipient' ? row.wholesale_order : null;
     if (!row || !isFtthOrder(stored)) return { n12: nack(id, REASONS.unknownOrder, `CODICE_ORDINE_REC: no FTTH order ${rec} (nor CODICE_ORDINE_WHS ${whs}) was placed by this gateway`) };
-    const order = await this.#reopened(trx, stored);
+    const order = await this.#resent(trx, caseId, await this.#reopened(trx, stored));
     const event = orderEventOf(op, msg, this.#d.codes)!;
     const t = applyOrderEvent(order.ftth, event);
     const messageId = newMessageId();

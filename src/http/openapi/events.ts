@@ -72,6 +72,7 @@ export const EVENT_CATALOGUE: readonly EventDoc[] = [
   wholesale('suspended'),
   wholesale('resumed'),
   wholesale('resume-queued'),
+  wholesale('resume-rejected'),
   { type: 'wholesale.attention', description: 'phase 3: something needs a person (e.g. an ABBM-TR after the order was placed)', data: { reason: str, codes, orderState: str } },
   { type: 'wholesale.not-propagated', description: 'phase 3: a change of the case could not be passed on to the order', data: { reason: str } },
   { type: 'wholesale.verification-answered', description: 'the wholesale provider asked the donating side to verify a phase 2; the answer given', data: { result: { enum: ['OK', 'KO'] }, code: str } },

@@ -9,6 +9,7 @@
  *  (after our N2 AZIONE=0, the operator's N4 Accettato with FLAG_DESOSPENSIONE confirms it)
  *  accettato ─N3 (A) / N5 (B)─► accettato (DAC := new date)        N6 = event, no state change
  *  any non-final ─N2(AZIONE=1)─► cancelPending ─N4 Annullato─► annullato
+ *  N12 NACK to our N2/N3 ─► the request undone, if nothing has moved the order since
  * ```
  *
  * Number portability rides on it (§11): N11 `01` when the order is first accepted with its DAC,
@@ -58,7 +59,18 @@ export type OrderEvent =
   | { kind: 'N6'; whs: string }
   | { kind: 'N7'; whs: string; outcome: N7Outcome }
   | { kind: 'N2'; azione: '0' | '1' }
-  | { kind: 'N3'; dac: string; appointment: string };
+  | { kind: 'N3'; dac: string; appointment: string }
+  | RequestRefused;
+
+/**
+ * The network operator's N12 NACK to one of our N2/N3: it did not take the request, so the order is
+ * what it was before we sent it — provided nothing has moved it since (what the request changed is
+ * still in force). `before` is the order as the request found it.
+ */
+export type RequestRefused =
+  | { kind: 'refused'; request: 'N2 annullamento'; before: OrderState }
+  | { kind: 'refused'; request: 'N2 desospensione' }
+  | { kind: 'refused'; request: 'N3'; dac: string; before: Pick<FtthOrder, 'dac' | 'appointment'> };
 
 export type OrderEffect = { kind: 'np'; tipoNotifica: '01' | '02' | '03' } | { kind: 'dac'; dac: string; by: 'network' | 'recipient' } | { kind: 'final'; state: OrderState };
 
@@ -123,6 +135,27 @@ export function applyOrderEvent(o: FtthOrder, e: OrderEvent): Transition {
     case 'N3':
       if (o.state !== 'accettato') return wrong(o, 'N3 rimodulazione');
       return to(o, 'accettato', { dac: e.dac, appointment: e.appointment }, [{ kind: 'dac', dac: e.dac, by: 'recipient' }]);
+    case 'refused':
+      return undo(o, e);
+  }
+}
+
+function undo(o: FtthOrder, e: RequestRefused): Transition {
+  switch (e.request) {
+    case 'N3': {
+      if (o.state !== 'accettato' || o.dac !== e.dac) return wrong(o, 'N12 NACK to N3 rimodulazione (the DAC has moved since)');
+      const { dac, appointment } = e.before;
+      return to(o, 'accettato', { dac, appointment }, dac ? [{ kind: 'dac', dac, by: 'network' }] : []);
+    }
+    case 'N2 desospensione': {
+      if (o.state !== 'accettato' || o.resumeRequested !== true) return wrong(o, 'N12 NACK to N2 desospensione');
+      const { resumeRequested: _undone, ...order } = o;
+      return to(order, 'sospeso');
+    }
+    case 'N2 annullamento':
+      if (o.state !== 'cancelPending') return wrong(o, 'N12 NACK to N2 annullamento');
+      // B took the order in while our annullamento was pending (applyN4): it is no longer only submitted
+      return to(o, e.before === 'submitted' && o.codiceOrdineWhs !== null ? 'acquisito' : e.before);
   }
 }
 

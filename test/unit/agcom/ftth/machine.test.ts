@@ -103,6 +103,41 @@ describe('FTTH order state machine (§10.4)', () => {
   });
 });
 
+describe('an N12 NACK to our N2/N3 (the request did not happen)', () => {
+  const dac = '2026-12-18';
+  const refusedCancel = (before: FtthOrder['state']): OrderEvent => ({ kind: 'refused', request: 'N2 annullamento', before });
+
+  it('an annullamento refused: back to the state it left, from submitted to acquisito if B took the order in meanwhile', () => {
+    expect(run(...accepted, { kind: 'N2', azione: '1' }, refusedCancel('accettato')).order).toMatchObject({ state: 'accettato', dac });
+    expect(run(ack, { kind: 'N2', azione: '1' }, refusedCancel('submitted')).order).toMatchObject({ state: 'submitted', codiceOrdineWhs: null });
+    expect(run(ack, { kind: 'N2', azione: '1' }, n4('acquisito'), refusedCancel('submitted')).order).toMatchObject({ state: 'acquisito', codiceOrdineWhs: WHS });
+    // the operator cancelled it before the NACK was read: nothing to undo
+    const annullato = run(...accepted, { kind: 'N2', azione: '1' }, n4('annullato')).order;
+    expect(applyOrderEvent(annullato, refusedCancel('accettato'))).toMatchObject({ ok: false, reason: 'wrongState' });
+  });
+
+  it('a desospensione refused: suspended again, until the operator resumes it itself', () => {
+    const resumed = run(...accepted, n4('sospeso'), { kind: 'N2', azione: '0' });
+    expect(resumed.order).toMatchObject({ state: 'accettato', resumeRequested: true });
+    const back = ok(applyOrderEvent(resumed.order, { kind: 'refused', request: 'N2 desospensione' }));
+    expect(back.order).toEqual({ ...resumed.order, state: 'sospeso', resumeRequested: undefined });
+    expect('resumeRequested' in back.order).toBe(false);
+    // the operator's own Accettato with FLAG_DESOSPENSIONE already confirmed it: nothing to undo
+    const confirmed = ok(applyOrderEvent(resumed.order, n4('accettato', { desospensione: true }))).order;
+    expect(applyOrderEvent(confirmed, { kind: 'refused', request: 'N2 desospensione' })).toMatchObject({ ok: false });
+  });
+
+  it('a rimodulazione refused: the DAC and appointment before it are in force again, unless the DAC moved since', () => {
+    const moved = run(...accepted, { kind: 'N3', dac: '2026-12-22', appointment: '10:30:00' });
+    const refused: OrderEvent = { kind: 'refused', request: 'N3', dac: '2026-12-22', before: { dac, appointment: null } };
+    const back = ok(applyOrderEvent(moved.order, refused));
+    expect(back.order).toMatchObject({ state: 'accettato', dac, appointment: null });
+    expect(back.effects).toEqual([{ kind: 'dac', dac, by: 'network' }]);
+    const n5 = ok(applyOrderEvent(moved.order, { kind: 'N5', whs: WHS, dac: '2026-12-23' })).order;
+    expect(applyOrderEvent(n5, refused)).toMatchObject({ ok: false, reason: 'wrongState' });
+  });
+});
+
 describe('agcom.ftth.codes', () => {
   it('defaults to the likely reading of §10.3 and maps both ways', () => {
     expect(DEFAULT_FTTH_CODES.n4StatoOrdine['2']).toBe('accettato');
