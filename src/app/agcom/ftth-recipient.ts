@@ -161,6 +161,12 @@ function eventName(e: OrderEvent, from: OrderState, to: OrderState): string {
   }
 }
 
+/** The operator's code and reason from a dead letter's reason, as the transport writes it: `N12 NACK <CODICE_MOTIVAZIONE>: <MOTIVAZIONE>`. */
+function nackOf(reason: string): { code: string; reason: string } {
+  const m = /^N12 NACK (\S*): ([\s\S]*)$/.exec(reason);
+  return { code: m?.[1] ?? '', reason: m?.[2] ?? reason };
+}
+
 const label = (e: OrderEvent): string =>
   e.kind === 'N4' ? `N4 ${e.state}` : e.kind === 'N2' ? `N2 ${e.azione === '1' ? 'annullamento' : 'desospensione'}` : e.kind === 'refused' ? `N12 NACK to ${e.request}` : e.kind;
 
@@ -256,13 +262,12 @@ export class FtthRecipientService implements AgcomPhase3 {
     const event: OrderEvent = { kind: 'N12', esito: '1' };
     const t = applyOrderEvent(order.ftth, event);
     if (!t.ok) return;
-    // the transport's reason: `N12 NACK <CODICE_MOTIVAZIONE>: <MOTIVAZIONE>`
-    const m = /^N12 NACK (\S*): ([\s\S]*)$/.exec(reason);
-    const next = this.#advance(order, event, t.order, t.effects, this.#d.clock.now().toISOString(), { code: m?.[1] ?? '', reason: m?.[2] ?? reason });
+    const refusal = nackOf(reason);
+    const next = this.#advance(order, event, t.order, t.effects, this.#d.clock.now().toISOString(), refusal);
     await setWholesaleOrder(trx, caseId, next);
     await appendEvents(trx, [{ type: eventName(event, order.ftth.state, t.order.state), caseId, data: eventData(next, next.history.at(-1)!) }]);
     await this.#effects(trx, row.data as unknown as StoredAgcomCase, next, t.effects);
-    this.#d.log.info({ caseId, code: m?.[1] }, 'FTTH N1 refused by the network operator (N12 NACK)');
+    this.#d.log.info({ caseId, code: refusal.code }, 'FTTH N1 refused by the network operator (N12 NACK)');
   }
 
   /**
@@ -289,9 +294,7 @@ export class FtthRecipientService implements AgcomPhase3 {
             ? { kind: 'refused', request: 'N2 desospensione' }
             : undefined;
     if (!event) return;
-    // the transport's reason: `N12 NACK <CODICE_MOTIVAZIONE>: <MOTIVAZIONE>`
-    const m = /^N12 NACK (\S*): ([\s\S]*)$/.exec(reason);
-    const refusal = { code: m?.[1] ?? '', reason: m?.[2] ?? reason };
+    const refusal = nackOf(reason);
     const at = this.#d.clock.now().toISOString();
     const answered = (c: ChangeRequest | null | undefined) => (c?.messageId === messageId ? { ...c, status: 'rejected' as const, answeredAt: at } : c);
     const patch: Partial<FtthOrderRecord> = { cancellation: answered(order.cancellation) ?? null, reschedule: answered(order.reschedule) ?? null };
