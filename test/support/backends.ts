@@ -136,8 +136,13 @@ export async function openTestPglite(opts: OpenOptions): Promise<Store> {
   let pglite = idle.pop();
   if (!pglite) {
     pglite = await PGlite.create({ loadDataDir: await pgliteTemplate(true), ...PGLITE_OPTIONS });
-    // read from a fresh instance before any test touches it
-    await (template ??= templateFacts(pglite));
+    try {
+      // read from a fresh instance before any test touches it
+      await (template ??= templateFacts(pglite));
+    } catch (err) {
+      await pglite.close();
+      throw err;
+    }
   }
   const store = borrowPglite(pglite);
   let closed: Promise<void> | undefined;
@@ -170,22 +175,20 @@ const SCHEMA_SQL = `
     (SELECT string_agg(name, ',' ORDER BY name) FROM kysely_migration))) AS schema`;
 
 async function templateFacts(pglite: PGlite): Promise<{ schema: string; tables: string[]; sequences: string[] }> {
-  {
-    const schema = (await pglite.query<{ schema: string }>(SCHEMA_SQL)).rows[0]!.schema;
-    const tables = (await pglite.query<{ t: string }>(`SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely_migration%' ORDER BY 1`)).rows.map((r) => r.t);
-    // each sequence as the template has it (events_seq_seq steps by 64 from a multiple of 64, 0019)
-    const sequences: string[] = [];
-    for (const { s } of (await pglite.query<{ s: string }>(`SELECT quote_ident(sequencename) AS s FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows) {
-      const { last, called } = (await pglite.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${s}`)).rows[0]!;
-      sequences.push(`SELECT setval('${s}', ${last}, ${called});`);
-    }
-    // the pool empties a store by truncating: that is only the template again if the template is empty
-    for (const table of tables) {
-      const rows = (await pglite.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
-      if (rows !== 0) throw new Error(`the migrated PGlite template has ${rows} rows in ${table}: the test pool cannot empty a store by TRUNCATE`);
-    }
-    return { schema, tables, sequences };
+  const schema = (await pglite.query<{ schema: string }>(SCHEMA_SQL)).rows[0]!.schema;
+  const tables = (await pglite.query<{ t: string }>(`SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely_migration%' ORDER BY 1`)).rows.map((r) => r.t);
+  // each sequence as the template has it (events_seq_seq steps by 64 from a multiple of 64, 0019)
+  const sequences: string[] = [];
+  for (const { s } of (await pglite.query<{ s: string }>(`SELECT quote_ident(sequencename) AS s FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows) {
+    const { last, called } = (await pglite.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${s}`)).rows[0]!;
+    sequences.push(`SELECT setval('${s}', ${last}, ${called});`);
   }
+  // the pool empties a store by truncating: that is only the template again if the template is empty
+  for (const table of tables) {
+    const rows = (await pglite.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+    if (rows !== 0) throw new Error(`the migrated PGlite template has ${rows} rows in ${table}: the test pool cannot empty a store by TRUNCATE`);
+  }
+  return { schema, tables, sequences };
 }
 
 async function giveBack(pglite: PGlite): Promise<void> {
