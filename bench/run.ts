@@ -23,7 +23,7 @@
  *     burstDrainRatio }
  *
  * Env: BENCH_FAST=1 (fsync and synchronous_commit off: the old, not durable, mode), BENCH_N (measured
- * requests per scenario, default 3000), BENCH_WARMUP (requests before an intake scenario is measured, 8000), BENCH_CONCURRENCY (32), BENCH_REPEAT (3), BENCH_ONLY (names, comma
+ * requests per scenario, default 3000), BENCH_WARMUP (requests before an intake scenario is measured, 8000), BENCH_E2E_WARMUP (before an end-to-end scenario, 4000), BENCH_CONCURRENCY (32), BENCH_REPEAT (3), BENCH_ONLY (names, comma
  * separated), BENCH_RATE (the half-rate scenario's rate instead of half the saturated one), BENCH_DRAIN_CASES (5000), BENCH_RATING_CALLS (see bench/rating.ts), BENCH_PROFILE=<dir> (CPU
  * profiles of the server processes), DATABASE_URL (use that server instead of a throwaway cluster).
  */
@@ -44,8 +44,11 @@ import type { VaKueMrn } from '../src/protocols/wbci/types.js';
 const N = Number(process.env.BENCH_N ?? 3000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
-// the end-to-end scenarios' warm-up, in requests
-const WARMUP = Math.max(200, Math.floor(N / 5));
+// The end-to-end scenarios' warm-up, in requests: both gateways are fresh processes, like the
+// intake scenarios' (below). With 600 (N / 5, until session 13) the half-rate scenario's first ~4 s
+// — ~1,000 messages — had p50 39–44 ms against 11–14 ms later in the same run, the tail of its p99
+// (2026-12-06, 2 cores); with 4,000 the first seconds were like the rest.
+const WARMUP = Number(process.env.BENCH_E2E_WARMUP ?? 4000);
 // The intake scenarios' warm-up, in requests. Each server is a fresh process: its first thousands
 // of requests run code V8 has not optimised yet. Measured in blocks of 1,500 requests after start
 // (2 cores, 2026-12-05): the gateway's CPU per REST request fell from 0.55 ms to 0.39, 0.23, 0.27,

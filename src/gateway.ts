@@ -347,6 +347,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let timer: NodeJS.Timeout | undefined;
   if (background) {
     await worker?.start();
+    // the rows the WBCI steps write go to this process's worker as they commit (step-batcher.ts)
+    batcher.handOffTo(worker);
     for (const w of webhooks) w.start();
     timer = setInterval(() => {
       wbci.tickDue().catch((err: unknown) => log.error({ err }, 'deadline tick failed'));

@@ -5,7 +5,9 @@
  * oldest undelivered row is ever claimable, so message n+1 never overtakes n, and a wholesale
  * outage does not hold back the peer messages.
  * Woken by NOTIFY, by the time the next row falls due (a backoff or a lost lease ending), and by
- * polling as the fallback.
+ * polling as the fallback. Rows this process writes can skip all of that: the worker is the
+ * step writer's `OutboxHandoff` (store/repos/step-batcher.ts), so a row is leased to it as it is
+ * inserted and handed over once committed — no wake-up, no claim statement in between.
  *
  * Recovery per destination (a circuit breaker closing): when a delivery to a destination succeeds
  * after failures, its other rows waiting on backoff become due at once — still one per case at a
@@ -23,6 +25,7 @@ import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { DeliveredAcks } from './delivered-acks.js';
+import type { HandedOffRow, OutboxHandoff } from '../store/repos/step-batcher.js';
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -41,6 +44,11 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /**
+   * With deliveries in flight, how long a claim of less than a quarter batch waits for more of them
+   * to end (default 5 ms): a backlog drains in fewer, larger claims
+   */
+  gatherMs?: number;
   /** per-send timeout */
   sendTimeoutMs?: number;
   workerId?: string;
@@ -59,7 +67,7 @@ export interface DeliveryObserver {
   attempt(item: OutboundItem, result: SendResult, seconds: number): void;
 }
 
-export class OutboxWorker {
+export class OutboxWorker implements OutboxHandoff {
   readonly #o: Required<Omit<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>> & Pick<OutboxWorkerOptions, 'onDelivered' | 'onDeadLettered' | 'policyFor' | 'observer'>;
   readonly #db: Kysely<Database>;
   readonly #acks: DeliveredAcks;
@@ -77,6 +85,11 @@ export class OutboxWorker {
   readonly #pausedUntil = new Map<string, number>();
   #probeTimer: NodeJS.Timeout | undefined;
   #probing: Promise<number> | undefined;
+  /** deliveries in flight, claimed or handed over */
+  readonly #inflight = new Set<Promise<void>>();
+  /** room promised to rows being written with a lease for this worker (`reserve`) */
+  #reserved = 0;
+  readonly #minClaim: number;
 
   constructor(opts: OutboxWorkerOptions) {
     // explicit `??`: an option passed as undefined must not erase its default
@@ -87,11 +100,13 @@ export class OutboxWorker {
       batchSize: opts.batchSize ?? 32,
       pollMs: opts.pollMs ?? 1_000,
       sendTimeoutMs: opts.sendTimeoutMs ?? 15_000,
+      gatherMs: opts.gatherMs ?? 5,
       probeIntervalMs: opts.probeIntervalMs ?? 5_000,
       dbRetryMs: opts.dbRetryMs ?? 1_000,
       random: opts.random ?? Math.random,
       workerId: opts.workerId ?? randomUUID(),
     };
+    this.#minClaim = Math.max(1, Math.floor(this.#o.batchSize / 4));
     this.#db = opts.store.db;
     this.#acks = new DeliveredAcks(this.#db, this.#o.workerId);
   }
@@ -107,6 +122,36 @@ export class OutboxWorker {
       }, this.#o.probeIntervalMs);
       this.#probeTimer.unref();
     }
+  }
+
+  get owner(): string {
+    return this.#o.workerId;
+  }
+
+  get leaseMs(): number {
+    return this.#o.leaseMs;
+  }
+
+  reserve(n: number): number {
+    if (!this.#running) return 0;
+    const room = Math.max(0, Math.min(n, this.#o.batchSize - this.#inflight.size - this.#reserved));
+    this.#reserved += room;
+    return room;
+  }
+
+  adopt(rows: HandedOffRow[]): void {
+    this.#reserved = Math.max(0, this.#reserved - rows.length);
+    // stopped meanwhile: the rows stay leased to this worker until the lease ends, as a claimed row would
+    if (!this.#running) return;
+    for (const r of rows) {
+      this.#start({ id: r.outboxId, message_id: r.messageId, case_id: r.caseId, kind: r.kind, destination: r.destination, attempts: 1, type: r.type, body: r.body });
+    }
+  }
+
+  release(n: number): void {
+    if (n <= 0) return;
+    this.#reserved = Math.max(0, this.#reserved - n);
+    this.kick();
   }
 
   /** Something was enqueued: look now rather than at the next poll. */
@@ -127,28 +172,33 @@ export class OutboxWorker {
   }
 
   /**
-   * Keeps up to `batchSize` deliveries in flight: a slot that frees up is refilled at once, so one
-   * slow peer does not hold back the rows claimed after it.
+   * Keeps up to `batchSize` deliveries in flight: a slot that frees up is refilled within
+   * `gatherMs`, so one slow peer does not hold back the rows claimed after it.
    */
   async #run(): Promise<void> {
-    const inflight = new Set<Promise<void>>();
+    let deferredAt: number | undefined;
     while (this.#running) {
-      const capacity = this.#o.batchSize - inflight.size;
+      const capacity = this.#o.batchSize - this.#inflight.size - this.#reserved;
       let claimed = 0;
       let waitMs = this.#o.pollMs;
-      if (capacity > 0) {
+      // With deliveries in flight, each one ending would be a claim of a row or two, and a claim is
+      // a durable write: a backlog drains in claims of a quarter batch, or of what freed up within
+      // `gatherMs` (a slow peer holding most slots does not keep the others' rows waiting longer).
+      let claim = capacity > 0;
+      if (claim && capacity < this.#minClaim && this.#inflight.size + this.#reserved > 0) {
+        deferredAt ??= performance.now();
+        const left = deferredAt + this.#o.gatherMs - performance.now();
+        if (left > 0) {
+          claim = false;
+          waitMs = Math.ceil(left);
+        }
+      }
+      if (claim) {
+        deferredAt = undefined;
         try {
           const rows = await this.#claim(capacity);
           claimed = rows.length;
-          for (const r of rows) {
-            const p: Promise<void> = this.#deliver(r)
-              .catch((err: unknown) => this.#o.log.error({ err, outboxId: r.id }, 'outbox worker: delivery failed'))
-              .finally(() => {
-                inflight.delete(p);
-                this.kick();
-              });
-            inflight.add(p);
-          }
+          for (const r of rows) this.#start(r);
           // with deliveries just started, their completion wakes the loop anyway; a short poll is
           // its own timer (and spares an embedded database a query per cycle)
           if (claimed === 0 && this.#o.pollMs > 1_000) waitMs = Math.min(waitMs, await this.#untilNextDue());
@@ -173,7 +223,18 @@ export class OutboxWorker {
       this.#wake = undefined;
       this.#kicked = false;
     }
-    await Promise.all(inflight);
+    await Promise.all(this.#inflight);
+  }
+
+  /** A delivery in flight; its slot is refilled when it ends. */
+  #start(row: ClaimedRow): void {
+    const p: Promise<void> = this.#deliver(row)
+      .catch((err: unknown) => this.#o.log.error({ err, outboxId: row.id }, 'outbox worker: delivery failed'))
+      .finally(() => {
+        this.#inflight.delete(p);
+        this.kick();
+      });
+    this.#inflight.add(p);
   }
 
   /**

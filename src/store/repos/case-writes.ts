@@ -41,12 +41,53 @@ export interface CaseStep {
 export interface CaseStepResult {
   /** `messages.seq` of each message, in order */
   seqs: number[];
+  /** the outbox rows written already leased to `OutboxLease.owner` (none without a lease) */
+  leased: LeasedOutboxRow[];
   createdAt: Date | null;
   updatedAt: Date | null;
   version: number | null;
   wholesaleOrder: unknown;
   /** the case changed since it was read (expectedVersion did not match): nothing was written */
   conflict: boolean;
+}
+
+/**
+ * Outbox rows leased to a worker of this process as they are inserted, with one attempt counted —
+ * what its claim would have written — so it delivers them without a claim round trip and nobody
+ * else claims them; should it die, they come back when the lease ends like any claimed row's.
+ */
+export interface OutboxLease {
+  owner: string;
+  ms: number;
+  /** the messages whose outbox row is to be leased: a subset of `leasableMessages` of the steps */
+  messageIds: ReadonlySet<string>;
+}
+
+export interface LeasedOutboxRow {
+  outboxId: number;
+  messageId: string;
+}
+
+/**
+ * The messages of a step whose outbox row may be leased at its insert: the row must be the
+ * oldest undelivered one of its case and destination, or it would overtake an earlier message.
+ * A new case has no earlier row; a version-guarded update is written only if no other step of
+ * the case committed since it was read, and its statement checks the rows committed before (an
+ * older undelivered row: the new one is left to the claim). The first row per destination of a
+ * step only — the step's later ones wait for it.
+ */
+export function leasableMessages(step: CaseStep): string[] {
+  const guarded = step.caseWrite === 'insert' || (step.caseWrite === 'update' && step.expectedVersion !== undefined);
+  if (!guarded || !step.snapshot) return [];
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const o of step.outbox) {
+    const channel = `${o.kind} ${o.destination}`;
+    if (seen.has(channel)) continue;
+    seen.add(channel);
+    ids.push(step.messages[o.message]!.messageId);
+  }
+  return ids;
 }
 
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
@@ -141,7 +182,8 @@ interface StepSql {
   parts: RawBuilder<unknown>[];
   /** a JSON object with the step's results: message seqs and the case row */
   result: RawBuilder<unknown>;
-  notifyOutbox: boolean;
+  /** the step's outbox CTE when it may insert rows nobody leased (they need a wake-up); null: none */
+  unleasedOutbox: RawBuilder<unknown> | null | 'some';
   notifyEvents: boolean;
 }
 
@@ -153,6 +195,7 @@ function stepSql(
   packed: readonly PackedMessage[],
   signers: readonly (PackedSigner | null)[],
   events: readonly EventRowToWrite[],
+  lease: OutboxLease | undefined,
 ): StepSql {
   const c = sql.raw(`c${k}`);
   const m = sql.raw(`m${k}`);
@@ -169,12 +212,32 @@ function stepSql(
     throw new Error('writeCaseStep: a step that leaves the case row alone records no transition');
   }
   if (step.messages.length) parts.push(sql`${m} AS (${messagesCte(step.messages, packed, signers, guard)})`);
-  if (step.outbox.length) {
-    const rows = step.outbox.map((o) => {
-      const msg = step.messages[o.message]!;
-      return sql`(${msg.messageId}, ${msg.caseId}, ${o.kind}, ${o.destination})`;
+  const o = sql.raw(`o${k}`);
+  const leased = lease ? step.outbox.filter((r) => lease.messageIds.has(step.messages[r.message]!.messageId)).length : 0;
+  let unleasedOutbox: StepSql['unleasedOutbox'] = null;
+  if (step.outbox.length && leased === 0) {
+    const rows = step.outbox.map((r) => {
+      const msg = step.messages[r.message]!;
+      return sql`(${msg.messageId}, ${msg.caseId}, ${r.kind}, ${r.destination})`;
     });
-    parts.push(sql`${sql.raw(`o${k}`)} AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+    parts.push(sql`${o} AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
+    unleasedOutbox = 'some';
+  } else if (step.outbox.length) {
+    const rows = step.outbox.map((r) => {
+      const msg = step.messages[r.message]!;
+      const owner = lease!.messageIds.has(msg.messageId) ? lease!.owner : null;
+      return sql`(${msg.messageId}::text, ${msg.caseId}::text, ${r.kind}::text, ${r.destination}::text, ${owner}::text)`;
+    });
+    // an older undelivered row of the case and destination keeps the new one for the claim (leasableMessages)
+    parts.push(sql`${o} AS (INSERT INTO outbox (message_id, case_id, kind, destination, lease_owner, lease_until, attempts)
+      SELECT v.message_id, v.case_id, v.kind, v.destination, l.owner, CASE WHEN l.owner IS NOT NULL THEN now() + ${lease!.ms}::int * interval '1 millisecond' END, CASE WHEN l.owner IS NOT NULL THEN 1 ELSE 0 END
+        FROM (VALUES ${sql.join(rows)}) AS v(message_id, case_id, kind, destination, owner)
+        CROSS JOIN LATERAL (SELECT CASE WHEN v.owner IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM outbox p WHERE p.case_id = v.case_id AND p.kind = v.kind AND p.destination = v.destination AND p.status <> 'delivered')
+               THEN v.owner END AS owner) l
+       ${guard}
+      RETURNING id, message_id, lease_owner)`);
+    unleasedOutbox = leased < step.outbox.length ? 'some' : sql`EXISTS (SELECT 1 FROM ${o} WHERE lease_owner IS NULL)`;
   }
   if (events.length) {
     const rows = events.map((e) => sql`(${e.caseId}::text, ${e.n}::smallint, ${e.packed.z}::bytea, ${e.packed.dictId}::bigint, NULL::jsonb)`);
@@ -182,11 +245,18 @@ function stepSql(
   }
   const result = sql`json_build_object(
       'seqs', ${step.messages.length ? sql`(SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM ${m})` : sql`NULL::json`},
-      'case_row', ${step.caseWrite !== 'none' ? sql`(SELECT row_to_json(${c}) FROM ${c})` : sql`NULL::json`})`;
-  return { parts, result, notifyOutbox: step.outbox.length > 0, notifyEvents: step.events.length > 0 };
+      'case_row', ${step.caseWrite !== 'none' ? sql`(SELECT row_to_json(${c}) FROM ${c})` : sql`NULL::json`},
+      'leased', ${leased > 0 ? sql`(SELECT json_agg(json_build_object('id', id, 'message_id', message_id)) FROM ${o} WHERE lease_owner IS NOT NULL)` : sql`NULL::json`})`;
+  return { parts, result, unleasedOutbox, notifyEvents: step.events.length > 0 };
 }
 
-type RawResult = { seqs: { id: string; seq: number }[] | null; case_row: { created_at: string; updated_at: string; version: number; wholesale_order: unknown } | null };
+type RawResult = {
+  seqs: { id: string; seq: number }[] | null;
+  case_row: { created_at: string; updated_at: string; version: number; wholesale_order: unknown } | null;
+  leased: { id: string | number; message_id: string }[] | null;
+};
+
+const leasedRows = (rows: { id: string | number; message_id: string }[] | null): LeasedOutboxRow[] => (rows ?? []).map((r) => ({ outboxId: Number(r.id), messageId: r.message_id }));
 
 function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
   const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
@@ -195,6 +265,7 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
   return {
     seqs: step.messages.map((msg) => bySeq.get(msg.messageId)!),
+    leased: leasedRows(row.leased),
     createdAt: row.case_row ? new Date(row.case_row.created_at) : null,
     updatedAt: row.case_row ? new Date(row.case_row.updated_at) : null,
     version: row.case_row?.version ?? null,
@@ -208,17 +279,20 @@ function resultOf(step: CaseStep, row: RawResult): CaseStepResult {
  * different cases (a statement must not update one row twice). Atomic together: if any step
  * fails (a unique violation), none is written and the caller retries them one by one.
  */
-export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
+export async function writeCaseSteps(db: Db, steps: CaseStep[], lease?: OutboxLease): Promise<CaseStepResult[]> {
   const packed = steps.map((s) => packMessages(db, s.messages));
   const signers = steps.map((s) => packSigners(db, s.messages));
   const data = steps.map((s) => (s.caseWrite !== 'none' && s.snapshot ? packCaseData(db, s.snapshot) : null));
   const events = steps.map((s) => packEventRows(db, s.events));
-  const built = steps.map((s, k) => stepSql(s, k, data[k] ?? null, packed[k]!, signers[k]!, events[k]!));
+  const built = steps.map((s, k) => stepSql(s, k, data[k] ?? null, packed[k]!, signers[k]!, events[k]!, lease));
   const compressed = [...texts(packed.flat()), ...coldTexts(data), ...eventTexts(events.flat())];
   const parts = [...referencedRows(compressed, signers.flat()), ...built.flatMap((b) => b.parts)];
-  // notifications are wake-up hints: one per channel for the whole statement
+  // notifications are wake-up hints: one per channel for the whole statement; rows leased as they
+  // are written wake nobody (their worker is told in process)
+  const unleased = built.map((b) => b.unleasedOutbox).filter((u) => u !== null);
+  const outboxNotify = unleased.length === 0 ? null : unleased.includes('some') ? sql`pg_notify(${OUTBOX_CHANNEL}, '')` : sql`CASE WHEN ${sql.join(unleased as RawBuilder<unknown>[], sql` OR `)} THEN pg_notify(${OUTBOX_CHANNEL}, '') END`;
   const notify = [
-    ...(built.some((b) => b.notifyOutbox) ? [sql`pg_notify(${OUTBOX_CHANNEL}, '')`] : []),
+    ...(outboxNotify ? [outboxNotify] : []),
     ...(built.some((b) => b.notifyEvents) ? [sql`pg_notify(${EVENTS_CHANNEL}, '')`] : []),
   ];
   const select = sql`SELECT json_build_array(${sql.join(built.map((b) => b.result))}) AS results${notify.length ? sql`, ${sql.join(notify)}` : sql``}`;
@@ -230,8 +304,8 @@ export async function writeCaseSteps(db: Db, steps: CaseStep[]): Promise<CaseSte
   return steps.map((s, i) => resultOf(s, results[i]!));
 }
 
-export async function writeCaseStep(db: Db, step: CaseStep): Promise<CaseStepResult> {
-  return (await writeCaseSteps(db, [step]))[0]!;
+export async function writeCaseStep(db: Db, step: CaseStep, lease?: OutboxLease): Promise<CaseStepResult> {
+  return (await writeCaseSteps(db, [step], lease))[0]!;
 }
 
 /** Steps that open a case: nothing to guard, so any number of them fit one fixed-shape statement. */
@@ -244,7 +318,7 @@ export const isCaseOpening = (s: CaseStep): boolean => s.caseWrite === 'insert' 
  * their own insert (`messagesCte`), the one place that knows how a message is stored. Atomic
  * together, like `writeCaseSteps`; every step must satisfy `isCaseOpening`.
  */
-export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<CaseStepResult[]> {
+export async function writeCaseOpenings(db: Db, steps: CaseStep[], lease?: OutboxLease): Promise<CaseStepResult[]> {
   const data = steps.map((s) => packCaseData(db, s.snapshot!));
   const cases = steps.map((s, i) => {
     const c = s.snapshot!;
@@ -259,7 +333,15 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const caseIdOf = (s: CaseStep) => s.snapshot!.id;
   // `ord` keeps each table's rows in the order of the steps (ids and the event feed follow it)
   const ordered = <T>(rows: T[]) => rows.map((r, ord) => ({ ...r, ord }));
-  const outbox = ordered(steps.flatMap((s) => s.outbox.map((o) => ({ message_id: s.messages[o.message]!.messageId, case_id: s.messages[o.message]!.caseId, kind: o.kind, destination: o.destination }))));
+  const ownerOf = (messageId: string) => (lease?.messageIds.has(messageId) ? lease.owner : null);
+  const outbox = ordered(
+    steps.flatMap((s) =>
+      s.outbox.map((o) => {
+        const { messageId, caseId } = s.messages[o.message]!;
+        return { message_id: messageId, case_id: caseId, kind: o.kind, destination: o.destination, lease_owner: ownerOf(messageId) };
+      }),
+    ),
+  );
   const eventRows = steps.flatMap((s) => packEventRows(db, s.events));
   const events = ordered(eventRows.map((e) => ({ case_id: e.caseId, n: e.n, data_z: e.packed.z.toString('base64'), data_dict: e.packed.dictId })));
   const messages = steps.flatMap((s) => s.messages);
@@ -267,7 +349,11 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
   const signers = packSigners(db, messages);
   const compressed = [...texts(packed), ...coldTexts(data), ...eventTexts(eventRows)];
   // every part is always there (empty documents insert nothing): one text, prepared once per connection
-  const { rows } = await sql<{ cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[]; seqs: { id: string; seq: number }[] | null }>`${sql.raw(PREPARED)}
+  const { rows } = await sql<{
+    cases: { id: string; created_at: string; updated_at: string; version: number; wholesale_order: unknown }[];
+    seqs: { id: string; seq: number }[] | null;
+    leased: { id: string | number; message_id: string }[] | null;
+  }>`${sql.raw(PREPARED)}
     WITH wd AS (${dictionariesCte(compressed)}),
     ws AS (${signersCte(signers)}),
     c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
@@ -276,27 +362,35 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[]): Promise<Case
              requested_date text, switch_date text, open_change jsonb, data jsonb, data_z text, data_dict bigint, deadlines jsonb, next_due_at timestamptz, overdue boolean, history text)
       RETURNING id, created_at, updated_at, version, wholesale_order),
     m AS (${messagesCte(messages, packed, signers, sql``)}),
-    o AS (INSERT INTO outbox (message_id, case_id, kind, destination)
-      SELECT x.message_id, x.case_id, x.kind, x.destination
-        FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, ord int)
-       ORDER BY x.ord),
+    o AS (INSERT INTO outbox (message_id, case_id, kind, destination, lease_owner, lease_until, attempts)
+      SELECT x.message_id, x.case_id, x.kind, x.destination, x.lease_owner,
+             CASE WHEN x.lease_owner IS NOT NULL THEN now() + ${lease?.ms ?? 0}::int * interval '1 millisecond' END,
+             CASE WHEN x.lease_owner IS NOT NULL THEN 1 ELSE 0 END
+        FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, lease_owner text, ord int)
+       ORDER BY x.ord
+      RETURNING id, message_id, lease_owner),
     e AS (INSERT INTO events (case_id, n, data_z, data_dict, data)
       SELECT x.case_id, x.n, decode(x.data_z, 'base64'), x.data_dict, NULL::jsonb
         FROM json_to_recordset(${JSON.stringify(events)}::json) AS x(case_id text, n smallint, data_z text, data_dict bigint, ord int)
        ORDER BY x.ord)
     SELECT (SELECT json_agg(c) FROM c) AS cases,
            (SELECT json_agg(json_build_object('id', message_id, 'seq', seq)) FROM m) AS seqs,
-           CASE WHEN ${outbox.length > 0}::boolean THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
+           (SELECT json_agg(json_build_object('id', id, 'message_id', message_id)) FROM o WHERE lease_owner IS NOT NULL) AS leased,
+           -- rows leased as they are written wake nobody: their worker is told in process
+           CASE WHEN EXISTS (SELECT 1 FROM o WHERE lease_owner IS NULL) THEN pg_notify(${OUTBOX_CHANNEL}, '') END AS outbox_notified,
            CASE WHEN ${events.length > 0}::boolean THEN pg_notify(${EVENTS_CHANNEL}, '') END AS events_notified`.execute(db);
   confirmWire(db, compressed);
   confirmSigners(db, signers);
   const row = rows[0]!;
   const byCase = new Map(row.cases.map((c) => [c.id, c]));
   const bySeq = new Map((row.seqs ?? []).map((s) => [s.id, Number(s.seq)]));
+  const leased = leasedRows(row.leased);
   return steps.map((s) => {
     const c = byCase.get(caseIdOf(s))!;
+    const own = new Set(s.messages.map((msg) => msg.messageId));
     return {
       seqs: s.messages.map((msg) => bySeq.get(msg.messageId)!),
+      leased: leased.filter((l) => own.has(l.messageId)),
       createdAt: new Date(c.created_at),
       updatedAt: new Date(c.updated_at),
       version: c.version,

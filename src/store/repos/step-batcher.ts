@@ -12,10 +12,39 @@
  * case it updates), and nothing else should wait behind it: once every statement in flight has
  * been out for `stallMs`, the next batch goes anyway, up to `maxInFlight` at once (and so does a
  * full one: a load larger than a batch does not wait for the statement in flight).
+ *
+ * Handoff: with an `OutboxHandoff` (the outbox worker of this process), the outbox rows a batch
+ * writes are leased to it in the same statement, as many as it has room for, and handed to it
+ * once committed: a new message goes out without a NOTIFY, a wake-up and a claim statement between
+ * its commit and its delivery (measured: `npm run bench` end to end, see docs/capacity.md).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import { isCaseOpening, writeCaseOpenings, writeCaseStep, writeCaseSteps, type CaseStep, type CaseStepResult } from './case-writes.js';
+import { isCaseOpening, leasableMessages, writeCaseOpenings, writeCaseStep, writeCaseSteps, type CaseStep, type CaseStepResult, type OutboxLease } from './case-writes.js';
+
+/** A row leased to the handoff's owner as it was written, with what delivering it takes. */
+export interface HandedOffRow {
+  outboxId: number;
+  messageId: string;
+  caseId: string;
+  kind: 'peer' | 'wholesale';
+  destination: string;
+  type: string;
+  body: unknown;
+}
+
+/** Who takes outbox rows leased at their insert (the outbox worker of this process). */
+export interface OutboxHandoff {
+  /** the lease owner written into the rows, and the lease's length */
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** Room for up to `n` more rows, held until `adopt` or `release`; 0 when it takes none now (stopped, full). */
+  reserve(n: number): number;
+  /** committed rows leased to it: deliver them (their reservation ends) */
+  adopt(rows: HandedOffRow[]): void;
+  /** reservations that came to nothing (not leased, or the statement failed) */
+  release(n: number): void;
+}
 
 interface Pending {
   step: CaseStep;
@@ -34,12 +63,18 @@ export class StepBatcher {
   /** start times (performance.now()) of the statements in flight, oldest first */
   #inFlight: number[] = [];
   #wake: NodeJS.Timeout | undefined;
+  #handoff: OutboxHandoff | undefined;
 
   constructor(db: Kysely<Database>, opts: { maxBatch?: number; maxInFlight?: number; stallMs?: number } = {}) {
     this.#db = db;
     this.#maxBatch = opts.maxBatch ?? 32;
     this.#maxInFlight = opts.maxInFlight ?? 3;
     this.#stallMs = opts.stallMs ?? 50;
+  }
+
+  /** From now on the outbox rows of the steps written are leased to `handoff` where it has room. */
+  handOffTo(handoff: OutboxHandoff | undefined): void {
+    this.#handoff = handoff;
   }
 
   write(step: CaseStep): Promise<CaseStepResult> {
@@ -97,32 +132,89 @@ export class StepBatcher {
 
   async #run(batch: Pending[]): Promise<void> {
     const steps = batch.map((p) => p.step);
-    if (steps.every(isCaseOpening)) {
-      // new cases (a VA sent or received): one statement of fixed shape for any number of them
-      try {
-        const results = await writeCaseOpenings(this.#db, steps);
-        batch.forEach((p, i) => p.resolve(results[i]!));
-        return;
-      } catch (err) {
-        if (batch.length > 1) return this.#oneByOne(batch);
-        return batch[0]!.reject(err);
-      }
-    }
-    if (batch.length === 1) {
-      const [p] = batch as [Pending];
-      await writeCaseStep(this.#db, p.step).then(p.resolve, p.reject);
-      return;
-    }
+    const lease = this.#lease(steps);
     try {
-      const results = await writeCaseSteps(this.#db, batch.map((p) => p.step));
-      batch.forEach((p, i) => p.resolve(results[i]!));
-    } catch {
-      await this.#oneByOne(batch);
+      if (steps.every(isCaseOpening)) {
+        // new cases (a VA sent or received): one statement of fixed shape for any number of them
+        try {
+          const results = await writeCaseOpenings(this.#db, steps, lease);
+          this.#settle(lease, steps, results);
+          batch.forEach((p, i) => p.resolve(results[i]!));
+          return;
+        } catch (err) {
+          if (batch.length > 1) return await this.#oneByOne(batch, lease);
+          this.#settle(lease, steps);
+          return batch[0]!.reject(err);
+        }
+      }
+      if (batch.length === 1) return await this.#oneByOne(batch, lease);
+      try {
+        const results = await writeCaseSteps(this.#db, steps, lease);
+        this.#settle(lease, steps, results);
+        batch.forEach((p, i) => p.resolve(results[i]!));
+      } catch {
+        await this.#oneByOne(batch, lease);
+      }
+    } finally {
+      // nothing is left by now; a throw between reserving and settling must not keep the room
+      if (lease && lease.messageIds.size > 0) this.#handoff?.release(lease.messageIds.size);
     }
   }
 
   /** One bad step spoils the statement: give every step its own outcome. */
-  async #oneByOne(batch: Pending[]): Promise<void> {
-    await Promise.all(batch.map((p) => writeCaseStep(this.#db, p.step).then(p.resolve, p.reject)));
+  async #oneByOne(batch: Pending[], lease: Lease | undefined): Promise<void> {
+    await Promise.all(
+      batch.map((p) =>
+        writeCaseStep(this.#db, p.step, lease).then(
+          (r) => {
+            this.#settle(lease, [p.step], [r]);
+            p.resolve(r);
+          },
+          (err: unknown) => {
+            this.#settle(lease, [p.step]);
+            p.reject(err);
+          },
+        ),
+      ),
+    );
+  }
+
+  /** The rows of these steps the handoff has room for, reserved until the steps settle. */
+  #lease(steps: CaseStep[]): Lease | undefined {
+    const handoff = this.#handoff;
+    if (!handoff) return undefined;
+    const candidates = steps.flatMap(leasableMessages);
+    const room = candidates.length ? handoff.reserve(candidates.length) : 0;
+    if (room === 0) return undefined;
+    return { owner: handoff.owner, ms: handoff.leaseMs, messageIds: new Set(candidates.slice(0, room)) };
+  }
+
+  /**
+   * Steps written (`results`) or failed: the rows leased are the handoff's to deliver, and the room
+   * reserved for the others (not leased: an older row waits, or nothing was written) is given back
+   * — before the steps' callers hear of it.
+   */
+  #settle(lease: Lease | undefined, steps: CaseStep[], results?: CaseStepResult[]): void {
+    const handoff = this.#handoff;
+    if (!lease || !handoff) return;
+    const rows: HandedOffRow[] = [];
+    steps.forEach((step, i) => {
+      for (const l of results?.[i]?.leased ?? []) {
+        const entry = step.outbox.find((o) => step.messages[o.message]!.messageId === l.messageId)!;
+        const msg = step.messages[entry.message]!;
+        rows.push({ outboxId: l.outboxId, messageId: l.messageId, caseId: msg.caseId, kind: entry.kind, destination: entry.destination, type: msg.type, body: storedForm(msg.body) });
+        lease.messageIds.delete(l.messageId);
+      }
+    });
+    let unused = 0;
+    for (const id of steps.flatMap(leasableMessages)) if (lease.messageIds.delete(id)) unused++;
+    if (rows.length) handoff.adopt(rows);
+    if (unused) handoff.release(unused);
   }
 }
+
+/** The body as a claim would read it back: what JSON keeps of it, and not an object its writer still holds. */
+const storedForm = (body: unknown): unknown => JSON.parse(JSON.stringify(body ?? null)) as unknown;
+
+/** The lease of one statement; `messageIds` shrinks as its rows are handed off, what is left is released. */
+type Lease = OutboxLease & { messageIds: Set<string> };
