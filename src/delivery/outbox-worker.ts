@@ -141,8 +141,19 @@ export class OutboxWorker implements OutboxHandoff {
 
   adopt(rows: HandedOffRow[]): void {
     this.#reserved = Math.max(0, this.#reserved - rows.length);
-    // stopped meanwhile: the rows stay leased to this worker until the lease ends, as a claimed row would
-    if (!this.#running) return;
+    if (!this.#running) {
+      // stopped while they were written: back to the claim now rather than when the lease ends
+      // (should that fail, the lease ends as a claimed row's would)
+      void this.#db
+        .updateTable('outbox')
+        .set({ lease_owner: null, lease_until: null, attempts: sql<number>`greatest(attempts - 1, 0)` })
+        .where('id', 'in', rows.map((r) => r.outboxId))
+        .where('lease_owner', '=', this.#o.workerId)
+        .where('status', '=', 'pending')
+        .execute()
+        .catch((err: unknown) => this.#o.log.warn({ err }, 'outbox worker: could not hand back rows leased while it stopped'));
+      return;
+    }
     for (const r of rows) {
       this.#start({ id: r.outboxId, message_id: r.messageId, case_id: r.caseId, kind: r.kind, destination: r.destination, attempts: 1, type: r.type, body: r.body });
     }

@@ -259,4 +259,23 @@ describeEachBackend('outbox handoff', ({ open }) => {
     await worker.stop();
     await store.close();
   });
+
+  it('rows leased to a worker that stopped while they were written go back to the claim at once', async () => {
+    const store = await open();
+    const worker = new OutboxWorker({ store, transport: { send: async () => ({ ok: true }) }, log, pollMs: 60_000 });
+    await worker.start();
+    const batcher = new StepBatcher(store.db);
+    // the worker stops between the reservation and the commit
+    const handoff: OutboxHandoff = {
+      owner: worker.owner,
+      leaseMs: 60_000,
+      reserve: (n) => worker.reserve(n),
+      adopt: (rows) => void worker.stop().then(() => worker.adopt(rows)),
+      release: (n) => worker.release(n),
+    };
+    batcher.handOffTo(handoff);
+    await batcher.write(opening(vaId(1)));
+    await expect.poll(async () => (await outboxRows(store)).map((r) => [r.lease_owner, r.attempts, r.status])).toEqual([[null, 0, 'pending']]);
+    await store.close();
+  });
 });
