@@ -1,18 +1,8 @@
 import type { BodySource } from '../store/wire-bodies.js';
+import type { OutboxItem } from '../store/repos/outbox.js';
 
-/** How an outbox row leaves the gateway. HTTP peers, the wholesale client and test doubles implement it. */
-export interface OutboundItem {
-  outboxId: number;
-  messageId: string;
-  caseId: string;
-  kind: 'peer' | 'wholesale';
-  /** peer carrier code, or `wholesale` */
-  destination: string;
-  /** message type, e.g. `RUEM-VA` */
-  type: string;
-  /** the stored domain message */
-  body: unknown;
-}
+/** What a transport sends: an outbox row with its message (store/repos/outbox.ts). */
+export type OutboundItem = OutboxItem;
 
 export type SendResult =
   | {
@@ -32,6 +22,7 @@ export type SendResult =
       retryAfterMs?: number;
     };
 
+/** How an outbox row leaves the gateway. HTTP peers, the wholesale client and test doubles implement it. */
 export interface Transport {
   send(item: OutboundItem, signal: AbortSignal): Promise<SendResult>;
 }

@@ -33,6 +33,20 @@ export async function deleteDeliveredOlderThan(db: Db, hours: number, limit: num
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** An outbox row with what delivering it takes: the unit a transport sends. */
+export interface OutboxItem {
+  outboxId: number;
+  messageId: string;
+  caseId: string;
+  kind: 'peer' | 'wholesale';
+  /** peer carrier code, or `wholesale` */
+  destination: string;
+  /** message type, e.g. `RUEM-VA` */
+  type: string;
+  /** the stored domain message */
+  body: unknown;
+}
+
 /** An outbox row a worker claimed, with its message. */
 export interface ClaimedRow {
   id: number | string;

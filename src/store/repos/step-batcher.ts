@@ -20,18 +20,11 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import type { OutboxItem } from './outbox.js';
 import { isCaseOpening, leasableMessages, writeCaseOpenings, writeCaseStep, writeCaseSteps, type CaseStep, type CaseStepResult, type OutboxLease } from './case-writes.js';
 
 /** A row leased to the handoff's owner as it was written, with what delivering it takes. */
-export interface HandedOffRow {
-  outboxId: number;
-  messageId: string;
-  caseId: string;
-  kind: 'peer' | 'wholesale';
-  destination: string;
-  type: string;
-  body: unknown;
-}
+export type HandedOffRow = OutboxItem;
 
 /** Who takes outbox rows leased at their insert (the outbox worker of this process). */
 export interface OutboxHandoff {
