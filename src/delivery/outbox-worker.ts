@@ -108,7 +108,7 @@ export class OutboxWorker implements OutboxHandoff {
     };
     this.#minClaim = Math.max(1, Math.floor(this.#o.batchSize / 4));
     this.#db = opts.store.db;
-    this.#acks = new DeliveredAcks(this.#db, this.#o.workerId);
+    this.#acks = new DeliveredAcks(this.#db, this.#o.workerId, { leaseMs: this.#o.leaseMs });
   }
 
   async start(): Promise<void> {
@@ -142,21 +142,27 @@ export class OutboxWorker implements OutboxHandoff {
   adopt(rows: HandedOffRow[]): void {
     this.#reserved = Math.max(0, this.#reserved - rows.length);
     if (!this.#running) {
-      // stopped while they were written: back to the claim now rather than when the lease ends
-      // (should that fail, the lease ends as a claimed row's would)
-      void this.#db
-        .updateTable('outbox')
-        .set({ lease_owner: null, lease_until: null, attempts: sql<number>`greatest(attempts - 1, 0)` })
-        .where('id', 'in', rows.map((r) => r.outboxId))
-        .where('lease_owner', '=', this.#o.workerId)
-        .where('status', '=', 'pending')
-        .execute()
-        .catch((err: unknown) => this.#o.log.warn({ err }, 'outbox worker: could not hand back rows leased while it stopped'));
+      this.#handBack(rows.map((r) => r.outboxId));
       return;
     }
     for (const r of rows) {
       this.#start({ id: r.outboxId, message_id: r.messageId, case_id: r.caseId, kind: r.kind, destination: r.destination, attempts: 1, type: r.type, body: r.body });
     }
+  }
+
+  /**
+   * Rows leased to this worker while it stopped go back to the claim now rather than when the lease
+   * ends (should that fail, the lease ends as a claimed row's would).
+   */
+  #handBack(ids: number[]): void {
+    void this.#db
+      .updateTable('outbox')
+      .set({ lease_owner: null, lease_until: null, attempts: sql<number>`greatest(attempts - 1, 0)` })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', this.#o.workerId)
+      .where('status', '=', 'pending')
+      .execute()
+      .catch((err: unknown) => this.#o.log.warn({ err }, 'outbox worker: could not hand back rows leased while it stopped'));
   }
 
   release(n: number): void {
@@ -372,7 +378,12 @@ export class OutboxWorker implements OutboxHandoff {
     if (result.ok) {
       // outbox row, message status and wire form, event — or nothing if the lease was lost; shared
       // with the deliveries finishing meanwhile (one durable commit for all of them)
-      await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, caseId: item.caseId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null, bodyFrom: result.bodyFrom ?? null });
+      // the case's next row for this destination, unblocked by this delivery, is leased with the
+      // acknowledgement and goes out in this slot (not while stopping, nor after a probe: #recover releases those)
+      const chain = !probe && this.#running;
+      const { next } = await this.#acks.ack({ outboxId: item.outboxId, messageId: item.messageId, caseId: item.caseId, type: item.type, destination: item.destination, raw: result.raw ?? null, rawFormat: result.rawFormat ?? null, bodyFrom: result.bodyFrom ?? null, next: chain });
+      if (next && this.#running) this.#start(next);
+      else if (next) this.#handBack([Number(next.id)]);
       log.info({ attempts: row.attempts, probe }, 'message delivered');
       this.#o.onDelivered?.(item);
       // A row that failed before says the destination was down — for this worker or another one.

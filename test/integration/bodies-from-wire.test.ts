@@ -97,7 +97,7 @@ describeEachBackend('bodies read back from the wire form', ({ open }) => {
     for (const bodyFrom of ['wbci-soap', null] as const) {
       const [c] = await claimDue(store.db, { workerId: 'w', leaseMs: 60_000, limit: 10 });
       expect(c!.body).toEqual(va);
-      expect(await acks.ack({ outboxId: Number(c!.id), messageId: c!.message_id, caseId, type: c!.type, destination: 'DEU.EKPB', raw: xml, rawFormat: 'soap', bodyFrom })).toBe(true);
+      expect((await acks.ack({ outboxId: Number(c!.id), messageId: c!.message_id, caseId, type: c!.type, destination: 'DEU.EKPB', raw: xml, rawFormat: 'soap', bodyFrom })).acked).toBe(true);
     }
     expect((await stored(store, caseId)).map(({ z, from, raw }) => ({ z, from, raw }))).toEqual([
       { z: false, from: 1, raw: true },

@@ -278,4 +278,41 @@ describeEachBackend('outbox handoff', ({ open }) => {
     await expect.poll(async () => (await outboxRows(store)).map((r) => [r.lease_owner, r.attempts, r.status])).toEqual([[null, 0, 'pending']]);
     await store.close();
   });
+
+  it('a case\'s next row goes out with its predecessor\'s acknowledgement: no claim finds it', async () => {
+    const store = await open();
+    const id = vaId(1);
+    await writeCaseStep(store.db, opening(id));
+    await writeCaseStep(store.db, { ...later(id, 1), caseWrite: 'none', snapshot: undefined, expectedVersion: undefined });
+    // claims that returned rows, counted as their results come back
+    const claimIds = new Set<unknown>();
+    let claimsWithRows = 0;
+    const counter: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (JSON.stringify(args.node).includes('FOR UPDATE SKIP LOCKED')) claimIds.add(args.queryId);
+        return args.node as RootOperationNode;
+      },
+      transformResult: async (args): Promise<QueryResult<UnknownRow>> => {
+        if (claimIds.has(args.queryId) && args.result.rows.length > 0) claimsWithRows++;
+        return args.result;
+      },
+    };
+    const sent: string[] = [];
+    const transport: Transport = {
+      send: async (item) => {
+        sent.push(item.type);
+        return { ok: true };
+      },
+    };
+    const worker = new OutboxWorker({ store: { ...store, db: store.db.withPlugin(counter), listen: undefined }, transport, log, pollMs: 60_000 });
+    await worker.start();
+    await expect.poll(() => sent).toEqual(['VA-KUE-MRN', 'STR-AUF']);
+    await expect.poll(async () => (await outboxRows(store)).map((r) => [r.status, r.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
+    expect(claimsWithRows).toBe(1);
+    await worker.stop();
+    await store.close();
+  });
 });

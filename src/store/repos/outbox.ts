@@ -85,7 +85,7 @@ export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; l
         FROM next, messages m
        WHERE outbox.id = next.id AND m.message_id = outbox.message_id
       RETURNING ${CLAIMED}`.execute(db);
-  return claimed(db, rows);
+  return withClaimBodies(db, rows);
 }
 
 /**
@@ -112,7 +112,7 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
         FROM next, messages m
        WHERE outbox.id = next.id AND m.message_id = outbox.message_id
       RETURNING ${CLAIMED}`.execute(db);
-  return (await claimed(db, rows))[0];
+  return (await withClaimBodies(db, rows))[0];
 }
 
 /**
@@ -120,11 +120,12 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
  * delivered has no wire form; one delivered before (claimed again after a lost lease) may have its
  * body only there (0021).
  */
-const CLAIMED = sql.raw(
+export const CLAIMED = sql.raw(
   'outbox.id, outbox.message_id, outbox.case_id, outbox.kind, outbox.destination, outbox.attempts, m.type, m.direction, m.body, m.body_z, m.body_dict, m.body_from, m.raw, m.raw_z, m.raw_dict',
 );
-type StoredClaim = Omit<ClaimedRow, 'body'> & StoredBody;
+export type StoredClaim = Omit<ClaimedRow, 'body'> & StoredBody;
 
-async function claimed(db: Db, rows: StoredClaim[]): Promise<ClaimedRow[]> {
+/** Claimed rows as stored → with their message's body decoded. */
+export async function withClaimBodies(db: Db, rows: StoredClaim[]): Promise<ClaimedRow[]> {
   return (await withBodies(db, rows)).map(({ body_z: _z, body_dict: _d, body_from: _f, direction: _dir, raw: _r, raw_z: _rz, raw_dict: _rd, ...row }) => row);
 }
