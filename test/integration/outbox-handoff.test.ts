@@ -110,11 +110,12 @@ describeEachBackend('outbox handoff', ({ open }) => {
   it('leases no more rows than the handoff has room for, and only a step\'s first row per destination; the rest wake the claim', async () => {
     const store = await open();
     const batcher = new StepBatcher(store.db, { maxInFlight: 1 });
-    // a statement in flight, so the next three steps share one batch
-    const first = batcher.write(opening(vaId(1)));
     const handoff = new Recorder(2);
-    batcher.handOffTo(handoff);
     const wakeUps = await outboxWakeUps(store, async () => {
+      // a statement in flight (its lease decided as it started: none), so the next three steps,
+      // queued in the same tick, share one batch
+      const first = batcher.write(opening(vaId(1)));
+      batcher.handOffTo(handoff);
       await Promise.all([first, batcher.write(opening(vaId(2), ['DEU.EKPB', 'DEU.EKPB'])), batcher.write(opening(vaId(3))), batcher.write(opening(vaId(4)))]);
     });
     expect(wakeUps).toBeGreaterThan(0);
