@@ -74,6 +74,26 @@ class Recorder implements OutboxHandoff {
 const outboxRows = (store: Store) =>
   store.db.selectFrom('outbox').select(['id', 'message_id', 'case_id', 'lease_owner', 'attempts', 'status', sql<number>`extract(epoch from lease_until - now())`.as('lease_s')]).orderBy('id').execute();
 
+/** A store whose claims are counted as they reach the database (all, and those that returned rows); no listener. */
+function countingClaims(store: Store): { store: Store; claims: { sent: number; withRows: number } } {
+  const claims = { sent: 0, withRows: 0 };
+  const ids = new Set<unknown>();
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      if (JSON.stringify(args.node).includes('FOR UPDATE SKIP LOCKED')) {
+        claims.sent++;
+        ids.add(args.queryId);
+      }
+      return args.node as RootOperationNode;
+    },
+    transformResult: async (args): Promise<QueryResult<UnknownRow>> => {
+      if (ids.has(args.queryId) && args.result.rows.length > 0) claims.withRows++;
+      return args.result;
+    },
+  };
+  return { store: { ...store, db: store.db.withPlugin(plugin), listen: undefined }, claims };
+}
+
 /** Notifications on the outbox channel while `fn` runs (and shortly after: they are delivered asynchronously). */
 async function outboxWakeUps(store: Store, fn: () => Promise<unknown>): Promise<number> {
   let n = 0;
@@ -224,15 +244,7 @@ describeEachBackend('outbox handoff', ({ open }) => {
   it('with deliveries in flight, a claim waits for a quarter batch of free slots (or for gatherMs)', async () => {
     const store = await open();
     for (let n = 1; n <= 12; n++) await writeCaseStep(store.db, opening(vaId(n)));
-    // claims counted as they reach the database
-    let claims = 0;
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => {
-        if (JSON.stringify(args.node).includes('FOR UPDATE SKIP LOCKED')) claims++;
-        return args.node as RootOperationNode;
-      },
-      transformResult: async (args): Promise<QueryResult<UnknownRow>> => args.result,
-    };
+    const counted = countingClaims(store);
     const ends: (() => void)[] = [];
     const sent: string[] = [];
     const transport: Transport = {
@@ -241,19 +253,18 @@ describeEachBackend('outbox handoff', ({ open }) => {
         return new Promise((resolve) => ends.push(() => resolve({ ok: true })));
       },
     };
-    const counted: Store = { ...store, db: store.db.withPlugin(counter), listen: undefined };
-    const worker = new OutboxWorker({ store: counted, transport, log, batchSize: 8, pollMs: 60_000, gatherMs: 60_000 });
+    const worker = new OutboxWorker({ store: counted.store, transport, log, batchSize: 8, pollMs: 60_000, gatherMs: 60_000 });
     await worker.start();
     await expect.poll(() => sent.length).toBe(8);
-    expect(claims).toBe(1);
+    expect(counted.claims.sent).toBe(1);
     // one slot free, seven in flight: no claim of one row
     ends.shift()!();
     await new Promise((r) => setTimeout(r, 300));
-    expect([sent.length, claims]).toEqual([8, 1]);
+    expect([sent.length, counted.claims.sent]).toEqual([8, 1]);
     // two free (a quarter of 8): one claim of two
     ends.shift()!();
     await expect.poll(() => sent.length).toBe(10);
-    expect(claims).toBe(2);
+    expect(counted.claims.sent).toBe(2);
     while (ends.length) ends.shift()!();
     await expect.poll(() => sent.length).toBe(12);
     while (ends.length) ends.shift()!();
@@ -285,19 +296,7 @@ describeEachBackend('outbox handoff', ({ open }) => {
     const id = vaId(1);
     await writeCaseStep(store.db, opening(id));
     await writeCaseStep(store.db, { ...later(id, 1), caseWrite: 'none', snapshot: undefined, expectedVersion: undefined });
-    // claims that returned rows, counted as their results come back
-    const claimIds = new Set<unknown>();
-    let claimsWithRows = 0;
-    const counter: KyselyPlugin = {
-      transformQuery: (args) => {
-        if (JSON.stringify(args.node).includes('FOR UPDATE SKIP LOCKED')) claimIds.add(args.queryId);
-        return args.node as RootOperationNode;
-      },
-      transformResult: async (args): Promise<QueryResult<UnknownRow>> => {
-        if (claimIds.has(args.queryId) && args.result.rows.length > 0) claimsWithRows++;
-        return args.result;
-      },
-    };
+    const counted = countingClaims(store);
     const sent: string[] = [];
     const transport: Transport = {
       send: async (item) => {
@@ -305,14 +304,14 @@ describeEachBackend('outbox handoff', ({ open }) => {
         return { ok: true };
       },
     };
-    const worker = new OutboxWorker({ store: { ...store, db: store.db.withPlugin(counter), listen: undefined }, transport, log, pollMs: 60_000 });
+    const worker = new OutboxWorker({ store: counted.store, transport, log, pollMs: 60_000 });
     await worker.start();
     await expect.poll(() => sent).toEqual(['VA-KUE-MRN', 'STR-AUF']);
     await expect.poll(async () => (await outboxRows(store)).map((r) => [r.status, r.attempts])).toEqual([
       ['delivered', 1],
       ['delivered', 1],
     ]);
-    expect(claimsWithRows).toBe(1);
+    expect(counted.claims.withRows).toBe(1);
     await worker.stop();
     await store.close();
   });
