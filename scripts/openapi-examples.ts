@@ -61,9 +61,16 @@ async function wbciFlow(): Promise<void> {
     await call(a, 'POST', `/v1/switches/${id}/wholesale-order`, '/v1/switches/{id}/wholesale-order');
     await call(a, 'GET', `/v1/switches/${id}/wholesale-order`, '/v1/switches/{id}/wholesale-order');
     await pair.pump();
+    // two VAs while the peer is unknown to the transport: two dead letters, one replayed, one set aside
+    pair.transport.targets.delete('DEU.EKPB');
+    for (const lastName of ['Fischer', 'Wagner']) await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName }));
+    await a.deliver();
+    pair.transport.targets.set('DEU.EKPB', b);
     const dead = await call(a, 'GET', '/v1/dead-letters', '/v1/dead-letters');
-    const deadId = (dead.data.items as { id: string }[])[0]?.id;
-    if (deadId) await call(a, 'POST', `/v1/dead-letters/${deadId}/replay`, '/v1/dead-letters/{id}/replay');
+    const [replayId, asideId] = (dead.data.items as { id: string }[]).map((d) => d.id);
+    if (replayId) await call(a, 'POST', `/v1/dead-letters/${replayId}/replay`, '/v1/dead-letters/{id}/replay');
+    if (asideId) await call(a, 'POST', `/v1/dead-letters/${asideId}/set-aside`, '/v1/dead-letters/{id}/set-aside', { note: 'the peer refuses this VA; settled by phone' });
+    await pair.pump();
     // a second VA, cancelled (STR-AUF)
     const second = await rest(a, 'POST', '/v1/switches', quickStartVa({ requestedDate: '2026-12-16', lastName: 'Schmidt' }));
     await call(a, 'POST', `/v1/switches/${second.data.id}/cancel`, '/v1/switches/{id}/cancel', { kind: 'STR-AUF', reason: 'customer withdrew' });

@@ -125,9 +125,9 @@ const replay: Command = {
     if (id !== undefined && !/^\d+$/.test(id)) throw new UsageError(`not a dead-letter id: ${id}`, replay);
     const store = await openStoreForCommand();
     try {
-      const { replayDeadLetter } = await import('../delivery/outbox-worker.js');
+      const { replayDeadLetter } = await import('../delivery/dead-letters.js');
       const ids = values.all
-        ? (await store.db.selectFrom('dead_letters').select('id').where('replayed_at', 'is', null).orderBy('id').execute()).map((r) => r.id)
+        ? (await store.db.selectFrom('dead_letters').select('id').where('replayed_at', 'is', null).where('set_aside_at', 'is', null).orderBy('id').execute()).map((r) => r.id)
         : [Number(id)];
       let done = 0;
       let failed = 0;
@@ -136,7 +136,7 @@ const replay: Command = {
         if (await replayDeadLetter(store.db, dl)) done++;
         else {
           failed++;
-          console.error(`dead letter ${dl}: unknown or already replayed`);
+          console.error(`dead letter ${dl}: unknown, replayed or set aside already`);
         }
         if (progress) process.stderr.write(`\rreplaying ${i + 1}/${ids.length}`);
         else if (ids.length > 1 && (i + 1) % 100 === 0) console.error(`replayed ${i + 1} of ${ids.length}…`);

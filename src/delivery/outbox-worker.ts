@@ -266,7 +266,7 @@ export class OutboxWorker implements OutboxHandoff {
        WHERE o.status = 'pending'
          AND NOT EXISTS (
            SELECT 1 FROM outbox p
-            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')`.execute(this.#db);
+            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))`.execute(this.#db);
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? Number.POSITIVE_INFINITY : Math.max(10, Math.ceil(Number(ms)));
   }
@@ -463,30 +463,3 @@ const destinationKey = (kind: string, destination: string): string => `${kind} $
 
 /** A success of a row that failed before releases the destination's waiting rows at most this often. */
 const RELEASE_AGAIN_AFTER_MS = 1_000;
-
-/**
- * Puts a dead letter's message back into delivery; returns false when it was already replayed or is
- * unknown. `beforeCommit` runs in the replay's transaction once it is sure to replay.
- */
-export async function replayDeadLetter(db: Kysely<Database>, id: number, opts: { beforeCommit?: (trx: Transaction<Database>) => Promise<void> } = {}): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const dl = await trx.selectFrom('dead_letters').selectAll().where('id', '=', id).where('replayed_at', 'is', null).forUpdate().executeTakeFirst();
-    if (!dl) return false;
-    await opts.beforeCommit?.(trx);
-    if (dl.kind === 'webhook') {
-      // the webhook's dispatcher sends the event again (delivery/webhooks.ts)
-      await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();
-      return true;
-    }
-    await trx.updateTable('dead_letters').set({ replayed_at: sql<Date>`now()` }).where('id', '=', id).execute();
-    await trx
-      .updateTable('outbox')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()`, last_error: null, lease_owner: null, lease_until: null })
-      .where('id', '=', dl.outbox_id)
-      .execute();
-    await trx.updateTable('messages').set({ status: 'queued' }).where('message_id', '=', dl.message_id).execute();
-    await appendEvents(trx, [{ type: 'delivery.replayed', caseId: dl.case_id, data: { deadLetterId: id, messageId: dl.message_id } }]);
-    await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
-    return true;
-  });
-}

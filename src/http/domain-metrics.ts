@@ -46,7 +46,7 @@ async function backlog(db: Kysely<Database>): Promise<Snapshot['backlog']> {
       SELECT destination, count(*) AS pending, extract(epoch FROM now() - min(created_at)) AS oldest_s, 0 AS dead
         FROM outbox WHERE status = 'pending' GROUP BY destination
       UNION ALL
-      SELECT destination, 0, NULL, count(*) FROM dead_letters WHERE replayed_at IS NULL GROUP BY destination) x
+      SELECT destination, 0, NULL, count(*) FROM dead_letters WHERE replayed_at IS NULL AND set_aside_at IS NULL GROUP BY destination) x
     GROUP BY destination`.execute(db);
   return rows.map((r) => ({
     destination: r.destination,

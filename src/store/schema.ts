@@ -48,7 +48,8 @@ export type Serial = ColumnType<number, never, never>;
 export type CaseRole = 'recipient' | 'donating' | 'operator' | 'tim';
 export type MessageDirection = 'in' | 'out';
 export type OutboxKind = 'peer' | 'wholesale';
-export type OutboxStatus = 'pending' | 'delivered' | 'dead';
+/** `set_aside` (0023): a dead letter an operator closed without sending it again */
+export type OutboxStatus = 'pending' | 'delivered' | 'dead' | 'set_aside';
 
 export interface CasesTable {
   /** VA-ID (WBCI) or order code (AGCOM). */
@@ -164,6 +165,9 @@ export interface DeadLettersTable {
   event_type: string | null;
   /** a replayed webhook dead letter the dispatcher has carried out */
   redelivered_at: NullableTimestamp;
+  /** added by 0023: closed by an operator without being sent again, and why */
+  set_aside_at: NullableTimestamp;
+  set_aside_note: string | null;
 }
 
 export interface EventsTable {

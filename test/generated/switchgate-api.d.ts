@@ -247,6 +247,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/dead-letters/{id}/set-aside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a dead letter without sending it again (the receiver refuses it for good): the case's later messages to that destination go out */
+        post: operations["postDeadLettersIdSetAside"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1170,11 +1187,23 @@ export interface components {
             at: string;
             /** Format: date-time */
             replayedAt: string | null;
+            /**
+             * Format: date-time
+             * @description closed without being sent again (POST …/set-aside)
+             */
+            setAsideAt?: string | null;
+            /** @description the reason given when it was set aside */
+            setAsideNote?: string | null;
         };
         /** @description dead letters, newest first; `nextCursor` pages like every list */
         DeadLetterList: {
             items: components["schemas"]["DeadLetter"][];
             nextCursor?: string | null;
+        };
+        /** POST /v1/dead-letters/{id}/set-aside: close a dead letter without sending it again, and say why */
+        DeadLetterSetAsideBody: {
+            /** @description why it is set aside (kept with the letter, shown in lists and the event) */
+            note: string;
         };
         Deadline: {
             /** @description e.g. answer, akmTrRejection, formalAnswer, managerialAnswer */
@@ -1188,7 +1217,7 @@ export interface components {
             overdue: boolean;
         };
         /** @description One event of the feed; `type` names it (the catalogue is the list of Event… components). */
-        Event: components["schemas"]["EventCaseCaseOpened"] | components["schemas"]["EventCaseAgreed"] | components["schemas"]["EventCaseRejected"] | components["schemas"]["EventCaseTrNotified"] | components["schemas"]["EventCaseTrRejected"] | components["schemas"]["EventCaseChangeOpened"] | components["schemas"]["EventCaseChangeClosed"] | components["schemas"]["EventCaseSwitchDateChanged"] | components["schemas"]["EventCaseDacChanged"] | components["schemas"]["EventCaseFormalValidated"] | components["schemas"]["EventCaseManagerialValidated"] | components["schemas"]["EventCaseClosed"] | components["schemas"]["EventCaseSuccessorExpected"] | components["schemas"]["EventCaseSuccessorLinked"] | components["schemas"]["EventCaseWarning"] | components["schemas"]["EventWbciAkmTrFinding"] | components["schemas"]["EventWbciClarification"] | components["schemas"]["EventWbciSuccessorAmbiguous"] | components["schemas"]["EventDeadlineOverdue"] | components["schemas"]["EventMessageQueued"] | components["schemas"]["EventMessageReceived"] | components["schemas"]["EventMessageRefused"] | components["schemas"]["EventMessageDelivered"] | components["schemas"]["EventDeliveryDeadLettered"] | components["schemas"]["EventDeliveryReplayed"] | components["schemas"]["EventWholesaleOrderQueued"] | components["schemas"]["EventWholesaleOrderBlocked"] | components["schemas"]["EventWholesaleAcknowledged"] | components["schemas"]["EventWholesaleAccepted"] | components["schemas"]["EventWholesaleRejected"] | components["schemas"]["EventWholesaleInProgress"] | components["schemas"]["EventWholesaleRescheduled"] | components["schemas"]["EventWholesaleCompleted"] | components["schemas"]["EventWholesaleFailed"] | components["schemas"]["EventWholesaleCancelled"] | components["schemas"]["EventWholesaleCancellationRejected"] | components["schemas"]["EventWholesaleRescheduleRejected"] | components["schemas"]["EventWholesaleCancellationQueued"] | components["schemas"]["EventWholesaleRescheduleQueued"] | components["schemas"]["EventWholesaleSuspended"] | components["schemas"]["EventWholesaleResumed"] | components["schemas"]["EventWholesaleResumeQueued"] | components["schemas"]["EventWholesaleResumeRejected"] | components["schemas"]["EventWholesaleAttention"] | components["schemas"]["EventWholesaleNotPropagated"] | components["schemas"]["EventWholesaleVerificationAnswered"] | components["schemas"]["EventNpNoticeQueued"] | components["schemas"]["EventNpDonorUnknown"] | components["schemas"]["EventNpRejected"] | components["schemas"]["EventAgcomFtthSessionChecked"] | components["schemas"]["EventNpNoticeInvalid"] | components["schemas"]["EventNpNoticeReceived"] | components["schemas"]["EventNpReleaseRefused"] | components["schemas"]["EventAgcomFtthRefused"] | components["schemas"]["EventAgcomFtthDonatingNotified"] | components["schemas"]["EventInterconnectRequestCreated"] | components["schemas"]["EventInterconnectRequestReceived"] | components["schemas"]["EventInterconnectRequestSubmitted"] | components["schemas"]["EventInterconnectRequestInProgress"] | components["schemas"]["EventInterconnectRequestCompleted"] | components["schemas"]["EventInterconnectRequestRejected"] | components["schemas"]["EventInterconnectRequestAnnulled"] | components["schemas"]["EventInterconnectFaultOpened"] | components["schemas"]["EventInterconnectFaultReceived"] | components["schemas"]["EventInterconnectFaultDiagnosed"] | components["schemas"]["EventInterconnectFaultClosed"] | components["schemas"]["EventInterconnectProjectRequested"] | components["schemas"]["EventInterconnectProjectReceived"] | components["schemas"]["EventInterconnectProjectEvent"] | components["schemas"]["EventInterconnectAccessChanged"] | components["schemas"]["EventInterconnectFeeMismatch"];
+        Event: components["schemas"]["EventCaseCaseOpened"] | components["schemas"]["EventCaseAgreed"] | components["schemas"]["EventCaseRejected"] | components["schemas"]["EventCaseTrNotified"] | components["schemas"]["EventCaseTrRejected"] | components["schemas"]["EventCaseChangeOpened"] | components["schemas"]["EventCaseChangeClosed"] | components["schemas"]["EventCaseSwitchDateChanged"] | components["schemas"]["EventCaseDacChanged"] | components["schemas"]["EventCaseFormalValidated"] | components["schemas"]["EventCaseManagerialValidated"] | components["schemas"]["EventCaseClosed"] | components["schemas"]["EventCaseSuccessorExpected"] | components["schemas"]["EventCaseSuccessorLinked"] | components["schemas"]["EventCaseWarning"] | components["schemas"]["EventWbciAkmTrFinding"] | components["schemas"]["EventWbciClarification"] | components["schemas"]["EventWbciSuccessorAmbiguous"] | components["schemas"]["EventDeadlineOverdue"] | components["schemas"]["EventMessageQueued"] | components["schemas"]["EventMessageReceived"] | components["schemas"]["EventMessageRefused"] | components["schemas"]["EventMessageDelivered"] | components["schemas"]["EventDeliveryDeadLettered"] | components["schemas"]["EventDeliveryReplayed"] | components["schemas"]["EventDeliverySetAside"] | components["schemas"]["EventWholesaleOrderQueued"] | components["schemas"]["EventWholesaleOrderBlocked"] | components["schemas"]["EventWholesaleAcknowledged"] | components["schemas"]["EventWholesaleAccepted"] | components["schemas"]["EventWholesaleRejected"] | components["schemas"]["EventWholesaleInProgress"] | components["schemas"]["EventWholesaleRescheduled"] | components["schemas"]["EventWholesaleCompleted"] | components["schemas"]["EventWholesaleFailed"] | components["schemas"]["EventWholesaleCancelled"] | components["schemas"]["EventWholesaleCancellationRejected"] | components["schemas"]["EventWholesaleRescheduleRejected"] | components["schemas"]["EventWholesaleCancellationQueued"] | components["schemas"]["EventWholesaleRescheduleQueued"] | components["schemas"]["EventWholesaleSuspended"] | components["schemas"]["EventWholesaleResumed"] | components["schemas"]["EventWholesaleResumeQueued"] | components["schemas"]["EventWholesaleResumeRejected"] | components["schemas"]["EventWholesaleAttention"] | components["schemas"]["EventWholesaleNotPropagated"] | components["schemas"]["EventWholesaleVerificationAnswered"] | components["schemas"]["EventNpNoticeQueued"] | components["schemas"]["EventNpDonorUnknown"] | components["schemas"]["EventNpRejected"] | components["schemas"]["EventAgcomFtthSessionChecked"] | components["schemas"]["EventNpNoticeInvalid"] | components["schemas"]["EventNpNoticeReceived"] | components["schemas"]["EventNpReleaseRefused"] | components["schemas"]["EventAgcomFtthRefused"] | components["schemas"]["EventAgcomFtthDonatingNotified"] | components["schemas"]["EventInterconnectRequestCreated"] | components["schemas"]["EventInterconnectRequestReceived"] | components["schemas"]["EventInterconnectRequestSubmitted"] | components["schemas"]["EventInterconnectRequestInProgress"] | components["schemas"]["EventInterconnectRequestCompleted"] | components["schemas"]["EventInterconnectRequestRejected"] | components["schemas"]["EventInterconnectRequestAnnulled"] | components["schemas"]["EventInterconnectFaultOpened"] | components["schemas"]["EventInterconnectFaultReceived"] | components["schemas"]["EventInterconnectFaultDiagnosed"] | components["schemas"]["EventInterconnectFaultClosed"] | components["schemas"]["EventInterconnectProjectRequested"] | components["schemas"]["EventInterconnectProjectReceived"] | components["schemas"]["EventInterconnectProjectEvent"] | components["schemas"]["EventInterconnectAccessChanged"] | components["schemas"]["EventInterconnectFeeMismatch"];
         /** @description AGCOM FTTH: the network operator notified the Donating of an outcome (N10) */
         EventAgcomFtthDonatingNotified: {
             /** @description pass as `after` to read what follows */
@@ -1591,6 +1620,24 @@ export interface components {
             data: {
                 deadLetterId?: number | string;
                 messageId?: string | null;
+            };
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description an operator closed a dead letter without sending it again; the case's later messages to the destination go out */
+        EventDeliverySetAside: {
+            /** @description pass as `after` to read what follows */
+            cursor: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "delivery.set-aside";
+            caseId: string | null;
+            data: {
+                deadLetterId?: number | string;
+                messageId?: string | null;
+                note?: string | null;
             };
             /** Format: date-time */
             at: string;
@@ -2750,7 +2797,7 @@ export interface components {
             type: string;
             /** @enum {unknown} */
             direction: "in" | "out";
-            /** @description out: queued, delivered, dead; in: received, refused */
+            /** @description out: queued, delivered, failed (a dead letter), set_aside (a dead letter closed without being sent again); in: received, refused */
             status: string;
             /** Format: date-time */
             at: string;
@@ -2871,6 +2918,11 @@ export interface components {
             /** @description defaults to !takeOver */
             safeHarbour?: boolean;
             pkiAuf?: string;
+        };
+        SetAside: {
+            id: string;
+            /** @constant */
+            status: "set_aside";
         };
         SinglePorting: {
             /**
@@ -4076,6 +4128,7 @@ export interface operations {
         parameters: {
             query?: {
                 replayed?: boolean;
+                setAside?: boolean;
                 caseId?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
@@ -4186,7 +4239,119 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description no such dead letter (or it was replayed already). Codes: SG_NOT_FOUND */
+            /** @description no such dead letter (or it was replayed or set aside already). Codes: SG_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the procedure does not allow this step now, or a request with the same Idempotency-Key is still in flight. Codes: SG_IDEMPOTENCY_IN_FLIGHT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is larger than the limit. Codes: SG_BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not application/json in UTF-8, or compressed. Codes: SG_UNSUPPORTED_MEDIA_TYPE, SG_UNSUPPORTED_CHARSET, SG_UNSUPPORTED_CONTENT_ENCODING */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body breaks the procedure's field rules, or the Idempotency-Key was used with another body. Codes: SG_VALIDATION, SG_IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database unreachable, overloaded or the request took too long; retry later. Codes: SG_DATABASE_UNAVAILABLE, SG_OVERLOADED, SG_TIMEOUT */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDeadLettersIdSetAside: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description makes the request safe to retry: a repeat with the same key and body (key order in objects aside) gets the first answer (with Idempotent-Replayed: true); with another body 422 SG_IDEMPOTENCY_KEY_REUSED; while the first is in flight 409 SG_IDEMPOTENCY_IN_FLIGHT */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeadLetterSetAsideBody"];
+            };
+        };
+        responses: {
+            /** @description closed without being sent again; the message shows status set_aside and the case's later messages to the destination go out */
+            200: {
+                headers: {
+                    /** @description "true" when this is the stored answer of an earlier request with the same Idempotency-Key */
+                    "idempotent-replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetAside"];
+                };
+            };
+            /** @description the body does not match its schema (unknown fields are refused), is not JSON, or a parameter is invalid. Codes: SG_INVALID_REQUEST, SG_MALFORMED_BODY, SG_BODY_INCOMPLETE, SG_TOO_DEEP, SG_TOO_MANY_ITEMS, SG_BAD_URL */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no or an unknown API key. Codes: SG_UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the API key lacks the scope. Codes: SG_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such dead letter (or it was replayed or set aside already). Codes: SG_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;

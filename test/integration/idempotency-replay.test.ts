@@ -96,6 +96,41 @@ describeEachBackend('Idempotency-Key replay', ({ open }) => {
     await pair.pump();
     expect(pair.transport.sent.filter((s) => s.destination === 'DEU.EKPB' && s.type === 'VA-KUE-MRN')).toHaveLength(1);
   });
+
+  it("a dead letter set aside by a process that died before answering is answered on retry, set aside once; the case's STR-AUF then goes out, the VA never", async () => {
+    pair = await startPair(open);
+    pair.transport.targets.delete('DEU.EKPB');
+    const created = await rest(pair.a, 'POST', '/v1/switches', va);
+    const caseId = created.data.id as string;
+    await pair.a.deliver();
+    const cancelled = await rest(pair.a, 'POST', `/v1/switches/${caseId}/cancel`, { kind: 'STR-AUF' });
+    expect(cancelled.statusCode, cancelled.body).toBe(202);
+    const { items } = (await rest(pair.a, 'GET', '/v1/dead-letters')).data as { items: { id: string }[] };
+    expect(items).toHaveLength(1);
+    const id = items[0]!.id;
+    pair.transport.targets.set('DEU.EKPB', pair.b);
+    // the dead VA holds the STR-AUF back
+    await pair.a.deliver();
+    expect(pair.transport.sent.filter((s) => s.destination === 'DEU.EKPB')).toEqual([]);
+
+    const settingAside = diesAfterCommit(pair.a.deadLetters, 'setAside');
+    const key = { 'idempotency-key': 'aside-1' };
+    const note = { note: 'the peer refuses this VA' };
+    const first = await rest(pair.a, 'POST', `/v1/dead-letters/${id}/set-aside`, note, key);
+    expect(first.statusCode).toBe(500);
+    await ownerDied(pair.a.store.db, 'aside-1');
+    settingAside.survive();
+
+    const again = await rest(pair.a, 'POST', `/v1/dead-letters/${id}/set-aside`, note, key);
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.data], again.body).toEqual([200, 'true', { id, status: 'set_aside' }]);
+    expect(settingAside.runs()).toBe(1);
+    const feed = (await rest(pair.a, 'GET', '/v1/events')).data.items as { type: string }[];
+    expect(feed.filter((e) => e.type === 'delivery.set-aside')).toHaveLength(1);
+    await pair.pump();
+    expect(pair.transport.sent.filter((s) => s.destination === 'DEU.EKPB').map((s) => s.type)).toEqual(['STR-AUF']);
+    const timeline = (await rest(pair.a, 'GET', `/v1/switches/${caseId}/messages`)).data.items as { direction: string; type: string; status: string }[];
+    expect(timeline.filter((m) => m.direction === 'out').map((m) => `${m.type} ${m.status}`)).toEqual(['VA-KUE-MRN set_aside', 'STR-AUF delivered']);
+  });
 });
 
 describeEachBackend('Idempotency-Key replay of an AGCOM command', ({ open }) => {

@@ -319,10 +319,53 @@ describe.skipIf(pgMissing)('wire faults [postgres]', () => {
       });
     }
 
+    it("set aside: a VA refused for good is closed without being sent again, and the case's STR-AUF goes out", async () => {
+      stub.behave((r) => (r.message?.type === 'VA-KUE-MRN' ? reply(400, 'Bad Request') : ok));
+      const id = await create(a);
+      await post(a, `/v1/switches/${id}/cancel`, { kind: 'STR-AUF' });
+      const dead = await eventually(async () => {
+        const res = await http(a, 'GET', `/v1/dead-letters?caseId=${id}`);
+        expect(res.data.items).toHaveLength(1);
+        return res.data.items[0] as Json;
+      }, 10_000);
+      // without it the STR-AUF waits behind the dead VA for good
+      expect((await outboxOf(a.gw, id)).map((r) => r.status)).toEqual(['dead', 'pending']);
+
+      const noNote = await http(a, 'POST', `/v1/dead-letters/${dead.id}/set-aside`, {});
+      expect(noNote.status, noNote.text).toBe(400);
+      expect(noNote.data).toMatchObject({ code: 'SG_INVALID_REQUEST', errors: [{ path: '/note', rule: 'required' }] });
+      const tooLong = await http(a, 'POST', `/v1/dead-letters/${dead.id}/set-aside`, { note: 'x'.repeat(501) });
+      expect(tooLong.status, tooLong.text).toBe(400);
+      expect(tooLong.data).toMatchObject({ errors: [{ path: '/note', rule: 'maxLength' }] });
+      expect((await outboxOf(a.gw, id)).map((r) => r.status)).toEqual(['dead', 'pending']);
+
+      const res = await post(a, `/v1/dead-letters/${dead.id}/set-aside`, { note: 'peer refuses this VA; agreed by phone' }, 200);
+      expect(res.data).toEqual({ id: dead.id, status: 'set_aside' });
+      await eventually(async () => expect(await timeline(a, id)).toEqual(['out VA-KUE-MRN set_aside', 'out STR-AUF delivered']), 10_000);
+      expect(stubLog(stub, id)).toEqual(['VA-KUE-MRN reply', 'STR-AUF ok']);
+      expect((await outboxOf(a.gw, id)).map((r) => r.status)).toEqual(['set_aside', 'delivered']);
+      const listed = await http(a, 'GET', `/v1/dead-letters?caseId=${id}`);
+      expect(listed.data.items).toEqual([expect.objectContaining({ id: dead.id, replayedAt: null, setAsideAt: expect.any(String), setAsideNote: 'peer refuses this VA; agreed by phone' })]);
+      expect((await http(a, 'GET', `/v1/dead-letters?caseId=${id}&setAside=false`)).data.items).toEqual([]);
+      const events = (await allEvents(a.gw.store.db)).filter((e) => e.caseId === id && e.type.startsWith('delivery.'));
+      expect(events.map((e) => e.type)).toEqual(['delivery.dead-lettered', 'delivery.set-aside']);
+      expect(events[1]!.data).toEqual({ deadLetterId: Number(dead.id), messageId: dead.messageId, note: 'peer refuses this VA; agreed by phone' });
+
+      // closed: neither replayed nor set aside a second time
+      for (const path of ['replay', 'set-aside']) {
+        const again = await http(a, 'POST', `/v1/dead-letters/${dead.id}/${path}`, path === 'replay' ? undefined : { note: 'again' });
+        expect({ status: again.status, code: again.data.code }).toEqual({ status: 404, code: 'SG_NOT_FOUND' });
+      }
+      expect(stubLog(stub, id)).toEqual(['VA-KUE-MRN reply', 'STR-AUF ok']);
+    });
+
     it('afterwards no row is left leased, pending or dead', async () => {
       const rows = await a.gw.store.db.selectFrom('outbox').select(['id', 'status', 'lease_owner', 'lease_until']).execute();
-      expect(rows.length).toBe(transient.length + 2 * permanent.length);
-      expect(rows.filter((r) => r.status !== 'delivered' || r.lease_owner !== null || r.lease_until !== null)).toEqual([]);
+      // the set-aside case's two rows: its VA set aside, its STR-AUF delivered
+      expect(rows.length).toBe(transient.length + 2 * permanent.length + 2);
+      expect(rows.filter((r) => r.status !== 'delivered' || r.lease_owner !== null || r.lease_until !== null)).toEqual([
+        expect.objectContaining({ status: 'set_aside', lease_owner: null, lease_until: null }),
+      ]);
     });
   });
 

@@ -589,7 +589,7 @@ export class WholesaleService {
     const rows = await this.#d.db
       .selectFrom('outbox as o')
       .innerJoin('messages as m', 'm.message_id', 'o.message_id')
-      .leftJoin('dead_letters as d', (j) => j.onRef('d.outbox_id', '=', 'o.id').on('d.replayed_at', 'is', null))
+      .leftJoin('dead_letters as d', (j) => j.onRef('d.outbox_id', '=', 'o.id').on('d.replayed_at', 'is', null).on('d.set_aside_at', 'is', null))
       .select(['o.message_id', 'm.type', 'o.status', 'o.attempts', 'o.last_error', 'o.delivered_at', 'd.id as dead_letter_id', 'd.reason'])
       .where('o.case_id', '=', caseId)
       .where('o.kind', '=', 'wholesale')

@@ -10,7 +10,7 @@ import { listCases, loadCase, caseHistory } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
 import { withRawWire } from '../../store/wire-codec.js';
 import { caseCountsByState, destinationHealth, openDeadLetters } from '../../store/repos/ops.js';
-import { replayDeadLetter } from '../../delivery/outbox-worker.js';
+import { replayDeadLetter, setAsideDeadLetter } from '../../delivery/dead-letters.js';
 import { WHOLESALE_DESTINATION } from '../../wholesale/types.js';
 import { caseView, messageView } from '../views.js';
 import { ACTIONS, type ActionFailure, type ActionName, type ConsoleActions, type Form } from './actions.js';
@@ -210,6 +210,7 @@ export async function deadLettersPage(d: PageDeps, q: Query) {
     items: items.map((x) => ({ ...x, at: iso(x.at), caseLink: x.caseId ? `/console/cases/${encodeURIComponent(x.caseId)}` : undefined })),
     replayed: q.replayed && /^\d+$/.test(q.replayed) ? Number(q.replayed) : undefined,
     missing: q.missing && /^\d+$/.test(q.missing) ? Number(q.missing) : 0,
+    setAside: q.setAside === '1' ? ('done' as const) : q.setAside === '0' ? ('missing' as const) : undefined,
   };
 }
 
@@ -221,6 +222,21 @@ export async function replayDeadLetters(d: PageDeps, form: Record<string, string
   const missing: number[] = [];
   for (const id of ids) ((await replayDeadLetter(d.db, id)) ? replayed : missing).push(id);
   return { replayed, missing };
+}
+
+/** The longest note kept with a letter set aside (as the REST body's schema, dead-letter-set-aside.json). */
+export const SET_ASIDE_NOTE_MAX = 500;
+
+/**
+ * Sets one letter aside with the operator's note; `invalid` when the form lacks an id or a note of 1–500
+ * characters (the browser asks for one; this is the server's own check), `missing` when the letter is
+ * unknown or closed already.
+ */
+export async function setAsideFromForm(d: PageDeps, form: Record<string, string | string[]>): Promise<'done' | 'missing' | 'invalid'> {
+  const id = typeof form.id === 'string' && /^\d{1,15}$/.test(form.id) ? Number(form.id) : undefined;
+  const note = typeof form.note === 'string' ? form.note.trim() : '';
+  if (id === undefined || note.length === 0 || note.length > SET_ASIDE_NOTE_MAX) return 'invalid';
+  return (await setAsideDeadLetter(d.db, id, note)) ? 'done' : 'missing';
 }
 
 export async function peersPage(d: PageDeps) {

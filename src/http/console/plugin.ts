@@ -23,7 +23,7 @@ import { SessionCodec, type SessionData } from './session.js';
 import { ConsoleActions } from './actions.js';
 import { LoginThrottle } from './login-throttle.js';
 import { isSessionRevoked, revokeSession } from '../../store/repos/console-sessions.js';
-import { casePage, deadLettersPage, peersPage, replayDeadLetters } from './pages.js';
+import { casePage, deadLettersPage, peersPage, replayDeadLetters, setAsideFromForm } from './pages.js';
 
 export const SESSION_COOKIE = 'sg_console';
 /** the signed double-submit cookie of the login form (path /console/login only) */
@@ -222,6 +222,20 @@ export async function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): Pr
       const { replayed, missing } = await replayDeadLetters(pageDeps, request.body ?? {});
       request.log.info({ apiKey: request.console!.principal.name, replayed: replayed.length, missing: missing.length }, 'console: dead letters replayed');
       return reply.code(303).header('location', `/console/dead-letters?replayed=${replayed.length}&missing=${missing.length}`).send();
+    },
+  );
+
+  app.post<{ Body: Record<string, string | string[]> }>(
+    '/console/dead-letters/set-aside',
+    { config: { consoleScope: 'dead-letters:write' }, schema: hide },
+    async (request, reply) => {
+      const outcome = await setAsideFromForm(pageDeps, request.body ?? {});
+      if (outcome === 'invalid') {
+        const model = await deadLettersPage(pageDeps, {});
+        return reply.code(422).view('dead-letters', { title: 'Dead letters', ctx: request.console, ...model, invalid: true });
+      }
+      request.log.info({ apiKey: request.console!.principal.name, deadLetter: request.body.id, outcome }, 'console: dead letter set aside');
+      return reply.code(303).header('location', `/console/dead-letters?setAside=${outcome === 'done' ? 1 : 0}`).send();
     },
   );
 

@@ -54,6 +54,7 @@ export const EVENT_CATALOGUE: readonly EventDoc[] = [
   { type: 'message.delivered', description: 'the peer acknowledged a queued message', data: messageRef, required: ['messageId', 'type'] },
   { type: 'delivery.dead-lettered', description: 'a delivery gave up; see GET /v1/dead-letters', data: { ...messageRef, reason: str } },
   { type: 'delivery.replayed', description: 'a dead-lettered delivery was put back into the outbox', data: { deadLetterId: { type: ['integer', 'string'] }, messageId: strOrNull } },
+  { type: 'delivery.set-aside', description: "an operator closed a dead letter without sending it again; the case's later messages to the destination go out", data: { deadLetterId: { type: ['integer', 'string'] }, messageId: strOrNull, note: strOrNull } },
   // phase 3 (wholesale)
   { type: 'wholesale.order-queued', description: 'phase 3: the wholesale order was placed (queued to the provider)', data: { orderType: str, orderState: str } },
   { type: 'wholesale.order-blocked', description: 'phase 3: the order cannot be built from the case; the issues say why', data: { issues } },

@@ -237,7 +237,8 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   // ---------------------------------------------------------------- feed, dead letters, tools
   'GET /v1/events': read('events:read', { description: 'events after the cursor, oldest first (long-polls up to `wait` seconds when there are none)', schema: 'EventPage' }),
   'GET /v1/dead-letters': read('dead-letters:read', { description: 'deliveries that gave up', schema: 'DeadLetterList' }),
-  'POST /v1/dead-letters/{id}/replay': command('dead-letters:write', undefined, [202, { description: 'back in the outbox', schema: 'Replayed', example: { id: '17', status: 'replayed' } }], { notFound: 'dead letter (or it was replayed already)' }),
+  'POST /v1/dead-letters/{id}/replay': command('dead-letters:write', undefined, [202, { description: 'back in the outbox', schema: 'Replayed', example: { id: '17', status: 'replayed' } }], { notFound: 'dead letter (or it was replayed or set aside already)' }),
+  'POST /v1/dead-letters/{id}/set-aside': command('dead-letters:write', 'DeadLetterSetAsideBody', [200, { description: "closed without being sent again; the message shows status set_aside and the case's later messages to the destination go out", schema: 'SetAside', example: { id: '17', status: 'set_aside' } }], { notFound: 'dead letter (or it was replayed or set aside already)' }),
   'POST /v1/tools/migration-code/validate': command('tools:use', 'MigrationCodeValidateBody', [200, { description: 'the verdict; an invalid code is a 200 with valid=false and its errors', schema: 'MigrationCodeValidation' }], { idempotent: false }),
 
   // ---------------------------------------------------------------- interconnection

@@ -180,7 +180,7 @@ export function responseComponents(): Record<string, JsonSchema> {
         messageId: str,
         type: { type: 'string', description: 'e.g. VA-KUE-MRN, RUEM-VA, AKM-TR, ABBM, TVS-VA, ERLM; xml1/xml2/xml3 records for AGCOM' },
         direction: { enum: ['in', 'out'] },
-        status: { type: 'string', description: 'out: queued, delivered, dead; in: received, refused' },
+        status: { type: 'string', description: 'out: queued, delivered, failed (a dead letter), set_aside (a dead letter closed without being sent again); in: received, refused' },
         at: dateTime,
         deliveredAt: { type: ['string', 'null'], format: 'date-time' },
         peer: strOrNull,
@@ -217,6 +217,8 @@ export function responseComponents(): Record<string, JsonSchema> {
         attempts: { type: 'integer' },
         at: dateTime,
         replayedAt: { type: ['string', 'null'], format: 'date-time' },
+        setAsideAt: { type: ['string', 'null'], format: 'date-time', description: 'closed without being sent again (POST …/set-aside)' },
+        setAsideNote: { type: ['string', 'null'], description: 'the reason given when it was set aside' },
       },
     },
     DeadLetterList: {
@@ -226,6 +228,7 @@ export function responseComponents(): Record<string, JsonSchema> {
       properties: { items: { type: 'array', items: ref('DeadLetter') }, nextCursor: { type: ['string', 'null'] } },
     },
     Replayed: { type: 'object', required: ['id', 'status'], properties: { id: str, status: { const: 'replayed' } } },
+    SetAside: { type: 'object', required: ['id', 'status'], properties: { id: str, status: { const: 'set_aside' } } },
     MigrationCodeValidation: {
       type: 'object',
       required: ['valid', 'errors'],

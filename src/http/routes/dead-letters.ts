@@ -1,4 +1,4 @@
-/** Deliveries that gave up, and their replay. */
+/** Deliveries that gave up: the list, their replay, and setting one aside without sending it again. */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
@@ -10,7 +10,8 @@ import { idempotentOptions } from '../idempotency.js';
 export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<Database>; deadLetters: DeadLetterService }): Promise<void> {
   const { db, deadLetters } = deps;
   const replayed = (id: string) => ({ id, status: 'replayed' as const });
-  app.get<{ Querystring: { replayed?: boolean; caseId?: string; cursor?: string; limit: number } }>(
+  const setAside = (id: string) => ({ id, status: 'set_aside' as const });
+  app.get<{ Querystring: { replayed?: boolean; setAside?: boolean; caseId?: string; cursor?: string; limit: number } }>(
     '/v1/dead-letters',
     {
       config: { scope: 'dead-letters:read' },
@@ -22,6 +23,7 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
           additionalProperties: false,
           properties: {
             replayed: { type: 'boolean' },
+            setAside: { type: 'boolean' },
             caseId: { type: 'string', maxLength: 64 },
             cursor: { type: 'string', maxLength: 512, description: 'nextCursor of the previous page' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
@@ -35,13 +37,14 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
         .selectFrom('dead_letters as d')
         .leftJoin('messages as m', 'm.message_id', 'd.message_id')
         .leftJoin('outbox as o', 'o.id', 'd.outbox_id')
-        .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'm.type', 'o.kind as outbox_kind'])
+        .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'd.replayed_at', 'd.set_aside_at', 'd.set_aside_note', 'm.type', 'o.kind as outbox_kind'])
         .select(['d.kind', 'd.webhook', 'd.event_id', 'd.event_type', 'd.redelivered_at'])
         .orderBy('d.id', 'desc')
         .limit(limit + 1);
       if (request.query.cursor !== undefined) q = q.where('d.id', '<', Number(decodeIdCursor(request.query.cursor)));
       if (request.query.caseId) q = q.where('d.case_id', '=', request.query.caseId);
       if (request.query.replayed !== undefined) q = q.where('d.replayed_at', request.query.replayed ? 'is not' : 'is', null);
+      if (request.query.setAside !== undefined) q = q.where('d.set_aside_at', request.query.setAside ? 'is not' : 'is', null);
       const rows = await q.execute();
       const page = rows.slice(0, limit);
       return {
@@ -58,6 +61,8 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
           attempts: r.attempts,
           at: r.created_at.toISOString(),
           replayedAt: r.replayed_at ? r.replayed_at.toISOString() : null,
+          setAsideAt: r.set_aside_at ? r.set_aside_at.toISOString() : null,
+          setAsideNote: r.set_aside_note,
         })),
         nextCursor: rows.length > limit ? encodeIdCursor(String(page[page.length - 1]!.id)) : null,
       };
@@ -80,8 +85,30 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
     },
     async (request, reply) => {
       const ok = await deadLetters.replay(Number(request.params.id), idempotentOptions(request));
-      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist or was already replayed`);
+      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist, or was replayed or set aside already`);
       return reply.code(202).send(replayed(request.params.id));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { note: string } }>(
+    '/v1/dead-letters/:id/set-aside',
+    {
+      config: {
+        scope: 'dead-letters:write',
+        // the process died between the command's commit and its answer: the letter is set aside
+        idempotencyReplay: async (id) => ({ statusCode: 200, body: setAside(String(id)) }),
+      },
+      schema: {
+        tags: ['delivery'],
+        summary: "Close a dead letter without sending it again (the receiver refuses it for good): the case's later messages to that destination go out",
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        body: { $ref: 'dead-letter-set-aside.json' },
+      },
+    },
+    async (request, reply) => {
+      const ok = await deadLetters.setAside(Number(request.params.id), request.body.note, idempotentOptions(request));
+      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist, or was replayed or set aside already`);
+      return reply.code(200).send(setAside(request.params.id));
     },
   );
 }

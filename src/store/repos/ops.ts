@@ -35,13 +35,13 @@ export async function destinationHealth(db: Db, configured: readonly string[]): 
     WITH dest AS (
       SELECT value AS destination FROM json_array_elements_text(${JSON.stringify(configured)}::json)
       UNION SELECT DISTINCT destination FROM outbox WHERE status = 'pending'
-      UNION SELECT DISTINCT destination FROM dead_letters WHERE replayed_at IS NULL)
+      UNION SELECT DISTINCT destination FROM dead_letters WHERE replayed_at IS NULL AND set_aside_at IS NULL)
     SELECT d.destination,
       (SELECT count(*) FROM outbox o WHERE o.status = 'pending' AND o.destination = d.destination) AS pending,
       (SELECT extract(epoch FROM now() - min(o.created_at)) FROM outbox o WHERE o.status = 'pending' AND o.destination = d.destination) AS oldest_s,
       (SELECT max(o.delivered_at) FROM outbox o WHERE o.status = 'delivered' AND o.destination = d.destination) AS last_delivered_at,
       (SELECT count(*) FROM delivery_failures f WHERE f.destination = d.destination AND f.at > now() - interval '1 hour') AS failures,
-      (SELECT count(*) FROM dead_letters x WHERE x.replayed_at IS NULL AND x.destination = d.destination) AS dead,
+      (SELECT count(*) FROM dead_letters x WHERE x.replayed_at IS NULL AND x.set_aside_at IS NULL AND x.destination = d.destination) AS dead,
       l.p50, l.p95
     FROM dest d
     LEFT JOIN LATERAL (
@@ -130,6 +130,7 @@ export async function openDeadLetters(db: Db, limit: number): Promise<DeadLetter
     .leftJoin('messages as m', 'm.message_id', 'd.message_id')
     .select(['d.id', 'd.message_id', 'd.case_id', 'd.destination', 'd.reason', 'd.attempts', 'd.created_at', 'm.type', 'd.event_type', 'd.webhook'])
     .where('d.replayed_at', 'is', null)
+    .where('d.set_aside_at', 'is', null)
     .orderBy('d.id', 'desc')
     .limit(limit)
     .execute();

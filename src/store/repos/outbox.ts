@@ -73,7 +73,7 @@ export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; l
            AND (o.lease_until IS NULL OR o.lease_until < now())
            AND NOT EXISTS (
              SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))
          ORDER BY o.id
          LIMIT ${o.limit}
          FOR UPDATE SKIP LOCKED
@@ -101,7 +101,7 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
            AND (o.lease_until IS NULL OR o.lease_until < now())
            AND NOT EXISTS (
              SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status <> 'delivered')
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))
          ORDER BY o.next_attempt_at, o.id
          LIMIT 1
          FOR UPDATE SKIP LOCKED

@@ -121,6 +121,7 @@ describeEachBackend('console over HTTP', ({ open }) => {
     expect(res.body).toContain('lacks the scope switches:write');
     expect((await consoleGet(p.b, '/console/dead-letters', viewer.cookie)).statusCode).toBe(403);
     expect((await consolePost(p.b, '/console/dead-letters/replay', { _csrf: viewer.csrf, id: '1' }, viewer.cookie)).statusCode).toBe(403);
+    expect((await consolePost(p.b, '/console/dead-letters/set-aside', { _csrf: viewer.csrf, id: '1', note: 'x' }, viewer.cookie)).statusCode).toBe(403);
     expect(await stateOf(p, id)).toBe('AWAITING_ANSWER');
   });
 
@@ -207,6 +208,45 @@ describeEachBackend('console over HTTP', ({ open }) => {
     expect(after.body).not.toContain('<tr id="dl-');
     await p.pump();
     for (const id of ids) expect((await rest(p.b, 'GET', `/v1/switches/${id}`)).statusCode).toBe(200);
+  });
+
+  it("sets a dead letter aside with a note: it leaves the list, is never sent, and the case's STR-AUF goes out", async () => {
+    const p = await startPair(open, { configA: consoleConfig, configB: consoleConfig, env: { SG_CONSOLE_SECRET: SECRET } });
+    pair = p;
+    const b = p.transport.targets.get('DEU.EKPB')!;
+    p.transport.targets.delete('DEU.EKPB'); // unknown destination: a permanent failure
+    const created = await rest(p.a, 'POST', '/v1/switches', va);
+    expect(created.statusCode, created.body).toBe(201);
+    const caseId = created.data.id as string;
+    await p.pump();
+    expect((await rest(p.a, 'POST', `/v1/switches/${caseId}/cancel`, { kind: 'STR-AUF' })).statusCode).toBe(202);
+    p.transport.targets.set('DEU.EKPB', b);
+    const s = await consoleLogin(p.a, API_KEY);
+    const page = await consoleGet(p.a, '/console/dead-letters', s.cookie);
+    const [deadId] = [...page.body.matchAll(/<tr id="dl-(\d+)"/g)].map((m) => m[1]!);
+    expect(page.body).toContain('action="/console/dead-letters/set-aside"');
+
+    for (const note of ['', '   ', 'x'.repeat(501)]) {
+      const refused = await consolePost(p.a, '/console/dead-letters/set-aside', { _csrf: s.csrf, id: deadId!, note }, s.cookie);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.body).toContain('with a note of 1 to 500 characters');
+    }
+    expect((await consolePost(p.a, '/console/dead-letters/set-aside', { id: deadId!, note: 'no token' }, s.cookie)).statusCode).toBe(403);
+    await p.pump();
+    expect(p.transport.sent.filter((x) => x.destination === 'DEU.EKPB')).toEqual([]);
+
+    const done = await consolePost(p.a, '/console/dead-letters/set-aside', { _csrf: s.csrf, id: deadId!, note: 'refused by the peer for good' }, s.cookie);
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/console/dead-letters?setAside=1');
+    const after = await consoleGet(p.a, String(done.headers.location), s.cookie);
+    expect(after.body).toContain('1 set aside.');
+    expect(after.body).not.toContain('<tr id="dl-');
+    const again = await consolePost(p.a, '/console/dead-letters/set-aside', { _csrf: s.csrf, id: deadId!, note: 'again' }, s.cookie);
+    expect(again.headers.location).toBe('/console/dead-letters?setAside=0');
+    await p.pump();
+    expect(p.transport.sent.filter((x) => x.destination === 'DEU.EKPB').map((x) => x.type)).toEqual(['STR-AUF']);
+    const letters = (await rest(p.a, 'GET', `/v1/dead-letters?caseId=${caseId}`)).data.items as { id: string; setAsideNote: string | null }[];
+    expect(letters).toEqual([expect.objectContaining({ id: deadId, setAsideNote: 'refused by the peer for good' })]);
   });
 
   it('logout ends the session in the browser and search by id finds the case', async () => {
