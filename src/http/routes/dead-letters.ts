@@ -11,6 +11,9 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
   const { db, deadLetters } = deps;
   const replayed = (id: string) => ({ id, status: 'replayed' as const });
   const setAside = (id: string) => ({ id, status: 'set_aside' as const });
+  const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } };
+  /** a command on an open letter; false from the service: unknown, replayed or set aside already */
+  const closed = (id: string) => new AppError(404, 'SG_NOT_FOUND', `dead letter ${id} does not exist, or was replayed or set aside already`);
   app.get<{ Querystring: { replayed?: boolean; setAside?: boolean; caseId?: string; cursor?: string; limit: number } }>(
     '/v1/dead-letters',
     {
@@ -80,12 +83,12 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
       schema: {
         tags: ['delivery'],
         summary: 'Put a dead-lettered delivery back into the outbox (kind webhook: the webhook sends the event again)',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        params,
       },
     },
     async (request, reply) => {
       const ok = await deadLetters.replay(Number(request.params.id), idempotentOptions(request));
-      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist, or was replayed or set aside already`);
+      if (!ok) throw closed(request.params.id);
       return reply.code(202).send(replayed(request.params.id));
     },
   );
@@ -101,13 +104,13 @@ export async function deadLetterRoutes(app: FastifyInstance, deps: { db: Kysely<
       schema: {
         tags: ['delivery'],
         summary: "Close a dead letter without sending it again (the receiver refuses it for good): the case's later messages to that destination go out",
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+        params,
         body: { $ref: 'dead-letter-set-aside.json' },
       },
     },
     async (request, reply) => {
       const ok = await deadLetters.setAside(Number(request.params.id), request.body.note, idempotentOptions(request));
-      if (!ok) throw new AppError(404, 'SG_NOT_FOUND', `dead letter ${request.params.id} does not exist, or was replayed or set aside already`);
+      if (!ok) throw closed(request.params.id);
       return reply.code(200).send(setAside(request.params.id));
     },
   );
