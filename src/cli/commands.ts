@@ -150,6 +150,37 @@ const replay: Command = {
   },
 };
 
+const setAside: Command = {
+  name: 'set-aside',
+  summary: "close a dead letter without sending it again; the case's later messages go out",
+  usage: '<dead-letter id> --note <why>',
+  help: [
+    'For a message the receiver refuses for good: its outbox row and message become set_aside, nothing is',
+    "sent, and the case's later messages to that destination are no longer held back. The note (1-500",
+    'characters) is kept with the letter and in the delivery.set-aside event. Same as',
+    'POST /v1/dead-letters/{id}/set-aside and the console.',
+  ].join('\n'),
+  options: { note: { type: 'string' } },
+  positionals: 1,
+  async run(values, [id]) {
+    if (id === undefined) throw new UsageError('set-aside needs a dead-letter id', setAside);
+    if (!/^\d{1,15}$/.test(id)) throw new UsageError(`not a dead-letter id: ${id}`, setAside);
+    const note = typeof values.note === 'string' ? values.note.trim() : '';
+    if (note.length === 0 || note.length > 500) throw new UsageError('--note must say why, in 1 to 500 characters', setAside);
+    const store = await openStoreForCommand();
+    try {
+      const { setAsideDeadLetter } = await import('../delivery/dead-letters.js');
+      if (await setAsideDeadLetter(store.db, Number(id), note)) console.log(`dead letter ${id} set aside`);
+      else {
+        console.error(`dead letter ${id}: unknown, replayed or set aside already`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await store.close();
+    }
+  },
+};
+
 const DEMO_PROCEDURES = ['wbci', 'agcom', 'interconnect'] as const;
 type DemoProcedure = (typeof DEMO_PROCEDURES)[number];
 
@@ -317,5 +348,5 @@ const openapi: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, requestedDate, replay, demo, simulate, interconnect, openapi];
+export const COMMANDS: readonly Command[] = [start, migrate, checkConfig, requestedDate, replay, setAside, demo, simulate, interconnect, openapi];
 

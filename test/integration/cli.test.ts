@@ -11,6 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { createTestDatabase, pgAdminUrl } from '../support/backends.js';
+import { quickStartVa, rest, startPair } from '../support/gateway-pair.js';
+import { openDatabase, type Store } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'switchgate.js');
@@ -55,7 +59,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
 describe('switchgate --help and friends touch nothing', () => {
-  const commands = ['start', 'migrate', 'check-config', 'replay', 'demo', 'simulate', 'interconnect', 'openapi'];
+  const commands = ['start', 'migrate', 'check-config', 'replay', 'set-aside', 'demo', 'simulate', 'interconnect', 'openapi'];
 
   it.each(commands)('%s --help prints its usage, exits 0 and opens no database', async (command) => {
     const dataDir = join(tempDir(), 'data');
@@ -84,6 +88,49 @@ describe('switchgate --help and friends touch nothing', () => {
     const demo = await run(['demo', 'nonsense']);
     expect(demo.code).toBe(64);
     expect(demo.stderr).toContain('no demo for nonsense');
+  });
+});
+
+describe.skipIf(!pgAdminUrl())('switchgate set-aside [postgres]', () => {
+  it("closes a dead letter with a note and the case's STR-AUF goes out; refuses a missing note, a bad id, a closed letter", async () => {
+    const databases = [await createTestDatabase(), await createTestDatabase()];
+    const stores: Store[] = [];
+    const pair = await startPair(async () => {
+      const store = await openDatabase({ databaseUrl: databases[stores.length]!.url });
+      await migrateToLatest(store.db);
+      stores.push(store);
+      return store;
+    });
+    try {
+      const b = pair.transport.targets.get('DEU.EKPB')!;
+      pair.transport.targets.delete('DEU.EKPB'); // unknown destination: a permanent failure
+      const created = await rest(pair.a, 'POST', '/v1/switches', quickStartVa());
+      const caseId = created.data.id as string;
+      await pair.a.deliver();
+      expect((await rest(pair.a, 'POST', `/v1/switches/${caseId}/cancel`, { kind: 'STR-AUF' })).statusCode).toBe(202);
+      pair.transport.targets.set('DEU.EKPB', b);
+      const [letter] = (await rest(pair.a, 'GET', '/v1/dead-letters')).data.items as { id: string }[];
+      const env = { DATABASE_URL: databases[0]!.url };
+
+      const noNote = await run(['set-aside', letter!.id], env);
+      expect([noNote.code, noNote.stderr]).toEqual([64, expect.stringContaining('--note must say why')]);
+      const badId = await run(['set-aside', 'x1', '--note', 'why'], env);
+      expect([badId.code, badId.stderr]).toEqual([64, expect.stringContaining('not a dead-letter id: x1')]);
+      await pair.pump();
+      expect(pair.transport.sent).toEqual([]);
+
+      const done = await run(['set-aside', letter!.id, '--note', 'refused by the peer for good'], env);
+      expect([done.code, done.stdout.trim()], done.stderr).toEqual([0, `dead letter ${letter!.id} set aside`]);
+      const again = await run(['set-aside', letter!.id, '--note', 'again'], env);
+      expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('unknown, replayed or set aside already')]);
+      await pair.pump();
+      expect(pair.transport.sent.filter((x) => x.destination === 'DEU.EKPB').map((x) => x.type)).toEqual(['STR-AUF']);
+      const [after] = (await rest(pair.a, 'GET', '/v1/dead-letters')).data.items as { setAsideNote: string }[];
+      expect(after!.setAsideNote).toBe('refused by the peer for good');
+    } finally {
+      await pair.close();
+      for (const d of databases) await d.drop();
+    }
   });
 });
 
