@@ -110,6 +110,22 @@ describeEachBackend('domain metrics', ({ open }) => {
       expect(sample(text, 'switchgate_delivery_duration_seconds_count', { destination: 'DEU.EKPC', outcome: 'delivered' })).toBe(1);
     });
   });
+
+  it('a dead letter set aside leaves the gauge at once, and nothing is delivered', async () => {
+    const stub: StubPeer = await startStubPeer(() => ({ kind: 'reply', status: 400, body: 'bad request', contentType: 'text/plain' }));
+    cleanup.push(() => stub.close());
+    const a = await startWireNode(AUF, [{ carrierCode: 'DEU.EKPC', url: stub.url }], { store: await open() });
+    cleanup.push(() => a.gw.close());
+    expect((await post(a, '/v1/switches', va('DEU.EKPC'))).status).toBe(201);
+    await eventually(async () => expect(sample(await metrics(a), 'switchgate_dead_letters', { destination: 'DEU.EKPC' })).toBe(1));
+    const list = await request(`${a.url}/v1/dead-letters`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const id = ((await list.body.json()) as { items: { id: string }[] }).items[0]!.id;
+    expect((await post(a, `/v1/dead-letters/${id}/set-aside`, { note: 'refused for good' })).status).toBe(200);
+    const text = await metrics(a);
+    expect(sample(text, 'switchgate_dead_letters', { destination: 'DEU.EKPC' })).toBe(0);
+    expect(sample(text, 'switchgate_outbox_pending', { destination: 'DEU.EKPC' })).toBe(0);
+    expect(stub.requests).toHaveLength(1);
+  });
 });
 
 describe.skipIf(!pgAdminUrl())('domain metrics with two replicas on one PostgreSQL', () => {
