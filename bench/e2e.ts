@@ -154,6 +154,8 @@ export interface DrainResult {
   arrived: number;
   intakeSeconds: number;
   drainSeconds: number;
+  /** from B being ready to its first message: how long A took to notice the peer was back (its probe interval) */
+  firstSeconds: number;
   msgsPerSecond: number;
   /** cases whose STR-AUF was committed at B before their VA, or without it */
   orderViolations: number;
@@ -208,6 +210,7 @@ export async function burstDrain(adminUrl: string, tag: string, o: { cases: numb
       100,
     );
     const last = rows.length ? Math.max(...rows.map((r) => Number(r.at))) : Number.NaN;
+    const first = rows.length ? Math.min(...rows.map((r) => Number(r.at))) : Number.NaN;
     const drainSeconds = (last - ready) / 1000;
     // per case: the VA first, then its STR-AUF (rows are in commit order at B)
     const seen = new Map<string, string[]>();
@@ -222,6 +225,7 @@ export async function burstDrain(adminUrl: string, tag: string, o: { cases: numb
       arrived: rows.length,
       intakeSeconds,
       drainSeconds,
+      firstSeconds: (first - ready) / 1000,
       msgsPerSecond: rows.length / drainSeconds,
       orderViolations,
       errors: errors + (messages - rows.length),
