@@ -165,11 +165,11 @@ const setAside: Command = {
   async run(values, [id]) {
     if (id === undefined) throw new UsageError('set-aside needs a dead-letter id', setAside);
     if (!/^\d{1,15}$/.test(id)) throw new UsageError(`not a dead-letter id: ${id}`, setAside);
+    const { setAsideDeadLetter, SET_ASIDE_NOTE_MAX } = await import('../delivery/dead-letters.js');
     const note = typeof values.note === 'string' ? values.note.trim() : '';
-    if (note.length === 0 || note.length > 500) throw new UsageError('--note must say why, in 1 to 500 characters', setAside);
+    if (note.length === 0 || note.length > SET_ASIDE_NOTE_MAX) throw new UsageError(`--note must say why, in 1 to ${SET_ASIDE_NOTE_MAX} characters`, setAside);
     const store = await openStoreForCommand();
     try {
-      const { setAsideDeadLetter } = await import('../delivery/dead-letters.js');
       if (await setAsideDeadLetter(store.db, Number(id), note)) console.log(`dead letter ${id} set aside`);
       else {
         console.error(`dead letter ${id}: unknown, replayed or set aside already`);

@@ -12,6 +12,9 @@ import type { Database, DeadLetterRow } from '../store/schema.js';
 import { OUTBOX_CHANNEL } from '../store/repos/outbox.js';
 import { appendEvents } from '../store/repos/events.js';
 
+/** The longest note kept with a letter set aside (the REST body's schema, dead-letter-set-aside.json, says the same). */
+export const SET_ASIDE_NOTE_MAX = 500;
+
 export interface DeadLetterCommandOptions {
   /** runs in the command's transaction once it is sure to happen (the REST API marks its Idempotency-Key there) */
   beforeCommit?: (trx: Transaction<Database>) => Promise<void>;

@@ -79,6 +79,7 @@ export class OutboxWorker implements OutboxHandoff {
   #kicked = false;
   /** destinations this worker saw fail since their last recovery (`kind destination`) */
   readonly #troubled = new Set<string>();
+  /** when this worker last analyzed the outbox before a drain (performance.now()) */
   #analyzedAt = Number.NEGATIVE_INFINITY;
   /** when this worker last released a destination's waiting rows (performance.now()) */
   readonly #releasedAt = new Map<string, number>();

@@ -1202,7 +1202,7 @@ export interface components {
         };
         /** POST /v1/dead-letters/{id}/set-aside: close a dead letter without sending it again, and say why */
         DeadLetterSetAsideBody: {
-            /** @description why it is set aside (kept with the letter, shown in lists and the event) */
+            /** @description why it is set aside, not blank (kept with the letter, shown in lists and the event) */
             note: string;
         };
         Deadline: {

@@ -337,6 +337,9 @@ describe.skipIf(pgMissing)('wire faults [postgres]', () => {
       const tooLong = await http(a, 'POST', `/v1/dead-letters/${dead.id}/set-aside`, { note: 'x'.repeat(501) });
       expect(tooLong.status, tooLong.text).toBe(400);
       expect(tooLong.data).toMatchObject({ errors: [{ path: '/note', rule: 'maxLength' }] });
+      const blank = await http(a, 'POST', `/v1/dead-letters/${dead.id}/set-aside`, { note: '   ' });
+      expect(blank.status, blank.text).toBe(400);
+      expect(blank.data).toMatchObject({ errors: [{ path: '/note', rule: 'pattern' }] });
       expect((await outboxOf(a.gw, id)).map((r) => r.status)).toEqual(['dead', 'pending']);
 
       const res = await post(a, `/v1/dead-letters/${dead.id}/set-aside`, { note: 'peer refuses this VA; agreed by phone' }, 200);

@@ -10,7 +10,7 @@ import { listCases, loadCase, caseHistory } from '../../store/repos/cases.js';
 import { messagesOfCase } from '../../store/repos/messages.js';
 import { withRawWire } from '../../store/wire-codec.js';
 import { caseCountsByState, destinationHealth, openDeadLetters } from '../../store/repos/ops.js';
-import { replayDeadLetter, setAsideDeadLetter } from '../../delivery/dead-letters.js';
+import { replayDeadLetter, setAsideDeadLetter, SET_ASIDE_NOTE_MAX } from '../../delivery/dead-letters.js';
 import { WHOLESALE_DESTINATION } from '../../wholesale/types.js';
 import { caseView, messageView } from '../views.js';
 import { ACTIONS, type ActionFailure, type ActionName, type ConsoleActions, type Form } from './actions.js';
@@ -223,9 +223,6 @@ export async function replayDeadLetters(d: PageDeps, form: Record<string, string
   for (const id of ids) ((await replayDeadLetter(d.db, id)) ? replayed : missing).push(id);
   return { replayed, missing };
 }
-
-/** The longest note kept with a letter set aside (as the REST body's schema, dead-letter-set-aside.json). */
-export const SET_ASIDE_NOTE_MAX = 500;
 
 /**
  * Sets one letter aside with the operator's note; `invalid` when the form lacks an id or a note of 1–500
