@@ -16,7 +16,7 @@ import { EVENTS_CHANNEL } from '../store/repos/events.js';
 import { confirmWire, ensureDictionariesSql, packWire, wireContext } from '../store/wire-codec.js';
 import { packEventRows } from '../store/event-groups.js';
 import { bodySourceCode, type BodySource } from '../store/wire-bodies.js';
-import { CLAIMED, withClaimBodies, type ClaimedRow, type StoredClaim } from '../store/repos/outbox.js';
+import { CLAIMED, HOLDS_BACK, withClaimBodies, type ClaimedRow, type StoredClaim } from '../store/repos/outbox.js';
 
 export interface DeliveredAck {
   outboxId: number;
@@ -106,7 +106,7 @@ export class DeliveredAcks {
       nx AS (
         UPDATE outbox SET lease_owner = ${this.#workerId}, lease_until = now() + ${this.#leaseMs}::int * interval '1 millisecond', attempts = outbox.attempts + 1
           FROM (SELECT (SELECT p.id FROM outbox p
-                         WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id > o.id AND p.status IN ('pending', 'dead')
+                         WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id > o.id AND ${HOLDS_BACK}
                          ORDER BY p.id LIMIT 1) AS id
                   FROM o WHERE o.next) n, messages m
          WHERE outbox.id = n.id AND outbox.status = 'pending' AND outbox.next_attempt_at <= now()

@@ -20,7 +20,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
-import { claimDue, claimProbe, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
+import { claimDue, claimProbe, HOLDS_BACK, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
 import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -268,7 +268,7 @@ export class OutboxWorker implements OutboxHandoff {
        WHERE o.status = 'pending'
          AND NOT EXISTS (
            SELECT 1 FROM outbox p
-            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))`.execute(this.#db);
+            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})`.execute(this.#db);
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? Number.POSITIVE_INFINITY : Math.max(10, Math.ceil(Number(ms)));
   }

@@ -9,7 +9,7 @@ import type { Db, CaseSnapshot } from './cases.js';
 import type { MessageRecord } from './messages.js';
 import type { NewDomainEvent } from './events.js';
 import { EVENTS_CHANNEL } from './events.js';
-import { OUTBOX_CHANNEL } from './outbox.js';
+import { HOLDS_BACK, OUTBOX_CHANNEL } from './outbox.js';
 import { toJson, type JsonValue } from '../schema.js';
 import { confirmWire, dictionariesCte, ensureDictionariesSql, packWire, wireContext, type PackedWire } from '../wire-codec.js';
 import { packBody } from '../body-codec.js';
@@ -233,7 +233,7 @@ function stepSql(
       SELECT v.message_id, v.case_id, v.kind, v.destination, l.owner, CASE WHEN l.owner IS NOT NULL THEN now() + ${lease!.ms}::int * interval '1 millisecond' END, CASE WHEN l.owner IS NOT NULL THEN 1 ELSE 0 END
         FROM (VALUES ${sql.join(rows)}) AS v(message_id, case_id, kind, destination, owner)
         CROSS JOIN LATERAL (SELECT CASE WHEN v.owner IS NOT NULL AND NOT EXISTS (
-                 SELECT 1 FROM outbox p WHERE p.case_id = v.case_id AND p.kind = v.kind AND p.destination = v.destination AND p.status IN ('pending', 'dead'))
+                 SELECT 1 FROM outbox p WHERE p.case_id = v.case_id AND p.kind = v.kind AND p.destination = v.destination AND ${HOLDS_BACK})
                THEN v.owner END AS owner) l
        ${guard}
       RETURNING id, message_id, lease_owner)`);

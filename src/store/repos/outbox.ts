@@ -60,6 +60,14 @@ export interface ClaimedRow {
 }
 
 /**
+ * The outbox's per-case order, in one place: an older row `p` of the same case and destination holds a
+ * row back while it is pending or dead. Delivered rows and dead letters an operator set aside
+ * (src/delivery/dead-letters.ts) no longer do. Used by the claim, the probe, the worker's next-due
+ * time, the handoff lease (case-writes.ts) and the chained acknowledgement (delivered-acks.ts).
+ */
+export const HOLDS_BACK = sql`p.status IN ('pending', 'dead')`;
+
+/**
  * Leases up to `limit` rows that are due and whose case has nothing older undelivered for the same
  * destination, oldest first. Walks the pending rows in id order (outbox_pending_id_idx, 0015) and
  * stops after `limit` claimable ones, however long the backlog.
@@ -73,7 +81,7 @@ export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; l
            AND (o.lease_until IS NULL OR o.lease_until < now())
            AND NOT EXISTS (
              SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})
          ORDER BY o.id
          LIMIT ${o.limit}
          FOR UPDATE SKIP LOCKED
@@ -101,7 +109,7 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
            AND (o.lease_until IS NULL OR o.lease_until < now())
            AND NOT EXISTS (
              SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND p.status IN ('pending', 'dead'))
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})
          ORDER BY o.next_attempt_at, o.id
          LIMIT 1
          FOR UPDATE SKIP LOCKED
