@@ -11,7 +11,11 @@
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
-import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
+import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackPolicy, type PackedWire } from './wire-codec.js';
+import { GATEWAY_JSON_KEYS } from './dictionary-source.js';
+
+/** the case's roles, states and carrier codes may stay in a dictionary; the customer's data not (`dictionary-source.ts`) */
+const CASE_DATA_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEYS };
 
 /**
  * The keys of a WBCI case's data that stay jsonb: `agreement` (the successor lookup searches its
@@ -39,7 +43,7 @@ export function packCaseData(db: Kysely<Database>, c: { procedure: string; role:
   for (const [k, v] of Object.entries(data)) (WBCI_HOT_KEYS.includes(k) ? hot : cold)[k] = v;
   if (Object.keys(cold).length === 0) return { data, cold: null };
   const text = toJson(cold as JsonValue);
-  return { data: hot, cold: packWire(db, text, { peer: `case:${c.role}`, direction: 'in', format: 'case-data', type: c.procedure }, SHORT_TEXT_POLICY) };
+  return { data: hot, cold: packWire(db, text, { peer: `case:${c.role}`, direction: 'in', format: 'case-data', type: c.procedure }, CASE_DATA_POLICY) };
 }
 
 /** A row as stored: the cold keys may be in `data_z`. */

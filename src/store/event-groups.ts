@@ -15,7 +15,11 @@
  */
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
-import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackedWire } from './wire-codec.js';
+import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackPolicy, type PackedWire } from './wire-codec.js';
+import { GATEWAY_JSON_KEYS } from './dictionary-source.js';
+
+/** the payloads' types, states and codes may stay in a dictionary (`dictionary-source.ts`) */
+const EVENT_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEYS };
 
 /** events a row holds at most: the sequence's step */
 export const EVENTS_PER_ROW = 64;
@@ -44,10 +48,10 @@ export function packEventRows(db: Kysely<Database>, events: readonly GroupedEven
   for (let i = 1; i <= events.length; i++) {
     if (i < events.length && events[i]!.caseId === events[start]!.caseId && i - start < EVENTS_PER_ROW) continue;
     const run = events.slice(start, i);
-    // the type as the key: keys stay in the dictionary, string values do not (no personal data in it)
+    // the type as the key: keys stay in the dictionary, and of the string values only types, states and codes
     const text = toJson(run.map((e) => ({ [e.type]: (e.data ?? {}) as JsonValue })));
     const kind = run.map((e) => e.type).join(' ').slice(0, 200);
-    rows.push({ caseId: run[0]!.caseId, n: run.length, packed: packWire(db, text, { peer: '', direction: 'out', format: 'events', type: kind }, SHORT_TEXT_POLICY) });
+    rows.push({ caseId: run[0]!.caseId, n: run.length, packed: packWire(db, text, { peer: '', direction: 'out', format: 'events', type: kind }, EVENT_POLICY) });
     start = i;
   }
   return rows;

@@ -7,8 +7,9 @@
  * because the Body's element structure recurs only within a type: an AKM-TR against a VA's
  * dictionary took 816 bytes, against an earlier AKM-TR's 668. Everything that
  * recurs — SOAP envelope, namespaces, WS-Security boilerplate, the signer's certificate, the
- * constant parts of the body — then costs a few bytes; a signed 4.8 KB VA is stored in ~0.6 KB
- * (pglz TOAST of the text column: ~3.3 KB). When a message compresses poorly against the current
+ * constant parts of the body — then costs a few bytes; a signed 4.6 KB VA is stored in ~0.45 KB, of
+ * which 0.3 KB are its signature and digest values (pglz TOAST of the text column: ~3.3 KB). What a
+ * dictionary keeps of a message is `dictionary-source.ts`'s: no personal data. When a message compresses poorly against the current
  * dictionary (the peer rotated its certificate, a new message family) it becomes the new one.
  *
  * Dictionaries are immutable, content-addressed rows of `wire_dictionaries`. A statement that
@@ -35,6 +36,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, MessageRow } from './schema.js';
 import { CommittedRows } from './committed-rows.js';
 import { adler32Of, inflateText } from './zlib-inflate.js';
+import { dictionarySource } from './dictionary-source.js';
+import { WBCI_IMPERSONAL_ELEMENTS } from '../protocols/wbci/impersonal-names.js';
 
 /** the window of deflate: a longer dictionary is never looked at */
 const MAX_DICT = 32 * 1024;
@@ -44,10 +47,12 @@ export interface PackPolicy {
   minDict: number;
   /** below this ratio a text is "well served" by the current dictionary */
   relearnRatio: number;
+  /** the element names or JSON keys whose values a dictionary may keep (never personal data; `dictionary-source.ts`) */
+  keep?: ReadonlySet<string>;
 }
 
 /** wire forms: kilobytes of envelope and WS-Security boilerplate that recur, so ~0.15–0.3 is usual */
-const WIRE_POLICY: PackPolicy = { minDict: 512, relearnRatio: 0.3 };
+const WIRE_POLICY: PackPolicy = { minDict: 512, relearnRatio: 0.3, keep: WBCI_IMPERSONAL_ELEMENTS };
 
 /**
  * Short JSON texts (parsed bodies, a case's unsearched data): a dictionary is worth learning from
@@ -102,23 +107,8 @@ function dictionaryId(dict: Buffer): number {
   return createHash('sha256').update(dict).digest().readUIntBE(0, 6);
 }
 
-/**
- * What a dictionary is learned from: the wire form without its personal data. A dictionary
- * outlives the message it came from, so it must not keep a customer's name once that message is
- * erased. In XML the text inside the SOAP Body goes (the envelope, the WS-Security header and the
- * certificate stay: they are what recurs); in JSON every string value goes (the keys stay).
- */
-export function dictionarySource(raw: string): string {
-  if (/^\s*</.test(raw)) {
-    const body = /<(?:[\w.-]+:)?Body[\s>]/.exec(raw);
-    const from = body ? body.index : 0;
-    return raw.slice(0, from) + raw.slice(from).replace(/>[^<]+</g, '><');
-  }
-  return raw.replace(/"(?:[^"\\]|\\.)*"(\s*[,}\]])/g, '""$1');
-}
-
-function asDictionary(raw: string): Dictionary {
-  const bytes = Buffer.from(dictionarySource(raw), 'utf8');
+function asDictionary(raw: string, keep: ReadonlySet<string> | undefined): Dictionary {
+  const bytes = Buffer.from(dictionarySource(raw, keep), 'utf8');
   const dict = bytes.length > MAX_DICT ? bytes.subarray(bytes.length - MAX_DICT) : bytes;
   return { id: dictionaryId(dict), dict: Buffer.from(dict) };
 }
@@ -156,8 +146,8 @@ const windowFor = (reach: number): number => (reach <= 1 << 13 ? 13 : reach <= 1
  * row is 0x01; a zlib stream's has the compression method, 8, in its low nibble): base64 of random
  * bytes takes ~6 bits a character through deflate, and its Huffman codes are paid for in every
  * message. ~29 bytes less per signed message as stored (45 against a dictionary learned without the
- * values; today's dictionaries still hold those of the message they were learned from) — with the
- * hashed dedupe keys, enough to put 8 message rows on a heap page instead of 7.
+ * values, as every dictionary is learned now) — with the hashed dedupe keys, enough to put 8
+ * message rows on a heap page instead of 7 at the time.
  * Only values in canonical base64 are taken out, and a form is stored so only after it has been
  * read back to the same text; anything else is stored as one zlib stream.
  */
@@ -255,7 +245,7 @@ export function packWire(db: Kysely<Database>, raw: string, key: WireKey, policy
   const current = learned.get(k);
   const z = policy === WIRE_POLICY ? packWith(raw, current?.dict ?? null, context) : deflateText(bytes, current?.dict ?? null);
   if (bytes.length >= policy.minDict && (!current || (z.length > bytes.length * policy.relearnRatio && current.uses >= MIN_USES_BEFORE_RELEARN))) {
-    remember(k, asDictionary(raw));
+    remember(k, asDictionary(raw, policy.keep));
   }
   if (!current) return { z, dictId: null, ensure: null };
   current.uses++;
