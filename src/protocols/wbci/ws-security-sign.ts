@@ -4,7 +4,7 @@
  * SOAP Body (and over the WSS 1.1 SignatureConfirmation of a Quittung) with exclusive c14n, and a
  * SecurityTokenReference to the token. xml-crypto does the canonicalisation, digests and RSA signature.
  */
-import { randomBytes, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { ExclusiveCanonicalization, ExclusiveCanonicalizationWithComments, SignedXml } from 'xml-crypto';
 import { NS } from './wire-names.js';
 
@@ -75,12 +75,19 @@ const inSecurity = (soapNs: string, local: string, ns: string) => `/${step('Enve
  * that has a Header already (switchgate's delivery header) gets the Security block as the Header's first child.
  * The Control block inside must already name this identity in signaturId: it is part of the signed Body.
  */
+/**
+ * The wsu:Id / Id values of a signed envelope. They need only be unique within the document (a
+ * reference names the element it signs there), so they are the same in every message: a stored
+ * wire form's dictionary then covers them, where random ones cost ~42 bytes a message as stored
+ * (src/store/wire-codec.ts). An id says nothing an attacker could use: it is in the message.
+ */
+const SIGNATURE_IDS = { token: 'X509-1', body: 'id-1', confirmation: 'SC-1', str: 'STR-1', signature: 'SIG-1' } as const;
+
 export function signEnvelope(envelope: string, id: SigningIdentity, opts: SignOptions = {}): string {
   const algorithm = ALGORITHMS[opts.algorithm ?? 'rsa-sha256'];
   const soapNs = /^<SOAP-ENV:Envelope xmlns:SOAP-ENV="([^"]+)">/.exec(envelope)?.[1];
   if (!soapNs || !envelope.includes('<SOAP-ENV:Body>')) throw new Error('signEnvelope expects an unsigned envelope from the SOAP codec');
-  const suffix = randomBytes(12).toString('hex').toUpperCase();
-  const ids = { token: `X509-${suffix}`, body: `id-${suffix}`, confirmation: `SC-${suffix}`, str: `STR-${suffix}`, signature: `SIG-${suffix}` };
+  const ids = SIGNATURE_IDS;
   const confirmation =
     opts.confirm === undefined
       ? ''

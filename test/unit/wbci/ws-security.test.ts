@@ -53,6 +53,11 @@ describe('signing: the shape of the partners\' messages', () => {
     // default RSA-SHA256 / SHA-256; a peer set to rsa-sha1 gets RSA-SHA1 / SHA-1
     expect(xml).toContain('<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>');
     expect(xml).toContain('<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>');
+    // the ids are the same in every message (unique within it is all a reference needs): a stored
+    // wire form's dictionary covers them (src/store/dictionary-source.ts)
+    const ids = (x: string) => [...x.matchAll(/\b(?:wsu:)?Id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids(xml)).toEqual(['X509-1', 'SIG-1', 'STR-1', 'id-1']);
+    expect(ids(signed(validAbbm(), b))).toEqual(ids(xml));
     const sha1 = signed(validVaKueMrn(), a, 'rsa-sha1');
     expect(sha1).toContain('<ds:SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>');
     expect(sha1).toContain('<ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/>');
