@@ -4,9 +4,10 @@
  * (bench/scale/templates.ts, generate.ts), then, against a real `switchgate start` process:
  *
  * - GET /v1/switches: first page, a deep cursor page, filters by state, peer, role, overdue —
- *   p99 < 10 ms. Each is one index range scan in (created_at, id) order (0001: cases_created_idx,
+ *   p99 < 10 ms. Each is one index range scan in created_at order (0001: cases_created_idx,
  *   cases_state_idx, cases_peer_idx, cases_role_idx, cases_overdue_idx — the filter column first,
- *   then created_at, id; the cursor is a row-value comparison that seeks, 0005), so a page reads
+ *   then created_at; since 0024 without the id, the cases of one instant sorted by id as they are
+ *   read; the cursor is a row-value comparison that seeks, 0005), so a page reads
  *   ~limit rows however many cases there are; peer and state together: cases_peer_state_idx (0009)
  *   — without it PostgreSQL intersects the peer and state indexes and sorts what both match. The
  *   database side of a page is ~0.1 ms; the rest is the gateway's: a page reads of each case's

@@ -162,8 +162,9 @@ export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjec
   if (f.after) {
     const at = sql<Date>`'epoch'::timestamptz + ${f.after.createdUs}::bigint * interval '1 microsecond'`;
     const id = f.after.id;
-    // A row-value comparison is one index seek on (…, created_at, id); the equivalent OR of two
-    // conditions is not, and a deep page then reads every row before it.
+    // A row-value comparison seeks in the list indexes on (…, created_at) (`created_at >= $at`,
+    // then the cases of that instant by id: 0024); the equivalent OR of two conditions does not,
+    // and a deep page then reads every row before it.
     q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
   return withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as Promise<(CaseRow & { created_us: string })[]>;
