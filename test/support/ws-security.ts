@@ -7,6 +7,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { certificateIdentity } from '../../src/protocols/wbci/soap-security.js';
 import { ALGORITHMS, BASE64_BINARY, EXC_C14N, WSSE11_NS, WSU_NS, X509V3, type SignatureAlgorithmName, type SigningIdentity } from '../../src/protocols/wbci/ws-security-sign.js';
 import type { PinnedCertificate } from '../../src/protocols/wbci/ws-security-verify.js';
@@ -50,6 +51,24 @@ export const tempDir = (prefix = 'sg-wss-'): { path: string; remove: () => void 
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 };
+
+/**
+ * A test certificate made before the tests of the enclosing file or describe block and removed after
+ * them; the returned function gives it to a test (it does not exist while tests are collected).
+ */
+export function useTestCert(subject = '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test'): () => TestCert {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let cert: TestCert | undefined;
+  beforeAll(() => {
+    dir = tempDir();
+    cert = makeTestCert(dir.path, 'cert', subject);
+  });
+  afterAll(() => dir?.remove());
+  return () => {
+    if (!cert) throw new Error('useTestCert: the certificate is made in beforeAll; read it inside a test');
+    return cert;
+  };
+}
 
 // xmlsec1 must be told which attributes are IDs: wsu:Id on the SOAP Body (1.1 and 1.2) and on SignatureConfirmation
 const ID_ATTRS = [

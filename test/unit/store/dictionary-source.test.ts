@@ -4,25 +4,19 @@
  * those are worth keeping: a message against such a dictionary takes far fewer bytes.
  */
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSoap, type ControlBlock } from '../../../src/protocols/wbci/soap-codec.js';
 import { WBCI_IMPERSONAL_ELEMENTS } from '../../../src/protocols/wbci/impersonal-names.js';
 import type { WbciMessage } from '../../../src/protocols/wbci/types.js';
 import { signEnvelope } from '../../../src/protocols/wbci/ws-security-sign.js';
 import { dictionarySource, GATEWAY_JSON_KEYS } from '../../../src/store/dictionary-source.js';
-import { makeTestCert, tempDir, type TestCert } from '../../support/ws-security.js';
+import { useTestCert } from '../../support/ws-security.js';
 import { validAkmTr, validVaKueMrn } from '../wbci/builders.js';
 
-let dir: ReturnType<typeof tempDir>;
-let cert: TestCert;
-beforeAll(() => {
-  dir = tempDir();
-  cert = makeTestCert(dir.path, 'a', '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test');
-});
-afterAll(() => dir?.remove());
+const cert = useTestCert();
 
-const control = (timestamp: string): ControlBlock => ({ timestamp, major: '02', minor: '00', signature: { issuer: cert.identity.issuer, serial: cert.identity.serial } });
-const signed = (m: WbciMessage, timestamp = '2026-12-06T10:15:00.123Z') => signEnvelope(encodeSoap(m, control(timestamp)), cert.identity);
+const control = (timestamp: string): ControlBlock => ({ timestamp, major: '02', minor: '00', signature: { issuer: cert().identity.issuer, serial: cert().identity.serial } });
+const signed = (m: WbciMessage, timestamp = '2026-12-06T10:15:00.123Z') => signEnvelope(encodeSoap(m, control(timestamp)), cert().identity);
 const dictOf = (raw: string) => dictionarySource(raw, WBCI_IMPERSONAL_ELEMENTS);
 const zlibSize = (text: string, dict: string) => deflateSync(Buffer.from(text), { dictionary: Buffer.from(dict) }).length;
 
@@ -38,7 +32,7 @@ describe('a signed WBCI wire form as a dictionary', () => {
   it('keeps the envelope, the certificate and the codes; not a name, an address, a number, a contract number, a signature value', () => {
     const va = signed(validVaKueMrn({ customer: { kind: 'person', salutation: 'Frau', firstName: 'Ottilie', lastName: 'Quandtmeyer' } }));
     const dict = dictOf(va);
-    expect(dict).toContain(cert.identity.certificateBase64);
+    expect(dict).toContain(cert().identity.certificateBase64);
     expect(dict).toContain('<CarrierCode>DEU.EKPA</CarrierCode>');
     expect(dict).toContain('<Portierungszeitfenster>ZF2</Portierungszeitfenster>');
     expect(dict).toContain('<zeitstempel>2026-12-06T10:15:00.123Z</zeitstempel>');

@@ -3,13 +3,13 @@
  * migration 0021): for every message type, both wires, signed or not, with the successor reference
  * of a message sent; and the check that keeps a body its wire form does not give back exactly.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSoap, type ControlBlock } from '../../../src/protocols/wbci/soap-codec.js';
 import { signEnvelope } from '../../../src/protocols/wbci/ws-security-sign.js';
 import { bodyOfWire, wireHoldsBody } from '../../../src/protocols/wbci/stored-body.js';
 import { codecSamples, CONTROL, withWireDefaults } from './codec-fixtures.js';
 import { validAbbm, validVaKueMrn, validVaKueOrn } from './builders.js';
-import { makeTestCert, tempDir, type TestCert } from '../../support/ws-security.js';
+import { useTestCert } from '../../support/ws-security.js';
 
 const json = (m: unknown, delivery?: object) => JSON.stringify({ control: { timestamp: CONTROL.timestamp, major: '02', minor: '00' }, message: m, ...(delivery ? { delivery } : {}) });
 
@@ -74,15 +74,10 @@ describe('wireHoldsBody: a body the wire form does not give back exactly is kept
 });
 
 describe('signed envelopes', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let cert: TestCert;
-  beforeAll(() => {
-    dir = tempDir();
-    cert = makeTestCert(dir.path, 'a', '/C=DE/O=EKPA Test Carrier (fictitious)/CN=wbci.ekpa.test');
-  });
-  afterAll(() => dir?.remove());
+  const testCert = useTestCert();
 
   it('the WS-Security header is not part of the body', () => {
+    const cert = testCert();
     const control: ControlBlock = { ...CONTROL, signature: { issuer: cert.identity.issuer, serial: cert.identity.serial } };
     for (const [, m] of codecSamples()) {
       const xml = signEnvelope(encodeSoap(m, control, { delivery: { id: 'd-1', replaces: 'DEU.EKPA.V000000009' } }), cert.identity);
