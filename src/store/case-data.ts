@@ -12,10 +12,10 @@
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
 import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackPolicy, type PackedWire } from './wire-codec.js';
-import { GATEWAY_JSON_KEYS } from './dictionary-source.js';
+import { GATEWAY_JSON_KEEP } from './dictionary-source.js';
 
 /** the case's roles, states and carrier codes may stay in a dictionary; the customer's data not (`dictionary-source.ts`) */
-const CASE_DATA_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEYS };
+const CASE_DATA_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEEP };
 
 /**
  * The keys of a WBCI case's data that stay jsonb: `agreement` (the successor lookup searches its

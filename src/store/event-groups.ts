@@ -16,10 +16,10 @@
 import type { Kysely } from 'kysely';
 import { toJson, type Database, type JsonValue } from './schema.js';
 import { loadDictionaries, packWire, unpackText, SHORT_TEXT_POLICY, type PackPolicy, type PackedWire } from './wire-codec.js';
-import { GATEWAY_JSON_KEYS } from './dictionary-source.js';
+import { GATEWAY_JSON_KEEP } from './dictionary-source.js';
 
 /** the payloads' types, states and codes may stay in a dictionary (`dictionary-source.ts`) */
-const EVENT_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEYS };
+const EVENT_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEEP };
 
 /** events a row holds at most: the sequence's step */
 export const EVENTS_PER_ROW = 64;

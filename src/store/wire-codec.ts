@@ -36,8 +36,8 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, MessageRow } from './schema.js';
 import { CommittedRows } from './committed-rows.js';
 import { adler32Of, inflateText } from './zlib-inflate.js';
-import { dictionarySource } from './dictionary-source.js';
-import { WBCI_IMPERSONAL_ELEMENTS } from '../protocols/wbci/impersonal-names.js';
+import { dictionarySource, type DictionaryKeep } from './dictionary-source.js';
+import { WBCI_IMPERSONAL_ELEMENTS, WBCI_STANDARD_TEXTS } from '../protocols/wbci/impersonal-names.js';
 
 /** the window of deflate: a longer dictionary is never looked at */
 const MAX_DICT = 32 * 1024;
@@ -47,12 +47,12 @@ export interface PackPolicy {
   minDict: number;
   /** below this ratio a text is "well served" by the current dictionary */
   relearnRatio: number;
-  /** the element names or JSON keys whose values a dictionary may keep (never personal data; `dictionary-source.ts`) */
-  keep?: ReadonlySet<string>;
+  /** what a dictionary may keep of the texts' values (never personal data; `dictionary-source.ts`) */
+  keep?: DictionaryKeep;
 }
 
 /** wire forms: kilobytes of envelope and WS-Security boilerplate that recur, so ~0.15–0.3 is usual */
-const WIRE_POLICY: PackPolicy = { minDict: 512, relearnRatio: 0.3, keep: WBCI_IMPERSONAL_ELEMENTS };
+const WIRE_POLICY: PackPolicy = { minDict: 512, relearnRatio: 0.3, keep: { names: WBCI_IMPERSONAL_ELEMENTS, values: WBCI_STANDARD_TEXTS } };
 
 /**
  * Short JSON texts (parsed bodies, a case's unsearched data): a dictionary is worth learning from
@@ -107,7 +107,7 @@ function dictionaryId(dict: Buffer): number {
   return createHash('sha256').update(dict).digest().readUIntBE(0, 6);
 }
 
-function asDictionary(raw: string, keep: ReadonlySet<string> | undefined): Dictionary {
+function asDictionary(raw: string, keep: DictionaryKeep | undefined): Dictionary {
   const bytes = Buffer.from(dictionarySource(raw, keep), 'utf8');
   const dict = bytes.length > MAX_DICT ? bytes.subarray(bytes.length - MAX_DICT) : bytes;
   return { id: dictionaryId(dict), dict: Buffer.from(dict) };

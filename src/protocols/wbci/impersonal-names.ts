@@ -1,14 +1,16 @@
 /**
- * The WBCI wire's elements whose text is never a customer's: codes and the code table's texts, the
+ * What of a WBCI wire form's Body is never a customer's: the text of the elements for codes, the
  * business case, carrier codes, the envelope's control data (time, release, the signer's issuer and
- * serial), the port window, the technology and the yes/no flags. A stored wire form's dictionary
- * may keep their values (src/store/dictionary-source.ts); every other element's text — names,
- * addresses, numbers, contract numbers, free text — stays out of it.
+ * serial), the port window, the technology and the yes/no flags — and the code table's standard
+ * texts wherever they stand (`Meldungstext` is free text by its type, so only those of its values
+ * are known). A stored wire form's dictionary may keep them (src/store/dictionary-source.ts); every
+ * other text — names, addresses, numbers, contract numbers, free text — stays out of it.
  *
  * Derived from the wire's field table by simple type, so a new element of one of these types is
  * covered and a type that can hold personal data is never. A name that a personal leaf also uses
  * (the wire reuses local names in places) is left out.
  */
+import { MELDUNGSCODES } from './codes.js';
 import { CONTROL, MELDUNGEN, QUITTUNG, REQUESTS, type Field } from './wire-names.js';
 import type { SimpleTypeName } from './wire-simple-types.js';
 
@@ -16,7 +18,6 @@ const IMPERSONAL_TYPES: ReadonlySet<SimpleTypeName> = new Set<SimpleTypeName>([
   'CarrierCode',
   'Geschaeftsfall',
   'Meldungscode',
-  'Meldungstext',
   'Portierungszeitfenster',
   'Technologie',
   'Boolean',
@@ -57,3 +58,6 @@ function impersonalElements(): ReadonlySet<string> {
 
 /** Local names of the WBCI wire's elements whose text is never personal data. */
 export const WBCI_IMPERSONAL_ELEMENTS: ReadonlySet<string> = impersonalElements();
+
+/** The code table's standard texts, and the TEQ's `OK`. */
+export const WBCI_STANDARD_TEXTS: ReadonlySet<string> = new Set([...MELDUNGSCODES.map((c) => c.text), 'OK']);

@@ -6,10 +6,10 @@
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { encodeSoap, type ControlBlock } from '../../../src/protocols/wbci/soap-codec.js';
-import { WBCI_IMPERSONAL_ELEMENTS } from '../../../src/protocols/wbci/impersonal-names.js';
+import { WBCI_IMPERSONAL_ELEMENTS, WBCI_STANDARD_TEXTS } from '../../../src/protocols/wbci/impersonal-names.js';
 import type { WbciMessage } from '../../../src/protocols/wbci/types.js';
 import { signEnvelope } from '../../../src/protocols/wbci/ws-security-sign.js';
-import { dictionarySource, GATEWAY_JSON_KEYS } from '../../../src/store/dictionary-source.js';
+import { dictionarySource, GATEWAY_JSON_KEEP } from '../../../src/store/dictionary-source.js';
 import { useTestCert } from '../../support/ws-security.js';
 import { validAkmTr, validVaKueMrn } from '../wbci/builders.js';
 
@@ -17,13 +17,13 @@ const cert = useTestCert();
 
 const control = (timestamp: string): ControlBlock => ({ timestamp, major: '02', minor: '00', signature: { issuer: cert().identity.issuer, serial: cert().identity.serial } });
 const signed = (m: WbciMessage, timestamp = '2026-12-06T10:15:00.123Z') => signEnvelope(encodeSoap(m, control(timestamp)), cert().identity);
-const dictOf = (raw: string) => dictionarySource(raw, WBCI_IMPERSONAL_ELEMENTS);
+const dictOf = (raw: string) => dictionarySource(raw, { names: WBCI_IMPERSONAL_ELEMENTS, values: WBCI_STANDARD_TEXTS });
 const zlibSize = (text: string, dict: string) => deflateSync(Buffer.from(text), { dictionary: Buffer.from(dict) }).length;
 
 describe('the WBCI wire elements whose text a dictionary keeps', () => {
   it('are the codes, carrier codes and control data, and none of the customer’s fields', () => {
     expect([...WBCI_IMPERSONAL_ELEMENTS].sort()).toEqual(
-      ['CarrierCode', 'Geschaeftsfall', 'Meldungscode', 'Meldungstext', 'Portierungszeitfenster', 'Ressourcenuebernahme', 'SichererHafen', 'Technologie', 'issuer', 'majorRelease', 'minorRelease', 'serial', 'zeitstempel'].sort(),
+      ['CarrierCode', 'Geschaeftsfall', 'Meldungscode', 'Portierungszeitfenster', 'Ressourcenuebernahme', 'SichererHafen', 'Technologie', 'issuer', 'majorRelease', 'minorRelease', 'serial', 'zeitstempel'].sort(),
     );
   });
 });
@@ -47,6 +47,15 @@ describe('a signed WBCI wire form as a dictionary', () => {
     expect(akm).not.toContain('D052');
   });
 
+  it('keeps a Meldungstext only when it is the code table\'s standard text: the element is free text', () => {
+    const custom = dictOf(signed(validAkmTr({ positions: [{ code: '8010', text: 'Rückruf bei Frau Quandtmeyer' }] })));
+    expect(custom).toContain('<Meldungscode>8010</Meldungscode><Meldungstext></Meldungstext>');
+    expect(custom).not.toContain('Quandtmeyer');
+    // a standard text is kept in any element, and only whole: not as part of a longer text
+    expect(dictOf('<E><Body><x>OK</x><y>Antwort des aufnehmenden Anbieters</y><z>OK, Herr Müller</z></Body></E>'))
+      .toBe('<E><Body><x>OK</x><y>Antwort des aufnehmenden Anbieters</y><z></z></Body></E>');
+  });
+
   it('keeps nothing of a comment or a CDATA section in the Body, nor text after a closing tag', () => {
     const raw = '<S:Envelope><S:Body><m:VA><!-- Max <b>Müller</b> --><CarrierCode><![CDATA[Erika]]>DEU.EKPA</CarrierCode>Rest<nachname>Müller</nachname></m:VA></S:Body></S:Envelope>';
     expect(dictOf(raw)).toBe('<S:Envelope><S:Body><m:VA><CarrierCode>DEU.EKPA</CarrierCode><nachname></nachname></m:VA></S:Body></S:Envelope>');
@@ -66,7 +75,7 @@ describe('a signed WBCI wire form as a dictionary', () => {
 });
 
 describe('a JSON text as a dictionary', () => {
-  const keep = new Set(['type', 'state']);
+  const keep = { names: new Set(['type', 'state']) };
 
   it('keeps the keys, and the string values only under a kept key; the layout stays', () => {
     const raw = '{"type": "VA-KUE-MRN", "customer": {"lastName": "Müller", "type": "person"},\n "states": ["AGREED"], "state": "AGREED", "n": 2, "ok": true}';
@@ -75,6 +84,10 @@ describe('a JSON text as a dictionary', () => {
 
   it('keeps an array’s items under a kept key, but not those of an array inside it or of an object in it', () => {
     expect(dictionarySource('{"type":["a",["b"],{"x":"c"}],"z":"d"}', keep)).toBe('{"type":["a",[""],{"x":""}],"z":""}');
+  });
+
+  it('keeps a listed value wherever it stands', () => {
+    expect(dictionarySource('{"note":"OK","name":"Max","list":["OK","Erika"]}', { values: new Set(['OK']) })).toBe('{"note":"OK","name":"","list":["OK",""]}');
   });
 
   it('reads escaped quotes inside strings, keys included', () => {
@@ -88,8 +101,8 @@ describe('a JSON text as a dictionary', () => {
 
   it('keeps an event’s types and states, not its ids or a case’s customer', () => {
     const events = '[{"message.queued":{"messageId":"018bd055-0259-71c2","type":"VA-KUE-MRN"}},{"case.state-changed":{"state":"AGREED","reason":"Kunde Müller"}}]';
-    expect(dictionarySource(events, GATEWAY_JSON_KEYS)).toBe('[{"message.queued":{"messageId":"","type":"VA-KUE-MRN"}},{"case.state-changed":{"state":"AGREED","reason":""}}]');
+    expect(dictionarySource(events, GATEWAY_JSON_KEEP)).toBe('[{"message.queued":{"messageId":"","type":"VA-KUE-MRN"}},{"case.state-changed":{"state":"AGREED","reason":""}}]');
     const data = '{"va":{"customer":{"kind":"person","salutation":"Herr","firstName":"Max"},"numbers":{"blocks":[{"from":"100","to":"199"}]}},"role":"donating"}';
-    expect(dictionarySource(data, GATEWAY_JSON_KEYS)).toBe('{"va":{"customer":{"kind":"person","salutation":"","firstName":""},"numbers":{"blocks":[{"from":"","to":""}]}},"role":"donating"}');
+    expect(dictionarySource(data, GATEWAY_JSON_KEEP)).toBe('{"va":{"customer":{"kind":"person","salutation":"","firstName":""},"numbers":{"blocks":[{"from":"","to":""}]}},"role":"donating"}');
   });
 });
