@@ -9,8 +9,9 @@
  * recurs — SOAP envelope, namespaces, WS-Security boilerplate, the signer's certificate, the
  * constant parts of the body — then costs a few bytes; a signed 4.6 KB VA is stored in ~0.45 KB, of
  * which 0.3 KB are its signature and digest values (pglz TOAST of the text column: ~3.3 KB). What a
- * dictionary keeps of a message is `dictionary-source.ts`'s: no personal data. When a message compresses poorly against the current
- * dictionary (the peer rotated its certificate, a new message family) it becomes the new one.
+ * dictionary keeps of a message is `dictionary-source.ts`'s: no personal data. When a message
+ * compresses poorly against the current dictionary (the peer rotated its certificate, a new message
+ * family) it becomes the new one.
  *
  * Dictionaries are immutable, content-addressed rows of `wire_dictionaries`. A statement that
  * stores a message compressed against a dictionary this database has not confirmed yet also

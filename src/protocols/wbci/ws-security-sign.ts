@@ -71,11 +71,6 @@ const step = (local: string, ns: string) => `*[local-name(.)='${local}' and name
 const inSecurity = (soapNs: string, local: string, ns: string) => `/${step('Envelope', soapNs)}/${step('Header', soapNs)}/${step('Security', NS.wsse)}/${step(local, ns)}`;
 
 /**
- * Adds the WS-Security header to an envelope produced by the codec (prefix `SOAP-ENV`) and signs it. An envelope
- * that has a Header already (switchgate's delivery header) gets the Security block as the Header's first child.
- * The Control block inside must already name this identity in signaturId: it is part of the signed Body.
- */
-/**
  * The wsu:Id / Id values of a signed envelope. They need only be unique within the document (a
  * reference names the element it signs there), so they are the same in every message: a stored
  * wire form's dictionary then covers them, where random ones cost ~42 bytes a message as stored
@@ -83,6 +78,11 @@ const inSecurity = (soapNs: string, local: string, ns: string) => `/${step('Enve
  */
 const SIGNATURE_IDS = { token: 'X509-1', body: 'id-1', confirmation: 'SC-1', str: 'STR-1', signature: 'SIG-1' } as const;
 
+/**
+ * Adds the WS-Security header to an envelope produced by the codec (prefix `SOAP-ENV`) and signs it. An envelope
+ * that has a Header already (switchgate's delivery header) gets the Security block as the Header's first child.
+ * The Control block inside must already name this identity in signaturId: it is part of the signed Body.
+ */
 export function signEnvelope(envelope: string, id: SigningIdentity, opts: SignOptions = {}): string {
   const algorithm = ALGORITHMS[opts.algorithm ?? 'rsa-sha256'];
   const soapNs = /^<SOAP-ENV:Envelope xmlns:SOAP-ENV="([^"]+)">/.exec(envelope)?.[1];
