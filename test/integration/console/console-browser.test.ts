@@ -4,7 +4,7 @@
  * form, and replay a dead letter whose reason is a stub peer's hostile error body.
  * With SWITCHGATE_SCREENSHOTS=<dir> it also saves the four pages there (docs/console-*.png).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { describeEachBackend } from '../../support/backends.js';
 import { eventually as eventuallyWithin, freePort } from '../../support/http-pair.js';
@@ -60,6 +60,14 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
 
   describeEachBackend('console in Chromium', ({ open }) => {
     it('logs in, finds a case, reads its timeline, answers it, and replays a dead letter', async () => {
+      // a step that waits for good ends in the test's timeout, which names no step: the step is
+      // printed then (how the forged login's hanging page close below was found)
+      let phase = 'starting the gateways';
+      const started = Date.now();
+      const at = (next: string) => {
+        phase = `${next} (${((Date.now() - started) / 1000).toFixed(1)} s in)`;
+      };
+      onTestFailed(() => console.error(`console-browser: failed or timed out in: ${phase}`));
       const stub: StubPeer = await startStubPeer(() => ({ kind: 'reply', status: 500, body: FAULT }));
       const portA = await freePort();
       const b = await startWireNode('DEU.EKPB', [{ carrierCode: 'DEU.EKPA', url: `http://127.0.0.1:${portA}/wbci/v1` }, { carrierCode: 'DEU.EKPC', url: stub.url }], { store: await open() });
@@ -67,21 +75,30 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       try {
         // a case at B (donating), started by A over SOAP
+        at('a VA from A to B');
         const created = await api(a, 'POST', '/v1/switches', vaTo('DEU.EKPB'));
         expect(created.status).toBe(201);
         const id = created.data.id as string;
         await eventually(async () => expect((await api(b, 'GET', `/v1/switches/${id}`)).status).toBe(200));
         // a dead letter at B: its VA to EKPC is answered with a SOAP fault whose text is markup
+        at('waiting for the dead letter at B');
         const toC = await api(b, 'POST', '/v1/switches', vaTo('DEU.EKPC'));
         expect(toC.status).toBe(201);
         await eventually(async () => expect((await api(b, 'GET', '/v1/dead-letters?replayed=false')).data.items).toHaveLength(1));
 
         // a forged login posted from another page (no login cookie travels cross-site, no valid token): 403, no session
+        at('the forged login');
         const forger = await context.newPage();
+        at('the forged login: setContent');
         await forger.setContent(`<form method="post" action="${b.url}/console/login"><input name="apiKey" value="${API_KEY}"><input name="_csrf" value="guessed"><button>go</button></form>`);
+        at('the forged login: posting');
         const [forged] = await Promise.all([forger.waitForResponse((r) => r.url() === `${b.url}/console/login`), forger.getByRole('button', { name: 'go' }).click()]);
         expect(forged.status()).toBe(403);
         expect((await context.cookies()).some((c) => c.name === 'sg_console')).toBe(false);
+        // the 403 page must have loaded before the page closes: closed while Chromium still
+        // committed that navigation, the page's close never returned (1 run in ~10, under load more)
+        await forger.waitForLoadState('load');
+        at('the forged login: closing its page');
         await forger.close();
 
         const page = await context.newPage();
@@ -93,6 +110,7 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         await shoot(page, 'cases');
 
         // find the case by id
+        at('finding the case');
         await page.getByPlaceholder('VA-ID or order code').fill(id);
         await page.getByRole('button', { name: 'Show' }).click();
         await expect.poll(() => page.url()).toContain(`/console/cases/${encodeURIComponent(id)}`);
@@ -104,6 +122,7 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         expect(await page.locator('tr.wire pre').innerText()).toContain(id);
 
         // answer through the form
+        at('answering through the form');
         const form = page.locator('#action-answer');
         await form.getByLabel('Contract numbers').fill('1234567890');
         await form.getByLabel(/Portierungskennung/).fill('D123');
@@ -117,12 +136,14 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         await shoot(page, 'case');
 
         // the peers page shows EKPC failing
+        at('the peers page');
         await page.getByRole('link', { name: 'Peers' }).click();
         const ekpc = page.locator('tr', { hasText: 'DEU.EKPC' });
         expect(await ekpc.locator('td').nth(7).innerText()).toBe('1');
         await shoot(page, 'peers');
 
         // the dead letter: its reason is the stub's markup, shown as text
+        at('the dead-letters page');
         await page.getByRole('link', { name: 'Dead letters' }).click();
         const reason = page.locator('td.reason').first();
         expect(await reason.innerText()).toContain(HOSTILE);
@@ -131,6 +152,7 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         await shoot(page, 'dead-letters');
 
         // the peer is fixed; replay; the row leaves the list and the VA is delivered
+        at('replaying the dead letter');
         stub.behave(() => ({ kind: 'ok' }));
         const deadRows = page.locator('tbody tr[id^="dl-"]');
         expect(await deadRows.count()).toBe(1);
@@ -143,6 +165,7 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         });
 
         // logout; the old session cookie, put back into the browser, no longer opens the console
+        at('logging out');
         const session = (await context.cookies()).find((c) => c.name === 'sg_console')!;
         expect(session).toBeDefined();
         await page.getByRole('button', { name: 'Log out' }).click();
@@ -152,10 +175,15 @@ describe.skipIf(!chromiumAvailable())('console in a browser', () => {
         expect(replayed?.status()).toBe(401);
         expect(await page.getByLabel('API key').count()).toBe(1);
       } finally {
+        at('closing the browser context');
         await context.close();
+        at('closing gateway A');
         await a.gw.close();
+        at('closing gateway B');
         await b.gw.close();
+        at('closing the stub peer');
         await stub.close();
+        at('done');
       }
     });
   });
