@@ -20,7 +20,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/connect.js';
-import { claimDue, claimProbe, HOLDS_BACK, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
+import { claimDue, claimProbe, FIRST_IN_QUEUE, OUTBOX_CHANNEL, type ClaimedRow } from '../store/repos/outbox.js';
 import { appendEvents } from '../store/repos/events.js';
 import type { OutboundItem, SendResult, Transport } from './transport.js';
 import { backoffMs, defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -266,9 +266,7 @@ export class OutboxWorker implements OutboxHandoff {
       SELECT (extract(epoch FROM min(greatest(o.next_attempt_at, coalesce(o.lease_until, o.next_attempt_at)))) - extract(epoch FROM now())) * 1000 AS ms
         FROM outbox o
        WHERE o.status = 'pending'
-         AND NOT EXISTS (
-           SELECT 1 FROM outbox p
-            WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})`.execute(this.#db);
+         AND ${FIRST_IN_QUEUE}`.execute(this.#db);
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? Number.POSITIVE_INFINITY : Math.max(10, Math.ceil(Number(ms)));
   }

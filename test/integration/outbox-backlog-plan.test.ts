@@ -12,7 +12,7 @@ import pino from 'pino';
 import { describeEachBackend } from '../support/backends.js';
 import { writeCaseSteps, type CaseStep } from '../../src/store/repos/case-writes.js';
 import { OutboxWorker } from '../../src/delivery/outbox-worker.js';
-import { HOLDS_BACK } from '../../src/store/repos/outbox.js';
+import { FIRST_IN_QUEUE } from '../../src/store/repos/outbox.js';
 import type { Database } from '../../src/store/schema.js';
 
 const log = pino({ level: 'silent' });
@@ -34,7 +34,7 @@ async function claimPlan(db: Kysely<Database>): Promise<string> {
   const { rows } = await sql<{ 'QUERY PLAN': string }>`
     EXPLAIN SELECT o.id FROM outbox o
      WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())
-       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})
+       AND ${FIRST_IN_QUEUE}
      ORDER BY o.id LIMIT 32`.execute(db);
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }

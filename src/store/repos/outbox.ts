@@ -67,6 +67,11 @@ export interface ClaimedRow {
  */
 export const HOLDS_BACK = sql`p.status IN ('pending', 'dead')`;
 
+/** Outbox row `o` is next in its queue: no older row of its case, kind and destination holds it back. */
+export const FIRST_IN_QUEUE = sql`NOT EXISTS (
+             SELECT 1 FROM outbox p
+              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})`;
+
 /**
  * Leases up to `limit` rows that are due and whose case has nothing older undelivered for the same
  * destination, oldest first. Walks the pending rows in id order (outbox_pending_id_idx, 0015) and
@@ -79,9 +84,7 @@ export async function claimDue(db: Db, o: { workerId: string; leaseMs: number; l
          WHERE o.status = 'pending'
            AND o.next_attempt_at <= now()
            AND (o.lease_until IS NULL OR o.lease_until < now())
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})
+           AND ${FIRST_IN_QUEUE}
          ORDER BY o.id
          LIMIT ${o.limit}
          FOR UPDATE SKIP LOCKED
@@ -107,9 +110,7 @@ export async function claimProbe(db: Db, o: { workerId: string; leaseMs: number;
          WHERE o.status = 'pending' AND o.kind = ${o.kind} AND o.destination = ${o.destination}
            AND o.next_attempt_at > now()
            AND (o.lease_until IS NULL OR o.lease_until < now())
-           AND NOT EXISTS (
-             SELECT 1 FROM outbox p
-              WHERE p.case_id = o.case_id AND p.kind = o.kind AND p.destination = o.destination AND p.id < o.id AND ${HOLDS_BACK})
+           AND ${FIRST_IN_QUEUE}
          ORDER BY o.next_attempt_at, o.id
          LIMIT 1
          FOR UPDATE SKIP LOCKED
