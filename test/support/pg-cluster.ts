@@ -4,9 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/net/free-port.js';
 
 // Overridable to test the "no PostgreSQL" path.
 export const PG_ROOT = process.env.SWITCHGATE_TEST_PG_ROOT ?? '/usr/lib/postgresql';
@@ -54,6 +54,7 @@ export async function startCluster(bin: string, opts: ClusterOptions = {}): Prom
   sh(join(bin, 'initdb'), [
     '-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
   ]);
+  // below the ephemeral range: a stopped server (startServer) gets its port back, not an outgoing connection
   const port = await freePort();
   const conf = [
     `listen_addresses = '127.0.0.1'`,
@@ -106,17 +107,4 @@ function run(cmd: string, args: string[]): string {
     throw new Error(`${cmd} ${args.join(' ')} exited with ${result.status}: ${result.stderr || result.stdout}`);
   }
   return result.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
