@@ -193,13 +193,13 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   // the history (in the case row since 0020): the template's entries, their times moved with the case's
   await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at, history)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
-           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, decode(z.data_z, 'base64'), t.data_dict,
-           CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::jsonb ELSE '[]'::jsonb END,
+           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::json, decode(z.data_z, 'base64'), t.data_dict,
+           CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::json ELSE '[]'::json END,
            CASE WHEN gen.state NOT IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN NULL
                 WHEN gen.g % 100000 = 7 THEN now() - interval '1 minute'
                 ELSE now() + (gen.g % 43200) * interval '1 minute' END,
            false,
-           CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN jsonb_build_object('state', 'completed', 'orderId', 'WO-' || gen.g) END,
+           CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN ('{"state":"completed","orderId":"WO-' || gen.g || '"}')::json END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at),
            (SELECT string_agg('[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text || ','
                               || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']', ',' ORDER BY e.n)

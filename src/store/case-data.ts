@@ -1,11 +1,11 @@
 /**
  * A WBCI case's `data` is stored in two parts (migration 0018): the keys SQL looks into or a list
- * page projects stay jsonb in `data`; the rest — the pre-announcement (`va`, ~0.5 KB of jsonb), the
+ * page projects stay in `data` (jsonb until 0025, json text since); the rest — the pre-announcement (`va`, ~0.5 KB of jsonb), the
  * answer, the times, the changes — is compressed into `data_z` against a dictionary learned per
  * procedure and role, as message bodies are (`body-codec.ts`): ~1.2 KB of jsonb become ~0.3 KB of
  * jsonb and ~0.25 KB compressed. Readers get the whole object back through `withCaseData`.
  *
- * The other procedures keep all of `data` as jsonb: AGCOM cases are listed whole, and SQL searches
+ * The other procedures keep all of `data` uncompressed: AGCOM cases are listed whole, and SQL searches
  * AGCOM (`sessionCode`, `lineKeys`) and interconnection (`data.pdi`) cases by keys inside it.
  * Rows written before 0018 keep everything in `data`; their next write splits them.
  */
@@ -18,7 +18,7 @@ import { GATEWAY_JSON_KEEP } from './dictionary-source.js';
 const CASE_DATA_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_KEEP };
 
 /**
- * The keys of a WBCI case's data that stay jsonb: `agreement` (the successor lookup searches its
+ * The keys of a WBCI case's data that stay in the `data` column: `agreement` (the successor lookup searches its
  * resources), `akmTr` (the wholesale tick compares its time) and the list page's projection
  * (src/http/views.ts CASE_VIEW_DATA; a test keeps the two in step). A key SQL reads must be here —
  * `data -> 'va'` would find nothing.
@@ -26,7 +26,7 @@ const CASE_DATA_POLICY: PackPolicy = { ...SHORT_TEXT_POLICY, keep: GATEWAY_JSON_
 export const WBCI_HOT_KEYS: readonly string[] = ['agreement', 'akmTr', 'terminationDate', 'replaces', 'replacedBy'];
 
 export interface PackedCaseData {
-  /** what goes into the jsonb `data` column */
+  /** what goes into the `data` column */
   data: unknown;
   /** the cold keys, compressed; null when the case has none */
   cold: PackedWire | null;
@@ -34,7 +34,7 @@ export interface PackedCaseData {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Splits a case's data into its jsonb part and its compressed cold keys. */
+/** Splits a case's data into its searchable part and its compressed cold keys. */
 export function packCaseData(db: Kysely<Database>, c: { procedure: string; role: string; data: unknown }): PackedCaseData {
   const data = c.data;
   if (c.procedure !== 'wbci' || !isObject(data)) return { data, cold: null };

@@ -3,7 +3,7 @@
  * (embedded, persistent under a data directory, or in memory).
  *
  * Both backends return the same JS types (see src/store/schema.ts): int8 → number,
- * timestamptz → Date, date/timestamp/interval → string, jsonb → parsed value, xid8 → string.
+ * timestamptz → Date, date/timestamp/interval → string, json/jsonb → parsed value, xid8 → string.
  * Sessions run in UTC on both.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

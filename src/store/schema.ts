@@ -27,7 +27,7 @@ export function toJson<T>(value: T): JsonText<T> {
   return text as JsonText<T>;
 }
 
-/** jsonb NOT NULL: read as T, written as JSON text. */
+/** jsonb (or json) NOT NULL: read as T, written as JSON text. */
 export type Jsonb<T = JsonValue> = ColumnType<T, JsonText<T>, JsonText<T>>;
 /** jsonb NULL. */
 export type NullableJsonb<T = JsonValue> = ColumnType<T | null, JsonText<T> | null | undefined, JsonText<T> | null>;
@@ -63,6 +63,7 @@ export interface CasesTable {
   requested_date: string | null;
   /** YYYY-MM-DD */
   switch_date: string | null;
+  /** json since 0025, as are `data`, `deadlines` and `wholesale_order`: the text as written, read as a value */
   open_change: NullableJsonb;
   /** The procedure's case state, but for the keys in `data_z` (src/store/case-data.ts). */
   data: Jsonb;

@@ -280,7 +280,7 @@ export class AgcomService {
       .where('procedure', '=', 'agcom')
       .where('state', 'not in', [...TERMINAL_STATES])
       .where('id', '!=', except)
-      .where(sql<boolean>`data->'lineKeys' ?| ${sql`ARRAY[${sql.join(keys.map((k) => sql`${k}::text`))}]`}`)
+      .where(sql<boolean>`(data->'lineKeys')::jsonb ?| ${sql`ARRAY[${sql.join(keys.map((k) => sql`${k}::text`))}]`}`)
       .limit(1)
       .executeTakeFirst();
     return row?.id;

@@ -715,7 +715,7 @@ async function linesNamedElsewhere(db: Tx | Kysely<Database>, caseId: string, m:
       const probe = JSON.stringify([{ [field]: value }]);
       const hit = await sql<{ id: string }>`SELECT id FROM cases
          WHERE procedure = 'wbci' AND role = 'donating' AND id <> ${caseId}
-           AND data -> 'agreement' -> 'resources' @> ${probe}::jsonb LIMIT 1`.execute(db);
+           AND (data -> 'agreement' -> 'resources')::jsonb @> ${probe}::jsonb LIMIT 1`.execute(db);
       if (hit.rows.length > 0) into.push(value);
     }
   }

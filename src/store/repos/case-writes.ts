@@ -100,12 +100,12 @@ function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', 
   if (mode === 'insert') {
     return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
       VALUES (${s.id}, ${s.procedure}, ${s.type}, ${s.role}, ${s.peer}, ${s.state}, ${s.requestedDate}, ${s.switchDate},
-              ${jsonOrNull(s.openChange)}::jsonb, ${json(d.data)}::jsonb, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::jsonb, ${s.nextDueAt}::timestamptz, ${s.overdue},
+              ${jsonOrNull(s.openChange)}::json, ${json(d.data)}::json, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::json, ${s.nextDueAt}::timestamptz, ${s.overdue},
               ${history === null ? null : entriesSql(history)})
       RETURNING created_at, updated_at, version, wholesale_order`;
   }
   return sql`UPDATE cases SET type = ${s.type}, state = ${s.state}, requested_date = ${s.requestedDate}, switch_date = ${s.switchDate},
-        open_change = ${jsonOrNull(s.openChange)}::jsonb, data = ${json(d.data)}::jsonb, data_z = ${z}::bytea, data_dict = ${dict}::bigint, deadlines = ${json(s.deadlines)}::jsonb,
+        open_change = ${jsonOrNull(s.openChange)}::json, data = ${json(d.data)}::json, data_z = ${z}::bytea, data_dict = ${dict}::bigint, deadlines = ${json(s.deadlines)}::json,
         next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()${history === null ? sql`` : sql`, history = ${appendedSql(history)}`}
       WHERE id = ${s.id}${expectedVersion === undefined ? sql`` : sql` AND version = ${expectedVersion}`}
       RETURNING created_at, updated_at, version, wholesale_order`;
@@ -359,7 +359,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[], lease?: Outbo
     c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
       SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue, ${entriesSql(sql`history`)}
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
-             requested_date text, switch_date text, open_change jsonb, data jsonb, data_z text, data_dict bigint, deadlines jsonb, next_due_at timestamptz, overdue boolean, history text)
+             requested_date text, switch_date text, open_change json, data json, data_z text, data_dict bigint, deadlines json, next_due_at timestamptz, overdue boolean, history text)
       RETURNING id, created_at, updated_at, version, wholesale_order),
     m AS (${messagesCte(messages, packed, signers, sql``)}),
     o AS (INSERT INTO outbox (message_id, case_id, kind, destination, lease_owner, lease_until, attempts)

@@ -138,7 +138,7 @@ export const STORED_CASE_ROW = [...CASE_COLUMNS, 'data', 'data_z', 'data_dict'] 
 /** The projected `data`, and the compressed keys only for the procedures read whole (a page decompresses nothing else). */
 function projectedData(p: DataProjection) {
   const pairs = p.keys.flatMap((k) => [sql.lit(k), sql`data -> ${sql.lit(k)}`]);
-  const partial = sql<JsonValue>`jsonb_build_object(${sql.join(pairs)})`;
+  const partial = sql<JsonValue>`json_build_object(${sql.join(pairs)})`;
   if (p.whole.length === 0) return [partial.as('data')];
   const whole = sql`procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))})`;
   return [

@@ -68,7 +68,7 @@ export async function destinationHealth(db: Db, configured: readonly string[]): 
 export async function overdueDeadlines(db: Db, now: Date): Promise<{ procedure: string; deadline: string; count: number }[]> {
   const { rows } = await sql<{ procedure: string; deadline: string; n: number | string }>`
     SELECT c.procedure, d->>'name' AS deadline, count(*) AS n
-      FROM cases c, jsonb_array_elements(c.deadlines) d
+      FROM cases c, json_array_elements(c.deadlines) d
      WHERE c.overdue AND (d->>'dueAt')::timestamptz < ${now}
      GROUP BY 1, 2`.execute(db);
   return rows.map((r) => ({ procedure: r.procedure, deadline: r.deadline, count: Number(r.n) }));
