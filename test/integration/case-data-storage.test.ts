@@ -68,7 +68,7 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
     expect((await stored(store, ids[3]!)).z!).toBeLessThan(Buffer.byteLength(JSON.stringify({ va: va(4) })) * 0.5);
 
     // SQL still finds what it searches (the successor lookup reads agreement.resources)
-    const { rows: hit } = await sql<{ id: string }>`SELECT id FROM cases WHERE data -> 'agreement' -> 'resources' @> '[{"contractNumber": "C3"}]'::jsonb`.execute(store.db);
+    const { rows: hit } = await sql<{ id: string }>`SELECT id FROM cases WHERE (data -> 'agreement' -> 'resources')::jsonb @> '[{"contractNumber": "C3"}]'::jsonb`.execute(store.db);
     expect(hit.map((h) => h.id)).toEqual([ids[2]]);
 
     // updates through both paths keep the VA
