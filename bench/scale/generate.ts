@@ -190,7 +190,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
     }
   }
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
-  // the history (in the case row since 0020): the template's entries, their times moved with the case's
+  // the history (in the case row since 0020): the template's entries, the long ones' times moved with the case's
   await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at, history)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
            replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::json, decode(z.data_z, 'base64'), t.data_dict,
@@ -201,8 +201,9 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            false,
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN ('{"state":"completed","orderId":"WO-' || gen.g || '"}')::json END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at),
-           (SELECT string_agg('[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text || ','
-                              || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']', ',' ORDER BY e.n)
+           (SELECT string_agg('[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text
+                              || CASE WHEN jsonb_array_length(e.x) = 3 THEN ']' -- short: its time counts from the case's creation
+                                      ELSE ',' || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']' END, ',' ORDER BY e.n)
               FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
       FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict, body_from)

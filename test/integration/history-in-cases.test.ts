@@ -50,6 +50,7 @@ describeEachBackend('state history in the case row (0020)', ({ open }) => {
     await expect(writeCaseStep(store.db, { ...step('C3', 'update', 'DONE', 'X'), caseWrite: 'none' })).rejects.toThrow(/records no transition/);
     expect((await caseHistory(store.db, 'C1')).map((h) => h.to_state)).toEqual(['OPEN', 'DONE', 'REOPENED']);
     expect((await caseHistory(store.db, 'C3')).map((h) => [h.from_state, h.to_state, h.note])).toEqual([[null, 'OPEN', 'step'], ['OPEN', 'DONE', 'time']]);
+    const c3Times = (await caseHistory(store.db, 'C3')).map((h) => h.at);
 
     expect((await migrator.migrateTo('0019_grouped_events')).error).toBeUndefined();
     const { rows } = await sql<{ case_id: string; from_state: string | null; to_state: string; note: string | null; at: Date }>`
@@ -58,7 +59,44 @@ describeEachBackend('state history in the case row (0020)', ({ open }) => {
       [null, 'OPEN', 'N1 "quoted"'], ['OPEN', 'DONE', 'Grüße \\ ende'], ['DONE', 'REOPENED', 'step'],
     ]);
     expect(rows.find((r) => r.case_id === 'C2')!.at).toEqual(new Date('2026-01-03T00:00:00.000Z'));
-    expect(rows.filter((r) => r.case_id === 'C3').map((r) => r.to_state)).toEqual(['OPEN', 'DONE']);
+    // 0026's down wrote C3's short entries long: the from and the time each had
+    expect(rows.filter((r) => r.case_id === 'C3').map((r) => [r.from_state, r.to_state, r.at])).toEqual([[null, 'OPEN', c3Times[0]], ['OPEN', 'DONE', c3Times[1]]]);
+    await store.close();
+  });
+
+  it('0026: writes an entry short when it starts where the history ends, long otherwise; down writes every entry long', async () => {
+    const store = await open();
+    const text = async (id: string) => (await sql<{ history: string }>`select history from cases where id = ${id}`.execute(store.db)).rows[0]!.history;
+    const created = async (id: string) => (await sql<{ ms: string }>`select floor(extract(epoch from created_at) * 1000)::bigint::text as ms from cases where id = ${id}`.execute(store.db)).rows[0]!.ms;
+    const step = (id: string, caseWrite: 'insert' | 'update', from: string | null, to: string): CaseStep => ({
+      caseWrite, snapshot: snapshot(id, to), messages: [], outbox: [], history: [{ from, to, note: 'step' }], events: [],
+    });
+    await writeCaseStep(store.db, step('S1', 'insert', null, 'OPEN'));
+    await writeCaseStep(store.db, step('S1', 'update', 'OPEN', 'AGREED'));
+    await updateCase(store.db, snapshot('S1', 'DONE'), [{ from: 'AGREED', to: 'LATE', note: 'time' }, { from: 'LATE', to: 'DONE', note: 'time' }]);
+    expect(await text('S1')).toMatch(/^\["step",0,"OPEN"\],\["step",\d+,"AGREED"\],\["time",\d+,"LATE"\],\["time",\d+,"DONE"\]$/);
+    const history = await caseHistory(store.db, 'S1');
+    expect(history.map((h) => [h.from_state, h.to_state])).toEqual([[null, 'OPEN'], ['OPEN', 'AGREED'], ['AGREED', 'LATE'], ['LATE', 'DONE']]);
+    expect(history[0]!.at.getTime()).toBe(Number(await created('S1')));
+
+    // the row changed state without an entry: the next entry keeps its from
+    await sql`update cases set state = 'ELSEWHERE' where id = 'S1'`.execute(store.db);
+    await writeCaseStep(store.db, step('S1', 'update', 'ELSEWHERE', 'BACK'));
+    expect(await text('S1')).toMatch(/,\["ELSEWHERE","BACK","step",\d{13}\]$/);
+    // a history that ends in a long entry (written before 0026): the next one is long too
+    await writeCaseStep(store.db, step('S1', 'update', 'BACK', 'AGAIN'));
+    expect(await text('S1')).toMatch(/,\["BACK","AGAIN","step",\d{13}\]$/);
+    const all = await caseHistory(store.db, 'S1');
+    expect(all.map((h) => [h.from_state, h.to_state])).toEqual([[null, 'OPEN'], ['OPEN', 'AGREED'], ['AGREED', 'LATE'], ['LATE', 'DONE'], ['ELSEWHERE', 'BACK'], ['BACK', 'AGAIN']]);
+    // a first entry with a from, or a from while the history is empty, is long
+    await writeCaseStep(store.db, step('S2', 'insert', 'X', 'OPEN'));
+    expect(await text('S2')).toMatch(/^\["X","OPEN","step",\d{13}\]$/);
+
+    expect((await createMigrator(store.db).migrateTo('0025_case_json_as_text')).error).toBeUndefined();
+    const long = await text('S1');
+    expect(JSON.parse(`[${long}]`).every((e: unknown[]) => e.length === 4)).toBe(true);
+    // read by the long form alone, the entries are what they were
+    expect(JSON.parse(`[${long}]`).map((e: [string | null, string, string | null, number]) => ({ from_state: e[0], to_state: e[1], note: e[2], at: new Date(e[3]) }))).toEqual(all);
     await store.close();
   });
 });

@@ -16,7 +16,7 @@ import { packBody } from '../body-codec.js';
 import { bodySourceCode } from '../wire-bodies.js';
 import { packCaseData, type PackedCaseData } from '../case-data.js';
 import { packEventRows, type EventRowToWrite } from '../event-groups.js';
-import { appendedSql, entriesSql, historyText, type HistoryEntry } from '../case-history.js';
+import { appendedSql, historyAppend, openingHistoryText, openingSql, type HistoryAppend, type HistoryEntry } from '../case-history.js';
 import { storedDedupeKey } from '../dedupe-keys.js';
 import { confirmSigners, ensureSignersSql, packSigner, signersCte, type PackedSigner } from '../message-signers.js';
 import { PREPARED } from '../prepared.js';
@@ -93,20 +93,27 @@ export function leasableMessages(step: CaseStep): string[] {
 const json = (v: unknown) => toJson((v ?? null) as JsonValue);
 const jsonOrNull = (v: unknown) => (v == null ? null : json(v));
 
-/** The case's insert or update; `history` is the text of the step's history entries (`historyText`), appended in the same statement. */
-function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', history: string | null, expectedVersion?: number): RawBuilder<unknown> {
+function openingSqlOrNull(history: readonly HistoryEntry[]): RawBuilder<string> | null {
+  const text = openingHistoryText(history);
+  return text === null ? null : openingSql(text);
+}
+
+const appendedOrNothing = (a: HistoryAppend | null): RawBuilder<unknown> => (a === null ? sql`` : sql`, history = ${appendedSql(a)}`);
+
+/** The case's insert or update; `history`: the step's history entries (`historyAppend`), written in the same statement. */
+function caseCte(s: CaseSnapshot, d: PackedCaseData, mode: 'insert' | 'update', history: readonly HistoryEntry[], expectedVersion?: number): RawBuilder<unknown> {
   const z = d.cold?.z ?? null;
   const dict = d.cold?.dictId ?? null;
   if (mode === 'insert') {
     return sql`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
       VALUES (${s.id}, ${s.procedure}, ${s.type}, ${s.role}, ${s.peer}, ${s.state}, ${s.requestedDate}, ${s.switchDate},
               ${jsonOrNull(s.openChange)}::json, ${json(d.data)}::json, ${z}::bytea, ${dict}::bigint, ${json(s.deadlines)}::json, ${s.nextDueAt}::timestamptz, ${s.overdue},
-              ${history === null ? null : entriesSql(history)})
+              ${openingSqlOrNull(history)})
       RETURNING created_at, updated_at, version, wholesale_order`;
   }
   return sql`UPDATE cases SET type = ${s.type}, state = ${s.state}, requested_date = ${s.requestedDate}, switch_date = ${s.switchDate},
         open_change = ${jsonOrNull(s.openChange)}::json, data = ${json(d.data)}::json, data_z = ${z}::bytea, data_dict = ${dict}::bigint, deadlines = ${json(s.deadlines)}::json,
-        next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()${history === null ? sql`` : sql`, history = ${appendedSql(history)}`}
+        next_due_at = ${s.nextDueAt}::timestamptz, overdue = ${s.overdue}, version = version + 1, updated_at = now()${appendedOrNothing(historyAppend(history))}
       WHERE id = ${s.id}${expectedVersion === undefined ? sql`` : sql` AND version = ${expectedVersion}`}
       RETURNING created_at, updated_at, version, wholesale_order`;
 }
@@ -203,11 +210,10 @@ function stepSql(
   const guarded = step.caseWrite === 'update' && step.expectedVersion !== undefined;
   // with a version guard every other row is written only if the case update matched
   const guard = guarded ? sql`WHERE EXISTS (SELECT 1 FROM ${c})` : sql``;
-  const history = historyText(step.history);
   if (step.caseWrite !== 'none') {
     if (!step.snapshot || !data) throw new Error('writeCaseStep: a case write needs a snapshot');
-    parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, history, step.expectedVersion)})`);
-  } else if (history !== null) {
+    parts.push(sql`${c} AS (${caseCte(step.snapshot, data, step.caseWrite, step.history, step.expectedVersion)})`);
+  } else if (step.history.length > 0) {
     // the history lives in the case row: a transition without a case write would be a state the row does not have
     throw new Error('writeCaseStep: a step that leaves the case row alone records no transition');
   }
@@ -327,7 +333,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[], lease?: Outbo
       id: c.id, procedure: c.procedure, type: c.type, role: c.role, peer: c.peer, state: c.state,
       requested_date: c.requestedDate, switch_date: c.switchDate, open_change: c.openChange ?? null,
       data: d.data ?? null, data_z: d.cold ? d.cold.z.toString('base64') : null, data_dict: d.cold?.dictId ?? null,
-      deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue, history: historyText(s.history),
+      deadlines: c.deadlines ?? null, next_due_at: c.nextDueAt, overdue: c.overdue, history: openingHistoryText(s.history),
     };
   });
   const caseIdOf = (s: CaseStep) => s.snapshot!.id;
@@ -357,7 +363,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[], lease?: Outbo
     WITH wd AS (${dictionariesCte(compressed)}),
     ws AS (${signersCte(signers)}),
     c AS (INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, history)
-      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue, ${entriesSql(sql`history`)}
+      SELECT id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, decode(data_z, 'base64'), data_dict, deadlines, next_due_at, overdue, ${openingSql(sql`history`)}
         FROM json_to_recordset(${JSON.stringify(cases)}::json) AS x(id text, procedure text, type text, role text, peer text, state text,
              requested_date text, switch_date text, open_change json, data json, data_z text, data_dict bigint, deadlines json, next_due_at timestamptz, overdue boolean, history text)
       RETURNING id, created_at, updated_at, version, wholesale_order),

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
 import { packCaseData, withCaseData } from '../case-data.js';
 import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
-import { appendedSql, historyText, parseHistory, type CaseHistoryEntry, type HistoryEntry } from '../case-history.js';
+import { appendedSql, CREATED_MS, historyAppend, parseHistory, type CaseHistoryEntry, type HistoryEntry } from '../case-history.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
@@ -67,7 +67,7 @@ export async function insertCase(db: Db, c: CaseSnapshot): Promise<void> {
 /** Writes the case's new state; `history`: the transitions it makes, appended in the same statement (`case-history.ts`). */
 export async function updateCase(db: Db, c: CaseSnapshot, history: readonly HistoryEntry[] = []): Promise<void> {
   const { packed, columns } = await storedData(db, c);
-  const appended = historyText(history);
+  const appended = historyAppend(history);
   await db
     .updateTable('cases')
     .set({
@@ -207,8 +207,8 @@ export async function casesDueBy(db: Db, now: Date, limit: number): Promise<{ id
 
 /** The case's state transitions, oldest first (empty for an unknown case). */
 export async function caseHistory(db: Db, caseId: string): Promise<CaseHistoryEntry[]> {
-  const row = await db.selectFrom('cases').select('history').where('id', '=', caseId).executeTakeFirst();
-  return parseHistory(row?.history ?? null);
+  const row = await db.selectFrom('cases').select(['history', CREATED_MS.as('created_ms')]).where('id', '=', caseId).executeTakeFirst();
+  return row ? parseHistory(row.history, Number(row.created_ms)) : [];
 }
 
 /** The Donating's AGCOM case of a codice sessione (unique per Donating in practice; newest wins). */
