@@ -135,7 +135,7 @@ function cloneMessageId(g: string, id: string, seq: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 const CLONE_MESSAGE_ID = (seq: string) =>
-  `(lpad(to_hex(1700000000000 + gen.g * 1000 + ${seq}), 12, '0') || '7' || left(md5(gen.id || '/' || ${seq}), 19))::uuid::text`;
+  `(lpad(to_hex(1700000000000 + gen.g * 1000 + ${seq}), 12, '0') || '7' || left(md5(gen.id || '/' || ${seq}), 19))::uuid`;
 
 /** The clone's compressed text: the template's with the template's id, peer and other ids (`also`) replaced, against the template's dictionary. */
 function repack(p: Packed, tplId: string, id: string, peer: string, also: [string, string][] = []): string {
@@ -201,9 +201,13 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
            false,
            CASE WHEN gen.state = 'COMPLETED' AND t.role = 'recipient' THEN ('{"state":"completed","orderId":"WO-' || gen.g || '"}')::json END,
            t.version, gen.at, gen.at + (t.updated_at - t.created_at),
-           (SELECT string_agg('[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text
-                              || CASE WHEN jsonb_array_length(e.x) = 3 THEN ']' -- short: its time counts from the case's creation
-                                      ELSE ',' || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']' END, ',' ORDER BY e.n)
+           (SELECT string_agg(CASE WHEN jsonb_array_length(e.x) = 3
+                                   -- short: its time counts from the case's creation; the template ran its steps
+                                   -- milliseconds apart, a clone's are 1–48 hours apart (times of a real length)
+                                   THEN '[' || (e.x -> 0)::text || ',' || (CASE WHEN e.n = 1 THEN 0 ELSE (e.n - 1) * 3600000 * (1 + gen.g % 48) END)::text
+                                        || ',' || (e.x -> 2)::text || ']'
+                                   ELSE '[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text || ','
+                                        || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']' END, ',' ORDER BY e.n)
               FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
       FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict, body_from)

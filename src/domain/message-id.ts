@@ -9,3 +9,8 @@
 import { v7 } from 'uuid';
 
 export const newMessageId = (): string => v7();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `s` can be a stored message id (a UUID as PostgreSQL prints it): the store answers "no such message" for anything else rather than ask the database. */
+export const isMessageId = (s: string): boolean => UUID.test(s);

@@ -33,6 +33,7 @@ import * as m0023 from '../../migrations/0023_dead_letters_set_aside.js';
 import * as m0024 from '../../migrations/0024_list_indexes_by_time.js';
 import * as m0025 from '../../migrations/0025_case_json_as_text.js';
 import * as m0026 from '../../migrations/0026_history_short_entries.js';
+import * as m0027 from '../../migrations/0027_message_ids_as_uuid.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -61,6 +62,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0024_list_indexes_by_time': m0024,
   '0025_case_json_as_text': m0025,
   '0026_history_short_entries': m0026,
+  '0027_message_ids_as_uuid': m0027,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

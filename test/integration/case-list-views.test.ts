@@ -14,6 +14,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { insertCase, loadCase, type CaseSnapshot } from '../../src/store/repos/cases.js';
 import { insertMessage, messagesOfCase } from '../../src/store/repos/messages.js';
 import { caseView, messageView } from '../../src/http/views.js';
+import { messageIdNo } from '../support/message-ids.js';
 
 const NOW = '2026-11-23T09:00:00+01:00';
 
@@ -72,7 +73,7 @@ describeEachBackend('case reads render the full row', ({ open }) => {
     // the first case has two messages, one of them signed; the others none
     for (const [i, type] of ['VA-KUE-MRN', 'RUEM-VA'].entries()) {
       await insertMessage(gw.store.db, {
-        messageId: `m-${i}`, caseId: CASES[0]!.id, type, direction: i === 0 ? 'out' : 'in', peer: 'DEU.EKPB', businessId: CASES[0]!.id, status: 'delivered',
+        messageId: messageIdNo(i), caseId: CASES[0]!.id, type, direction: i === 0 ? 'out' : 'in', peer: 'DEU.EKPB', businessId: CASES[0]!.id, status: 'delivered',
         body: { type, n: i, nested: { list: [1, 'two', null] } }, raw: `<wire n="${i}"/>`, rawFormat: 'soap',
         ...(i === 1 ? { signature: { verified: true, subject: 'CN=peer' } } : {}),
       });

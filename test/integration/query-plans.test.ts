@@ -44,7 +44,7 @@ const SEED = [
           now() - g * interval '30 seconds'
      from generate_series(1, ${CASES}) g`,
   `insert into messages (message_id, case_id, type, direction, peer, business_id, status, body, dedupe_key)
-   select 'm' || g, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'VA-KUE-MRN',
+   select ('00000000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'VA-KUE-MRN',
           case when g % 2 = 0 then 'in' else 'out' end, 'DEU.EKPB',
           'DEU.EKPB.T' || lpad(g::text, 9, '0'), 'delivered', '{}'::jsonb, 'dedupe-' || g
      from generate_series(1, ${CASES * 2}) g`,
@@ -61,13 +61,13 @@ const SEED = [
      from generate_series(1, ${CASES / 40}) g`,
   // a week of delivered outbox rows (what the retention keeps) and a few past it
   `insert into outbox (message_id, case_id, kind, destination, status, created_at, delivered_at)
-   select 'm' || g, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'peer', 'DEU.EKP' || chr(66 + g % 6), 'delivered',
+   select ('00000000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'peer', 'DEU.EKP' || chr(66 + g % 6), 'delivered',
           now() - g * interval '15 seconds', now() - g * interval '15 seconds'
      from generate_series(1, ${CASES}) g`,
   // a backlog for a peer that was down (a VA and a STR-AUF per case, the STR-AUF behind its VA):
   // what a worker claims from when the peer is back
   `insert into outbox (message_id, case_id, kind, destination, status, created_at)
-   select 'm' || (${CASES} + g), 'DEU.EKPA.V' || lpad((1 + (g + 1) / 2)::text, 9, '0'), 'peer', 'DEU.EKPF', 'pending', now() - interval '1 hour'
+   select ('00000000-0000-7000-8000-' || lpad((${CASES} + g)::text, 12, '0'))::uuid, 'DEU.EKPA.V' || lpad((1 + (g + 1) / 2)::text, 9, '0'), 'peer', 'DEU.EKPF', 'pending', now() - interval '1 hour'
      from generate_series(1, ${CASES / 4}) g`,
   `analyze`,
 ];

@@ -16,6 +16,7 @@ import { allEvents } from '../support/events.js';
 import { appendEvents, decodeCursor, readEvents } from '../../src/store/repos/events.js';
 import { EVENTS_PER_ROW } from '../../src/store/event-groups.js';
 import { caseHistory, updateCase, type CaseSnapshot } from '../../src/store/repos/cases.js';
+import { messageIdNo } from '../support/message-ids.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -270,7 +271,7 @@ describeEachBackend('store', ({ backend, open }) => {
     const msg = await db
       .insertInto('messages')
       .values({
-        message_id: 'm-1', case_id: A_CASE.id, type: 'VA-KUE-MRN', direction: 'out', peer: 'DEU.EKPB',
+        message_id: messageIdNo(1), case_id: A_CASE.id, type: 'VA-KUE-MRN', direction: 'out', peer: 'DEU.EKPB',
         business_id: null, status: 'pending', body: toJson({ a: 1 }), raw: '<xml/>', raw_format: 'soap',
         dedupe_key: null,
       })
@@ -287,7 +288,7 @@ describeEachBackend('store', ({ backend, open }) => {
     expect(event.data).toEqual({});
 
     const out = await db.insertInto('outbox')
-      .values({ message_id: 'm-1', case_id: A_CASE.id, kind: 'peer', destination: 'DEU.EKPB' })
+      .values({ message_id: messageIdNo(1), case_id: A_CASE.id, kind: 'peer', destination: 'DEU.EKPB' })
       .returning(['id', 'status', 'attempts', 'next_attempt_at', 'lease_owner']).executeTakeFirstOrThrow();
     expect(out).toMatchObject({ id: 1, status: 'pending', attempts: 0, lease_owner: null });
     expect(out.next_attempt_at).toBeInstanceOf(Date);
@@ -329,26 +330,29 @@ describeEachBackend('store', ({ backend, open }) => {
     const store = await open();
     const { db } = store;
     const message = {
-      message_id: 'm-1', case_id: 'c', type: 'T', direction: 'in' as const, peer: 'p', business_id: null,
+      message_id: messageIdNo(1), case_id: 'c', type: 'T', direction: 'in' as const, peer: 'p', business_id: null,
       status: 's', body: toJson({}), raw: null, raw_format: null, dedupe_key: 'k-1',
     };
     await db.insertInto('messages').values(message).execute();
     await expect(db.insertInto('messages').values({ ...message, dedupe_key: 'k-2' }).execute())
       .rejects.toMatchObject({ code: '23505', constraint: 'messages_pkey' });
-    await expect(db.insertInto('messages').values({ ...message, message_id: 'm-2' }).execute())
+    await expect(db.insertInto('messages').values({ ...message, message_id: messageIdNo(2) }).execute())
       .rejects.toMatchObject({ code: '23505', constraint: 'messages_dedupe_key_key' });
     // Several messages without a dedupe key are fine.
     await db.insertInto('messages').values([
-      { ...message, message_id: 'm-3', dedupe_key: null },
-      { ...message, message_id: 'm-4', dedupe_key: null },
+      { ...message, message_id: messageIdNo(3), dedupe_key: null },
+      { ...message, message_id: messageIdNo(4), dedupe_key: null },
     ]).execute();
+    // a message id is a UUID (0027): anything else is refused, not stored
+    await expect(db.insertInto('messages').values({ ...message, message_id: 'm-5', dedupe_key: null }).execute())
+      .rejects.toMatchObject({ code: '22P02' });
 
     await expect(db.insertInto('cases').values({ ...A_CASE, requested_date: '15.12.2026' }).execute())
       .rejects.toMatchObject({ code: '23514', constraint: 'cases_requested_date_check' });
-    await expect(sql`insert into outbox (message_id, case_id, kind, destination) values ('m', 'c', 'fax', 'd')`
+    await expect(sql`insert into outbox (message_id, case_id, kind, destination) values (${messageIdNo(9)}, 'c', 'fax', 'd')`
       .execute(db)).rejects.toMatchObject({ code: '23514', constraint: 'outbox_kind_check' });
     await expect(sql`insert into outbox (message_id, case_id, kind, destination, status)
-      values ('m', 'c', 'peer', 'd', 'lost')`.execute(db))
+      values (${messageIdNo(9)}, 'c', 'peer', 'd', 'lost')`.execute(db))
       .rejects.toMatchObject({ code: '23514', constraint: 'outbox_status_check' });
 
     // a case's history is appended in its row (0020) by the update that moves it; an update without transitions leaves it alone

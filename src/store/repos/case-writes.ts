@@ -178,7 +178,7 @@ function messagesCte(
   const rows = JSON.stringify(messages.map((m, i) => messageRow(m, packed[i]!, signers[i] ?? null, i)));
   return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body_z, body_dict, body_from, raw_z, raw_dict, raw_format, dedupe_key, signer)
       SELECT message_id, case_id, type, direction, peer, business_id, status, decode(body_z, 'base64'), body_dict, body_from, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
-        FROM json_to_recordset(${rows}::json) AS v(ord int, message_id text, case_id text, type text, direction text, peer text, business_id text,
+        FROM json_to_recordset(${rows}::json) AS v(ord int, message_id uuid, case_id text, type text, direction text, peer text, business_id text,
              status text, body_z text, body_dict bigint, body_from smallint, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
        ${guard}
        ORDER BY ord
@@ -224,7 +224,7 @@ function stepSql(
   if (step.outbox.length && leased === 0) {
     const rows = step.outbox.map((r) => {
       const msg = step.messages[r.message]!;
-      return sql`(${msg.messageId}, ${msg.caseId}, ${r.kind}, ${r.destination})`;
+      return sql`(${msg.messageId}::uuid, ${msg.caseId}, ${r.kind}, ${r.destination})`;
     });
     parts.push(sql`${o} AS (INSERT INTO outbox (message_id, case_id, kind, destination) SELECT * FROM (VALUES ${sql.join(rows)}) AS v ${guard})`);
     unleasedOutbox = 'some';
@@ -232,7 +232,7 @@ function stepSql(
     const rows = step.outbox.map((r) => {
       const msg = step.messages[r.message]!;
       const owner = lease!.messageIds.has(msg.messageId) ? lease!.owner : null;
-      return sql`(${msg.messageId}::text, ${msg.caseId}::text, ${r.kind}::text, ${r.destination}::text, ${owner}::text)`;
+      return sql`(${msg.messageId}::uuid, ${msg.caseId}::text, ${r.kind}::text, ${r.destination}::text, ${owner}::text)`;
     });
     // an older undelivered row of the case and destination keeps the new one for the claim (leasableMessages)
     parts.push(sql`${o} AS (INSERT INTO outbox (message_id, case_id, kind, destination, lease_owner, lease_until, attempts)
@@ -372,7 +372,7 @@ export async function writeCaseOpenings(db: Db, steps: CaseStep[], lease?: Outbo
       SELECT x.message_id, x.case_id, x.kind, x.destination, x.lease_owner,
              CASE WHEN x.lease_owner IS NOT NULL THEN now() + ${lease?.ms ?? 0}::int * interval '1 millisecond' END,
              CASE WHEN x.lease_owner IS NOT NULL THEN 1 ELSE 0 END
-        FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id text, case_id text, kind text, destination text, lease_owner text, ord int)
+        FROM json_to_recordset(${JSON.stringify(outbox)}::json) AS x(message_id uuid, case_id text, kind text, destination text, lease_owner text, ord int)
        ORDER BY x.ord
       RETURNING id, message_id, lease_owner),
     e AS (INSERT INTO events (case_id, n, data_z, data_dict, data)

@@ -1,4 +1,5 @@
 /** Every message exchanged, immutable: parsed body, wire form, direction, peer, ids, times. */
+import { isMessageId } from '../../domain/message-id.js';
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
 import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
@@ -84,6 +85,7 @@ export async function findByDedupeKey(db: Db, key: string): Promise<MessageRow |
 }
 
 export async function findMessage(db: Db, messageId: string): Promise<MessageRow | undefined> {
+  if (!isMessageId(messageId)) return undefined;
   return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('message_id', '=', messageId).executeTakeFirst());
 }
 
