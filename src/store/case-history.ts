@@ -3,7 +3,7 @@
  * its entries, each a JSON array, joined by commas. A step appends to it in the statement that
  * writes the case, so the history costs no row, no primary key and no index entry of its own: as a
  * table it took 461 bytes per case at 1,000,000 cases (2.8 rows, their key and the hash index on
- * `case_id`), as text ~150, in the short form below ~85.
+ * `case_id`), as text ~150, in the short form below ~90.
  *
  * Two forms of an entry, told apart by their length:
  * - long, `[from, to, note, at]`, `at` in epoch milliseconds (every entry written before the short
