@@ -304,6 +304,9 @@ describeEachBackend('agcom FTTH number portability: N11 to each Donor, N13 back 
   it('a cancelled migration: the Donor refuses all its numbers (N13 KO 202); the JSON N13 endpoint takes a Donor\'s own token and refuses it for another', async () => {
     const w = (world = await startWorld(open, { placeOrders: 'manual' }));
     const id = await validated(w);
+    // OLA's own N11 (01) leaves once the migration is validated: delivered before the cancellation,
+    // or OLB refuses it too (CI lost that race once: a second NP-KO, of the 01)
+    await untilA(w.pair, async () => expect((await timeline(w.pair.a, id)).filter((t) => t.includes('FTTH-N11'))).toEqual(['out:FTTH-N11:delivered']), 30_000);
     expect((await http(w.pair.a, 'POST', `/v1/switches/${id}/cancel`, { reason: 'il cliente ha cambiato idea' })).status).toBe(202);
     await untilA(w.pair, async () => expect((await caseOf(w.pair.b, id)).state).toBe('CANCELLED'), 30_000);
     const toB = await npClient(w.pair.b, 'O2ONPFibra.OLO_NPRequestService', OLA_TO_OLB);
