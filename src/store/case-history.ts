@@ -86,7 +86,9 @@ export function openingSql(text: RawBuilder<unknown> | string): RawBuilder<strin
 /** SQL for the `history` column with `a`'s entries appended (in an UPDATE of the case row). */
 export function appendedSql(a: HistoryAppend): RawBuilder<string> {
   const dt = sql`(${EPOCH_MS} - floor(extract(epoch from created_at) * 1000)::bigint)`;
-  const startsAtEnd = a.from === null ? sql`history IS NULL` : sql`right(history, char_length(${`,${JSON.stringify(a.from)}]`}::text)) = ${`,${JSON.stringify(a.from)}]`}::text`;
+  // the stored text ends in the entry whose `to` is this one's `from`: `,"<from>"]` (right() counts code points)
+  const end = a.from === null ? null : `,${JSON.stringify(a.from)}]`;
+  const startsAtEnd = end === null ? sql`history IS NULL` : sql`right(history, ${[...end].length}) = ${end}::text`;
   const first = sql`CASE WHEN ${startsAtEnd} THEN ${filled(a.short, dt)} ELSE ${filled(a.long, dt)} END`;
   return sql<string>`concat_ws(',', history, ${first}, ${a.rest === null ? sql`NULL::text` : filled(a.rest, dt)})`;
 }
