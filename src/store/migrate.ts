@@ -34,6 +34,7 @@ import * as m0024 from '../../migrations/0024_list_indexes_by_time.js';
 import * as m0025 from '../../migrations/0025_case_json_as_text.js';
 import * as m0026 from '../../migrations/0026_history_short_entries.js';
 import * as m0027 from '../../migrations/0027_message_ids_as_uuid.js';
+import * as m0028 from '../../migrations/0028_dedupe_keys_as_uuid.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_init': m0001,
@@ -63,6 +64,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0025_case_json_as_text': m0025,
   '0026_history_short_entries': m0026,
   '0027_message_ids_as_uuid': m0027,
+  '0028_dedupe_keys_as_uuid': m0028,
 });
 
 export const MIGRATION_TABLE = 'kysely_migration';

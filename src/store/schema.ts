@@ -97,6 +97,7 @@ export interface MessagesTable {
   body: NullableJsonb;
   raw: string | null;
   raw_format: string | null;
+  /** uuid since 0028: the first 128 bits of the key's SHA-256 (src/store/dedupe-keys.ts) */
   dedupe_key: string | null;
   created_at: DefaultedTimestamp;
   delivered_at: NullableTimestamp;

@@ -46,7 +46,8 @@ const SEED = [
   `insert into messages (message_id, case_id, type, direction, peer, business_id, status, body, dedupe_key)
    select ('00000000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, 'DEU.EKPA.V' || lpad((1 + g % ${CASES})::text, 9, '0'), 'VA-KUE-MRN',
           case when g % 2 = 0 then 'in' else 'out' end, 'DEU.EKPB',
-          'DEU.EKPB.T' || lpad(g::text, 9, '0'), 'delivered', '{}'::jsonb, 'dedupe-' || g
+          'DEU.EKPB.T' || lpad(g::text, 9, '0'), 'delivered', '{}'::jsonb,
+          encode(substr(sha256(convert_to('dedupe-' || g, 'UTF8')), 1, 16), 'hex')::uuid
      from generate_series(1, ${CASES * 2}) g`,
   // two history entries per case, in the case row (0020)
   `update cases set history = '[null,"SENT",null,1764547200000],["SENT","COMPLETED","AKM-TR",1764547260000]'`,

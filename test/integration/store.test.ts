@@ -17,6 +17,7 @@ import { appendEvents, decodeCursor, readEvents } from '../../src/store/repos/ev
 import { EVENTS_PER_ROW } from '../../src/store/event-groups.js';
 import { caseHistory, updateCase, type CaseSnapshot } from '../../src/store/repos/cases.js';
 import { messageIdNo } from '../support/message-ids.js';
+import { storedDedupeKey } from '../../src/store/dedupe-keys.js';
 
 // ------------------------------------------------------------------ helpers
 
@@ -331,10 +332,10 @@ describeEachBackend('store', ({ backend, open }) => {
     const { db } = store;
     const message = {
       message_id: messageIdNo(1), case_id: 'c', type: 'T', direction: 'in' as const, peer: 'p', business_id: null,
-      status: 's', body: toJson({}), raw: null, raw_format: null, dedupe_key: 'k-1',
+      status: 's', body: toJson({}), raw: null, raw_format: null, dedupe_key: storedDedupeKey('k-1'),
     };
     await db.insertInto('messages').values(message).execute();
-    await expect(db.insertInto('messages').values({ ...message, dedupe_key: 'k-2' }).execute())
+    await expect(db.insertInto('messages').values({ ...message, dedupe_key: storedDedupeKey('k-2') }).execute())
       .rejects.toMatchObject({ code: '23505', constraint: 'messages_pkey' });
     await expect(db.insertInto('messages').values({ ...message, message_id: messageIdNo(2) }).execute())
       .rejects.toMatchObject({ code: '23505', constraint: 'messages_dedupe_key_key' });

@@ -179,7 +179,7 @@ function messagesCte(
   return sql`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body_z, body_dict, body_from, raw_z, raw_dict, raw_format, dedupe_key, signer)
       SELECT message_id, case_id, type, direction, peer, business_id, status, decode(body_z, 'base64'), body_dict, body_from, decode(raw_z, 'base64'), raw_dict, raw_format, dedupe_key, signer
         FROM json_to_recordset(${rows}::json) AS v(ord int, message_id uuid, case_id text, type text, direction text, peer text, business_id text,
-             status text, body_z text, body_dict bigint, body_from smallint, raw_z text, raw_dict bigint, raw_format text, dedupe_key text, signer bigint)
+             status text, body_z text, body_dict bigint, body_from smallint, raw_z text, raw_dict bigint, raw_format text, dedupe_key uuid, signer bigint)
        ${guard}
        ORDER BY ord
       RETURNING seq, message_id`;

@@ -2,7 +2,7 @@
 import { isMessageId } from '../../domain/message-id.js';
 import { sql } from 'kysely';
 import type { Db } from './cases.js';
-import { keyForms, storedDedupeKey } from '../dedupe-keys.js';
+import { storedDedupeKey } from '../dedupe-keys.js';
 import type { MessageRow, StoredMessageRow } from '../schema.js';
 import { confirmWire, ensureDictionariesSql, withRawWire } from '../wire-codec.js';
 import { packMessages } from './case-writes.js';
@@ -78,10 +78,7 @@ async function oneWithSignature(db: Db, row: StoredMessageRow | undefined): Prom
 }
 
 export async function findByDedupeKey(db: Db, key: string): Promise<MessageRow | undefined> {
-  // both stored forms, each an equality lookup (see readInboundContexts)
-  const [hashed, plain] = keyForms(key);
-  const byKey = (k: string) => db.selectFrom('messages').selectAll().where('dedupe_key', '=', k);
-  return oneWithSignature(db, await byKey(hashed).unionAll(byKey(plain)).limit(1).executeTakeFirst());
+  return oneWithSignature(db, await db.selectFrom('messages').selectAll().where('dedupe_key', '=', storedDedupeKey(key)).executeTakeFirst());
 }
 
 export async function findMessage(db: Db, messageId: string): Promise<MessageRow | undefined> {
@@ -148,8 +145,7 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
  */
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
   const input = JSON.stringify(qs.map((q, ord) => {
-    const [hashed, plain] = keyForms(q.dedupeKey);
-    return { ord, dedupe_key: hashed, plain_key: plain, case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom };
+    return { ord, dedupe_key: storedDedupeKey(q.dedupeKey), case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom };
   }));
   type SeenStored = NonNullable<InboundContext['seen']> & Omit<StoredBody, 'body_z' | 'raw_z'> & { body_z: string | null; raw_z: string | null };
   type Stored<T> = T & { data_z: string | null; data_dict: number | null };
@@ -157,12 +153,8 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
   type ReplacedStored = Stored<InboundContext['replaced'][number]>;
   const { rows } = await sql<{ ord: number; seen: SeenStored | null; case_row: CaseStored | null; own_id_used: boolean; replaced: ReplacedStored[] | null }>`${sql.raw(PREPARED)}
     SELECT q.ord,
-      -- the key in either stored form, as two equality lookups: \`dedupe_key IN (q.dedupe_key, q.plain_key)\`
-      -- plans the same index scan, yet halved \`npm run bench\`'s inbound SOAP intake (p95 18 → 90 ms)
       -- the wire form only where the body is read back from it (0021)
-      COALESCE(
-        (SELECT ${SEEN} FROM messages WHERE dedupe_key = q.dedupe_key LIMIT 1),
-        (SELECT ${SEEN} FROM messages WHERE dedupe_key = q.plain_key LIMIT 1)) AS seen,
+      (SELECT ${SEEN} FROM messages WHERE dedupe_key = q.dedupe_key) AS seen,
       (SELECT json_build_object('id', id, 'procedure', procedure, 'data', data, 'data_z', encode(data_z, 'base64'), 'data_dict', data_dict,
                                 'deadlines', deadlines, 'version', version)
          FROM cases WHERE id = q.case_id) AS case_row,
@@ -174,7 +166,7 @@ export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): 
                   WHERE procedure = 'wbci' AND role = 'donating' AND peer = q.replaced_from AND state = 'REPLACED'
                   ORDER BY updated_at DESC LIMIT 20) r)
       END AS replaced
-      FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key text, plain_key text, case_id text, own_id text, replaced_from text)
+      FROM json_to_recordset(${input}::json) AS q(ord int, dedupe_key uuid, case_id text, own_id text, replaced_from text)
      ORDER BY q.ord`.execute(db);
   const bytes = (b64: string | null) => (b64 === null ? null : Buffer.from(b64, 'base64'));
   const seen = await withBodies(db, rows.flatMap((r) => (r.seen ? [{ ...r.seen, body_z: bytes(r.seen.body_z), raw_z: bytes(r.seen.raw_z) }] : [])));
