@@ -18,7 +18,10 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { packWith, unpackWith, wireContext } from '../../src/store/wire-codec.js';
+import type { Kysely } from 'kysely';
+import { confirmWire, packWith, unpackWith, wireContext } from '../../src/store/wire-codec.js';
+import { mergedCaseData, packCaseData } from '../../src/store/case-data.js';
+import type { Database } from '../../src/store/schema.js';
 
 export const SELF = 'DEU.EKPA';
 export const PEERS = Array.from({ length: 20 }, (_, i) => `DEU.Q${String(i).padStart(3, '0')}`);
@@ -73,7 +76,8 @@ interface Packed {
 
 interface Templates {
   /** by k: the cold part of the template case's data (null: none) */
-  cases: Map<number, Packed | null>;
+  /** a template case's whole data as text (its stored parts merged), with its role and procedure */
+  cases: Map<number, { text: string; role: string; procedure: string }>;
   /** by k: the template's messages with a compressed body, by seq */
   bodies: Map<number, { seq: string; body: Packed }[]>;
   /** by k: the template's event rows (0019: a step's events of the case, compressed), by seq */
@@ -83,6 +87,12 @@ interface Templates {
   /** by k: the template's wire forms, by seq */
   wires: Map<number, { seq: string; wire: Packed }[]>;
 }
+
+/**
+ * The handle the clones' case data is packed for: nothing runs on it; the dictionaries the packing learns are
+ * inserted with each chunk, then confirmed against it (src/store/wire-codec.ts), as a gateway's are.
+ */
+const CASE_PACKING = {} as Kysely<Database>;
 
 /** read from the tpl_* tables on the first chunk; createTemplateTables forgets them */
 let templates: Templates | null = null;
@@ -94,9 +104,12 @@ async function readTemplates(c: Client): Promise<Templates> {
     const dict = dictId === null ? null : dicts.get(dictId)!;
     return { text: (dict ? inflateSync(z, { dictionary: dict }) : inflateSync(z)).toString('utf8'), dict };
   };
-  const cases = new Map<number, Packed | null>();
-  for (const r of (await c.query<{ k: number; data_z: Buffer | null; data_dict: string | null }>('SELECT k, data_z, data_dict::text FROM tpl_cases')).rows) {
-    cases.set(r.k, r.data_z ? unpack(r.data_z, r.data_dict) : null);
+  const cases = new Map<number, { text: string; role: string; procedure: string }>();
+  for (const r of (await c.query<{ k: number; data: unknown; data_z: Buffer | null; data_dict: string | null; role: string; procedure: string }>(
+    'SELECT k, data, data_z, data_dict::text, role, procedure FROM tpl_cases',
+  )).rows) {
+    const data = r.data_z ? mergedCaseData(r.data, r.data_z, (stream) => unpack(Buffer.from(stream), r.data_dict).text) : r.data;
+    cases.set(r.k, { text: JSON.stringify(data), role: r.role, procedure: r.procedure });
   }
   // a body its wire form holds (0021) is not stored: the clone keeps the template's wire form as it
   // is (its size is the point here), so such a clone's body reads back with the template's ids
@@ -160,16 +173,24 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
       FROM (SELECT g, ${TEMPLATE_OF} AS k, ${PEER_OF} AS peer, (g * 7877) % 100 AS r FROM generate_series(${from}::bigint, ${to}::bigint) g) s
       JOIN tpl_cases tc USING (k)`);
   const gen = (await c.query<{ g: string; k: number; id: string; peer: string; tpl_id: string }>('SELECT g::text, k, id, peer, tpl_id FROM gen ORDER BY g')).rows;
-  const caseZ = { g: [] as string[], z: [] as string[] };
+  const caseZ = { g: [] as string[], data: [] as string[], z: [] as (string | null)[], dict: [] as (string | null)[] };
+  const newDicts = new Map<number, Buffer>();
+  const caseCold: Parameters<typeof confirmWire>[1][number][] = [];
   const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   const eventZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   const wireZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   for (const r of gen) {
-    const cold = tpl.cases.get(r.k);
-    if (cold) {
-      caseZ.g.push(r.g);
-      caseZ.z.push(repack(cold, r.tpl_id, r.id, r.peer));
-    }
+    // the clone's data split and compressed as the gateway does it (src/store/case-data.ts), its dictionaries
+    // learned in this process as a gateway's are: from the first texts, anew as the texts grow
+    const t = tpl.cases.get(r.k)!;
+    const data = JSON.parse(t.text.split(r.tpl_id).join(r.id).split(TEMPLATE_PEER).join(r.peer)) as unknown;
+    const packed = packCaseData(CASE_PACKING, { procedure: t.procedure, role: t.role, data });
+    caseZ.g.push(r.g);
+    caseZ.data.push(JSON.stringify(packed.data));
+    caseZ.z.push(packed.cold ? packed.cold.z.toString('base64') : null);
+    caseZ.dict.push(packed.cold?.dictId == null ? null : String(packed.cold.dictId));
+    if (packed.cold?.ensure) newDicts.set(packed.cold.ensure.id, packed.cold.ensure.dict);
+    caseCold.push(packed.cold);
     for (const m of tpl.bodies.get(r.k) ?? []) {
       bodyZ.g.push(r.g);
       bodyZ.seq.push(m.seq);
@@ -191,9 +212,12 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   }
   // open cases: a deadline in the next 30 days (a few already due); closed ones: none
   // the history (in the case row since 0020): the template's entries, the long ones' times moved with the case's
+  if (newDicts.size > 0) {
+    await c.query('INSERT INTO wire_dictionaries (id, dict) SELECT * FROM unnest($1::bigint[], $2::bytea[]) ON CONFLICT (id) DO NOTHING', [[...newDicts.keys()], [...newDicts.values()]]);
+  }
   await c.query(`INSERT INTO cases (id, procedure, type, role, peer, state, requested_date, switch_date, open_change, data, data_z, data_dict, deadlines, next_due_at, overdue, wholesale_order, version, created_at, updated_at, history)
     SELECT gen.id, t.procedure, t.type, t.role, gen.peer, gen.state, t.requested_date, t.switch_date, t.open_change,
-           replace(replace(t.data::text, t.id, gen.id), '${TEMPLATE_PEER}', gen.peer)::json, decode(z.data_z, 'base64'), t.data_dict,
+           z.data::json, decode(z.data_z, 'base64'), z.data_dict,
            CASE WHEN gen.state IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN replace(t.deadlines::text, t.id, gen.id)::json ELSE '[]'::json END,
            CASE WHEN gen.state NOT IN ('AWAITING_ANSWER', 'AGREED', 'TR_NOTIFIED') THEN NULL
                 WHEN gen.g % 100000 = 7 THEN now() - interval '1 minute'
@@ -209,15 +233,14 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
                                    ELSE '[' || (e.x -> 0)::text || ',' || (e.x -> 1)::text || ',' || (e.x -> 2)::text || ','
                                         || ((e.x ->> 3)::bigint + floor(extract(epoch from gen.at - t.created_at) * 1000)::bigint)::text || ']' END, ',' ORDER BY e.n)
               FROM jsonb_array_elements(('[' || t.history || ']')::jsonb) WITH ORDINALITY AS e(x, n))
-      FROM gen JOIN tpl_cases t USING (k) LEFT JOIN unnest($1::bigint[], $2::text[]) AS z(g, data_z) ON z.g = gen.g`, [caseZ.g, caseZ.z]);
+      FROM gen JOIN tpl_cases t USING (k) JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS z(g, data, data_z, data_dict) ON z.g = gen.g`,
+    [caseZ.g, caseZ.data, caseZ.z, caseZ.dict]);
+  confirmWire(CASE_PACKING, caseCold);
   await c.query(`INSERT INTO messages (message_id, case_id, type, direction, peer, business_id, status, body, raw, raw_format, dedupe_key, created_at, delivered_at, signature, raw_z, raw_dict, signer, body_z, body_dict, body_from)
     SELECT ${CLONE_MESSAGE_ID('t.seq')}, gen.id, t.type, t.direction, gen.peer, replace(t.business_id, gen.tpl_id, gen.id), t.status,
            replace(replace(t.body::text, gen.tpl_id, gen.id), '${TEMPLATE_PEER}', gen.peer)::jsonb, t.raw, t.raw_format,
-           -- a dedupe key is stored hashed (src/store/dedupe-keys.ts), or, written before, ends in the
-           -- delivery id (a UUID) or names the case: made unique per generated case, the same length
-           CASE WHEN t.dedupe_key LIKE '#%' THEN '#' || translate(left(encode(sha256(convert_to(gen.id || '/d/' || t.seq, 'UTF8')), 'base64'), 22), '+/', '-_')
-                WHEN t.dedupe_key ~ '[0-9a-f-]{36}$' THEN left(t.dedupe_key, length(t.dedupe_key) - 36) || md5(gen.id || '/d/' || t.seq)::uuid::text
-                ELSE replace(t.dedupe_key, gen.tpl_id, gen.id) END,
+           -- a dedupe key is stored as 128 bits of a hash (src/store/dedupe-keys.ts): unique per generated case
+           CASE WHEN t.dedupe_key IS NOT NULL THEN encode(substr(sha256(convert_to(gen.id || '/d/' || t.seq, 'UTF8')), 1, 16), 'hex')::uuid END,
            gen.at + (t.created_at - gen.tpl_at), gen.at + (t.delivered_at - gen.tpl_at), t.signature, decode(w.raw_z, 'base64'), t.raw_dict, t.signer, decode(z.body_z, 'base64'), t.body_dict, t.body_from
       FROM gen JOIN tpl_messages t USING (k) LEFT JOIN unnest($1::bigint[], $2::bigint[], $3::text[]) AS z(g, seq, body_z) ON z.g = gen.g AND z.seq = t.seq
            LEFT JOIN unnest($4::bigint[], $5::bigint[], $6::text[]) AS w(g, seq, raw_z) ON w.g = gen.g AND w.seq = t.seq

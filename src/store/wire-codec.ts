@@ -50,6 +50,11 @@ export interface PackPolicy {
   relearnRatio: number;
   /** what a dictionary may keep of the texts' values (never personal data; `dictionary-source.ts`) */
   keep?: DictionaryKeep;
+  /**
+   * relearn from a text this many times longer than the one the dictionary was learned from: texts that grow
+   * (a case's data gains keys step by step) are otherwise served by a dictionary that knows only the first keys
+   */
+  relearnGrowth?: number;
 }
 
 /** wire forms: kilobytes of envelope and WS-Security boilerplate that recur, so ~0.15–0.3 is usual */
@@ -101,6 +106,8 @@ interface Dictionary {
 interface Learned extends Dictionary {
   /** messages compressed against it so far in this process */
   uses: number;
+  /** the length of the text it was learned from */
+  sampleBytes: number;
 }
 
 /** 48 bits of the SHA-256: an int8 that stays a safe JS integer (the store refuses larger ones) */
@@ -123,9 +130,9 @@ const byId = new Map<number, Buffer>();
 
 const keyOf = (k: WireKey) => `${k.peer}\u0000${k.direction}\u0000${k.format ?? ''}\u0000${k.type}`;
 
-function remember(key: string, d: Dictionary): void {
+function remember(key: string, d: Dictionary, sampleBytes: number): void {
   if (learned.size >= MAX_LEARNED_KEYS && !learned.has(key)) learned.delete(learned.keys().next().value!);
-  learned.set(key, { ...d, uses: 0 });
+  learned.set(key, { ...d, uses: 0, sampleBytes });
   cache(d.id, d.dict);
 }
 
@@ -245,12 +252,30 @@ export function packWire(db: Kysely<Database>, raw: string, key: WireKey, policy
   const k = keyOf(key);
   const current = learned.get(k);
   const z = policy === WIRE_POLICY ? packWith(raw, current?.dict ?? null, context) : deflateText(bytes, current?.dict ?? null);
-  if (bytes.length >= policy.minDict && (!current || (z.length > bytes.length * policy.relearnRatio && current.uses >= MIN_USES_BEFORE_RELEARN))) {
-    remember(k, asDictionary(raw, policy.keep));
-  }
-  if (!current) return { z, dictId: null, ensure: null };
+  return { z, ...learnFrom(db, k, current, raw, bytes.length, z.length, policy) };
+}
+
+/**
+ * Texts of one kind compressed apart against one dictionary, learned from them together: a case's data in parts
+ * that are read apart (case-data.ts).
+ */
+export function packTexts(db: Kysely<Database>, texts: readonly string[], key: WireKey, policy: PackPolicy): { zs: Buffer[] } & Omit<PackedWire, 'z'> {
+  const k = keyOf(key);
+  const current = learned.get(k);
+  const zs = texts.map((t) => deflateText(Buffer.from(t, 'utf8'), current?.dict ?? null));
+  const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
+  return { zs, ...learnFrom(db, k, current, texts.join(''), bytes, zs.reduce((n, z) => n + z.length, 0), policy) };
+}
+
+/** Learns a dictionary from `raw` where the kind has none or serves it badly; the dictionary the text was packed against. */
+function learnFrom(db: Kysely<Database>, k: string, current: Learned | undefined, raw: string, bytes: number, zBytes: number, policy: PackPolicy): Omit<PackedWire, 'z'> {
+  const ripe = current !== undefined && current.uses >= MIN_USES_BEFORE_RELEARN;
+  const poor = ripe && zBytes > bytes * policy.relearnRatio;
+  const grown = ripe && policy.relearnGrowth !== undefined && bytes > current.sampleBytes * policy.relearnGrowth;
+  if (bytes >= policy.minDict && (!current || poor || grown)) remember(k, asDictionary(raw, policy.keep), bytes);
+  if (!current) return { dictId: null, ensure: null };
   current.uses++;
-  return { z, dictId: current.id, ensure: confirmed.has(db, current.id) ? null : current };
+  return { dictId: current.id, ensure: confirmed.has(db, current.id) ? null : current };
 }
 
 function deflateText(bytes: Buffer, dict: Buffer | null): Buffer {

@@ -1,7 +1,8 @@
 /**
  * The keys of a WBCI case's data that SQL never searches (the VA, the answer, the times) are stored
- * compressed in `data_z` (0018, src/store/case-data.ts); every reader gets the whole `data` back,
- * the list page's projection decompresses nothing, the dictionary keeps no customer data, other
+ * compressed in `data_z` (0018, src/store/case-data.ts), and of the agreement and the AKM-TR all but
+ * what SQL reads; every reader gets the whole `data` back, in its order, the list page exactly the
+ * keys it projects, the dictionary keeps no customer data, other
  * procedures keep their data whole, and cases written before 0018 read as before.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,7 @@ import { insertCase, listCases, loadCase, updateCase, type CaseSnapshot } from '
 import { readInboundContext } from '../../src/store/repos/messages.js';
 import { forEachLockedCase } from '../../src/app/case-unit.js';
 import { CASE_VIEW_DATA } from '../../src/http/views.js';
-import { WBCI_HOT_KEYS } from '../../src/store/case-data.js';
+import { COLD_HALVES_SQL, packCaseData, WBCI_HOT_KEYS } from '../../src/store/case-data.js';
 import { toJson } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/connect.js';
 
@@ -30,8 +31,14 @@ const data = (n: number, state = 'SENT') => ({
   va: va(n),
   vaId: va(n).vaId,
   state,
-  agreement: { resources: [{ contractNumber: `C${n}` }] },
-  akmTr: { at: '2026-12-01T00:00:00.000Z' },
+  agreement: {
+    technology: '001 TAL ISDN',
+    resources: [{ contractNumber: `C${n}` }],
+    numbers: { kind: 'single', list: [{ areaCode: '89', number: String(1_000_000 + n), pkiAbg: 'D123' }] },
+    takeOver: true,
+    safeHarbour: false,
+  },
+  akmTr: { status: 'sent', at: '2026-12-01T00:00:00.000Z', count: 1 },
   terminationDate: null,
 });
 
@@ -59,10 +66,21 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
 
     for (const [i, id] of ids.entries()) {
       const row = await stored(store, id);
-      // only what SQL searches and the list page projects stays jsonb
-      expect(row.data).toEqual({ agreement: { resources: [{ contractNumber: `C${i + 1}` }] }, akmTr: data(1).akmTr, terminationDate: null });
+      // only what SQL searches stays in `data`: of the agreement its resources, of the AKM-TR its time
+      expect(row.data).toEqual({ agreement: { resources: [{ contractNumber: `C${i + 1}` }] }, akmTr: { at: data(1).akmTr.at }, terminationDate: null });
       expect(row.z).toBeGreaterThan(0);
-      expect((await loadCase(store.db, id))!.data).toEqual(data(i + 1));
+      const loaded = (await loadCase(store.db, id))!.data as ReturnType<typeof data>;
+      expect(loaded).toEqual(data(i + 1));
+      // the split objects read back with their members in the order written
+      expect(JSON.stringify(loaded.agreement)).toBe(JSON.stringify(data(i + 1).agreement));
+      expect(JSON.stringify(loaded.akmTr)).toBe(JSON.stringify(data(i + 1).akmTr));
+    }
+    // the agreement's and the AKM-TR's cold halves are a stream of their own at the head of data_z: what a list page reads
+    const { rows: heads } = await sql<{ format: number; head: number; whole: number }>`
+      SELECT get_byte(data_z, 0) AS format, octet_length(${sql.raw(COLD_HALVES_SQL)}) AS head, octet_length(data_z) AS whole FROM cases WHERE id IN (${sql.join(ids)})`.execute(store.db);
+    for (const h of heads) {
+      expect(h.format).toBe(2);
+      expect(h.head).toBeLessThan(h.whole / 2);
     }
     // the later ones are compressed against the dictionary the first taught: well under the VA's JSON
     expect((await stored(store, ids[3]!)).z!).toBeLessThan(Buffer.byteLength(JSON.stringify({ va: va(4) })) * 0.5);
@@ -77,12 +95,15 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
     expect((await loadCase(store.db, ids[0]!))!.data).toEqual(data(1, 'REPLACED'));
     expect((await loadCase(store.db, ids[1]!))!.data).toEqual(data(2, 'AGREED'));
 
-    // the list: whole rows carry the VA, the page projection reads only its keys and no compressed part
+    // the list: whole rows carry the VA; the page projection gets exactly its keys, the agreement whole and in order
     const listed = await listCases(store.db, { peer: 'DEU.EKPB', limit: 100 });
     expect(listed.find((r) => r.id === ids[2])!.data).toEqual(data(3));
     expect(listed.find((r) => r.id === ids[2])).not.toHaveProperty('data_z');
     const page = await listCases(store.db, { peer: 'DEU.EKPB', limit: 100 }, { data: CASE_VIEW_DATA });
-    expect(page.find((r) => r.id === ids[2])!.data).toEqual({ agreement: data(3).agreement, replaces: null, replacedBy: null, terminationDate: null });
+    const pageData = page.find((r) => r.id === ids[2])!.data as Record<string, unknown>;
+    expect(pageData).toEqual({ agreement: data(3).agreement, replaces: null, replacedBy: null, terminationDate: null });
+    expect(JSON.stringify(pageData.agreement)).toBe(JSON.stringify(data(3).agreement));
+    expect(page.find((r) => r.id === ids[2])).not.toHaveProperty('data_z');
 
     // the inbound receipt's context: the case and the REPLACED ones waiting for a successor
     const context = await readInboundContext(store.db, { dedupeKey: `none-${tag}`, caseId: ids[2]!, ownId: null, replacedFrom: 'DEU.EKPB' });
@@ -116,6 +137,28 @@ describeEachBackend('case data stored in two parts', ({ open }) => {
       SELECT convert_from(d.dict, 'UTF8') AS dict FROM cases c JOIN wire_dictionaries d ON d.id = c.data_dict WHERE c.id = ${`DEU.EKPB.V${tag}2`}`.execute(store.db);
     expect(rows[0]!.dict).toContain('"customer"');
     for (const personal of ['Erika7', 'Mustermann', 'Hauptstraße', '1000007']) expect(rows[0]!.dict).not.toContain(personal);
+    await store.close();
+  });
+
+  it('reads cases written before the agreement was split (session 16: agreement and AKM-TR whole in data, one stream), in lists too', async () => {
+    const store = await open();
+    const id = `DEU.EKPB.V${randomUUID().slice(0, 6)}`;
+    const { agreement, akmTr, terminationDate, ...rest } = data(6);
+    const packed = packCaseData(store.db, { procedure: 'wbci', role: 'donating', data: rest });
+    if (packed.cold?.ensure) await sql`INSERT INTO wire_dictionaries (id, dict) VALUES (${packed.cold.ensure.id}, ${packed.cold.ensure.dict}) ON CONFLICT DO NOTHING`.execute(store.db);
+    expect(packed.cold!.z[0]).not.toBe(2);
+    await store.db
+      .insertInto('cases')
+      .values({ id, procedure: 'wbci', type: 'VA-KUE-MRN', role: 'donating', peer: 'DEU.EKPB', state: 'SENT', requested_date: '2027-01-15', switch_date: null, open_change: null,
+        data: toJson({ agreement, akmTr, terminationDate }), data_z: packed.cold!.z, data_dict: packed.cold!.dictId, deadlines: toJson([]) })
+      .execute();
+    expect((await loadCase(store.db, id))!.data).toEqual(data(6));
+    const page = await listCases(store.db, { peer: 'DEU.EKPB', limit: 100 }, { data: CASE_VIEW_DATA });
+    expect(page.find((r) => r.id === id)!.data).toEqual({ agreement, replaces: null, replacedBy: null, terminationDate: null });
+    // its next write splits it
+    await updateCase(store.db, snapshot(id, 6));
+    expect((await stored(store, id)).data).toEqual({ agreement: { resources: agreement.resources }, akmTr: { at: akmTr.at }, terminationDate: null });
+    expect((await loadCase(store.db, id))!.data).toEqual(data(6));
     await store.close();
   });
 

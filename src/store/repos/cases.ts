@@ -1,7 +1,7 @@
 /** Case rows: one per Vorabstimmung / migration order, procedure-neutral. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { toJson, type CaseRole, type CaseRow, type Database, type JsonValue } from '../schema.js';
-import { packCaseData, withCaseData } from '../case-data.js';
+import { COLD_HALVES_SQL, needsColdPart, packCaseData, withCaseData } from '../case-data.js';
 import { confirmWire, ensureDictionariesSql } from '../wire-codec.js';
 import { appendedSql, CREATED_MS, historyAppend, parseHistory, type CaseHistoryEntry, type HistoryEntry } from '../case-history.js';
 
@@ -135,17 +135,27 @@ void allColumnsListed;
  */
 export const STORED_CASE_ROW = [...CASE_COLUMNS, 'data', 'data_z', 'data_dict'] as const;
 
-/** The projected `data`, and the compressed keys only for the procedures read whole (a page decompresses nothing else). */
+/**
+ * The projected `data`, and of the compressed keys: all for the procedures read whole, the cold halves of WBCI
+ * rows when a projected key is only partly in `data` (case-data.ts WBCI_PARTLY_HOT). A page inflates nothing else.
+ */
 function projectedData(p: DataProjection) {
   const pairs = p.keys.flatMap((k) => [sql.lit(k), sql`data -> ${sql.lit(k)}`]);
   const partial = sql<JsonValue>`json_build_object(${sql.join(pairs)})`;
-  if (p.whole.length === 0) return [partial.as('data')];
-  const whole = sql`procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))})`;
+  const halves = needsColdPart(p.keys);
+  if (p.whole.length === 0 && !halves) return [partial.as('data')];
+  const whole = p.whole.length === 0 ? sql`false` : sql`procedure in (${sql.join(p.whole.map((w) => sql.lit(w)))})`;
+  const wbci = halves ? sql`procedure = 'wbci'` : sql`false`;
   return [
     sql<JsonValue>`case when ${whole} then data else ${partial} end`.as('data'),
-    sql<Uint8Array | null>`case when ${whole} then data_z end`.as('data_z'),
-    sql<number | null>`case when ${whole} then data_dict end`.as('data_dict'),
+    sql<Uint8Array | null>`case when ${whole} then data_z when ${wbci} then ${sql.raw(COLD_HALVES_SQL)} end`.as('data_z'),
+    sql<number | null>`case when ${whole} or ${wbci} then data_dict end`.as('data_dict'),
   ];
+}
+
+function pickKeys(data: unknown, keys: readonly string[]): JsonValue {
+  const all = (data ?? {}) as Record<string, JsonValue>;
+  return Object.fromEntries(keys.map((k) => [k, all[k] ?? null]));
 }
 
 export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjection } = {}): Promise<(CaseRow & { created_us: string })[]> {
@@ -167,7 +177,11 @@ export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjec
     // and a deep page then reads every row before it.
     q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
-  return withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as Promise<(CaseRow & { created_us: string })[]>;
+  const rows = await withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute());
+  const p = opts.data;
+  // a WBCI row's cold halves came for a partly hot key: the page gets the projected keys all the same
+  const projected = p ? rows.map((r) => (p.whole.includes(r.procedure) ? r : { ...r, data: pickKeys(r.data, p.keys) })) : rows;
+  return projected as (CaseRow & { created_us: string })[];
 }
 
 /** Whether case `id` exists (a primary-key probe that reads no column). */

@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database, MessageRow } from '../../../src/store/schema.js';
-import { packWire, packWith, unpackWith, wireContext, withRawWire } from '../../../src/store/wire-codec.js';
+import { packTexts, packWire, packWith, unpackText, unpackWith, wireContext, withRawWire, SHORT_TEXT_POLICY } from '../../../src/store/wire-codec.js';
 
 // the dictionaries stay in the process's cache: nothing here reaches a database
 const db = {} as Kysely<Database>;
@@ -49,6 +49,46 @@ describe('packWire', () => {
     expect(windowBitsOf(packWire(db, message(1_400, 'b'), key).z)).toBe(13);
     expect(windowBitsOf(packWire(db, message(8_150, 'c'), key).z)).toBe(14);
     expect(windowBitsOf(packWire(db, message(30_000, 'd'), { ...key, type: 'AKM-TR' }).z)).toBe(15);
+  });
+});
+
+describe('relearning from texts that grow (relearnGrowth)', () => {
+  /** a case's data after `steps` steps: each adds keys the earlier texts did not have */
+  const later = ['agreement', 'technology', 'resources', 'contractNumber', 'numbers', 'areaCode', 'takeOver', 'safeHarbour', 'terminationDate'];
+  const caseText = (steps: number, n: number) =>
+    JSON.stringify(Object.fromEntries([
+      ...Array.from({ length: 20 }, (_, i) => [`openingKey${i}`, { status: 'sent', count: n }]),
+      ...later.slice(0, steps * 3).map((k) => [k, { confirmedByTheDonatingCarrier: true, count: n }]),
+    ]));
+  const key = (peer: string) => ({ peer, direction: 'in' as const, format: 'case-data', type: 'wbci' });
+
+  it('learns anew from a text well longer than its sample after 100 uses, so later long texts shrink; without the option it does not', () => {
+    const grows = { ...SHORT_TEXT_POLICY, relearnGrowth: 1.25 };
+    const sizes = (policy: typeof SHORT_TEXT_POLICY, peer: string) => {
+      packWire(db, caseText(0, 0), key(peer), policy);
+      for (let i = 1; i <= 100; i++) packWire(db, caseText(0, i), key(peer), policy);
+      // the 101st use sees the grown text and learns from it; the next grown text is packed against that
+      const first = packWire(db, caseText(3, 101), key(peer), policy);
+      const next = packWire(db, caseText(3, 102), key(peer), policy);
+      expect(unpackText(next.z, next.dictId)).toBe(caseText(3, 102));
+      return { first: first.z.length, next: next.z.length, changed: first.dictId !== next.dictId };
+    };
+    const withGrowth = sizes(grows, 'case:grows');
+    const without = sizes(SHORT_TEXT_POLICY, 'case:stays');
+    expect(withGrowth.changed).toBe(true);
+    expect(without.changed).toBe(false);
+    expect(withGrowth.next).toBeLessThan(without.next * 0.6);
+  });
+
+  it('packTexts: each text its own stream against one dictionary, learned from all of them', () => {
+    const parts = ['{"agreement":{"technology":"001 TAL ISDN","resources":0}}', caseText(1, 1)];
+    const first = packTexts(db, parts, key('case:parts'), SHORT_TEXT_POLICY);
+    expect(first.dictId).toBeNull();
+    const second = packTexts(db, parts, key('case:parts'), SHORT_TEXT_POLICY);
+    expect(second.dictId).not.toBeNull();
+    expect(second.zs.map((z) => unpackText(z, second.dictId))).toEqual(parts);
+    // the dictionary knows the first part's keys too: both streams shrink against it
+    for (const [i, z] of second.zs.entries()) expect(z.length).toBeLessThan(first.zs[i]!.length);
   });
 });
 
