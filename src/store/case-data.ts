@@ -35,7 +35,7 @@ export const WBCI_HOT_KEYS: readonly string[] = ['agreement', 'akmTr', 'terminat
  * agreement's numbers, technology and flags are ~140 bytes of a case row as text and far fewer
  * compressed (docs/capacity.md, session 17). These halves are a zlib stream of their own at the head
  * of `data_z` (`SPLIT_FORMAT`), so that a list page showing the agreement reads and inflates just
- * them (`coldHalvesSql`), not the VA.
+ * them (`COLD_HALVES_SQL`), not the VA.
  */
 export const WBCI_PARTLY_HOT: Readonly<Record<string, readonly string[]>> = { agreement: ['resources'], akmTr: ['at'] };
 
@@ -73,11 +73,17 @@ export function packCaseData(db: Kysely<Database>, c: { procedure: string; role:
   }
   const key = { peer: `case:${c.role}`, direction: 'in' as const, format: 'case-data', type: c.procedure };
   const hasRest = Object.keys(rest).length > 0;
-  if (Object.keys(halves).length === 0) return hasRest ? { data: hot, cold: packWire(db, toJson(rest as JsonValue), key, CASE_DATA_POLICY) } : { data, cold: null };
+  const unsplit = (): PackedCaseData => {
+    // the partly hot keys whole in `data`, the rest in one stream: the layout before the split (and its reader)
+    const whole = Object.fromEntries(Object.entries(data).filter(([k]) => WBCI_HOT_KEYS.includes(k)));
+    return hasRest ? { data: whole, cold: packWire(db, toJson(rest as JsonValue), key, CASE_DATA_POLICY) } : { data, cold: null };
+  };
+  if (Object.keys(halves).length === 0) return unsplit();
   const texts = [toJson(halves as JsonValue), ...(hasRest ? [toJson(rest as JsonValue)] : [])];
   const { zs, ...dict } = packTexts(db, texts, key, CASE_DATA_POLICY);
   const head = zs[0]!;
-  if (head.length > 0xffff) throw new Error(`a case's cold halves take ${head.length} bytes compressed; the format holds 65,535`);
+  // 16 bits name the head's length: an agreement that does not fit (no real one comes near) stays whole
+  if (head.length > 0xffff) return unsplit();
   return { data: hot, cold: { z: Buffer.concat([Buffer.from([SPLIT_FORMAT, head.length >> 8, head.length & 0xff]), ...zs]), ...dict } };
 }
 

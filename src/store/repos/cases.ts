@@ -153,11 +153,6 @@ function projectedData(p: DataProjection) {
   ];
 }
 
-function pickKeys(data: unknown, keys: readonly string[]): JsonValue {
-  const all = (data ?? {}) as Record<string, JsonValue>;
-  return Object.fromEntries(keys.map((k) => [k, all[k] ?? null]));
-}
-
 export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjection } = {}): Promise<(CaseRow & { created_us: string })[]> {
   const created = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_us');
   let q = opts.data
@@ -177,11 +172,8 @@ export async function listCases(db: Db, f: CaseFilter, opts: { data?: DataProjec
     // and a deep page then reads every row before it.
     q = q.where(sql<boolean>`(created_at, id) > (${at}, ${id})`);
   }
-  const rows = await withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute());
-  const p = opts.data;
-  // a WBCI row's cold halves came for a partly hot key: the page gets the projected keys all the same
-  const projected = p ? rows.map((r) => (p.whole.includes(r.procedure) ? r : { ...r, data: pickKeys(r.data, p.keys) })) : rows;
-  return projected as (CaseRow & { created_us: string })[];
+  // a projected row's cold halves (COLD_HALVES_SQL) go back into the keys it projects, and add none
+  return withCaseData(db, await q.orderBy('created_at').orderBy('id').limit(f.limit).execute()) as Promise<(CaseRow & { created_us: string })[]>;
 }
 
 /** Whether case `id` exists (a primary-key probe that reads no column). */
