@@ -75,8 +75,7 @@ interface Packed {
 }
 
 interface Templates {
-  /** by k: the cold part of the template case's data (null: none) */
-  /** a template case's whole data as text (its stored parts merged), with its role and procedure */
+  /** by k: the template case's whole data as text (its stored parts merged), with its role and procedure */
   cases: Map<number, { text: string; role: string; procedure: string }>;
   /** by k: the template's messages with a compressed body, by seq */
   bodies: Map<number, { seq: string; body: Packed }[]>;

@@ -144,9 +144,7 @@ export async function readInboundContext(db: Db, q: InboundQuery): Promise<Inbou
  * trip); the statement's shape does not depend on how many. Same reads as one by one, same order.
  */
 export async function readInboundContexts(db: Db, qs: readonly InboundQuery[]): Promise<InboundContext[]> {
-  const input = JSON.stringify(qs.map((q, ord) => {
-    return { ord, dedupe_key: storedDedupeKey(q.dedupeKey), case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom };
-  }));
+  const input = JSON.stringify(qs.map((q, ord) => ({ ord, dedupe_key: storedDedupeKey(q.dedupeKey), case_id: q.caseId, own_id: q.ownId, replaced_from: q.replacedFrom })));
   type SeenStored = NonNullable<InboundContext['seen']> & Omit<StoredBody, 'body_z' | 'raw_z'> & { body_z: string | null; raw_z: string | null };
   type Stored<T> = T & { data_z: string | null; data_dict: number | null };
   type CaseStored = Stored<NonNullable<InboundContext['caseRow']>>;
