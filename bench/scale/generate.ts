@@ -19,7 +19,7 @@ import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import { confirmWire, packWith, unpackWith, wireContext } from '../../src/store/wire-codec.js';
+import { confirmWire, packWith, unpackWith, wireContext, type PackedWire } from '../../src/store/wire-codec.js';
 import { mergedCaseData, packCaseData } from '../../src/store/case-data.js';
 import type { Database } from '../../src/store/schema.js';
 
@@ -174,7 +174,7 @@ export async function generateChunk(c: Client, from: number, to: number, total: 
   const gen = (await c.query<{ g: string; k: number; id: string; peer: string; tpl_id: string }>('SELECT g::text, k, id, peer, tpl_id FROM gen ORDER BY g')).rows;
   const caseZ = { g: [] as string[], data: [] as string[], z: [] as (string | null)[], dict: [] as (string | null)[] };
   const newDicts = new Map<number, Buffer>();
-  const caseCold: Parameters<typeof confirmWire>[1][number][] = [];
+  const caseCold: (PackedWire | null)[] = [];
   const bodyZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   const eventZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };
   const wireZ = { g: [] as string[], seq: [] as string[], z: [] as string[] };

@@ -73,18 +73,15 @@ export function packCaseData(db: Kysely<Database>, c: { procedure: string; role:
   }
   const key = { peer: `case:${c.role}`, direction: 'in' as const, format: 'case-data', type: c.procedure };
   const hasRest = Object.keys(rest).length > 0;
-  const unsplit = (): PackedCaseData => {
-    // the partly hot keys whole in `data`, the rest in one stream: the layout before the split (and its reader)
-    const whole = Object.fromEntries(Object.entries(data).filter(([k]) => WBCI_HOT_KEYS.includes(k)));
-    return hasRest ? { data: whole, cold: packWire(db, toJson(rest as JsonValue), key, CASE_DATA_POLICY) } : { data, cold: null };
-  };
-  if (Object.keys(halves).length === 0) return unsplit();
+  // the other cold keys in one stream: the layout before the split (and its reader)
+  const restOnly = () => (hasRest ? packWire(db, toJson(rest as JsonValue), key, CASE_DATA_POLICY) : null);
+  if (Object.keys(halves).length === 0) return { data: hot, cold: restOnly() };
   const texts = [toJson(halves as JsonValue), ...(hasRest ? [toJson(rest as JsonValue)] : [])];
   const { zs, ...dict } = packTexts(db, texts, key, CASE_DATA_POLICY);
   const head = zs[0]!;
+  if (head.length <= 0xffff) return { data: hot, cold: { z: Buffer.concat([Buffer.from([SPLIT_FORMAT, head.length >> 8, head.length & 0xff]), ...zs]), ...dict } };
   // 16 bits name the head's length: an agreement that does not fit (no real one comes near) stays whole
-  if (head.length > 0xffff) return unsplit();
-  return { data: hot, cold: { z: Buffer.concat([Buffer.from([SPLIT_FORMAT, head.length >> 8, head.length & 0xff]), ...zs]), ...dict } };
+  return { data: Object.fromEntries(Object.entries(data).filter(([k]) => WBCI_HOT_KEYS.includes(k))), cold: restOnly() };
 }
 
 /**
